@@ -1,0 +1,96 @@
+"""The comment server's WSGI application: Isso plus the project's middleware.
+
+``create_app(conf)`` mirrors ``isso.make_app`` but keeps the Isso instance in
+reach, replaces the personal-data-leaking stdout notifier, and puts
+``UntrustedForwardingFilter`` outermost so rate limits hold. It sends no
+request at start (``make_app`` probes every configured host).
+"""
+
+import logging
+import os
+from functools import partial
+
+from isso import Isso, local_manager, wsgi
+from isso.core import ThreadedMixin
+from isso.ext.notifications import Stdout
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.middleware.shared_data import SharedDataMiddleware
+
+from comments.config import ConfigError, database_path
+from comments.events import CommentEventLog
+from comments.middleware import SecurityHeaders, UntrustedForwardingFilter
+
+logger = logging.getLogger(__name__)
+
+ISSO_STATIC = os.path.dirname(wsgi.__file__)
+
+
+class CommentServer(Isso, ThreadedMixin):
+    """Isso with a thread lock and the moderation purge thread."""
+
+
+def replace_stdout_notifier(server):
+    """Swap Isso's stdout subscriber for the personal-data-free event log."""
+    subscriptions = server.signal.subscriptions
+    for signal_name, receivers in subscriptions.items():
+        receivers[:] = [
+            receiver
+            for receiver in receivers
+            if not isinstance(getattr(receiver, "__self__", None), Stdout)
+        ]
+    for signal_name, receiver in CommentEventLog():
+        subscriptions[signal_name].append(receiver)
+
+
+def check_config(conf):
+    """Refuse configurations Isso would run with but that cannot work."""
+    if not any(conf.getiter("general", "host")):
+        raise ConfigError(
+            "[general] host is empty: list the blog's origin(s), "
+            "e.g. http://localhost:8000"
+        )
+    db_dir = database_path(conf).parent
+    if not db_dir.is_dir():
+        raise ConfigError(
+            f"[general] dbpath = {database_path(conf)}: folder {db_dir} does not "
+            "exist; create it or point dbpath elsewhere"
+        )
+
+
+def build_server(conf):
+    """Return the Isso instance (database opened, API routes registered)."""
+    check_config(conf)
+    server = CommentServer(conf)
+    replace_stdout_notifier(server)
+    return server
+
+
+def wrap(server, conf):
+    """Compose the middleware around the Isso instance, innermost first."""
+    app = local_manager.make_middleware(server)
+    app = SharedDataMiddleware(
+        app,
+        {
+            "/js": os.path.join(ISSO_STATIC, "js"),
+            "/css": os.path.join(ISSO_STATIC, "css"),
+            "/img": os.path.join(ISSO_STATIC, "img"),
+        },
+    )
+    app = wsgi.CORSMiddleware(
+        app,
+        origin=wsgi.origin(conf.getiter("general", "host")),
+        allowed=("Origin", "Referer", "Content-Type"),
+        exposed=("X-Set-Cookie", "Date"),
+    )
+    app = wsgi.SubURI(app)
+    app = partial(ProxyFix, x_prefix=1)(app)
+    app = SecurityHeaders(app)
+    return UntrustedForwardingFilter(app, conf.getiter("server", "trusted-proxies"))
+
+
+def create_app(conf):
+    """Build the comment server's WSGI application for ``conf``."""
+    server = build_server(conf)
+    app = wrap(server, conf)
+    app.comment_server = server
+    return app

@@ -1,0 +1,162 @@
+"""Find, load and complete the comment server's configuration.
+
+One rule for every caller (server, build, tests, tasks): ``ISSO_SETTINGS`` names
+the config file when set, else ``comments/isso.cfg``. The file is layered over
+Isso's own defaults. Relative paths in it are resolved against its directory.
+Secrets come from the environment or, for local use, from a generated
+``secrets.cfg`` beside the database (mode 0600, git-ignored).
+"""
+
+import configparser
+import logging
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from isso import config as isso_config
+
+from comments.errors import SetupError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CONFIG_FILE = Path(__file__).with_name("isso.cfg")
+
+# Values shipped in Isso's isso.cfg: public, so never acceptable as secrets.
+ISSO_DEFAULT_PASSWORD = "please_choose_a_strong_password"
+ISSO_DEFAULT_SALT = "Eech7co8Ohloopo9Ol6baimi"
+
+SECRETS = {
+    # (section, option): (environment variable, Isso's public default)
+    ("admin", "password"): ("ISSO_ADMIN_PASSWORD", ISSO_DEFAULT_PASSWORD),
+    ("hash", "salt"): ("ISSO_HASH_SALT", ISSO_DEFAULT_SALT),
+}
+
+
+class ConfigError(SetupError):
+    """The comment server's configuration cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class GeneratedSecret:
+    """A secret created on this start, to be shown to the operator once."""
+
+    section: str
+    option: str
+    value: str
+    stored_in: Path
+
+
+def config_path(environ=None):
+    """Return the config file in force: ``ISSO_SETTINGS`` or the local default."""
+    environ = os.environ if environ is None else environ
+    configured = environ.get("ISSO_SETTINGS")
+    return Path(configured).resolve() if configured else DEFAULT_CONFIG_FILE
+
+
+def load_config(path=None, environ=None):
+    """Load the config file over Isso's defaults; return (conf, generated secrets)."""
+    environ = os.environ if environ is None else environ
+    path = Path(path) if path else config_path(environ)
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: comment server config not found; "
+            "set ISSO_SETTINGS to an existing file or unset it for comments/isso.cfg"
+        )
+    try:
+        conf = isso_config.load(isso_config.default_file(), str(path))
+    except configparser.Error as error:
+        first_line = str(error).splitlines()[0]
+        raise ConfigError(f"{path}: not a valid config file ({first_line})") from None
+    resolve_paths(conf, path.parent)
+    generated = fill_secrets(conf, environ)
+    return conf, generated
+
+
+def resolve_paths(conf, base_dir):
+    """Make relative file paths absolute against the config file's directory."""
+    for section, option in (("general", "dbpath"), ("general", "log-file")):
+        value = conf.get(section, option)
+        if value and not os.path.isabs(value):
+            conf.set(section, option, str((base_dir / value).resolve()))
+
+
+def database_path(conf):
+    """Return the SQLite database file named by the config."""
+    return Path(conf.get("general", "dbpath"))
+
+
+def secrets_path(conf):
+    """Return the local secrets file, kept beside the database."""
+    return database_path(conf).with_name("secrets.cfg")
+
+
+def fill_secrets(conf, environ):
+    """Take secrets from the environment, else the local secrets file, else make them.
+
+    A value in the config file itself is kept unless it is Isso's public default.
+    Returns the secrets generated on this call.
+    """
+    stored = read_secrets(secrets_path(conf))
+    generated = []
+    for (section, option), (variable, public_default) in SECRETS.items():
+        from_env = environ.get(variable)
+        if from_env:
+            conf.set(section, option, from_env)
+            continue
+        current = conf.get(section, option)
+        if current and current != public_default:
+            continue
+        if stored.has_option(section, option):
+            conf.set(section, option, stored.get(section, option))
+            continue
+        value = secrets.token_urlsafe(18)
+        conf.set(section, option, value)
+        if not stored.has_section(section):
+            stored.add_section(section)
+        stored.set(section, option, value)
+        generated.append(GeneratedSecret(section, option, value, secrets_path(conf)))
+    if generated:
+        write_secrets(secrets_path(conf), stored)
+    return generated
+
+
+def read_secrets(path):
+    """Read the local secrets file; an absent file holds no secrets."""
+    parser = configparser.ConfigParser(interpolation=None)
+    if path.exists():
+        try:
+            parser.read(path, encoding="utf-8")
+        except configparser.Error as error:
+            raise ConfigError(
+                f"{path}: unreadable secrets file ({str(error).splitlines()[0]}); "
+                "fix it or delete it to generate new secrets"
+            ) from None
+    return parser
+
+
+def write_secrets(path, parser):
+    """Write the secrets file readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("# Generated by the comment server. Keep secret; do not commit.\n")
+        parser.write(handle)
+
+
+def listen_address(conf):
+    """Return (host, port) from ``[server] listen``; only http:// is served here."""
+    listen = conf.get("server", "listen")
+    if not listen.startswith("http://"):
+        raise ConfigError(
+            f"[server] listen = {listen!r}: `invoke comments` serves http://HOST:PORT "
+            "only; use gunicorn with comments.wsgi:application for unix sockets"
+        )
+    host, _, port = listen.removeprefix("http://").rstrip("/").rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(
+            f"[server] listen = {listen!r}: expected http://HOST:PORT, "
+            "e.g. http://127.0.0.1:8080"
+        )
+    return host, int(port)

@@ -1,0 +1,86 @@
+"""Pelican settings for local writing and preview (`invoke build`, `invoke serve`).
+
+Production values live in publishconf.py, which imports everything from here.
+"""
+
+AUTHOR = "Redaktion"
+SITENAME = "Beispiel GmbH – Blog"
+SITESUBTITLE = "Offen kommentiert. Jeder Kommentar bekommt eine Antwort."
+SITEURL = ""
+
+PATH = "content"
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+
+TIMEZONE = "Europe/Berlin"
+DEFAULT_LANG = "de"
+DEFAULT_DATE_FORMAT = "%d.%m.%Y"
+
+THEME = "theme"
+
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["theme_strings", "isso_comments"]
+
+# URLs: German paths, one folder per page so that links end in a slash and the
+# comment thread id (the URL path) never changes when SITEURL does.
+ARTICLE_URL = "{date:%Y}/{slug}/"
+ARTICLE_SAVE_AS = "{date:%Y}/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_URL = "kategorie/{slug}/"
+CATEGORY_SAVE_AS = "kategorie/{slug}/index.html"
+CATEGORIES_SAVE_AS = "kategorie/index.html"
+TAG_URL = "schlagwort/{slug}/"
+TAG_SAVE_AS = "schlagwort/{slug}/index.html"
+TAGS_SAVE_AS = "schlagwort/index.html"
+AUTHOR_URL = "autor/{slug}/"
+AUTHOR_SAVE_AS = "autor/{slug}/index.html"
+AUTHORS_SAVE_AS = "autor/index.html"
+ARCHIVES_URL = "archiv/"
+ARCHIVES_SAVE_AS = "archiv/index.html"
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives"]
+
+DEFAULT_PAGINATION = 5
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/seite/{number}/", "{base_name}/seite/{number}/index.html"),
+)
+
+# Feeds are written by publishconf.py only, where SITEURL is absolute.
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+MENUITEMS = ()
+DISPLAY_PAGES_ON_MENU = True
+DISPLAY_CATEGORIES_ON_MENU = True
+
+# Comments (plugins/isso_comments). The comment server runs on its own port
+# locally (`invoke comments` / `invoke serve`); publishconf.py sets the public one.
+COMMENTS_URL = "http://localhost:8080"
+COMMENTS_ISSO_OPTIONS = {
+    "require-author": True,
+    "require-email": False,
+    "vote": True,
+    "reply-notifications": False,
+    "gravatar": False,
+    "sorting": "oldest",
+}
+
+# Markdown: typographic quotes in German style, tables, footnotes, code.
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.codehilite": {"css_class": "highlight"},
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+        "markdown.extensions.toc": {},
+    },
+    "output_format": "html5",
+}
+
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = ".cache/pelican"

@@ -1,0 +1,3 @@
+from .isso_comments import register
+
+__all__ = ["register"]

@@ -1,0 +1,185 @@
+"""Embed self-hosted Isso comments in articles and comment counts in listings.
+
+Every article gets ``content.isso``, a small dict the theme renders::
+
+    {"thread": "/2026/slug/", "state": "open" | "closed" | "off", "title": "…"}
+
+``thread`` is the content's URL path, so it survives a change of ``SITEURL``.
+An article's ``Comments`` metadata may say ``closed`` (existing comments are
+shown, no form) or ``off``; pages get comments only when their metadata says
+``Comments: open`` (or ``closed``). The embed script's ``data-isso-*`` options
+come from ``COMMENTS_ISSO_OPTIONS`` and the site's language.
+
+Signals: ``initialized`` (checks settings once, computes the script
+attributes), ``content_object_init`` (attaches ``isso`` to articles and pages).
+"""
+
+import json
+import logging
+from urllib.parse import urlsplit
+
+from pelican import signals
+from pelican.contents import Article, Page
+
+from comments.errors import SetupError
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "COMMENTS_ENABLED": True,
+    # Base URL of the comment server, without a trailing slash.
+    "COMMENTS_URL": "http://localhost:8080",
+    # data-isso-* options of the Isso client (names without the prefix).
+    "COMMENTS_ISSO_OPTIONS": {},
+    # Pages default to no comments; articles default to open ones.
+    "COMMENTS_DEFAULT_ARTICLE_STATE": "open",
+    "COMMENTS_DEFAULT_PAGE_STATE": "off",
+}
+
+STATES = ("open", "closed", "off")
+
+# Options the Isso 0.14 client reads from data-isso-* attributes.
+KNOWN_ISSO_OPTIONS = frozenset(
+    {
+        "css",
+        "css-url",
+        "lang",
+        "default-lang",
+        "reply-to-self",
+        "require-email",
+        "require-author",
+        "reply-notifications",
+        "reply-notifications-default-enabled",
+        "max-comments-top",
+        "max-comments-nested",
+        "reveal-on-click",
+        "sorting",
+        "gravatar",
+        "avatar",
+        "avatar-bg",
+        "avatar-fg",
+        "vote",
+        "vote-levels",
+        "feed",
+        "page-author-hashes",
+    }
+)
+
+
+class CommentsSettingError(SetupError):
+    """A COMMENTS_* setting is wrong; the message names it and the fix."""
+
+
+def comments_settings(settings):
+    """Return the plugin's settings: defaults overridden by the user's."""
+    return {key: settings.get(key, default) for key, default in DEFAULTS.items()}
+
+
+def validate_comments_url(url):
+    """Return ``url`` without a trailing slash, or raise naming the fix."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise CommentsSettingError(
+            f"COMMENTS_URL={url!r} is not an absolute http(s) URL; "
+            "set it to the comment server's address, e.g. 'http://localhost:8080'"
+        )
+    if parts.query or parts.fragment:
+        raise CommentsSettingError(
+            f"COMMENTS_URL={url!r} must not have a query or fragment"
+        )
+    return url.rstrip("/")
+
+
+def isso_option_value(value):
+    """Render one option the way the Isso client parses it (JSON, else text)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    return str(value)
+
+
+def embed_attributes(options, lang):
+    """Return the sorted ``data-isso-*`` attribute pairs for the embed script."""
+    unknown = sorted(set(options) - KNOWN_ISSO_OPTIONS)
+    if unknown:
+        raise CommentsSettingError(
+            f"COMMENTS_ISSO_OPTIONS has unknown option(s) {', '.join(unknown)}; "
+            f"Isso 0.14 knows: {', '.join(sorted(KNOWN_ISSO_OPTIONS))}"
+        )
+    merged = {"lang": lang, "default-lang": lang, **options}
+    return [
+        (f"data-isso-{name}", isso_option_value(value))
+        for name, value in sorted(merged.items())
+    ]
+
+
+def thread_id(url):
+    """Return the Isso thread id for a content URL: its absolute path."""
+    path = urlsplit(url).path
+    return "/" + path.lstrip("/")
+
+
+def comment_state(metadata_value, default, source_path):
+    """Return open/closed/off from a ``Comments`` metadata value."""
+    if metadata_value is None or metadata_value == "":
+        return default
+    value = str(metadata_value).strip().lower()
+    aliases = {"on": "open", "yes": "open", "true": "open", "no": "off", "false": "off"}
+    value = aliases.get(value, value)
+    if value not in STATES:
+        logger.warning(
+            "isso_comments: %s: Comments: %r is not one of open, closed, off; "
+            "using %r",
+            source_path,
+            metadata_value,
+            default,
+        )
+        return default
+    return value
+
+
+def configure(pelican):
+    """Check the settings once and store the computed embed attributes."""
+    settings = pelican.settings
+    plugin_settings = comments_settings(settings)
+    for key in ("COMMENTS_DEFAULT_ARTICLE_STATE", "COMMENTS_DEFAULT_PAGE_STATE"):
+        if plugin_settings[key] not in STATES:
+            raise CommentsSettingError(
+                f"{key}={plugin_settings[key]!r} must be one of {', '.join(STATES)}"
+            )
+    settings["COMMENTS_URL"] = validate_comments_url(plugin_settings["COMMENTS_URL"])
+    settings["COMMENTS_EMBED_ATTRIBUTES"] = embed_attributes(
+        plugin_settings["COMMENTS_ISSO_OPTIONS"], settings.get("DEFAULT_LANG", "de")
+    )
+    settings.setdefault("COMMENTS_ENABLED", plugin_settings["COMMENTS_ENABLED"])
+
+
+def attach_thread(content):
+    """Attach the ``isso`` dict to an article or page."""
+    if not isinstance(content, (Article, Page)):
+        return
+    settings = comments_settings(content.settings)
+    if not settings["COMMENTS_ENABLED"]:
+        content.isso = {"thread": thread_id(content.url), "state": "off"}
+        return
+    default_key = (
+        "COMMENTS_DEFAULT_ARTICLE_STATE"
+        if isinstance(content, Article)
+        else "COMMENTS_DEFAULT_PAGE_STATE"
+    )
+    content.isso = {
+        "thread": thread_id(content.url),
+        "state": comment_state(
+            content.metadata.get("comments"),
+            settings[default_key],
+            content.source_path,
+        ),
+        "title": content.title,
+    }
+
+
+def register():
+    """Connect the receivers."""
+    signals.initialized.connect(configure)
+    signals.content_object_init.connect(attach_thread)

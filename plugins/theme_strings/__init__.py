@@ -1,0 +1,3 @@
+from .theme_strings import register
+
+__all__ = ["register"]

@@ -1,0 +1,91 @@
+"""Give templates the theme's user-facing strings in the site's language.
+
+The theme keeps one JSON file per language in ``<THEME>/strings/<lang>.json``;
+templates call ``t("key")`` or ``t("key", count=n)``. ``DEFAULT_LANG`` picks the
+file; a key missing there falls back to German and is logged once per build.
+
+Signals: ``generator_init`` (installs ``t`` and ``LANG_STRINGS`` into every
+generator's Jinja environment).
+"""
+
+import json
+import logging
+from pathlib import Path
+
+from pelican import signals
+
+from comments.errors import SetupError
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_LANG = "de"
+
+
+class ThemeStringsError(SetupError):
+    """A strings file is missing or not valid JSON."""
+
+
+def load_strings(theme_path, lang):
+    """Return the merged strings for ``lang``, German filling any gaps."""
+    strings_dir = Path(theme_path) / "strings"
+    merged = {}
+    for code in dict.fromkeys([FALLBACK_LANG, lang]):
+        path = strings_dir / f"{code}.json"
+        if not path.exists():
+            if code == lang and code != FALLBACK_LANG:
+                logger.warning(
+                    "theme_strings: no %s for DEFAULT_LANG=%r; using German strings",
+                    path,
+                    lang,
+                )
+                continue
+            raise ThemeStringsError(f"{path}: missing; the theme needs it")
+        try:
+            merged.update(json.loads(path.read_text(encoding="utf-8")))
+        except json.JSONDecodeError as error:
+            raise ThemeStringsError(
+                f"{path}: not valid JSON (line {error.lineno}: {error.msg})"
+            ) from None
+    return merged
+
+
+def plural_form(count):
+    """Return the plural category German and English share: one or other."""
+    return "one" if count == 1 else "other"
+
+
+def translate(strings, key, **values):
+    """Look up ``key`` and fill in ``values``; a plural entry picks by ``count``."""
+    text = strings.get(key)
+    if text is None:
+        logger.warning("theme_strings: no string for key %r", key)
+        return key
+    if isinstance(text, dict):
+        text = text[plural_form(values.get("count", 0))]
+    return text.format(**values) if values else text
+
+
+class Translator:
+    """Callable ``t(key, **values)`` bound to one language's strings."""
+
+    def __init__(self, strings):
+        self.strings = strings
+
+    def __call__(self, key, **values):
+        return translate(self.strings, key, **values)
+
+
+def install_translator(generator):
+    """Add ``t`` and the language code to the generator's Jinja globals."""
+    settings = generator.settings
+    lang = settings.get("DEFAULT_LANG", FALLBACK_LANG)
+    if not (Path(settings["THEME"]) / "strings").is_dir():
+        return  # a theme without strings files (e.g. Pelican's own) needs no t()
+    strings = load_strings(settings["THEME"], lang)
+    generator.env.globals["t"] = Translator(strings)
+    generator.env.globals["LANG_STRINGS"] = strings
+
+
+def register():
+    """Connect the receiver."""
+    signals.generator_init.connect(install_translator)

@@ -1,0 +1,267 @@
+"""Commands for writing, previewing and testing the blog. `invoke --list` shows them.
+
+Pelican runs in-process, as in the tasks.py that pelican-quickstart generates.
+The comment server is configured by ISSO_SETTINGS or comments/isso.cfg.
+"""
+
+import datetime
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from invoke import Exit, task
+
+ROOT = Path(__file__).resolve().parent
+
+CONFIG = {
+    "settings_base": str(ROOT / "pelicanconf.py"),
+    "settings_publish": str(ROOT / "publishconf.py"),
+    "content_path": ROOT / "content",
+    "articles_path": ROOT / "content" / "articles",
+    "deploy_path": ROOT / "output",
+    "cache_path": ROOT / ".cache",
+    # The local preview binds to loopback only.
+    "host": "127.0.0.1",
+    "port": 8000,
+}
+
+# German transliteration before Pelican's slugify, which would drop the umlaut
+# dots (unidecode turns "Grüße" into "grusse"; German readers expect "gruesse").
+GERMAN_TRANSLITERATION = {
+    "ä": "ae",
+    "ö": "oe",
+    "ü": "ue",
+    "Ä": "Ae",
+    "Ö": "Oe",
+    "Ü": "Ue",
+    "ß": "ss",
+    "ẞ": "SS",
+}
+
+
+def german_slug(title, regex_subs):
+    """Return the URL slug for a German title: umlauts as ae/oe/ue, ß as ss."""
+    from pelican.utils import slugify
+
+    for letter, replacement in GERMAN_TRANSLITERATION.items():
+        title = title.replace(letter, replacement)
+    return slugify(title, regex_subs=regex_subs)
+
+
+def pelican_build(settings_file, **overrides):
+    """Build the site in-process; a configuration mistake exits with one line."""
+    from pelican import Pelican
+    from pelican.log import init as init_logging
+    from pelican.settings import read_settings
+
+    from comments.errors import SetupError
+
+    init_logging(level=logging.WARNING, name="pelican")
+    try:
+        settings = read_settings(settings_file, override=overrides or None)
+        Pelican(settings).run()
+    except SetupError as error:
+        raise Exit(f"build failed: {error}", code=1) from None
+
+
+def load_comment_config():
+    """Load the comment server config; print secrets generated on this start once."""
+    from comments.config import load_config
+    from comments.errors import SetupError
+
+    try:
+        conf, generated = load_config()
+    except SetupError as error:
+        raise Exit(f"comment server: {error}", code=1) from None
+    for secret in generated:
+        print(
+            f"Generated [{secret.section}] {secret.option}: {secret.value}\n"
+            f"  (stored in {secret.stored_in}; shown only this once)"
+        )
+    return conf
+
+
+def start_comment_server(conf):
+    """Create the comment server on its configured address; return the server."""
+    from comments.app import create_app
+    from comments.config import listen_address
+    from comments.errors import SetupError
+    from comments.serve import comment_server
+
+    try:
+        host, port = listen_address(conf)
+        app = create_app(conf)
+        return comment_server(app, host, port)
+    except SetupError as error:
+        raise Exit(f"comment server: {error}", code=1) from None
+    except OSError as error:
+        raise Exit(
+            f"comment server: cannot listen on {conf.get('server', 'listen')} "
+            f"({error.strerror}); stop what runs there or change [server] listen",
+            code=1,
+        ) from None
+
+
+def start_site_server(host, port):
+    """Create the static file server for output/ on host:port; return it."""
+    from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+
+    RootedHTTPServer.allow_reuse_address = True
+    try:
+        return RootedHTTPServer(
+            str(CONFIG["deploy_path"]), (host, port), ComplexHTTPRequestHandler
+        )
+    except OSError as error:
+        raise Exit(
+            f"site server: cannot listen on {host}:{port} ({error.strerror}); "
+            "stop what runs there or pass --port",
+            code=1,
+        ) from None
+
+
+def serve_until_interrupted(servers):
+    """Run each server in a thread until Ctrl-C, then stop them all."""
+    threads = [
+        threading.Thread(target=server.serve_forever, daemon=True) for server in servers
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        while all(thread.is_alive() for thread in threads):
+            threads[0].join(timeout=0.5)
+    except KeyboardInterrupt:
+        print("\nStopping.")
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+@task
+def clean(c):
+    """Remove the generated site (output/) and Pelican's cache."""
+    for path in (CONFIG["deploy_path"], CONFIG["cache_path"]):
+        if path.is_dir():
+            shutil.rmtree(path)
+
+
+@task
+def build(c):
+    """Build the site into output/ with pelicanconf.py."""
+    pelican_build(CONFIG["settings_base"])
+
+
+@task
+def rebuild(c):
+    """Build from scratch, ignoring Pelican's cache."""
+    clean(c)
+    pelican_build(CONFIG["settings_base"], LOAD_CONTENT_CACHE=False)
+
+
+@task
+def comments(c):
+    """Run the comment server alone (Isso; ISSO_SETTINGS or comments/isso.cfg)."""
+    conf = load_comment_config()
+    server = start_comment_server(conf)
+    print(f"Comment server on {conf.get('server', 'listen')} — Ctrl-C stops it.")
+    print(f"Database: {conf.get('general', 'dbpath')}")
+    serve_until_interrupted([server])
+
+
+@task(help={"port": "port of the site (default 8000)", "no_build": "skip the build"})
+def serve(c, port=CONFIG["port"], no_build=False):
+    """Build, then serve the site on localhost:8000 and the comment server together."""
+    if not no_build:
+        build(c)
+    conf = load_comment_config()
+    comment_server = start_comment_server(conf)
+    site_server = start_site_server(CONFIG["host"], int(port))
+    print(f"Blog:           http://localhost:{port}/")
+    print(f"Comment server: {conf.get('server', 'listen').replace('127.0.0.1', 'localhost')}")
+    print(f"Database:       {conf.get('general', 'dbpath')}")
+    print("Ctrl-C stops both.")
+    serve_until_interrupted([site_server, comment_server])
+
+
+@task(
+    help={
+        "title": "the article's title, e.g. 'Neues aus dem Kundenservice'",
+        "category": "category (default: Allgemein)",
+        "author": "author (default: AUTHOR from pelicanconf.py)",
+        "tags": "comma-separated tags",
+    }
+)
+def new_post(c, title, category="Allgemein", author=None, tags=""):
+    """Create a Markdown draft with full metadata in content/articles/."""
+    from pelican.settings import read_settings
+
+    title = title.strip()
+    if not title:
+        raise Exit("new-post: the title is empty; run: invoke new-post 'Titel'", code=1)
+    settings = read_settings(CONFIG["settings_base"])
+    slug = german_slug(title, settings["SLUG_REGEX_SUBSTITUTIONS"])
+    if not slug:
+        raise Exit(f"new-post: no URL slug can be made from {title!r}", code=1)
+    now = datetime.datetime.now(ZoneInfo(settings["TIMEZONE"]))
+    path = CONFIG["articles_path"] / f"{now:%Y-%m-%d}-{slug}.md"
+    if path.exists():
+        raise Exit(f"new-post: {path} exists already; choose another title", code=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        post_skeleton(title, slug, now, category, author or settings["AUTHOR"], tags),
+        encoding="utf-8",
+    )
+    print(f"Created {path.relative_to(ROOT)} (a draft: set 'Status: published' to publish)")
+
+
+def post_skeleton(title, slug, date, category, author, tags):
+    """Return the Markdown text of a new draft article."""
+    return (
+        f"Title: {title}\n"
+        f"Date: {date:%Y-%m-%d %H:%M}\n"
+        f"Modified: {date:%Y-%m-%d %H:%M}\n"
+        f"Category: {category}\n"
+        f"Tags: {tags}\n"
+        f"Slug: {slug}\n"
+        f"Authors: {author}\n"
+        "Summary: Ein, zwei Sätze, worum es geht.\n"
+        "Status: draft\n"
+        "\n"
+        "Hier beginnt der Text.\n"
+    )
+
+
+@task(help={"pytest_args": "extra arguments for pytest, e.g. '-k comments -x'"})
+def test(c, pytest_args=""):
+    """Run the whole test suite (needs Chromium: installed here when missing)."""
+    ensure_chromium()
+    command = [sys.executable, "-m", "pytest", *pytest_args.split()]
+    result = subprocess.run(command, cwd=ROOT)
+    if result.returncode:
+        raise Exit(code=result.returncode)
+
+
+@task
+def lint(c):
+    """Check style with ruff (lint and format)."""
+    c.run(f"{sys.executable} -m ruff check .", pty=False)
+    c.run(f"{sys.executable} -m ruff format --check .", pty=False)
+
+
+def ensure_chromium():
+    """Install Debian's Chromium for the browser tests when it is missing."""
+    if Path("/usr/bin/chromium").exists():
+        return
+    apt = ["apt-get"] if os.geteuid() == 0 else ["sudo", "apt-get"]
+    print("Chromium is missing; installing Debian's package for the browser tests.")
+    for step in (["update", "-qq"], ["install", "-y", "-qq", "chromium"]):
+        if subprocess.run([*apt, *step]).returncode:
+            raise Exit(
+                "could not install Chromium; run: sudo apt-get install -y chromium",
+                code=1,
+            )
