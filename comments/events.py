@@ -45,4 +45,5 @@ class CommentEventLog:
 
     def refused(self, reason):
         """Log a comment the guard refused (rate limit, missing author…)."""
-        logger.info("comment refused: %s", reason)
+        # Isso prefixes the reason with the (anonymised) address: keep it out.
+        logger.info("comment refused by the guard: %s", reason.split(": ", 1)[-1])

@@ -1,0 +1,116 @@
+"""Helpers shared by the tests: tiny sites, comment server configs, an HTTP client."""
+
+import json
+import textwrap
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from pelican import Pelican
+from pelican.settings import read_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_files(base, files):
+    """Write ``{relative path: text}`` under ``base`` (text is dedented)."""
+    for relative, text in files.items():
+        path = Path(base) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+
+
+def build_site(content_dir, output_dir, settings_file="pelicanconf.py", **overrides):
+    """Build ``content_dir`` with the project's settings into ``output_dir``."""
+    settings = read_settings(
+        str(ROOT / settings_file),
+        override={
+            "PATH": str(content_dir),
+            "OUTPUT_PATH": str(output_dir),
+            "CACHE_CONTENT": False,
+            "LOAD_CONTENT_CACHE": False,
+            "DELETE_OUTPUT_DIRECTORY": True,
+            **overrides,
+        },
+    )
+    Pelican(settings).run()
+    return Path(output_dir)
+
+
+def write_isso_config(directory, port=0, hosts=("http://localhost:8000",), **sections):
+    """Write a comment server config into ``directory``; return its path.
+
+    ``sections`` maps a section name to a dict of options that override the
+    defaults here (the guard stays on unless a test turns it off).
+    """
+    options = {
+        "general": {"dbpath": "comments.db", "host": "\n" + "\n".join(hosts)},
+        "server": {"listen": f"http://127.0.0.1:{port}"},
+        "guard": {"enabled": "true"},
+    }
+    for section, values in sections.items():
+        options.setdefault(section, {}).update(values)
+    lines = []
+    for section, values in options.items():
+        lines.append(f"[{section}]")
+        lines.extend(
+            f"{key} = {value.replace(chr(10), chr(10) + '    ')}"
+            for key, value in values.items()
+        )
+    path = Path(directory) / "test.cfg"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@dataclass
+class Response:
+    """Status, headers and parsed body of one HTTP exchange."""
+
+    status: int
+    headers: dict
+    body: object
+
+
+class CommentClient:
+    """A minimal JSON client for the Isso HTTP API on a loopback server."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method, path, payload=None, headers=None):
+        """Send one request; return a Response whatever the status."""
+        data = None if payload is None else json.dumps(payload).encode("utf-8")
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                return Response(reply.status, dict(reply.headers), decode(reply.read()))
+        except urllib.error.HTTPError as error:
+            return Response(error.code, dict(error.headers), decode(error.read()))
+
+    def post(self, uri, text, author="Leserin", title="Artikel", headers=None, **fields):
+        """Post a comment to thread ``uri``."""
+        payload = {"text": text, "author": author, "title": title, **fields}
+        return self.request("POST", f"/new?uri={uri}", payload, headers)
+
+    def thread(self, uri):
+        """Return the thread listing of ``uri``."""
+        return self.request("GET", f"/?uri={uri}")
+
+    def counts(self, uris):
+        """Return the published comment counts of ``uris``."""
+        return self.request("POST", "/count", list(uris))
+
+
+def decode(raw):
+    """Parse a JSON body; keep anything else as text."""
+    text = raw.decode("utf-8", "replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
