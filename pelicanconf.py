@@ -28,6 +28,10 @@ ARTICLE_URL = "{date:%Y}/{slug}/"
 ARTICLE_SAVE_AS = "{date:%Y}/{slug}/index.html"
 PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"
+DRAFT_URL = "entwuerfe/{slug}/"
+DRAFT_SAVE_AS = "entwuerfe/{slug}/index.html"
+DRAFT_PAGE_URL = "entwuerfe/seiten/{slug}/"
+DRAFT_PAGE_SAVE_AS = "entwuerfe/seiten/{slug}/index.html"
 CATEGORY_URL = "kategorie/{slug}/"
 CATEGORY_SAVE_AS = "kategorie/{slug}/index.html"
 CATEGORIES_SAVE_AS = "kategorie/index.html"
@@ -46,6 +50,31 @@ PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/seite/{number}/", "{base_name}/seite/{number}/index.html"),
 )
+
+# German slugs: "Grüße" becomes "gruesse", not "grusse". Pelican would ASCII-fy
+# (dropping the umlaut dots) before these rules run, so slugify in Unicode mode
+# and transliterate here; other accented letters lose their accent.
+SLUGIFY_USE_UNICODE = True
+SLUG_REGEX_SUBSTITUTIONS = [
+    (r"ä", "ae"),
+    (r"ö", "oe"),
+    (r"ü", "ue"),
+    (r"ß|ẞ", "ss"),
+    (r"[àáâãå]", "a"),
+    (r"[çć]", "c"),
+    (r"[èéêë]", "e"),
+    (r"[ìíîï]", "i"),
+    (r"ñ", "n"),
+    (r"[òóôõø]", "o"),
+    (r"[ùúû]", "u"),
+    (r"[^a-z0-9\s-]", ""),  # anything else non-ASCII or punctuation goes
+    (r"(?u)\A\s*", ""),
+    (r"(?u)\s*\Z", ""),
+    (r"[-\s]+", "-"),
+]
+CATEGORY_REGEX_SUBSTITUTIONS = SLUG_REGEX_SUBSTITUTIONS
+TAG_REGEX_SUBSTITUTIONS = SLUG_REGEX_SUBSTITUTIONS
+AUTHOR_REGEX_SUBSTITUTIONS = SLUG_REGEX_SUBSTITUTIONS
 
 # Feeds are written by publishconf.py only, where SITEURL is absolute.
 FEED_ALL_ATOM = None

@@ -16,6 +16,9 @@ FEED_ALL_ATOM = "feeds/all.atom.xml"
 CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
 
 DELETE_OUTPUT_DIRECTORY = True
+# Drafts are previewed locally only; a production build does not write them.
+DRAFT_SAVE_AS = ""
+DRAFT_PAGE_SAVE_AS = ""
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 

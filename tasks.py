@@ -30,27 +30,15 @@ CONFIG = {
     "port": 8000,
 }
 
-# German transliteration before Pelican's slugify, which would drop the umlaut
-# dots (unidecode turns "Grüße" into "grusse"; German readers expect "gruesse").
-GERMAN_TRANSLITERATION = {
-    "ä": "ae",
-    "ö": "oe",
-    "ü": "ue",
-    "Ä": "Ae",
-    "Ö": "Oe",
-    "Ü": "Ue",
-    "ß": "ss",
-    "ẞ": "SS",
-}
-
-
-def german_slug(title, regex_subs):
-    """Return the URL slug for a German title: umlauts as ae/oe/ue, ß as ss."""
+def article_slug(title, settings):
+    """Return the URL slug Pelican would make for ``title`` with these settings."""
     from pelican.utils import slugify
 
-    for letter, replacement in GERMAN_TRANSLITERATION.items():
-        title = title.replace(letter, replacement)
-    return slugify(title, regex_subs=regex_subs)
+    return slugify(
+        title,
+        regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"],
+        use_unicode=settings["SLUGIFY_USE_UNICODE"],
+    )
 
 
 def pelican_build(settings_file, **overrides):
@@ -64,6 +52,10 @@ def pelican_build(settings_file, **overrides):
     init_logging(level=logging.WARNING, name="pelican")
     try:
         settings = read_settings(settings_file, override=overrides or None)
+    except (OSError, ValueError, SyntaxError) as error:
+        # Pelican reports its own setting mistakes as ValueError.
+        raise Exit(f"build failed: {settings_file}: {error}", code=1) from None
+    try:
         Pelican(settings).run()
     except SetupError as error:
         raise Exit(f"build failed: {error}", code=1) from None
@@ -204,7 +196,7 @@ def new_post(c, title, category="Allgemein", author=None, tags=""):
     if not title:
         raise Exit("new-post: the title is empty; run: invoke new-post 'Titel'", code=1)
     settings = read_settings(CONFIG["settings_base"])
-    slug = german_slug(title, settings["SLUG_REGEX_SUBSTITUTIONS"])
+    slug = article_slug(title, settings)
     if not slug:
         raise Exit(f"new-post: no URL slug can be made from {title!r}", code=1)
     now = datetime.datetime.now(ZoneInfo(settings["TIMEZONE"]))
@@ -216,7 +208,8 @@ def new_post(c, title, category="Allgemein", author=None, tags=""):
         post_skeleton(title, slug, now, category, author or settings["AUTHOR"], tags),
         encoding="utf-8",
     )
-    print(f"Created {path.relative_to(ROOT)} (a draft: set 'Status: published' to publish)")
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    print(f"Created {shown} (a draft: set 'Status: published' to publish)")
 
 
 def post_skeleton(title, slug, date, category, author, tags):

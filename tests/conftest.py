@@ -45,4 +45,6 @@ class CommentServerHandle:
 @pytest.fixture
 def comment_server(comment_server_factory):
     """A comment server with the guard relaxed enough for several posts."""
-    return comment_server_factory(guard={"ratelimit": "100", "direct-reply": "100"})
+    return comment_server_factory(
+        guard={"ratelimit": "100", "direct-reply": "100", "reply-to-self": "true"}
+    )

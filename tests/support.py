@@ -3,6 +3,7 @@
 import json
 import textwrap
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,22 @@ class CommentClient:
         except urllib.error.HTTPError as error:
             return Response(error.code, dict(error.headers), decode(error.read()))
 
+    def login(self, password):
+        """Submit the admin login form; return (status, Set-Cookie header or "")."""
+        body = urllib.parse.urlencode({"password": password}).encode("ascii")
+        request = urllib.request.Request(
+            self.base_url + "/login/",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(request, timeout=10) as reply:
+                return reply.status, reply.headers.get("Set-Cookie", "")
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Set-Cookie", "")
+
     def post(self, uri, text, author="Leserin", title="Artikel", headers=None, **fields):
         """Post a comment to thread ``uri``."""
         payload = {"text": text, "author": author, "title": title, **fields}
@@ -105,6 +122,13 @@ class CommentClient:
     def counts(self, uris):
         """Return the published comment counts of ``uris``."""
         return self.request("POST", "/count", list(uris))
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Keep redirects as they are, so their cookies can be read."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
 
 
 def decode(raw):

@@ -1,0 +1,89 @@
+"""A live blog for the browser: the real site built and served on loopback,
+the real comment server on another port, and Debian's Chromium."""
+
+import functools
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from comments.app import create_app
+from comments.config import load_config
+from comments.serve import running_in_thread
+from tests.support import ROOT, build_site, write_isso_config
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serve files without a log line per request."""
+
+    def log_message(self, format, *args):
+        pass
+
+
+class LiveBlog:
+    """URLs of the running site and comment server, and where the site lives."""
+
+    def __init__(self, site_url, comments_url, output, conf):
+        self.site_url = site_url
+        self.comments_url = comments_url
+        self.output = output
+        self.conf = conf
+
+
+@pytest.fixture(scope="module")
+def live_blog(tmp_path_factory):
+    """Build the project's content against a fresh comment server and serve both."""
+    base = tmp_path_factory.mktemp("live")
+    output = base / "output"
+    output.mkdir()
+    handler = functools.partial(QuietHandler, directory=str(output))
+    site = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    site_url = f"http://127.0.0.1:{site.server_port}"
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    config_file = write_isso_config(
+        base, hosts=(site_url,), guard={"ratelimit": "20", "direct-reply": "20"}
+    )
+    conf, _ = load_config(config_file, environ={})
+    try:
+        with running_in_thread(create_app(conf)) as comments_url:
+            build_site(ROOT / "content", output, COMMENTS_URL=comments_url)
+            yield LiveBlog(site_url, comments_url, output, conf)
+    finally:
+        site.shutdown()
+        site.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: apt-get install -y chromium (or `invoke test`)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context and page; German as the browser's language."""
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    yield page
+    context.close()

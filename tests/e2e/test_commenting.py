@@ -1,0 +1,50 @@
+"""A reader comments in Chromium: stored by the real server, shown after a reload."""
+
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ARTICLE = "/2026/warum-wir-auf-jeden-kommentar-antworten/"
+CLOSED_ARTICLE = "/2026/einladung-zum-kundentag-2026/"
+
+
+def test_reader_comment_survives_a_reload_and_is_counted(live_blog, page):
+    requested_hosts = set()
+    page.on("request", lambda request: requested_hosts.add(urlsplit(request.url).netloc))
+
+    page.goto(live_blog.site_url + ARTICLE)
+    page.locator(".isso-postbox textarea").fill("Grüße aus Köln – „super“ Artikel!")
+    page.locator("#isso-postbox-author").fill("Jörg Müller")
+    page.locator(".isso-postbox input[type=submit]").click()
+    comment = page.locator("#isso-root .isso-comment").first
+    comment.wait_for()
+    assert "„super“" in comment.locator(".isso-text").inner_text()
+
+    page.reload()
+    comment = page.locator("#isso-root .isso-comment").first
+    comment.wait_for()
+    assert comment.locator(".isso-author").inner_text() == "Jörg Müller"
+    assert "Grüße aus Köln" in comment.locator(".isso-text").inner_text()
+
+    page.goto(live_blog.site_url + "/archiv/")
+    count = page.locator(f"a.comment-count[data-isso-id='{ARTICLE}']")
+    page.wait_for_function(
+        "el => el.textContent.trim() === '1 Kommentar'", arg=count.element_handle()
+    )
+
+    allowed = {urlsplit(live_blog.site_url).netloc, urlsplit(live_blog.comments_url).netloc}
+    assert requested_hosts <= allowed, requested_hosts - allowed
+
+
+def test_closed_article_shows_comments_without_a_form(live_blog, page):
+    from tests.support import CommentClient
+
+    client = CommentClient(live_blog.comments_url)
+    assert client.post(CLOSED_ARTICLE, "Ein früherer Kommentar").status == 201
+    page.goto(live_blog.site_url + CLOSED_ARTICLE)
+    page.locator("#isso-root .isso-comment").first.wait_for()
+    assert "Ein früherer Kommentar" in page.locator("#isso-root").inner_text()
+    assert not page.locator(".isso-postbox").first.is_visible()
+    assert not page.locator(".isso-comment .isso-reply").first.is_visible()

@@ -1,0 +1,57 @@
+"""The theme's strings: both languages complete, every used key defined."""
+
+import json
+import re
+
+import pytest
+
+from theme_strings.theme_strings import ThemeStringsError, load_strings, translate
+from tests.support import ROOT
+
+THEME = ROOT / "theme"
+
+
+def strings_file(lang):
+    return json.loads((THEME / "strings" / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def test_german_and_english_define_the_same_keys():
+    assert set(strings_file("de")) == set(strings_file("en"))
+
+
+def test_every_key_used_by_a_template_exists():
+    used = set()
+    for template in (THEME / "templates").rglob("*.html"):
+        used |= set(re.findall(r"""\bt\(\s*["']([^"']+)["']""", template.read_text()))
+    assert used, "templates use t()"
+    assert used <= set(strings_file("de")), used - set(strings_file("de"))
+
+
+def test_plural_entries_have_one_and_other():
+    for lang in ("de", "en"):
+        for key, value in strings_file(lang).items():
+            if isinstance(value, dict):
+                assert set(value) == {"one", "other"}, (lang, key)
+
+
+def test_translate_fills_values_and_picks_the_plural():
+    strings = {"n": {"one": "{count} Kommentar", "other": "{count} Kommentare"}}
+    assert translate(strings, "n", count=1) == "1 Kommentar"
+    assert translate(strings, "n", count=3) == "3 Kommentare"
+
+
+def test_missing_key_shows_the_key_and_warns(caplog):
+    assert translate({}, "nav.fehlt") == "nav.fehlt"
+    assert "nav.fehlt" in caplog.text
+
+
+def test_unknown_language_falls_back_to_german(caplog):
+    assert load_strings(THEME, "fr") == strings_file("de")
+    assert "DEFAULT_LANG='fr'" in caplog.text
+
+
+def test_broken_strings_file_names_the_file_and_line(tmp_path):
+    (tmp_path / "strings").mkdir()
+    (tmp_path / "strings" / "de.json").write_text('{"a": "b",\n}', encoding="utf-8")
+    with pytest.raises(ThemeStringsError, match=r"de\.json: not valid JSON \(line 2"):
+        load_strings(tmp_path, "de")

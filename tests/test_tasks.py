@@ -1,0 +1,154 @@
+"""The commands people type: listed with help, new posts that build, clean errors."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from bs4 import BeautifulSoup
+from invoke import Context, Exit
+
+import tasks
+from tests.support import ROOT, build_site, write_isso_config
+
+INVOKE = [sys.executable, "-m", "invoke"]
+
+
+def run_invoke(*args, env=None, timeout=120):
+    return subprocess.run(
+        [*INVOKE, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_every_task_is_listed_with_a_one_line_help():
+    listing = run_invoke("--list").stdout
+    for name in ("build", "serve", "comments", "clean", "new-post", "test"):
+        line = next(line for line in listing.splitlines() if line.split()[:1] == [name])
+        assert len(line.split(None, 1)) == 2, f"{name} has no help text"
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Grüße aus Köln", "gruesse-aus-koeln"),
+        ("Straße & „Öffnungszeiten“ 2026!", "strasse-oeffnungszeiten-2026"),
+        ("Café für Ärzte", "cafe-fuer-aerzte"),
+    ],
+)
+def test_article_slug_transliterates_german(title, slug):
+    from pelican.settings import read_settings
+
+    assert tasks.article_slug(title, read_settings(str(ROOT / "pelicanconf.py"))) == slug
+
+
+def test_new_post_writes_a_draft_with_full_metadata_that_builds(tmp_path, monkeypatch):
+    articles = tmp_path / "content" / "articles"
+    monkeypatch.setitem(tasks.CONFIG, "articles_path", articles)
+    tasks.new_post(Context(), "Grüße vom Kundentag", category="Unternehmen", tags="a, b")
+    [post] = articles.glob("*.md")
+    assert post.name.endswith("-gruesse-vom-kundentag.md")
+    metadata = dict(
+        line.split(": ", 1)
+        for line in post.read_text(encoding="utf-8").split("\n\n")[0].splitlines()
+    )
+    assert metadata["Title"] == "Grüße vom Kundentag"
+    assert metadata["Slug"] == "gruesse-vom-kundentag"
+    assert metadata["Category"] == "Unternehmen"
+    assert metadata["Status"] == "draft"
+    assert set(metadata) >= {"Date", "Modified", "Tags", "Authors", "Summary"}
+
+    output = build_site(tmp_path / "content", tmp_path / "output")
+    [draft] = (output / "entwuerfe").rglob("index.html")
+    page = BeautifulSoup(draft.read_text(encoding="utf-8"), "html.parser")
+    assert page.find("h1").get_text(strip=True) == "Grüße vom Kundentag"
+
+
+def test_new_post_refuses_to_overwrite(tmp_path, monkeypatch):
+    monkeypatch.setitem(tasks.CONFIG, "articles_path", tmp_path)
+    tasks.new_post(Context(), "Zweimal")
+    before = next(tmp_path.glob("*.md")).read_text(encoding="utf-8")
+    with pytest.raises(Exit, match="exists already"):
+        tasks.new_post(Context(), "Zweimal")
+    assert next(tmp_path.glob("*.md")).read_text(encoding="utf-8") == before
+
+
+def test_bad_setting_fails_the_build_with_one_line(tmp_path):
+    settings = tmp_path / "broken.py"
+    settings.write_text(
+        f"from pelicanconf import *\nCOMMENTS_URL = 'localhost:8080'\n"
+        f"OUTPUT_PATH = {str(tmp_path / 'out')!r}\nCACHE_CONTENT = False\n"
+        f"PATH = {str(ROOT / 'content')!r}\nTHEME = {str(ROOT / 'theme')!r}\n"
+        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(Exit) as failure:
+        tasks.pelican_build(str(settings))
+    message = str(failure.value.message)
+    assert message.startswith("build failed: COMMENTS_URL='localhost:8080'")
+    assert "\n" not in message
+
+
+def test_missing_comment_config_is_one_line_without_traceback(tmp_path):
+    result = run_invoke(
+        "comments", env={"ISSO_SETTINGS": str(tmp_path / "fehlt.cfg")}, timeout=30
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "fehlt.cfg: comment server config not found" in result.stderr
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url, deadline=30):
+    end = time.monotonic() + deadline
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                return reply.status, reply.read().decode("utf-8")
+        except OSError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.2)
+
+
+def test_serve_runs_site_and_comment_server_until_ctrl_c(tmp_path):
+    site_port, comment_port = free_port(), free_port()
+    config = write_isso_config(
+        tmp_path, port=comment_port, hosts=(f"http://localhost:{site_port}",)
+    )
+    process = subprocess.Popen(
+        [*INVOKE, "serve", "--port", str(site_port)],
+        cwd=ROOT,
+        env={**os.environ, "ISSO_SETTINGS": str(config)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        status, index = wait_for(f"http://127.0.0.1:{site_port}/", deadline=90)
+        assert status == 200 and 'id="main"' in index
+        status, script = wait_for(f"http://127.0.0.1:{comment_port}/js/embed.min.js")
+        assert status == 200
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert process.returncode == 0, output
+    assert "Generated [admin] password:" in output
+    assert "Traceback" not in output
+    for port in (site_port, comment_port):
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
