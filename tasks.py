@@ -30,6 +30,7 @@ CONFIG = {
     "port": 8000,
 }
 
+
 def article_slug(title, settings):
     """Return the URL slug Pelican would make for ``title`` with these settings."""
     from pelican.utils import slugify
@@ -174,7 +175,8 @@ def serve(c, port=CONFIG["port"], no_build=False):
     comment_server = start_comment_server(conf)
     site_server = start_site_server(CONFIG["host"], int(port))
     print(f"Blog:           http://localhost:{port}/")
-    print(f"Comment server: {conf.get('server', 'listen').replace('127.0.0.1', 'localhost')}")
+    comments_url = conf.get("server", "listen").replace("127.0.0.1", "localhost")
+    print(f"Comment server: {comments_url}")
     print(f"Database:       {conf.get('general', 'dbpath')}")
     print("Ctrl-C stops both.")
     serve_until_interrupted([site_server, comment_server])

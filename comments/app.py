@@ -32,7 +32,7 @@ class CommentServer(Isso, ThreadedMixin):
 def replace_stdout_notifier(server):
     """Swap Isso's stdout subscriber for the personal-data-free event log."""
     subscriptions = server.signal.subscriptions
-    for signal_name, receivers in subscriptions.items():
+    for receivers in subscriptions.values():
         receivers[:] = [
             receiver
             for receiver in receivers

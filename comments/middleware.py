@@ -34,7 +34,7 @@ class UntrustedForwardingFilter:
 
 
 class SecurityHeaders:
-    """Add headers that keep the comment server's own pages out of frames and sniffing."""
+    """Add headers against MIME sniffing and referrer leaks to every response."""
 
     HEADERS = (
         ("X-Content-Type-Options", "nosniff"),

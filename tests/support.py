@@ -110,7 +110,9 @@ class CommentClient:
         except urllib.error.HTTPError as error:
             return error.code, error.headers.get("Set-Cookie", "")
 
-    def post(self, uri, text, author="Leserin", title="Artikel", headers=None, **fields):
+    def post(
+        self, uri, text, author="Leserin", title="Artikel", headers=None, **fields
+    ):
         """Post a comment to thread ``uri``."""
         payload = {"text": text, "author": author, "title": title, **fields}
         return self.request("POST", f"/new?uri={uri}", payload, headers)

@@ -47,13 +47,17 @@ def test_every_task_is_listed_with_a_one_line_help():
 def test_article_slug_transliterates_german(title, slug):
     from pelican.settings import read_settings
 
-    assert tasks.article_slug(title, read_settings(str(ROOT / "pelicanconf.py"))) == slug
+    assert (
+        tasks.article_slug(title, read_settings(str(ROOT / "pelicanconf.py"))) == slug
+    )
 
 
 def test_new_post_writes_a_draft_with_full_metadata_that_builds(tmp_path, monkeypatch):
     articles = tmp_path / "content" / "articles"
     monkeypatch.setitem(tasks.CONFIG, "articles_path", articles)
-    tasks.new_post(Context(), "Grüße vom Kundentag", category="Unternehmen", tags="a, b")
+    tasks.new_post(
+        Context(), "Grüße vom Kundentag", category="Unternehmen", tags="a, b"
+    )
     [post] = articles.glob("*.md")
     assert post.name.endswith("-gruesse-vom-kundentag.md")
     metadata = dict(

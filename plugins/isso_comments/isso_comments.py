@@ -129,8 +129,7 @@ def comment_state(metadata_value, default, source_path):
     value = aliases.get(value, value)
     if value not in STATES:
         logger.warning(
-            "isso_comments: %s: Comments: %r is not one of open, closed, off; "
-            "using %r",
+            "isso_comments: %s: Comments: %r is not one of open, closed, off; using %r",
             source_path,
             metadata_value,
             default,

@@ -28,7 +28,10 @@ def test_reply_and_reply_to_reply_nest_one_level(comment_server):
     assert reply_to_reply["parent"] == top
     [thread] = client.thread(ARTICLE).body["replies"]
     assert thread["id"] == top
-    assert [r["text"] for r in thread["replies"]] == ["<p>Antwort</p>", "<p>Rückfrage</p>"]
+    assert [r["text"] for r in thread["replies"]] == [
+        "<p>Antwort</p>",
+        "<p>Rückfrage</p>",
+    ]
 
 
 def test_counts_cover_published_comments_per_thread(comment_server):

@@ -71,7 +71,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install -y chromium (or `invoke test`)")
+        pytest.fail(
+            "Chromium is missing: apt-get install -y chromium (or `invoke test`)"
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

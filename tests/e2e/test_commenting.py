@@ -12,7 +12,9 @@ CLOSED_ARTICLE = "/2026/einladung-zum-kundentag-2026/"
 
 def test_reader_comment_survives_a_reload_and_is_counted(live_blog, page):
     requested_hosts = set()
-    page.on("request", lambda request: requested_hosts.add(urlsplit(request.url).netloc))
+    page.on(
+        "request", lambda request: requested_hosts.add(urlsplit(request.url).netloc)
+    )
 
     page.goto(live_blog.site_url + ARTICLE)
     page.locator(".isso-postbox textarea").fill("Grüße aus Köln – „super“ Artikel!")
@@ -34,7 +36,10 @@ def test_reader_comment_survives_a_reload_and_is_counted(live_blog, page):
         "el => el.textContent.trim() === '1 Kommentar'", arg=count.element_handle()
     )
 
-    allowed = {urlsplit(live_blog.site_url).netloc, urlsplit(live_blog.comments_url).netloc}
+    allowed = {
+        urlsplit(live_blog.site_url).netloc,
+        urlsplit(live_blog.comments_url).netloc,
+    }
     assert requested_hosts <= allowed, requested_hosts - allowed
 
 

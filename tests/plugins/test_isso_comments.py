@@ -4,7 +4,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-
 from isso_comments.isso_comments import (
     CommentsSettingError,
     comment_state,
@@ -12,6 +11,7 @@ from isso_comments.isso_comments import (
     thread_id,
     validate_comments_url,
 )
+
 from tests.support import build_site, write_files
 
 COMMENTS_URL = "http://127.0.0.1:9999"
@@ -124,7 +124,11 @@ def test_pages_get_comments_only_when_their_metadata_asks(site):
 
 
 def test_listings_link_counts_for_articles_with_comments(site):
-    for listing in ("index.html", "kategorie/unternehmen/index.html", "archiv/index.html"):
+    for listing in (
+        "index.html",
+        "kategorie/unternehmen/index.html",
+        "archiv/index.html",
+    ):
         page = soup(site / listing)
         links = {a["data-isso-id"]: a["href"] for a in page.select("a.comment-count")}
         assert "/2026/artikel-ohne-kommentare/" not in links, listing
@@ -192,7 +196,9 @@ def test_embed_attributes_render_options_as_the_client_parses_them():
 
 
 def test_unknown_isso_option_is_refused_with_its_name():
-    with pytest.raises(CommentsSettingError, match="COMMENTS_ISSO_OPTIONS.*requre-author"):
+    with pytest.raises(
+        CommentsSettingError, match="COMMENTS_ISSO_OPTIONS.*requre-author"
+    ):
         embed_attributes({"requre-author": True}, "de")
 
 
@@ -212,7 +218,11 @@ def test_comments_url_loses_its_trailing_slash():
 
 @pytest.mark.parametrize(
     ("url", "expected"),
-    [("2026/slug/", "/2026/slug/"), ("/impressum/", "/impressum/"), ("x.html", "/x.html")],
+    [
+        ("2026/slug/", "/2026/slug/"),
+        ("/impressum/", "/impressum/"),
+        ("x.html", "/x.html"),
+    ],
 )
 def test_thread_id_is_the_absolute_url_path(url, expected):
     assert thread_id(url) == expected
@@ -220,7 +230,13 @@ def test_thread_id_is_the_absolute_url_path(url, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, "open"), ("closed", "closed"), ("Off", "off"), (" no ", "off"), ("yes", "open")],
+    [
+        (None, "open"),
+        ("closed", "closed"),
+        ("Off", "off"),
+        (" no ", "off"),
+        ("yes", "open"),
+    ],
 )
 def test_comment_state_reads_metadata(value, expected):
     assert comment_state(value, "open", "x.md") == expected

@@ -4,8 +4,8 @@ import json
 import re
 
 import pytest
-
 from theme_strings.theme_strings import ThemeStringsError, load_strings, translate
+
 from tests.support import ROOT
 
 THEME = ROOT / "theme"
