@@ -84,7 +84,8 @@ AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 
 MENUITEMS = ()
-DISPLAY_PAGES_ON_MENU = True
+# Pages (Impressum, Datenschutz, Kommentar-Richtlinie) are linked in the footer.
+DISPLAY_PAGES_ON_MENU = False
 DISPLAY_CATEGORIES_ON_MENU = True
 
 # Comments (plugins/isso_comments). The comment server runs on its own port

@@ -8,6 +8,7 @@ import datetime
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -72,10 +73,11 @@ def load_comment_config():
     except SetupError as error:
         raise Exit(f"comment server: {error}", code=1) from None
     for secret in generated:
-        print(
-            f"Generated [{secret.section}] {secret.option}: {secret.value}\n"
-            f"  (stored in {secret.stored_in}; shown only this once)"
-        )
+        if (secret.section, secret.option) == ("admin", "password"):
+            print(
+                f"Generated the comment server's admin password: {secret.value}\n"
+                f"  (stored in {secret.stored_in}; shown only this once)"
+            )
     return conf
 
 
@@ -117,8 +119,14 @@ def start_site_server(host, port):
         ) from None
 
 
+def stop_on_sigterm(signum, frame):
+    """Treat SIGTERM (systemd, `kill`) like Ctrl-C."""
+    raise KeyboardInterrupt
+
+
 def serve_until_interrupted(servers):
-    """Run each server in a thread until Ctrl-C, then stop them all."""
+    """Run each server in a thread until Ctrl-C or SIGTERM, then stop them all."""
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     threads = [
         threading.Thread(target=server.serve_forever, daemon=True) for server in servers
     ]

@@ -128,7 +128,8 @@ def wait_for(url, deadline=30):
             time.sleep(0.2)
 
 
-def test_serve_runs_site_and_comment_server_until_ctrl_c(tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_serve_runs_site_and_comment_server_until_stopped(tmp_path, stop_signal):
     site_port, comment_port = free_port(), free_port()
     config = write_isso_config(
         tmp_path, port=comment_port, hosts=(f"http://localhost:{site_port}",)
@@ -146,12 +147,13 @@ def test_serve_runs_site_and_comment_server_until_ctrl_c(tmp_path):
         assert status == 200 and 'id="main"' in index
         status, script = wait_for(f"http://127.0.0.1:{comment_port}/js/embed.min.js")
         assert status == 200
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop_signal)
         output, _ = process.communicate(timeout=20)
     finally:
         process.kill()
     assert process.returncode == 0, output
-    assert "Generated [admin] password:" in output
+    assert "Generated the comment server's admin password:" in output
+    assert "salt" not in output
     assert "Traceback" not in output
     for port in (site_port, comment_port):
         with pytest.raises(OSError):

@@ -17,8 +17,10 @@ def test_reader_comment_survives_a_reload_and_is_counted(live_blog, page):
     )
 
     page.goto(live_blog.site_url + ARTICLE)
-    page.locator(".isso-postbox textarea").fill("Grüße aus Köln – „super“ Artikel!")
-    page.locator("#isso-postbox-author").fill("Jörg Müller")
+    page.get_by_role("textbox", name="Ihr Kommentar").fill(
+        "Grüße aus Köln – „super“ Artikel!"
+    )
+    page.get_by_label("Name").fill("Jörg Müller")
     page.locator(".isso-postbox input[type=submit]").click()
     comment = page.locator("#isso-root .isso-comment").first
     comment.wait_for()
