@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from invoke import Exit, task
+from invoke import Collection, Exit, task
 
 ROOT = Path(__file__).resolve().parent
 
@@ -29,6 +29,8 @@ CONFIG = {
     # The local preview binds to loopback only.
     "host": "127.0.0.1",
     "port": 8000,
+    # Newest comment database backups kept by `invoke comments.backup`.
+    "backup_keep": int(os.environ.get("BLOG_BACKUP_KEEP", "14")),
 }
 
 
@@ -164,8 +166,8 @@ def rebuild(c):
     pelican_build(CONFIG["settings_base"], LOAD_CONTENT_CACHE=False)
 
 
-@task
-def comments(c):
+@task(name="run", default=True)
+def comments_run(c):
     """Run the comment server alone (Isso; ISSO_SETTINGS or comments/isso.cfg)."""
     conf = load_comment_config()
     server = start_comment_server(conf)
@@ -256,6 +258,146 @@ def lint(c):
     c.run(f"{sys.executable} -m ruff format --check .", pty=False)
 
 
+def open_comment_server(guard=True):
+    """Build the Isso instance in-process for a one-off command."""
+    from comments.app import build_server
+    from comments.errors import SetupError
+
+    conf = load_comment_config()
+    if not guard:
+        conf.set("guard", "enabled", "false")  # staff commands are not rate-limited
+    try:
+        return build_server(conf)
+    except SetupError as error:
+        raise Exit(f"comment server: {error}", code=1) from None
+
+
+def staff_directory(server):
+    """Return the staff accounts and sessions of this comment server."""
+    from comments.config import config_file_of, database_path
+    from comments.staff import StaffDirectory, staff_file
+
+    return StaffDirectory(
+        staff_file(config_file_of(server.conf)), database_path(server.conf)
+    )
+
+
+def fail_on_setup_error(prefix, action, *args, **kwargs):
+    """Run ``action``; a SetupError becomes a one-line exit."""
+    from comments.errors import SetupError
+
+    try:
+        return action(*args, **kwargs)
+    except SetupError as error:
+        raise Exit(f"{prefix}: {error}", code=1) from None
+
+
+@task(
+    help={
+        "comment_id": "the comment to answer",
+        "text": "the answer (Markdown)",
+        "as": "staff account name (see staff.cfg; 'redaktion' for the shared one)",
+    }
+)
+def reply(c, comment_id, text, as_):
+    """Answer a comment as a verified staff member."""
+    from comments.replies import post_staff_reply
+
+    server = open_comment_server(guard=False)
+    member = fail_on_setup_error("reply", staff_directory(server).member, as_)
+    if member is None:
+        known = ", ".join(sorted(staff_directory(server).accounts())) or "none yet"
+        raise Exit(
+            f"reply: no staff account {as_!r} (known: {known}); "
+            "add one with: invoke comments.staff-add NAME 'Display Name'",
+            code=1,
+        )
+    new_id = fail_on_setup_error(
+        "reply", post_staff_reply, server, int(comment_id), text, member
+    )
+    print(f"Answered comment {comment_id} as {member.display_name}: comment {new_id}")
+
+
+@task(
+    help={
+        "comment_id": "the comment to remove",
+        "reason": "spam, illegal, personal-data, author-request or other",
+        "note": "a short public explanation (no personal data)",
+        "by": "who removes it (kept in the log; default: $USER)",
+    }
+)
+def remove(c, comment_id, reason, note="", by=""):
+    """Remove a comment and record the reason in the public removal log."""
+    from comments.removal import remove_comment
+
+    server = open_comment_server()
+    removed_by = by or os.environ.get("USER", "")
+    uri = fail_on_setup_error(
+        "remove", remove_comment, server, int(comment_id), reason, note, removed_by
+    )
+    print(f"Removed comment {comment_id} from {uri} (reason: {reason}); logged.")
+
+
+@task(help={"keep": "how many backups to keep (default 14)"})
+def backup(c, keep=None):
+    """Write a consistent backup of the comment database (safe while it runs)."""
+    from comments.backup import backup_database
+    from comments.config import database_path
+
+    conf = load_comment_config()
+    db_path = database_path(conf)
+    written = fail_on_setup_error(
+        "backup",
+        backup_database,
+        db_path,
+        db_path.parent / "backups",
+        keep=int(keep or CONFIG["backup_keep"]),
+    )
+    print(f"Backup written: {written}")
+
+
+@task(help={"file": "the backup to restore (see comments/backups/)"})
+def restore(c, file):
+    """Check a backup, keep the live database aside, then restore the backup."""
+    from comments.backup import restore_database
+    from comments.config import database_path
+
+    conf = load_comment_config()
+    db_path = database_path(conf)
+    kept = fail_on_setup_error(
+        "restore", restore_database, Path(file), db_path, db_path.parent / "backups"
+    )
+    print(f"Restored {file} onto {db_path}.")
+    if kept:
+        print(f"The replaced database is kept as {kept}.")
+
+
+@task(
+    name="staff-add",
+    help={
+        "account": "login name, e.g. anna",
+        "name": "display name on the badge, e.g. 'Anna Schmidt'",
+    },
+)
+def staff_add(c, account, name):
+    """Add or update a staff account (asks for the password; stored hashed)."""
+    import getpass
+
+    from comments.config import config_file_of
+    from comments.staff import add_account, staff_file
+
+    conf = load_comment_config()
+    path = staff_file(config_file_of(conf))
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {account}: ")
+        if getpass.getpass("Again: ") != password:
+            raise Exit("staff-add: the passwords differ", code=1)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    fail_on_setup_error("staff-add", add_account, path, account, name, password)
+    print(f"Staff account {account} ({name}) saved in {path}.")
+
+
 def ensure_chromium():
     """Install Debian's Chromium for the browser tests when it is missing."""
     if Path("/usr/bin/chromium").exists():
@@ -268,3 +410,10 @@ def ensure_chromium():
                 "could not install Chromium; run: sudo apt-get install -y chromium",
                 code=1,
             )
+
+
+comments = Collection("comments")
+for comment_task in (comments_run, reply, remove, backup, restore, staff_add):
+    comments.add_task(comment_task)
+
+namespace = Collection(clean, build, rebuild, serve, new_post, test, lint, comments)

@@ -16,9 +16,14 @@ from isso.ext.notifications import Stdout
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
-from comments.config import ConfigError, database_path
+from comments.config import ConfigError, config_file_of, database_path
 from comments.events import CommentEventLog
+from comments.export import TOKEN_VARIABLE, ExportEndpoint
 from comments.middleware import SecurityHeaders, UntrustedForwardingFilter
+from comments.removal import RemovalRecorder
+from comments.schema import ensure_schema
+from comments.staff import StaffDirectory, staff_file
+from comments.staff_web import StaffLayer, StaffRecorder
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +34,8 @@ class CommentServer(Isso, ThreadedMixin):
     """Isso with a thread lock and the moderation purge thread."""
 
 
-def replace_stdout_notifier(server):
-    """Swap Isso's stdout subscriber for the personal-data-free event log."""
+def subscribe(server, *subscribers):
+    """Swap Isso's stdout subscriber for ours (event log, staff recorder)."""
     subscriptions = server.signal.subscriptions
     for receivers in subscriptions.values():
         receivers[:] = [
@@ -38,8 +43,9 @@ def replace_stdout_notifier(server):
             for receiver in receivers
             if not isinstance(getattr(receiver, "__self__", None), Stdout)
         ]
-    for signal_name, receiver in CommentEventLog():
-        subscriptions[signal_name].append(receiver)
+    for subscriber in subscribers:
+        for signal_name, receiver in subscriber:
+            subscriptions[signal_name].append(receiver)
 
 
 def check_config(conf):
@@ -58,15 +64,20 @@ def check_config(conf):
 
 
 def build_server(conf):
-    """Return the Isso instance (database opened, API routes registered)."""
+    """Return the Isso instance with the project's tables and subscribers."""
     check_config(conf)
     server = CommentServer(conf)
-    replace_stdout_notifier(server)
+    db_path = database_path(conf)
+    ensure_schema(db_path)
+    subscribe(server, CommentEventLog(), StaffRecorder(db_path))
     return server
 
 
-def wrap(server, conf):
+def wrap(server, conf, environ):
     """Compose the middleware around the Isso instance, innermost first."""
+    db_path = database_path(conf)
+    hosts = list(conf.getiter("general", "host"))
+    directory = StaffDirectory(staff_file(config_file_of(conf), environ), db_path)
     app = local_manager.make_middleware(server)
     app = SharedDataMiddleware(
         app,
@@ -76,9 +87,12 @@ def wrap(server, conf):
             "/img": os.path.join(ISSO_STATIC, "img"),
         },
     )
+    app = RemovalRecorder(app, db_path)
+    app = StaffLayer(app, server, directory, hosts)
+    app = ExportEndpoint(app, db_path, environ.get(TOKEN_VARIABLE, ""))
     app = wsgi.CORSMiddleware(
         app,
-        origin=wsgi.origin(conf.getiter("general", "host")),
+        origin=wsgi.origin(hosts),
         allowed=("Origin", "Referer", "Content-Type"),
         exposed=("X-Set-Cookie", "Date"),
     )
@@ -88,9 +102,14 @@ def wrap(server, conf):
     return UntrustedForwardingFilter(app, conf.getiter("server", "trusted-proxies"))
 
 
-def create_app(conf):
-    """Build the comment server's WSGI application for ``conf``."""
+def create_app(conf, environ=None):
+    """Build the comment server's WSGI application for ``conf``.
+
+    ``environ`` (default: the process environment) supplies the export token
+    (BLOG_EXPORT_TOKEN) and the staff accounts file (BLOG_STAFF_FILE).
+    """
+    environ = os.environ if environ is None else environ
     server = build_server(conf)
-    app = wrap(server, conf)
+    app = wrap(server, conf, environ)
     app.comment_server = server
     return app

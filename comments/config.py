@@ -55,8 +55,12 @@ def config_path(environ=None):
     return Path(configured).resolve() if configured else DEFAULT_CONFIG_FILE
 
 
-def load_config(path=None, environ=None):
-    """Load the config file over Isso's defaults; return (conf, generated secrets)."""
+def load_config(path=None, environ=None, create_secrets=True):
+    """Load the config file over Isso's defaults; return (conf, generated secrets).
+
+    With ``create_secrets=False`` (builds, read-only tools) nothing is written:
+    missing secrets are simply left unset.
+    """
     environ = os.environ if environ is None else environ
     path = Path(path) if path else config_path(environ)
     if not path.is_file():
@@ -70,7 +74,10 @@ def load_config(path=None, environ=None):
         first_line = str(error).splitlines()[0]
         raise ConfigError(f"{path}: not a valid config file ({first_line})") from None
     resolve_paths(conf, path.parent)
-    generated = fill_secrets(conf, environ)
+    # Remembered for files kept beside the config (staff accounts).
+    conf.add_section("blog")
+    conf.set("blog", "config-file", str(path.resolve()))
+    generated = fill_secrets(conf, environ) if create_secrets else []
     return conf, generated
 
 
@@ -80,6 +87,11 @@ def resolve_paths(conf, base_dir):
         value = conf.get(section, option)
         if value and not os.path.isabs(value):
             conf.set(section, option, str((base_dir / value).resolve()))
+
+
+def config_file_of(conf):
+    """Return the config file ``conf`` was loaded from."""
+    return Path(conf.get("blog", "config-file"))
 
 
 def database_path(conf):

@@ -5,6 +5,7 @@ import pytest
 from comments.app import create_app
 from comments.config import load_config
 from comments.serve import running_in_thread
+from comments.staff import add_account
 from tests.support import CommentClient, write_isso_config
 
 
@@ -13,12 +14,14 @@ def comment_server_factory(tmp_path):
     """Start real comment servers; each gets its own database in a temp dir."""
     started = []
 
-    def start(name="server", **sections):
+    def start(name="server", environ=None, staff=None, **sections):
         directory = tmp_path / name
         directory.mkdir()
         config_file = write_isso_config(directory, **sections)
+        for account, (display_name, password) in (staff or {}).items():
+            add_account(directory / "staff.cfg", account, display_name, password)
         conf, _ = load_config(config_file, environ={})
-        context = running_in_thread(create_app(conf))
+        context = running_in_thread(create_app(conf, environ=environ or {}))
         url = context.__enter__()
         started.append(context)
         return CommentServerHandle(url, conf, CommentClient(url))
@@ -40,6 +43,11 @@ class CommentServerHandle:
     def database(self):
         """Path of the server's SQLite database."""
         return self.conf.get("general", "dbpath")
+
+    @property
+    def config_file(self):
+        """Path of the server's config file."""
+        return self.conf.get("blog", "config-file")
 
 
 @pytest.fixture

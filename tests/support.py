@@ -23,7 +23,12 @@ def write_files(base, files):
 
 
 def build_site(content_dir, output_dir, settings_file="pelicanconf.py", **overrides):
-    """Build ``content_dir`` with the project's settings into ``output_dir``."""
+    """Build ``content_dir`` with the project's settings into ``output_dir``.
+
+    Comment data comes from ``comments.db`` beside the output folder (absent
+    unless a test makes it) and snapshots go there too, never into the repo.
+    """
+    work_dir = Path(output_dir).parent
     settings = read_settings(
         str(ROOT / settings_file),
         override={
@@ -32,6 +37,8 @@ def build_site(content_dir, output_dir, settings_file="pelicanconf.py", **overri
             "CACHE_CONTENT": False,
             "LOAD_CONTENT_CACHE": False,
             "DELETE_OUTPUT_DIRECTORY": True,
+            "COMMENTS_DATABASE": str(work_dir / "comments.db"),
+            "COMMENTS_SNAPSHOT_DIR": str(work_dir / "snapshots"),
             **overrides,
         },
     )

@@ -31,7 +31,8 @@ def run_invoke(*args, env=None, timeout=120):
 
 def test_every_task_is_listed_with_a_one_line_help():
     listing = run_invoke("--list").stdout
-    for name in ("build", "serve", "comments", "clean", "new-post", "test"):
+    names = ("build", "serve", "comments.run", "clean", "new-post", "test")
+    for name in (*names, "comments.reply", "comments.remove", "comments.backup"):
         line = next(line for line in listing.splitlines() if line.split()[:1] == [name])
         assert len(line.split(None, 1)) == 2, f"{name} has no help text"
 

@@ -1,0 +1,291 @@
+"""Back up the live comment database while the server runs, and restore it carefully.
+
+Every copy goes through SQLite's backup API, so it is one consistent snapshot
+even while Isso writes: the copy reads under SQLite's own locks instead of
+copying bytes mid-write. A backup is written under a temporary name in the
+backup folder and renamed when complete, so a file with a final name is always
+whole. Backups are named ``comments-YYYYMMDDTHHMMSSZ.db`` (UTC, ``-2``, ``-3``
+… when a name is taken) and readable by their owner only: the database holds
+e-mail and IP addresses.
+
+A restore checks the backup first and changes nothing if it is unusable. It then
+keeps the live database as ``comments-replaced-YYYYMMDDTHHMMSSZ.db`` (never
+pruned) and writes the backup into the live file through the backup API as one
+SQLite transaction, so a running server sees either the old or the restored
+comments, keeps the file's owner and mode, and never meets a journal that
+belongs to another file. Only when no usable database is there is the backup
+renamed into place. A comment posted between keeping and restoring is in
+neither; stop the server first where that matters.
+"""
+
+import logging
+import os
+import re
+import shutil
+import sqlite3
+import stat
+import tempfile
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+from comments.errors import SetupError
+
+logger = logging.getLogger(__name__)
+
+BACKUP_PREFIX = "comments"
+REPLACED_PREFIX = "comments-replaced"
+BACKUP_NAME = re.compile(r"comments-(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<number>\d+))?\.db")
+ISSO_TABLES = frozenset({"threads", "comments", "preferences"})
+PRIVATE_FILE = stat.S_IRUSR | stat.S_IWUSR
+PRIVATE_FOLDER = stat.S_IRWXU
+# SQLite's names for a file that is no database, or a damaged one.
+DAMAGED = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
+# Files SQLite keeps beside a database; a leftover one would be replayed into
+# whatever file next carries the database's name.
+SIDE_FILE_SUFFIXES = ("-journal", "-wal", "-shm")
+
+
+class BackupError(SetupError):
+    """A backup or restore cannot go ahead; the message names the file and the fix."""
+
+
+def backup_database(db_path, backup_dir, keep=14, now=None):
+    """Copy the live database into ``backup_dir``; keep the newest ``keep`` backups."""
+    db_path, backup_dir = Path(db_path), Path(backup_dir)
+    check_keep(keep)
+    if not db_path.is_file():
+        raise BackupError(
+            f"{db_path}: comment database not found; check [general] dbpath in "
+            "the comment server config"
+        )
+    started = datetime.now(UTC) if now is None else now
+    make_private_folder(backup_dir)
+    try:
+        backup = write_private_copy(
+            backup_dir,
+            lambda temporary: copy_database(db_path, temporary),
+            lambda: free_name(backup_dir, BACKUP_PREFIX, started),
+        )
+    except sqlite3.DatabaseError as error:
+        fix = (
+            "restore it from an earlier backup"
+            if error_name(error) in DAMAGED
+            else "check that this user may read it and its folder"
+        )
+        raise BackupError(f"{db_path}: cannot be backed up ({error}); {fix}") from None
+    logger.info("backed up %s to %s", db_path, backup)
+    prune_backups(backup_dir, keep)
+    return backup
+
+
+def verify_database(path):
+    """Raise BackupError unless ``path`` is a sound Isso comment database."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"{path}: backup not found; choose an existing backup file")
+    try:
+        with closing(connect_read_only(path)) as db:
+            problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+            tables = {
+                row[0]
+                for row in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table'"
+                )
+            }
+    except sqlite3.DatabaseError as error:
+        raise BackupError(
+            f"{path}: not a readable SQLite database ({error}); choose another backup"
+        ) from None
+    if problems != ["ok"]:
+        first = " ".join(str(problems[0]).split()) if problems else "no answer"
+        raise BackupError(
+            f"{path}: damaged database (quick_check: {first}); choose another backup"
+        )
+    missing = ISSO_TABLES - tables
+    if missing:
+        raise BackupError(
+            f"{path}: empty or foreign database (no {', '.join(sorted(missing))} "
+            "table); choose a backup of the comment database"
+        )
+
+
+def restore_database(backup_file, db_path, backup_dir, now=None):
+    """Replace the live database with ``backup_file``; return the kept old copy.
+
+    Returns None when there was no live database to keep.
+    """
+    backup_file, db_path, backup_dir = (
+        Path(backup_file),
+        Path(db_path),
+        Path(backup_dir),
+    )
+    if is_same_file(backup_file, db_path):
+        raise BackupError(
+            f"{backup_file}: is the live database itself; choose a backup file"
+        )
+    verify_database(backup_file)
+    live_exists = db_path.exists()
+    live_is_database = live_exists and readable_as_database(db_path)
+    if not live_is_database:
+        refuse_side_files(db_path)
+
+    kept = None
+    if live_exists:
+        started = datetime.now(UTC) if now is None else now
+        make_private_folder(backup_dir)
+        copy_live = copy_database if live_is_database else shutil.copyfile
+        kept = write_private_copy(
+            backup_dir,
+            lambda temporary: copy_live(db_path, temporary),
+            lambda: free_name(backup_dir, REPLACED_PREFIX, started),
+        )
+        logger.info("kept the replaced database %s as %s", db_path, kept)
+
+    try:
+        if live_is_database:
+            # Written through SQLite as one transaction: a running server waits
+            # for it, and SQLite looks after its own -journal/-wal/-shm files.
+            copy_database(backup_file, db_path)
+        else:
+            # Nothing SQLite can lock lives at db_path and refuse_side_files made
+            # sure no journal waits there, so an atomic rename is safe.
+            write_private_copy(
+                db_path.parent,
+                lambda temporary: copy_database(backup_file, temporary),
+                lambda: db_path.name,
+            )
+    except sqlite3.Error as error:
+        kept_note = f"; the replaced database is kept as {kept}" if kept else ""
+        raise BackupError(
+            f"{db_path}: restore failed ({error}), try again{kept_note}"
+        ) from None
+    logger.info("restored %s from %s", db_path, backup_file)
+    return kept
+
+
+def list_backups(backup_dir):
+    """Return the backups in ``backup_dir``, newest first (not the replaced copies)."""
+    backup_dir = Path(backup_dir)
+    if not backup_dir.is_dir():
+        return []
+    backups = [
+        path
+        for path in backup_dir.iterdir()
+        if BACKUP_NAME.fullmatch(path.name) and path.is_file()
+    ]
+    return sorted(backups, key=backup_age_key, reverse=True)
+
+
+def prune_backups(backup_dir, keep):
+    """Delete all but the newest ``keep`` backups; return the deleted paths."""
+    check_keep(keep)
+    removed = list_backups(backup_dir)[keep:]
+    for path in removed:
+        path.unlink(missing_ok=True)
+        logger.info("pruned old backup %s", path)
+    return removed
+
+
+def backup_age_key(path):
+    """Sort key: the UTC time in the name, then the -2, -3 … suffix."""
+    match = BACKUP_NAME.fullmatch(path.name)
+    return match["stamp"], int(match["number"] or 1)
+
+
+def check_keep(keep):
+    """Refuse a retention count that would delete the backup just made."""
+    if not isinstance(keep, int) or keep < 1:
+        raise BackupError(
+            f"keep = {keep!r}: keep at least 1 backup (the default is 14)"
+        )
+
+
+def free_name(folder, prefix, now):
+    """Return ``prefix-YYYYMMDDTHHMMSSZ.db`` in UTC, or -2, -3 … if that is taken."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = f"{prefix}-{stamp}.db"
+    number = 1
+    while (Path(folder) / name).exists():
+        number += 1
+        name = f"{prefix}-{stamp}-{number}.db"
+    return name
+
+
+def make_private_folder(folder):
+    """Create ``folder`` (owner only) if it is missing."""
+    if not folder.is_dir():
+        folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+        os.chmod(folder, PRIVATE_FOLDER)
+
+
+def write_private_copy(folder, fill, final_name):
+    """Let ``fill`` write a temporary file in ``folder``, then give it its final name.
+
+    ``final_name`` is asked only once the copy is complete, so a name taken in
+    the meantime is not overwritten.
+    """
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+    os.close(handle)  # mkstemp makes it 0600; SQLite writes it through its own handle
+    temporary = Path(temporary)
+    try:
+        fill(temporary)
+        os.chmod(temporary, PRIVATE_FILE)
+        target = Path(folder) / final_name()
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+        Path(f"{temporary}-journal").unlink(missing_ok=True)
+    return target
+
+
+def copy_database(source, target):
+    """Copy database ``source`` (opened read-only) into ``target`` in one step."""
+    with (
+        closing(connect_read_only(source)) as source_db,
+        closing(sqlite3.connect(target)) as target_db,
+    ):
+        source_db.backup(target_db, sleep=0.01)
+
+
+def connect_read_only(path):
+    """Open ``path`` read-only, whatever characters its name holds."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+
+
+def readable_as_database(path):
+    """Tell whether SQLite can open ``path``; False if it is not a database at all."""
+    try:
+        with closing(connect_read_only(path)) as db:
+            db.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as error:
+        if error_name(error) == "SQLITE_NOTADB":
+            return False
+        raise BackupError(
+            f"{path}: cannot open the live database ({error}); run the restore as "
+            "the user the comment server runs as"
+        ) from None
+    return True
+
+
+def refuse_side_files(db_path):
+    """Refuse to put a new file where a leftover journal would be replayed into it."""
+    for suffix in SIDE_FILE_SUFFIXES:
+        side_file = Path(f"{db_path}{suffix}")
+        if side_file.exists():
+            raise BackupError(
+                f"{side_file}: leftover file of a database that is missing or not "
+                "a database; stop the comment server, move it aside and restore again"
+            )
+
+
+def is_same_file(first, second):
+    """Tell whether two paths name one file (through links or ``..`` too)."""
+    if first.exists() and second.exists():
+        return os.path.samefile(first, second)
+    return first.resolve() == second.resolve()
+
+
+def error_name(error):
+    """Return SQLite's name for ``error``, such as ``SQLITE_NOTADB``."""
+    return getattr(error, "sqlite_errorname", "")

@@ -1,0 +1,181 @@
+"""Read every comment of the site: from the SQLite database, or the server's export.
+
+The one place that knows Isso's tables. Both sources return the same
+``CommentData``; neither ever selects an email or IP address.
+"""
+
+import hashlib
+import html
+import json
+import logging
+import sqlite3
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from isso.html import Markup
+
+from comments import data
+from comments.errors import SetupError
+from comments.schema import WITHDRAWN as WITHDRAWN_REASON
+
+logger = logging.getLogger(__name__)
+
+# Isso's `comments.mode`: 1 published, 2 awaiting moderation, 4 deleted by its
+# author (or an admin) but kept, text and author blanked, because it has replies.
+ISSO_MODES = {1: data.PUBLISHED, 2: data.PENDING, 4: data.WITHDRAWN}
+
+ISSO_TABLES = {"threads", "comments", "preferences"}
+
+# Columns are named one by one: `email` and `remote_addr` are never read.
+COMMENTS_QUERY = """
+SELECT c.id, t.uri, t.title, c.parent, c.created, c.modified, c.mode,
+       c.author, c.website, c.text, c.likes
+FROM comments AS c JOIN threads AS t ON t.id = c.tid
+ORDER BY c.created, c.id
+"""
+STAFF_QUERY = """
+SELECT comment_id, comment_created, display_name FROM blog_staff_comments
+"""
+REMOVALS_QUERY = """
+SELECT comment_id, thread_uri, removed_at, reason, note
+FROM blog_removals ORDER BY id
+"""
+
+
+class SourceUnavailable(Exception):
+    """The comment source cannot be reached now; a snapshot may stand in."""
+
+
+class CommentDataError(SetupError):
+    """The comment source answered, but with something unusable."""
+
+
+def make_renderer(conf):
+    """Return Isso's own Markdown renderer and sanitiser for ``conf``."""
+    return Markup(conf)
+
+
+def database_fingerprint(session_key):
+    """Return a short, non-secret identity of one comment database."""
+    return hashlib.sha256(f"blog-database:{session_key}".encode()).hexdigest()[:16]
+
+
+def read_database(db_path, read_at, renderer=None):
+    """Read the whole site's comments from SQLite, read-only, in one transaction."""
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        raise SourceUnavailable(f"{db_path} does not exist (yet)")
+    try:
+        connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        raise SourceUnavailable(f"{db_path}: {error}") from None
+    try:
+        with connection:
+            connection.execute("BEGIN")  # one consistent view of every table
+            tables = {
+                row[0]
+                for row in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            }
+            missing = ISSO_TABLES - tables
+            if missing:
+                raise CommentDataError(
+                    f"{db_path}: not an Isso comment database (no "
+                    f"{', '.join(sorted(missing))} table); check [general] dbpath "
+                    "in the comment server config"
+                )
+            rows = connection.execute(COMMENTS_QUERY).fetchall()
+            staff = (
+                {
+                    (comment_id, created): name
+                    for comment_id, created, name in connection.execute(STAFF_QUERY)
+                }
+                if "blog_staff_comments" in tables
+                else {}
+            )
+            removal_rows = (
+                connection.execute(REMOVALS_QUERY).fetchall()
+                if "blog_removals" in tables
+                else []
+            )
+            key_row = connection.execute(
+                "SELECT value FROM preferences WHERE key = 'session-key'"
+            ).fetchone()
+    except sqlite3.DatabaseError as error:
+        raise CommentDataError(
+            f"{db_path}: unreadable comment database ({error}); restore it with "
+            "`invoke comments.restore` from a backup"
+        ) from None
+    finally:
+        connection.close()
+    removals = tuple(removal_from_row(row) for row in removal_rows)
+    removed_by_staff = {
+        removal.comment_id for removal in removals if removal.reason != WITHDRAWN_REASON
+    }  # a placeholder (mode 4) with such a record was blanked by staff
+    return data.CommentData(
+        read_at=read_at,
+        source="database",
+        comments=tuple(comment_from_row(row, staff, removed_by_staff) for row in rows),
+        removals=removals,
+        database_id=database_fingerprint(key_row[0] if key_row else ""),
+        renderer=renderer,
+    )
+
+
+def removal_from_row(row):
+    """Turn a ``blog_removals`` row into a Removal."""
+    comment_id, thread_uri, removed_at, reason, note = row
+    return data.Removal(
+        comment_id, thread_uri, data.utc_from_timestamp(removed_at), reason, note
+    )
+
+
+def comment_from_row(row, staff, removed_by_staff):
+    """Turn a row of COMMENTS_QUERY into a Comment (Isso stores names escaped)."""
+    (comment_id, uri, title, parent, created, modified, mode) = row[:7]
+    author, website, text, likes = row[7:]
+    state = ISSO_MODES.get(mode, data.PENDING)
+    if state == data.WITHDRAWN and comment_id in removed_by_staff:
+        state = data.REMOVED
+    visible = state == data.PUBLISHED
+    return data.Comment(
+        id=comment_id,
+        thread_uri=uri,
+        thread_title=html.unescape(title or ""),
+        parent=parent,
+        created=data.utc_from_timestamp(created),
+        modified=data.utc_from_timestamp(modified) if modified else None,
+        state=state,
+        author=html.unescape(author or "") if visible else "",
+        website=html.unescape(website or "") if visible else "",
+        text=(text or "") if visible else "",
+        likes=likes or 0,
+        staff_name=staff.get((comment_id, created)),
+    )
+
+
+def read_export(url, token, read_at, renderer=None, timeout=20):
+    """Fetch every comment from the comment server's export endpoint."""
+    request = urllib.request.Request(
+        url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            body = reply.read()
+    except urllib.error.HTTPError as error:
+        if error.code in (401, 403):
+            raise CommentDataError(
+                f"{url}: export refused ({error.code}); set BLOG_EXPORT_TOKEN to the "
+                "comment server's export token"
+            ) from None
+        raise SourceUnavailable(f"{url}: HTTP {error.code}") from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise SourceUnavailable(f"{url}: {reason}") from None
+    try:
+        exported = data.from_json(json.loads(body), renderer=renderer)
+    except ValueError as error:
+        raise CommentDataError(f"{url}: not a comment export ({error})") from None
+    return exported.replace(read_at=read_at, source="http")

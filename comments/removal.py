@@ -1,0 +1,126 @@
+"""Removing comments, always with a record: the tool, and Isso's own routes.
+
+``remove_comment`` is what ``invoke comments.remove`` runs: it announces the
+reason, then deletes through Isso's own database layer (a comment with replies
+is blanked and kept, as Isso does). ``RemovalRecorder`` watches Isso's delete
+routes so that an author withdrawing a comment and a moderator deleting one on
+Isso's admin page are recorded with what is known about them. Anything else
+that deletes a row is caught by the trigger in ``comments.schema``.
+"""
+
+import logging
+import re
+import sqlite3
+import time
+
+from comments.errors import SetupError
+from comments.schema import REMOVAL_REASONS, UNSPECIFIED, WITHDRAWN
+
+logger = logging.getLogger(__name__)
+
+AUTHOR_DELETE = re.compile(r"^/id/(\d+)/?$")
+MODERATOR_DELETE = re.compile(r"^/id/(\d+)/delete/[^/]+/?$")
+
+
+class RemovalError(SetupError):
+    """A removal cannot be done; the message says why."""
+
+
+def announce(connection, comment_id, reason, note="", removed_by=""):
+    """Tell the removal trigger why ``comment_id`` is about to be deleted."""
+    connection.execute(
+        "INSERT OR REPLACE INTO blog_pending_removals VALUES (?, ?, ?, ?)",
+        (comment_id, reason, note, removed_by),
+    )
+
+
+def withdraw_announcement(connection, comment_id):
+    """Forget an announcement once the deletion is over (or was refused)."""
+    connection.execute(
+        "DELETE FROM blog_pending_removals WHERE comment_id = ?", (comment_id,)
+    )
+
+
+def record_blanked(connection, comment_id, reason, note="", removed_by=""):
+    """Record a comment Isso blanked and kept (mode 4) because it has replies."""
+    row = connection.execute(
+        "SELECT c.created, c.mode, t.uri FROM comments AS c "
+        "JOIN threads AS t ON t.id = c.tid WHERE c.id = ?",
+        (comment_id,),
+    ).fetchone()
+    if row is None or row[1] != 4:
+        return
+    connection.execute(
+        "INSERT OR IGNORE INTO blog_removals (comment_id, comment_created, "
+        "thread_uri, removed_at, reason, note, removed_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (comment_id, row[0], row[2], time.time(), reason, note, removed_by),
+    )
+
+
+def remove_comment(server, comment_id, reason, note="", removed_by=""):
+    """Remove one comment through Isso and record why. Returns the thread path."""
+    if reason not in REMOVAL_REASONS:
+        raise RemovalError(
+            f"--reason {reason!r} is not one of {', '.join(REMOVAL_REASONS)}"
+        )
+    db_path = server.conf.get("general", "dbpath")
+    with sqlite3.connect(db_path) as connection:
+        row = connection.execute(
+            "SELECT c.mode, t.uri FROM comments AS c "
+            "JOIN threads AS t ON t.id = c.tid WHERE c.id = ?",
+            (comment_id,),
+        ).fetchone()
+        if row is None:
+            raise RemovalError(
+                f"comment {comment_id} does not exist (removed already? "
+                "the removal log lists it)"
+            )
+        if row[0] == 4:
+            raise RemovalError(f"comment {comment_id} is already blanked (withdrawn)")
+        announce(connection, comment_id, reason, note, removed_by)
+    connection.close()
+    try:
+        with server.lock:
+            server.db.comments.delete(comment_id)
+    finally:
+        with sqlite3.connect(db_path) as connection:
+            record_blanked(connection, comment_id, reason, note, removed_by)
+            withdraw_announcement(connection, comment_id)
+        connection.close()
+    logger.info("comment %s removed (%s)", comment_id, reason)
+    return row[1]
+
+
+class RemovalRecorder:
+    """WSGI middleware: give deletions through Isso's own routes a reason."""
+
+    def __init__(self, app, db_path):
+        self.app = app
+        self.db_path = db_path
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD")
+        reason = None
+        if method == "DELETE" and (match := AUTHOR_DELETE.match(path)):
+            reason, removed_by = WITHDRAWN, "author"
+        elif method == "POST" and (match := MODERATOR_DELETE.match(path)):
+            reason, removed_by = UNSPECIFIED, "isso-admin"
+        if reason is None:
+            return self.app(environ, start_response)
+        comment_id = int(match.group(1))
+        with sqlite3.connect(self.db_path) as connection:
+            announce(connection, comment_id, reason, removed_by=removed_by)
+        connection.close()
+        try:
+            # Isso answers from inside this call; its body is ready afterwards.
+            return list(self.app(environ, start_response))
+        finally:
+            with sqlite3.connect(self.db_path) as connection:
+                if removed_by == "isso-admin":
+                    record_blanked(
+                        connection, comment_id, reason, removed_by=removed_by
+                    )
+                withdraw_announcement(connection, comment_id)
+            connection.close()

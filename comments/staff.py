@@ -1,0 +1,240 @@
+"""Staff accounts and sessions: who may answer as the blog, verified by the server.
+
+Accounts live in ``staff.cfg`` beside the comment server config (or the file
+named by ``BLOG_STAFF_FILE``), one section per person with a display name and a
+hashed password (``invoke comments.staff-add``). A login creates a random
+session token; only its SHA-256 is stored, in ``blog_staff_sessions``, so
+logging out really ends the session. Isso's own admin login counts as the
+shared account ``redaktion`` ("Redaktion") — a first step before per-person
+accounts. A typed name, email or website never makes anyone staff.
+"""
+
+import configparser
+import hashlib
+import logging
+import os
+import re
+import secrets
+import sqlite3
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from itsdangerous import BadData
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from comments.errors import SetupError
+
+logger = logging.getLogger(__name__)
+
+STAFF_FILE_VARIABLE = "BLOG_STAFF_FILE"
+SESSION_COOKIE = "blog-staff"
+SESSION_SECONDS = 12 * 3600
+ISSO_ADMIN_COOKIE = "admin-session"
+ISSO_ADMIN_SECONDS = 24 * 3600
+ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
+
+
+class StaffError(SetupError):
+    """The staff accounts file or a staff command is wrong; the message says how."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A verified staff identity: account name and public display name."""
+
+    account: str
+    display_name: str
+
+
+ISSO_ADMIN = StaffMember("redaktion", "Redaktion")
+
+
+def staff_file(config_file, environ=None):
+    """Return the staff accounts file for a comment server config file."""
+    environ = os.environ if environ is None else environ
+    configured = environ.get(STAFF_FILE_VARIABLE)
+    return Path(configured) if configured else Path(config_file).with_name("staff.cfg")
+
+
+def read_accounts(path):
+    """Return {account: (display name, password hash)}; an absent file has none."""
+    parser = configparser.ConfigParser(interpolation=None)
+    if not Path(path).exists():
+        return {}
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error as error:
+        raise StaffError(
+            f"{path}: unreadable staff file ({str(error).splitlines()[0]})"
+        ) from None
+    accounts = {}
+    for account in parser.sections():
+        name = parser.get(account, "name", fallback="").strip()
+        password_hash = parser.get(account, "password", fallback="").strip()
+        if not name or not password_hash:
+            raise StaffError(
+                f"{path}: [{account}] needs both 'name' and 'password'; "
+                f"recreate it with: invoke comments.staff-add {account} 'Name'"
+            )
+        accounts[account] = (name, password_hash)
+    return accounts
+
+
+def add_account(path, account, display_name, password):
+    """Add or replace one account in the staff file (password stored hashed)."""
+    if not ACCOUNT_NAME.match(account):
+        raise StaffError(
+            f"account name {account!r}: use 1–40 lowercase letters, digits, . _ -"
+        )
+    if not display_name.strip():
+        raise StaffError("the display name is empty; readers see it on the badge")
+    if len(password) < 12:
+        raise StaffError("the password needs at least 12 characters")
+    parser = configparser.ConfigParser(interpolation=None)
+    if Path(path).exists():
+        parser.read(path, encoding="utf-8")
+    if not parser.has_section(account):
+        parser.add_section(account)
+    parser.set(account, "name", display_name.strip())
+    parser.set(account, "password", generate_password_hash(password))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(
+        path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR
+    )
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write("# Staff accounts of the comment server; passwords are hashed.\n")
+        parser.write(handle)
+
+
+class StaffDirectory:
+    """Staff accounts and sessions for one comment database."""
+
+    def __init__(self, accounts_file, db_path, clock=time.time):
+        self.accounts_file = Path(accounts_file)
+        self.db_path = db_path
+        self.clock = clock
+        self._accounts = {}
+        self._accounts_stamp = None
+
+    def accounts(self):
+        """Return the accounts, re-read when the file changed."""
+        try:
+            stamp = self.accounts_file.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
+        if stamp != self._accounts_stamp:
+            self._accounts = read_accounts(self.accounts_file) if stamp else {}
+            self._accounts_stamp = stamp
+        return self._accounts
+
+    def member(self, account):
+        """Return the StaffMember for an account name, or None."""
+        if account == ISSO_ADMIN.account and account not in self.accounts():
+            return ISSO_ADMIN
+        entry = self.accounts().get(account)
+        return StaffMember(account, entry[0]) if entry else None
+
+    def check_password(self, account, password):
+        """Return the StaffMember when the password matches, else None."""
+        entry = self.accounts().get(account)
+        if entry is None:
+            # Spend the same time as a real check, so names cannot be probed.
+            check_password_hash(generate_password_hash("x"), password)
+            return None
+        if check_password_hash(entry[1], password):
+            return StaffMember(account, entry[0])
+        return None
+
+    def open_session(self, member):
+        """Start a session for ``member``; return the token for the cookie."""
+        token = secrets.token_urlsafe(32)
+        now = self.clock()
+        with sqlite3.connect(self.db_path) as connection:
+            connection.execute(
+                "DELETE FROM blog_staff_sessions WHERE expires < ?", (now,)
+            )
+            connection.execute(
+                "INSERT INTO blog_staff_sessions VALUES (?, ?, ?, ?)",
+                (token_hash(token), member.account, now, now + SESSION_SECONDS),
+            )
+        connection.close()
+        return token
+
+    def close_session(self, token):
+        """End the session of ``token`` (logging out)."""
+        with sqlite3.connect(self.db_path) as connection:
+            connection.execute(
+                "DELETE FROM blog_staff_sessions WHERE token_hash = ?",
+                (token_hash(token),),
+            )
+        connection.close()
+
+    def session_member(self, token):
+        """Return the StaffMember of a live session token, else None."""
+        if not token or len(token) > 100:
+            return None
+        with sqlite3.connect(self.db_path) as connection:
+            row = connection.execute(
+                "SELECT staff_account FROM blog_staff_sessions "
+                "WHERE token_hash = ? AND expires > ?",
+                (token_hash(token), self.clock()),
+            ).fetchone()
+        connection.close()
+        return self.member(row[0]) if row else None
+
+
+def token_hash(token):
+    """Return the stored form of a session token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def isso_admin_member(server, cookie_value):
+    """Return ISSO_ADMIN for a valid Isso admin session cookie, else None.
+
+    Isso signs edit cookies, moderation keys and the admin session with one
+    key: the signature alone proves nothing, the payload must be the admin's.
+    """
+    if not cookie_value:
+        return None
+    try:
+        payload = server.unsign(cookie_value, max_age=ISSO_ADMIN_SECONDS)
+    except (BadData, ValueError, TypeError):
+        return None
+    if isinstance(payload, dict) and payload.get("logged") is True:
+        return ISSO_ADMIN
+    return None
+
+
+def record_staff_comment(db_path, comment_id, created, member, via, now=None):
+    """Record that comment ``comment_id`` was written by ``member``."""
+    with sqlite3.connect(db_path) as connection:
+        connection.execute(
+            "INSERT OR REPLACE INTO blog_staff_comments VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                comment_id,
+                created,
+                member.account,
+                member.display_name,
+                via,
+                now or time.time(),
+            ),
+        )
+    connection.close()
+    logger.info("comment %s recorded as written by staff (%s)", comment_id, via)
+
+
+def staff_names_for_thread(db_path, uri):
+    """Return {comment id: display name} of verified staff comments in a thread."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as connection:
+        rows = connection.execute(
+            "SELECT c.id, s.display_name FROM blog_staff_comments AS s "
+            "JOIN comments AS c "
+            "ON c.id = s.comment_id AND c.created = s.comment_created "
+            "JOIN threads AS t ON t.id = c.tid WHERE t.uri = ?",
+            (uri,),
+        ).fetchall()
+    connection.close()
+    return dict(rows)

@@ -1,0 +1,3 @@
+from .comment_data import register
+
+__all__ = ["register"]

@@ -1,0 +1,92 @@
+"""Read the site's comment data once per build and share it with every plugin.
+
+The first generator of a build triggers one read (``comments.source``); the
+result lands in the build's shared context as ``COMMENT_DATA`` (a
+``comments.data.CommentData``), where the other plugins and templates find it.
+A new build has a new context, so nothing is kept between builds.
+
+Settings (all optional):
+
+- ``COMMENTS_SOURCE``: ``"database"`` (read the SQLite file read-only) or
+  ``"http"`` (the comment server's ``/export``; token in ``BLOG_EXPORT_TOKEN``).
+- ``COMMENTS_DATABASE``: the database file; default: ``[general] dbpath`` of the
+  comment server config (``ISSO_SETTINGS`` or comments/isso.cfg).
+- ``COMMENTS_EXPORT_URL``: default ``COMMENTS_URL + "/export"``.
+- ``COMMENTS_SNAPSHOT_DIR``: default ``snapshots/`` beside the database.
+- ``COMMENTS_SNAPSHOT_KEEP``: how many snapshots to keep (default 10).
+
+Signals: ``generator_init``.
+"""
+
+import logging
+import os
+from pathlib import Path
+
+from pelican import signals
+
+from comments import config, reader
+from comments.source import SourceSettings, load_comment_data
+
+logger = logging.getLogger(__name__)
+
+CONTEXT_KEY = "COMMENT_DATA"
+EXPORT_TOKEN_VARIABLE = "BLOG_EXPORT_TOKEN"
+PACKAGE_SNAPSHOT_DIR = Path(config.__file__).with_name("snapshots")
+
+DEFAULTS = {
+    "COMMENTS_SOURCE": "database",
+    "COMMENTS_DATABASE": None,
+    "COMMENTS_EXPORT_URL": None,
+    "COMMENTS_SNAPSHOT_DIR": None,
+    "COMMENTS_SNAPSHOT_KEEP": 10,
+}
+
+
+def source_settings(settings, comment_conf, environ):
+    """Work out the comment source from Pelican settings and the server config."""
+    values = {key: settings.get(key, default) for key, default in DEFAULTS.items()}
+    database = values["COMMENTS_DATABASE"] or config.database_path(comment_conf)
+    database = Path(database)
+    snapshot_dir = values["COMMENTS_SNAPSHOT_DIR"] or (
+        database.parent / "snapshots"
+        if values["COMMENTS_SOURCE"] == "database"
+        else PACKAGE_SNAPSHOT_DIR
+    )
+    comments_url = settings.get("COMMENTS_URL", "").rstrip("/")
+    return SourceSettings(
+        source=values["COMMENTS_SOURCE"],
+        database=database,
+        export_url=values["COMMENTS_EXPORT_URL"] or f"{comments_url}/export",
+        export_token=environ.get(EXPORT_TOKEN_VARIABLE, ""),
+        snapshot_dir=Path(snapshot_dir),
+        snapshot_keep=int(values["COMMENTS_SNAPSHOT_KEEP"]),
+    )
+
+
+def read_for_build(settings, environ=None):
+    """Read the comment data for a build with these Pelican settings."""
+    environ = os.environ if environ is None else environ
+    comment_conf, _ = config.load_config(environ=environ, create_secrets=False)
+    return load_comment_data(
+        source_settings(settings, comment_conf, environ),
+        renderer=reader.make_renderer(comment_conf),
+    )
+
+
+def share_comment_data(generator):
+    """Read once per build; every generator of the build sees the same object."""
+    if CONTEXT_KEY in generator.context:
+        return
+    generator.context[CONTEXT_KEY] = read_for_build(generator.settings)
+    comment_data = generator.context[CONTEXT_KEY]
+    logger.info(
+        "comment_data: %d comments, %d removals (source: %s)",
+        len(comment_data.comments),
+        len(comment_data.removals),
+        comment_data.source,
+    )
+
+
+def register():
+    """Connect the receiver."""
+    signals.generator_init.connect(share_comment_data)
