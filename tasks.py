@@ -263,6 +263,9 @@ def open_comment_server(guard=True):
     from comments.app import build_server
     from comments.errors import SetupError
 
+    # Importing Isso sets the root logger to INFO; a one-off command prints
+    # its own summary and should show only warnings besides.
+    logging.getLogger().setLevel(logging.WARNING)
     conf = load_comment_config()
     if not guard:
         conf.set("guard", "enabled", "false")  # staff commands are not rate-limited
@@ -329,7 +332,13 @@ def reply(c, comment_id, text, as_):
 def remove(c, comment_id, reason, note="", by=""):
     """Remove a comment and record the reason in the public removal log."""
     from comments.removal import remove_comment
+    from comments.schema import REMOVAL_REASONS
 
+    if reason not in REMOVAL_REASONS:
+        raise Exit(
+            f"remove: --reason {reason!r} is not one of {', '.join(REMOVAL_REASONS)}",
+            code=1,
+        )
     server = open_comment_server()
     removed_by = by or os.environ.get("USER", "")
     uri = fail_on_setup_error(

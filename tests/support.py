@@ -101,6 +101,31 @@ class CommentClient:
         except urllib.error.HTTPError as error:
             return Response(error.code, dict(error.headers), decode(error.read()))
 
+    def form(self, path, fields, headers=None):
+        """POST a form without following redirects; return a Response."""
+        body = urllib.parse.urlencode(fields).encode("utf-8")
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                **(headers or {}),
+            },
+        )
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(request, timeout=10) as reply:
+                return Response(reply.status, reply.headers, reply.read().decode())
+        except urllib.error.HTTPError as error:
+            return Response(error.code, error.headers, error.read().decode())
+
+    def staff_login(self, account, password):
+        """Log in as staff; return the Cookie header value for later requests."""
+        reply = self.form("/staff/login", {"account": account, "password": password})
+        cookie = reply.headers.get("Set-Cookie", "")
+        return cookie.split(";", 1)[0] if reply.status == 200 else ""
+
     def login(self, password):
         """Submit the admin login form; return (status, Set-Cookie header or "")."""
         body = urllib.parse.urlencode({"password": password}).encode("ascii")

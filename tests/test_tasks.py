@@ -159,3 +159,19 @@ def test_serve_runs_site_and_comment_server_until_stopped(tmp_path, stop_signal)
     for port in (site_port, comment_port):
         with pytest.raises(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+
+
+def test_corrupt_comment_database_fails_the_build_with_one_line(tmp_path):
+    broken = tmp_path / "comments.db"
+    broken.write_bytes(b"kein SQLite" * 200)
+    with pytest.raises(Exit) as failure:
+        tasks.pelican_build(
+            str(ROOT / "pelicanconf.py"),
+            OUTPUT_PATH=str(tmp_path / "out"),
+            COMMENTS_DATABASE=str(broken),
+            COMMENTS_SNAPSHOT_DIR=str(tmp_path / "snapshots"),
+            CACHE_CONTENT=False,
+        )
+    message = str(failure.value.message)
+    assert message.startswith(f"build failed: {broken}: unreadable comment database")
+    assert "\n" not in message

@@ -11,7 +11,10 @@ import pytest
 from comments.app import create_app
 from comments.config import load_config
 from comments.serve import running_in_thread
+from comments.staff import add_account
 from tests.support import ROOT, build_site, write_isso_config
+
+STAFF_ACCOUNT = ("anna", "Anna Schmidt", "ein-langes-passwort")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -55,10 +58,16 @@ def live_blog(tmp_path_factory):
     config_file = write_isso_config(
         base, hosts=(site_url,), guard={"ratelimit": "20", "direct-reply": "20"}
     )
+    add_account(base / "staff.cfg", *STAFF_ACCOUNT)
     conf, _ = load_config(config_file, environ={})
     try:
-        with running_in_thread(create_app(conf)) as comments_url:
-            build_site(ROOT / "content", output, COMMENTS_URL=comments_url)
+        with running_in_thread(create_app(conf, environ={})) as comments_url:
+            build_site(
+                ROOT / "content",
+                output,
+                COMMENTS_URL=comments_url,
+                COMMENTS_DATABASE=conf.get("general", "dbpath"),
+            )
             yield LiveBlog(site_url, comments_url, output, conf)
     finally:
         site.shutdown()
@@ -83,9 +92,21 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    """A fresh browser context and page; German as the browser's language."""
-    context = browser.new_context(locale="de-DE")
-    page = context.new_page()
-    yield page
-    context.close()
+def new_page(browser):
+    """Open pages in fresh browser contexts (separate cookies), German locale."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(locale="de-DE")
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A fresh browser context and page."""
+    return new_page()

@@ -55,3 +55,38 @@ def test_closed_article_shows_comments_without_a_form(live_blog, page):
     assert "Ein früherer Kommentar" in page.locator("#isso-root").inner_text()
     assert not page.locator(".isso-postbox").first.is_visible()
     assert not page.locator(".isso-comment .isso-reply").first.is_visible()
+
+
+def write_comment(page, text, name):
+    page.get_by_role("textbox", name="Ihr Kommentar").first.fill(text)
+    page.get_by_label("Name").first.fill(name)
+    page.locator(".isso-postbox input[type=submit]").first.click()
+    page.locator(".isso-comment .isso-text", has_text=text).wait_for()
+
+
+def test_staff_reply_gets_a_badge_an_impostor_does_not(live_blog, new_page):
+    from tests.e2e.conftest import STAFF_ACCOUNT
+
+    account, display_name, password = STAFF_ACCOUNT
+    article = "/2026/wie-wir-mit-kritik-umgehen/"
+    staff = new_page()
+    staff.goto(f"{live_blog.comments_url}/staff/login")
+    staff.get_by_label("Konto").fill(account)
+    staff.get_by_label("Passwort").fill(password)
+    staff.get_by_role("button", name="Anmelden").click()
+    staff.get_by_text(f"Angemeldet als {display_name}").wait_for()
+    staff.goto(live_blog.site_url + article)
+    write_comment(staff, "Danke für den Hinweis, wir kümmern uns.", "egal")
+    badge = staff.locator(".isso-comment.is-staff .staff-badge")
+    badge.wait_for()
+    assert badge.inner_text() == f"Redaktion · {display_name}"
+
+    reader = new_page()
+    reader.goto(live_blog.site_url + article)
+    write_comment(reader, "Ich bin auch die Redaktion!", display_name)
+    reader.reload()
+    reader.locator(".isso-comment .isso-text", has_text="Ich bin auch").wait_for()
+    reader.locator(".staff-badge").first.wait_for()
+    assert reader.locator(".staff-badge").count() == 1
+    impostor = reader.locator(".isso-comment", has_text="Ich bin auch die Redaktion!")
+    assert impostor.locator(".staff-badge").count() == 0

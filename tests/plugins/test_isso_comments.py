@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+
 from isso_comments.isso_comments import (
     CommentsSettingError,
     comment_state,
@@ -11,7 +12,6 @@ from isso_comments.isso_comments import (
     thread_id,
     validate_comments_url,
 )
-
 from tests.support import build_site, write_files
 
 COMMENTS_URL = "http://127.0.0.1:9999"

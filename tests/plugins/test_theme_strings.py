@@ -4,9 +4,9 @@ import json
 import re
 
 import pytest
-from theme_strings.theme_strings import ThemeStringsError, load_strings, translate
 
 from tests.support import ROOT
+from theme_strings.theme_strings import ThemeStringsError, load_strings, translate
 
 THEME = ROOT / "theme"
 

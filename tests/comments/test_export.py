@@ -1,0 +1,92 @@
+"""The export endpoint: every thread in one response, only with the right token."""
+
+import datetime
+import logging
+
+import pytest
+
+from comments import data, reader
+from comments.source import SourceSettings, load_comment_data
+
+TOKEN = "export-token-fuer-tests-1234567890"
+NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def server(comment_server_factory):
+    server = comment_server_factory(
+        environ={"BLOG_EXPORT_TOKEN": TOKEN},
+        guard={"ratelimit": "100", "direct-reply": "100"},
+    )
+    for uri in ("/2026/a/", "/2026/b/", "/2026/c/"):
+        server.client.post(uri, f"Kommentar zu {uri}", email="leser@example.com")
+    return server
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer falsch"}, 403),
+        ({"Authorization": f"Basic {TOKEN}"}, 401),
+        ({"Authorization": f"Bearer {TOKEN}x"}, 403),
+    ],
+)
+def test_export_without_the_right_token_reveals_nothing(server, headers, status):
+    reply = server.client.request("GET", "/export", headers=headers)
+    assert reply.status == status
+    assert "Kommentar" not in str(reply.body) and "/2026/" not in str(reply.body)
+
+
+def test_export_is_absent_when_no_token_is_configured(comment_server):
+    reply = comment_server.client.request(
+        "GET", "/export", headers={"Authorization": "Bearer "}
+    )
+    assert reply.status == 404
+
+
+def test_export_returns_every_thread_in_one_response(server):
+    reply = server.client.request(
+        "GET", "/export", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert reply.status == 200
+    exported = data.from_json(reply.body)
+    assert sorted(c.thread_uri for c in exported.comments) == [
+        "/2026/a/",
+        "/2026/b/",
+        "/2026/c/",
+    ]
+    assert "leser@example.com" not in str(reply.body)
+
+
+def test_http_source_reads_the_same_data_as_the_database(server, tmp_path):
+    settings = SourceSettings(
+        "http", None, f"{server.url}/export", TOKEN, tmp_path / "snapshots"
+    )
+    over_http = load_comment_data(settings, now=NOW)
+    direct = reader.read_database(server.database, NOW)
+    assert over_http.source == "http"
+    assert over_http.comments == direct.comments
+    assert over_http.database_id == direct.database_id
+
+
+def test_http_source_with_a_wrong_token_is_a_one_line_error(server, tmp_path):
+    settings = SourceSettings(
+        "http", None, f"{server.url}/export", "falsch", tmp_path / "snapshots"
+    )
+    with pytest.raises(reader.CommentDataError, match="export refused \\(403\\)"):
+        load_comment_data(settings, now=NOW)
+
+
+def test_unreachable_server_falls_back_to_the_snapshot(server, tmp_path, caplog):
+    url = f"{server.url}/export"
+    load_comment_data(
+        SourceSettings("http", None, url, TOKEN, tmp_path / "snapshots"), now=NOW
+    )
+    closed_port = SourceSettings(
+        "http", None, "http://127.0.0.1:9/export", TOKEN, tmp_path / "snapshots"
+    )
+    with caplog.at_level(logging.WARNING):
+        fallback = load_comment_data(closed_port, now=NOW + datetime.timedelta(days=3))
+    assert fallback.source == "snapshot" and len(fallback.comments) == 3
+    assert "3 days old" in caplog.text

@@ -1,0 +1,200 @@
+"""Reading comment data: one read-only view of the site, snapshots, fallbacks."""
+
+import datetime
+import json
+import logging
+import sqlite3
+
+import pytest
+
+from comments import data, reader
+from comments.app import build_server
+from comments.removal import remove_comment
+from comments.source import SourceSettings, load_comment_data
+
+ARTICLE = "/2026/kritik/"
+OTHER = "/2026/anderes/"
+NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
+STAFF = {"anna": ("Anna Schmidt", "ein-langes-passwort")}
+
+
+@pytest.fixture
+def server(comment_server_factory):
+    return comment_server_factory(
+        staff=STAFF,
+        guard={"ratelimit": "100", "direct-reply": "100", "reply-to-self": "true"},
+    )
+
+
+def settings_for(server, tmp_path, **changes):
+    values = {
+        "source": "database",
+        "database": server.database,
+        "export_url": "",
+        "export_token": "",
+        "snapshot_dir": tmp_path / "snapshots",
+    }
+    return SourceSettings(**{**values, **changes})
+
+
+def fill(server):
+    """A reader question, a staff answer, a withdrawn and a removed comment."""
+    client = server.client
+    question = client.post(
+        ARTICLE,
+        "Grüße & eine *Frage* <script>alert(1)</script>",
+        author="Jörg <Müller>",
+        email="joerg@example.com",
+        website="https://joerg.example",
+        title="Kritik & Antwort",
+    ).body["id"]
+    cookie = client.staff_login("anna", "ein-langes-passwort")
+    answer = client.post(
+        ARTICLE, "Antwort", parent=question, headers={"Cookie": cookie}
+    ).body["id"]
+    withdrawn = client.post(OTHER, "Zurückgezogen", title="Anderes")
+    client.post(OTHER, "Antwort darauf", parent=withdrawn.body["id"])
+    client.request(
+        "DELETE",
+        f"/id/{withdrawn.body['id']}",
+        headers={"Cookie": withdrawn.headers["Set-Cookie"].split(";", 1)[0]},
+    )
+    spam = client.post(OTHER, "Spam").body["id"]
+    client.post(OTHER, "Antwort auf Spam", parent=spam)
+    remove_comment(build_server(server.conf), spam, "spam", note="Werbung")
+    return question, answer, withdrawn.body["id"], spam
+
+
+def test_database_read_gives_typed_comments_without_personal_data(server):
+    question, answer, withdrawn, spam = fill(server)
+    comment_data = reader.read_database(server.database, NOW)
+    by_id = {comment.id: comment for comment in comment_data.comments}
+    first = by_id[question]
+    assert first.thread_uri == ARTICLE and first.thread_title == "Kritik & Antwort"
+    assert first.author == "Jörg <Müller>"  # Isso stores it escaped; we unescape
+    assert first.website == "https://joerg.example"
+    assert first.state == data.PUBLISHED and not first.is_staff
+    assert first.created.tzinfo == datetime.UTC
+    assert (
+        by_id[answer].staff_name == "Anna Schmidt" and by_id[answer].parent == question
+    )
+    assert by_id[withdrawn].state == data.WITHDRAWN and by_id[withdrawn].text == ""
+    assert by_id[spam].state == data.REMOVED and by_id[spam].author == ""
+    [removal] = comment_data.removals
+    assert (removal.comment_id, removal.reason, removal.note) == (
+        spam,
+        "spam",
+        "Werbung",
+    )
+    serialised = json.dumps(data.to_json(comment_data))
+    assert "joerg@example.com" not in serialised
+    assert "127.0.0" not in serialised and "remote_addr" not in serialised
+
+
+def test_text_is_rendered_and_sanitised_like_isso_does(server):
+    question, *_ = fill(server)
+    comment_data = reader.read_database(
+        server.database, NOW, reader.make_renderer(server.conf)
+    )
+    [first] = [comment for comment in comment_data.comments if comment.id == question]
+    html = comment_data.text_html(first)
+    assert "<em>Frage</em>" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_pending_comments_are_counted_but_carry_no_text_or_author(
+    comment_server_factory,
+):
+    server = comment_server_factory(moderation={"enabled": "true"})
+    assert server.client.post(ARTICLE, "Bitte prüfen", author="Eva").status == 202
+    [pending] = reader.read_database(server.database, NOW).comments
+    assert pending.state == data.PENDING
+    assert (pending.text, pending.author, pending.website) == ("", "", "")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "not an Isso comment database"),
+        (
+            b"Das ist keine Datenbank, sondern Text." * 100,
+            "unreadable comment database",
+        ),
+    ],
+)
+def test_corrupt_or_empty_database_is_a_one_line_error(tmp_path, content, expected):
+    broken = tmp_path / "comments.db"
+    broken.write_bytes(content)
+    with pytest.raises(reader.CommentDataError) as failure:
+        reader.read_database(broken, NOW)
+    message = str(failure.value)
+    assert message.startswith(str(broken)) and expected in message
+    assert "\n" not in message
+
+
+def test_foreign_database_is_refused_naming_the_missing_tables(tmp_path):
+    foreign = tmp_path / "other.db"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE kunden (id INTEGER)")
+    with pytest.raises(
+        reader.CommentDataError, match="no comments, preferences, threads"
+    ):
+        reader.read_database(foreign, NOW)
+
+
+def test_missing_database_is_unavailable_not_an_error(tmp_path):
+    with pytest.raises(reader.SourceUnavailable):
+        reader.read_database(tmp_path / "fehlt.db", NOW)
+
+
+def test_every_read_is_saved_as_a_snapshot(server, tmp_path):
+    fill(server)
+    loaded = load_comment_data(settings_for(server, tmp_path), now=NOW)
+    [snapshot] = (tmp_path / "snapshots").iterdir()
+    assert snapshot.name == "comments-20261127T120000.000000Z.json"
+    assert data.from_json(json.loads(snapshot.read_text())) == loaded
+
+
+def test_unreachable_source_uses_the_last_snapshot_and_says_how_old(
+    server, tmp_path, caplog
+):
+    fill(server)
+    first = load_comment_data(settings_for(server, tmp_path), now=NOW)
+    later = NOW + datetime.timedelta(hours=5)
+    moved = settings_for(server, tmp_path, database=tmp_path / "weg.db")
+    with caplog.at_level(logging.WARNING):
+        fallback = load_comment_data(moved, now=later)
+    assert fallback.source == "snapshot"
+    assert fallback.comments == first.comments
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "using the snapshot of 2026-11-27T12:00:00Z, 5 h old" in warning.getMessage()
+
+
+def test_no_source_and_no_snapshot_builds_without_comments(tmp_path, caplog):
+    settings = SourceSettings(
+        "database", tmp_path / "weg.db", "", "", tmp_path / "snapshots"
+    )
+    with caplog.at_level(logging.WARNING):
+        empty = load_comment_data(settings, now=NOW)
+    assert empty.source == "none" and empty.comments == ()
+    assert "building without comments" in caplog.text
+
+
+def test_comment_vanishing_without_record_is_logged_as_unrecorded(server, tmp_path):
+    question, *_ = fill(server)
+    load_comment_data(settings_for(server, tmp_path), now=NOW)
+    with sqlite3.connect(server.database) as db:
+        # Behind every back: even the removal trigger is gone.
+        db.execute("DROP TRIGGER blog_record_removal")
+        db.execute("DELETE FROM comments WHERE parent = ?", (question,))
+        db.execute("DELETE FROM comments WHERE id = ?", (question,))
+    second = load_comment_data(
+        settings_for(server, tmp_path), now=NOW + datetime.timedelta(hours=1)
+    )
+    unrecorded = [r for r in second.removals if r.reason == "unrecorded"]
+    assert sorted(r.comment_id for r in unrecorded) == [question, question + 1]
+    # The record stays in every later read, though the database never had it.
+    third = load_comment_data(
+        settings_for(server, tmp_path), now=NOW + datetime.timedelta(hours=2)
+    )
+    assert [r for r in third.removals if r.reason == "unrecorded"] == unrecorded

@@ -1,0 +1,157 @@
+"""Verified staff replies: only a login on the server makes a comment staff's."""
+
+import sqlite3
+import time
+
+import pytest
+
+from comments.staff import token_hash
+
+ARTICLE = "/2026/kritik/"
+BLOG = "http://localhost:8000"
+STAFF = {"anna": ("Anna Schmidt", "ein-langes-passwort")}
+
+
+@pytest.fixture
+def server(comment_server_factory):
+    """A comment server with one staff account and a relaxed guard."""
+    return comment_server_factory(
+        staff=STAFF,
+        guard={"ratelimit": "100", "direct-reply": "100", "reply-to-self": "true"},
+        admin={"enabled": "true", "password": "admin-passwort-123"},
+    )
+
+
+def staff_badges(server, uri=ARTICLE):
+    return server.client.request("GET", f"/staff/comments?uri={uri}").body
+
+
+def post_as(server, text, cookie, parent=None, **fields):
+    headers = {"Cookie": cookie, "Origin": BLOG} if cookie else {"Origin": BLOG}
+    return server.client.post(ARTICLE, text, parent=parent, headers=headers, **fields)
+
+
+def test_logged_in_staff_reply_is_recorded_with_the_display_name(server):
+    question = server.client.post(ARTICLE, "Warum dauert das so lange?").body["id"]
+    cookie = server.client.staff_login("anna", "ein-langes-passwort")
+    assert cookie.startswith("blog-staff=")
+    answer = post_as(server, "Wir prüfen das.", cookie, parent=question, author="A.")
+    assert answer.status == 201
+    # The author field is the verified display name, whatever was typed.
+    assert answer.body["author"] == "Anna Schmidt"
+    assert staff_badges(server) == {str(answer.body["id"]): "Anna Schmidt"}
+    with sqlite3.connect(server.database) as db:
+        assert db.execute(
+            "SELECT staff_account, via FROM blog_staff_comments"
+        ).fetchall() == [("anna", "session")]
+
+
+def test_reader_with_staff_name_email_and_website_is_not_staff(server):
+    impostor = server.client.post(
+        ARTICLE,
+        "Ich bin die Redaktion",
+        author="Anna Schmidt",
+        email="anna.schmidt@beispiel.example",
+        website="https://beispiel.example",
+    )
+    assert impostor.status == 201
+    assert staff_badges(server) == {}
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        "blog-staff=erfunden",
+        "blog-staff=" + "x" * 500,
+        "admin-session=erfunden.signatur",
+    ],
+)
+def test_forged_cookies_give_no_staff_status(server, cookie):
+    assert post_as(server, "Gefälscht", cookie).status == 201
+    assert staff_badges(server) == {}
+
+
+def test_edit_cookie_presented_as_a_session_gives_no_staff_status(server):
+    created = server.client.post(ARTICLE, "Mein Kommentar")
+    # Isso's edit cookie is signed with the same key as its admin session.
+    edit_cookie = created.headers["Set-Cookie"].split(";", 1)[0].split("=", 1)[1]
+    for name in ("admin-session", "blog-staff"):
+        assert post_as(server, "Versuch", f"{name}={edit_cookie}").status == 201
+    assert staff_badges(server) == {}
+
+
+def test_expired_session_gives_no_staff_status(server):
+    with sqlite3.connect(server.database) as db:
+        db.execute(
+            "INSERT INTO blog_staff_sessions VALUES (?, 'anna', ?, ?)",
+            (token_hash("abgelaufen"), time.time() - 7200, time.time() - 60),
+        )
+    assert post_as(server, "Zu spät", "blog-staff=abgelaufen").status == 201
+    assert staff_badges(server) == {}
+
+
+def test_staff_session_is_not_lent_to_another_site(server):
+    cookie = server.client.staff_login("anna", "ein-langes-passwort")
+    foreign = server.client.post(
+        ARTICLE,
+        "Von fremder Seite",
+        headers={"Cookie": cookie, "Origin": "http://evil.example"},
+    )
+    assert foreign.status == 201
+    assert staff_badges(server) == {}
+
+
+def test_logout_ends_the_session_on_the_server(server):
+    cookie = server.client.staff_login("anna", "ein-langes-passwort")
+    assert (
+        server.client.form("/staff/logout", {}, headers={"Cookie": cookie}).status
+        == 200
+    )
+    assert post_as(server, "Nach dem Abmelden", cookie).status == 201
+    assert staff_badges(server) == {}
+
+
+def test_isso_admin_login_counts_as_the_shared_redaktion_account(server):
+    status, admin_cookie = server.client.login("admin-passwort-123")
+    assert status == 302
+    answer = post_as(server, "Antwort der Redaktion", admin_cookie.split(";", 1)[0])
+    assert staff_badges(server) == {str(answer.body["id"]): "Redaktion"}
+
+
+def test_wrong_password_is_refused_and_repeated_failures_are_throttled(server):
+    statuses = [
+        server.client.form(
+            "/staff/login", {"account": "anna", "password": "falsch"}
+        ).status
+        for _ in range(6)
+    ]
+    assert statuses == [403, 403, 403, 403, 403, 429]
+    # Even the right password waits until the window has passed.
+    assert server.client.staff_login("anna", "ein-langes-passwort") == ""
+
+
+def test_login_redirects_only_back_to_the_blog(server):
+    fields = {"account": "anna", "password": "ein-langes-passwort"}
+    home = server.client.form(
+        "/staff/login", {**fields, "next": f"{BLOG}/2026/kritik/"}
+    )
+    assert home.status == 303 and home.headers["Location"] == f"{BLOG}/2026/kritik/"
+    elsewhere = server.client.form(
+        "/staff/login", {**fields, "next": "https://evil.example/"}
+    )
+    assert elsewhere.status == 200 and "Location" not in elsewhere.headers
+
+
+def test_staff_cookie_is_http_only(server):
+    reply = server.client.form(
+        "/staff/login", {"account": "anna", "password": "ein-langes-passwort"}
+    )
+    cookie = reply.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+
+
+def test_staff_me_says_who_is_logged_in(server):
+    assert server.client.request("GET", "/staff/me").body == {"staff": None}
+    cookie = server.client.staff_login("anna", "ein-langes-passwort")
+    me = server.client.request("GET", "/staff/me", headers={"Cookie": cookie})
+    assert me.body == {"staff": "Anna Schmidt"}

@@ -1,0 +1,125 @@
+"""The comments.* commands, run as people run them, against a live server's database."""
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import ROOT
+
+ARTICLE = "/2026/kritik/"
+
+
+def invoke(server, *args, stdin=""):
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "ISSO_SETTINGS": server.config_file},
+    )
+
+
+@pytest.fixture
+def server(comment_server_factory):
+    return comment_server_factory(guard={"ratelimit": "100", "direct-reply": "100"})
+
+
+def test_staff_add_stores_only_a_hash_readable_by_the_owner(server):
+    result = invoke(
+        server, "comments.staff-add", "jonas", "Jonas Weber", stdin="geheim-und-lang\n"
+    )
+    assert result.returncode == 0, result.stderr
+    staff_file = Path(server.config_file).with_name("staff.cfg")
+    text = staff_file.read_text(encoding="utf-8")
+    assert "[jonas]" in text and "name = Jonas Weber" in text
+    assert "geheim-und-lang" not in text
+    assert stat.S_IMODE(os.stat(staff_file).st_mode) == 0o600
+
+
+def test_staff_add_refuses_a_short_password_in_one_line(server):
+    result = invoke(server, "comments.staff-add", "jonas", "Jonas", stdin="kurz\n")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "staff-add: the password needs at least 12 characters"
+    )
+
+
+def test_reply_as_staff_is_recorded_and_badged(server):
+    invoke(
+        server, "comments.staff-add", "jonas", "Jonas Weber", stdin="geheim-und-lang\n"
+    )
+    question = server.client.post(ARTICLE, "Gibt es ein Update?").body["id"]
+    result = invoke(
+        server, "comments.reply", str(question), "Ja, morgen.", "--as", "jonas"
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"Answered comment {question} as Jonas Weber" in result.stdout
+    badges = server.client.request("GET", f"/staff/comments?uri={ARTICLE}").body
+    assert list(badges.values()) == ["Jonas Weber"]
+    [reply] = server.client.thread(ARTICLE).body["replies"][0]["replies"]
+    assert reply["author"] == "Jonas Weber" and reply["text"] == "<p>Ja, morgen.</p>"
+    with sqlite3.connect(server.database) as db:
+        assert db.execute("SELECT via FROM blog_staff_comments").fetchall() == [
+            ("cli",)
+        ]
+
+
+def test_reply_as_unknown_account_names_the_known_ones(server):
+    question = server.client.post(ARTICLE, "Hallo?").body["id"]
+    result = invoke(server, "comments.reply", str(question), "Antwort", "--as", "wer")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "reply: no staff account 'wer' (known: none yet)" in result.stderr
+    assert len(server.client.thread(ARTICLE).body["replies"]) == 1
+
+
+def test_remove_logs_the_reason(server):
+    comment_id = server.client.post(ARTICLE, "Kaufen Sie jetzt!").body["id"]
+    result = invoke(
+        server, "comments.remove", str(comment_id), "--reason", "spam", "--by", "jonas"
+    )
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(server.database) as db:
+        assert db.execute(
+            "SELECT comment_id, reason, removed_by FROM blog_removals"
+        ).fetchall() == [(comment_id, "spam", "jonas")]
+
+
+def test_remove_with_an_unknown_reason_changes_nothing(server):
+    comment_id = server.client.post(ARTICLE, "Bleibt stehen").body["id"]
+    result = invoke(server, "comments.remove", str(comment_id), "--reason", "doof")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("remove: --reason 'doof' is not one of")
+    assert len(server.client.thread(ARTICLE).body["replies"]) == 1
+
+
+def test_backup_then_restore_brings_back_a_removed_comment(server, tmp_path):
+    comment_id = server.client.post(ARTICLE, "Wichtig").body["id"]
+    backup = invoke(server, "comments.backup")
+    assert backup.returncode == 0, backup.stderr
+    backup_file = backup.stdout.split("Backup written: ", 1)[1].strip()
+    invoke(server, "comments.remove", str(comment_id), "--reason", "other")
+    assert server.client.thread(ARTICLE).body["replies"] == []
+    restored = invoke(server, "comments.restore", backup_file)
+    assert restored.returncode == 0, restored.stderr
+    assert "The replaced database is kept as" in restored.stdout
+    [comment] = server.client.thread(ARTICLE).body["replies"]
+    assert comment["id"] == comment_id
+
+
+def test_restore_of_a_broken_file_is_one_line_and_touches_nothing(server, tmp_path):
+    server.client.post(ARTICLE, "Bleibt")
+    before = Path(server.database).read_bytes()
+    broken = tmp_path / "kaputt.db"
+    broken.write_text("keine Datenbank", encoding="utf-8")
+    result = invoke(server, "comments.restore", str(broken))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert str(broken) in result.stderr
+    assert Path(server.database).read_bytes() == before
