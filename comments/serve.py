@@ -19,7 +19,10 @@ def comment_server(app, host="127.0.0.1", port=0):
 def running_in_thread(app, host="127.0.0.1", port=0):
     """Serve ``app`` in a daemon thread for the duration of the block; yield its URL."""
     server = comment_server(app, host, port)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval makes shutdown quick (tests start many servers).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://{host}:{server.server_port}"
