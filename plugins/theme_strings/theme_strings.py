@@ -1,8 +1,9 @@
 """Give templates the theme's user-facing strings in the site's language.
 
-The theme keeps one JSON file per language in ``<THEME>/strings/<lang>.json``;
-templates call ``t("key")`` or ``t("key", count=n)``. ``DEFAULT_LANG`` picks the
-file; a key missing there falls back to German and is logged once per build.
+The theme keeps one folder per language, ``<THEME>/strings/<lang>/``, with one
+JSON file per part of the site (``site.json``, ``answered.json``, …), merged
+in name order. Templates call ``t("key")`` or ``t("key", count=n)``.
+``DEFAULT_LANG`` picks the folder; a key missing there falls back to German.
 
 Signals: ``generator_init`` (installs ``t`` and ``LANG_STRINGS`` into every
 generator's Jinja environment).
@@ -30,23 +31,29 @@ def load_strings(theme_path, lang):
     strings_dir = Path(theme_path) / "strings"
     merged = {}
     for code in dict.fromkeys([FALLBACK_LANG, lang]):
-        path = strings_dir / f"{code}.json"
-        if not path.exists():
+        folder = strings_dir / code
+        if not folder.is_dir():
             if code == lang and code != FALLBACK_LANG:
                 logger.warning(
                     "theme_strings: no %s for DEFAULT_LANG=%r; using German strings",
-                    path,
+                    folder,
                     lang,
                 )
                 continue
-            raise ThemeStringsError(f"{path}: missing; the theme needs it")
-        try:
-            merged.update(json.loads(path.read_text(encoding="utf-8")))
-        except json.JSONDecodeError as error:
-            raise ThemeStringsError(
-                f"{path}: not valid JSON (line {error.lineno}: {error.msg})"
-            ) from None
+            raise ThemeStringsError(f"{folder}: missing; the theme needs it")
+        for path in sorted(folder.glob("*.json")):
+            merged.update(read_strings_file(path))
     return merged
+
+
+def read_strings_file(path):
+    """Read one strings file; a JSON mistake names the file and line."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ThemeStringsError(
+            f"{path}: not valid JSON (line {error.lineno}: {error.msg})"
+        ) from None
 
 
 def plural_form(count):

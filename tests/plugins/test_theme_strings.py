@@ -12,7 +12,16 @@ THEME = ROOT / "theme"
 
 
 def strings_file(lang):
-    return json.loads((THEME / "strings" / f"{lang}.json").read_text(encoding="utf-8"))
+    merged = {}
+    for path in sorted((THEME / "strings" / lang).glob("*.json")):
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
+
+
+def test_each_strings_file_has_a_twin_in_the_other_language():
+    german = {path.name for path in (THEME / "strings" / "de").glob("*.json")}
+    english = {path.name for path in (THEME / "strings" / "en").glob("*.json")}
+    assert german == english and "site.json" in german
 
 
 def test_german_and_english_define_the_same_keys():
@@ -51,7 +60,8 @@ def test_unknown_language_falls_back_to_german(caplog):
 
 
 def test_broken_strings_file_names_the_file_and_line(tmp_path):
-    (tmp_path / "strings").mkdir()
-    (tmp_path / "strings" / "de.json").write_text('{"a": "b",\n}', encoding="utf-8")
-    with pytest.raises(ThemeStringsError, match=r"de\.json: not valid JSON \(line 2"):
+    (tmp_path / "strings" / "de").mkdir(parents=True)
+    broken = tmp_path / "strings" / "de" / "site.json"
+    broken.write_text('{"a": "b",\n}', encoding="utf-8")
+    with pytest.raises(ThemeStringsError, match=r"site\.json: not valid JSON \(line 2"):
         load_strings(tmp_path, "de")
