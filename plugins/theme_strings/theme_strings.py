@@ -5,10 +5,12 @@ JSON file per part of the site (``site.json``, ``answered.json``, …), merged
 in name order. Templates call ``t("key")`` or ``t("key", count=n)``.
 ``DEFAULT_LANG`` picks the folder; a key missing there falls back to German.
 
-Signals: ``generator_init`` (installs ``t`` and ``LANG_STRINGS`` into every
-generator's Jinja environment).
+Signals: ``generator_init`` (installs ``t``, ``LANG_STRINGS`` and the
+``duration`` filter — seconds said as "3 Std." — into every generator's Jinja
+environment).
 """
 
+import functools
 import json
 import logging
 from pathlib import Path
@@ -72,6 +74,21 @@ def translate(strings, key, **values):
     return text.format(**values) if values else text
 
 
+def duration(strings, seconds):
+    """Say a duration in whole units, rounded down: minutes, hours or days."""
+    if seconds is None:
+        return translate(strings, "duration.none")
+    minutes = int(seconds) // 60
+    if minutes < 1:
+        return translate(strings, "duration.under_a_minute")
+    if minutes < 120:
+        return translate(strings, "duration.minutes", count=minutes)
+    hours = minutes // 60
+    if hours < 48:
+        return translate(strings, "duration.hours", count=hours)
+    return translate(strings, "duration.days", count=hours // 24)
+
+
 class Translator:
     """Callable ``t(key, **values)`` bound to one language's strings."""
 
@@ -91,6 +108,7 @@ def install_translator(generator):
     strings = load_strings(settings["THEME"], lang)
     generator.env.globals["t"] = Translator(strings)
     generator.env.globals["LANG_STRINGS"] = strings
+    generator.env.filters["duration"] = functools.partial(duration, strings)
 
 
 def register():

@@ -1,0 +1,3 @@
+from .answered import register
+
+__all__ = ["register"]

@@ -1,0 +1,242 @@
+"""The transparency page as built: figures, JSON, languages, reproducibility."""
+
+import datetime
+import filecmp
+import json
+import sqlite3
+
+import pytest
+from bs4 import BeautifulSoup
+
+from comments.app import build_server
+from comments.removal import remove_comment
+from tests.support import build_site, write_files
+
+ARTICLE = "/2026/ein-artikel/"
+T0 = datetime.datetime(2026, 11, 1, 9, 0, tzinfo=datetime.UTC).timestamp()
+HOUR = 3600
+AS_OF = int(T0 + 3 * 24 * HOUR)
+HOSTILE = (
+    "<script>alert(1)</script> <img src=x onerror=alert(2)> "
+    "[klick](javascript:alert(3)) Ende"
+)
+CONTENT = {
+    "articles/a.md": """
+        Title: Ein Artikel
+        Date: 2026-10-01 09:00
+        Category: Technik
+        Slug: ein-artikel
+        Authors: Anna Schmidt
+        Summary: Kurz.
+
+        Text.
+    """,
+    "articles/b.md": """
+        Title: Ohne Kommentare
+        Date: 2026-10-02 09:00
+        Category: Technik
+        Slug: ohne-kommentare
+        Authors: Anna Schmidt
+        Summary: Kurz.
+
+        Text.
+    """,
+}
+
+
+def set_created(database, comment_id, seconds):
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "UPDATE comments SET created = ? WHERE id = ?", (seconds, comment_id)
+        )
+        db.execute(
+            "UPDATE blog_staff_comments SET comment_created = ? WHERE comment_id = ?",
+            (seconds, comment_id),
+        )
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    """A real server's database: answered, open (hostile text) and removed comments."""
+    from comments.app import create_app
+    from comments.config import load_config
+    from comments.serve import running_in_thread
+    from comments.staff import add_account
+    from tests.support import CommentClient, write_isso_config
+
+    base = tmp_path_factory.mktemp("answered-db")
+    config = write_isso_config(base, guard={"enabled": "false"})
+    add_account(base / "staff.cfg", "anna", "Anna Schmidt", "ein-langes-passwort")
+    conf, _ = load_config(config, environ={})
+    with running_in_thread(create_app(conf, environ={})) as url:
+        client = CommentClient(url)
+        first = client.post(ARTICLE, "Wann kommt das Update?", author="Eva").body["id"]
+        cookie = client.staff_login("anna", "ein-langes-passwort")
+        answer = client.post(
+            ARTICLE, "Nächste Woche.", parent=first, headers={"Cookie": cookie}
+        ).body["id"]
+        hostile = client.post(ARTICLE, HOSTILE, author="<b>Mallory</b>").body["id"]
+        spam = client.post(ARTICLE, "Kaufen!", author="Spam").body["id"]
+    set_created(conf.get("general", "dbpath"), first, T0)
+    set_created(conf.get("general", "dbpath"), answer, T0 + 2 * HOUR)
+    set_created(conf.get("general", "dbpath"), hostile, T0 + 24 * HOUR)
+    remove_comment(build_server(conf), spam, "spam", note="Werbung")
+    return conf.get("general", "dbpath"), hostile
+
+
+def build(tmp_path, database, monkeypatch, name="out", **settings):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(AS_OF))
+    write_files(tmp_path / "content", CONTENT)
+    return build_site(
+        tmp_path / "content",
+        tmp_path / name,
+        COMMENTS_DATABASE=database[0],
+        COMMENTS_SNAPSHOT_DIR=str(tmp_path / "snapshots"),
+        **settings,
+    )
+
+
+def soup(path):
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_json_has_every_key_with_the_right_types_and_values(
+    tmp_path, database, monkeypatch
+):
+    output = build(tmp_path, database, monkeypatch)
+    document = json.loads(
+        (output / "answered/answered.json").read_text(encoding="utf-8")
+    )
+    assert document == {
+        "as_of": "2026-11-04T09:00:00Z",
+        "target_hours": 24,
+        "reader_comments": 2,
+        "answered": 1,
+        "open": 1,
+        "answered_within_target": 1,
+        "median_response_seconds": 2 * HOUR,
+        "p90_response_seconds": 2 * HOUR,
+        "awaiting_moderation": 0,
+        "withdrawn": 0,
+        "removed": {"spam": 1},
+        "articles": [
+            {
+                "url": ARTICLE,
+                "title": "Ein Artikel",
+                "reader_comments": 2,
+                "answered": 1,
+                "open": 1,
+                "median_response_seconds": 2 * HOUR,
+            }
+        ],
+        "open_comments": [
+            {
+                "id": database[1],
+                "article_url": ARTICLE,
+                "created": "2026-11-02T09:00:00Z",
+                "age_seconds": 2 * 24 * HOUR,
+                "awaiting_moderation": False,
+            }
+        ],
+        "data": {"source": "database", "snapshot_of": None},
+    }
+    text = json.dumps(document)
+    assert "Mallory" not in text and "alert" not in text  # no comment text or names
+
+
+def test_page_states_the_claim_truthfully(tmp_path, database, monkeypatch):
+    page = soup(build(tmp_path, database, monkeypatch) / "answered/index.html")
+    headline = " ".join(page.select_one(".answered__headline").get_text().split())
+    assert headline == "1 von 2 beantwortet · 1 offen · der älteste wartet seit 2 Tagen"
+    assert page.select_one("[data-figure=median]").get_text() == "2 Std."
+    assert page.select_one("[data-figure=within_target]").get_text() == "100 % (1/1)"
+    assert page.select_one("[data-figure=removed]").get_text() == "1"
+    [removal] = page.select(".answered__removals tbody tr")
+    assert [cell.get_text(strip=True) for cell in removal.select("td")][1:] == [
+        "Ein Artikel",
+        "Spam",
+        "Werbung",
+    ]
+    assert page.select_one("time")["datetime"] == "2026-11-04T09:00:00Z"
+    assert page.select_one("svg[role=img] title").get_text()
+    assert len(page.select(".answered__chart-table tbody tr")) == 12
+
+
+def test_open_comment_links_to_itself_and_its_excerpt_is_inert(
+    tmp_path, database, monkeypatch
+):
+    page = soup(build(tmp_path, database, monkeypatch) / "answered/index.html")
+    [item] = page.select(".answered__open > li")
+    assert item.select_one(f"a[href$='#isso-{database[1]}']")["href"] == (
+        f"{ARTICLE}#isso-{database[1]}"
+    )
+    assert "wartet seit 2 Tagen" in item.get_text()
+    assert "<b>Mallory</b>" in item.get_text()  # shown as text, not markup
+    assert item.find("b") is None
+    main = page.select_one("main")
+    assert main.find("script") is None and main.find("img") is None
+    assert not [a for a in page.find_all("a") if a["href"].startswith("javascript:")]
+    assert "klick" in item.select_one(".answered__excerpt").get_text()
+
+
+def test_article_shows_its_line_linking_to_the_page(tmp_path, database, monkeypatch):
+    output = build(tmp_path, database, monkeypatch)
+    line = soup(output / "2026/ein-artikel/index.html").select_one(".answered-line a")
+    assert " ".join(line.get_text().split()) == (
+        "2 Kommentare · 1 offen · Antwort im Median nach 2 Std."
+    )
+    assert line["href"] == "/answered/"
+    assert (
+        soup(output / "2026/ohne-kommentare/index.html").select_one(".answered-line")
+        is None
+    )
+    assert soup(output / "index.html").select_one("footer a[href='/answered/']")
+
+
+def test_english_page_follows_default_lang(tmp_path, database, monkeypatch):
+    page = soup(
+        build(tmp_path, database, monkeypatch, DEFAULT_LANG="en")
+        / "answered/index.html"
+    )
+    assert page.html["lang"] == "en"
+    assert page.select_one("h1").get_text() == "We answer every comment"
+    headline = " ".join(page.select_one(".answered__headline").get_text().split())
+    assert headline == "1 of 2 answered · 1 open · the oldest has waited 2 days"
+
+
+def test_two_builds_with_source_date_epoch_are_byte_identical(
+    tmp_path, database, monkeypatch
+):
+    first = build(tmp_path, database, monkeypatch, name="first")
+    second = build(tmp_path, database, monkeypatch, name="second")
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(
+        p.relative_to(second) for p in second.rglob("*") if p.is_file()
+    )
+    _, mismatch, errors = filecmp.cmpfiles(
+        first, second, [str(f) for f in files], shallow=False
+    )
+    assert mismatch == [] and errors == []
+
+
+def test_all_answered_headline_and_empty_site(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(AS_OF))
+    write_files(tmp_path / "content", CONTENT)
+    output = build_site(tmp_path / "content", tmp_path / "out")
+    page = soup(output / "answered/index.html")
+    assert page.select_one(".answered__headline").get_text(strip=True) == (
+        "Noch keine Kommentare – schreiben Sie den ersten."
+    )
+    assert page.select_one(".answered__notice")  # says the data was unavailable
+    document = json.loads((output / "answered/answered.json").read_text())
+    assert document["median_response_seconds"] is None
+    assert document["p90_response_seconds"] is None
+    assert document["open_comments"] == [] and document["articles"] == []
+
+
+def test_bad_target_setting_stops_the_build_naming_it(tmp_path, monkeypatch):
+    from answered.answered import AnsweredSettingError
+
+    write_files(tmp_path / "content", CONTENT)
+    with pytest.raises(AnsweredSettingError, match="ANSWERED_TARGET_HOURS='24'"):
+        build_site(tmp_path / "content", tmp_path / "out", ANSWERED_TARGET_HOURS="24")

@@ -1,0 +1,221 @@
+"""The transparency page's arithmetic, against hand-computed answers for every rule."""
+
+import datetime
+
+import pytest
+from answered import figures
+
+from comments import data
+
+T0 = datetime.datetime(2026, 10, 1, 9, 0, tzinfo=datetime.UTC)
+MINUTE = 60
+HOUR = 3600
+
+
+def comment(
+    id,
+    minutes,
+    parent=None,
+    staff=None,
+    state=data.PUBLISHED,
+    uri="/a/",
+    author="Leser",
+):
+    return data.Comment(
+        id=id,
+        thread_uri=uri,
+        thread_title="A",
+        parent=parent,
+        created=T0 + datetime.timedelta(minutes=minutes),
+        modified=None,
+        state=state,
+        author=author,
+        website="",
+        text="Text",
+        likes=0,
+        staff_name=staff,
+    )
+
+
+def answered_ids(comments):
+    return {r.comment.id: r.response_seconds for r in figures.classify(comments)}
+
+
+def test_staff_reply_created_before_the_reader_comment_does_not_answer_it():
+    comments = [
+        comment(1, 0),
+        comment(2, 10, parent=1, staff="Anna"),
+        comment(3, 20, parent=1),
+    ]
+    assert answered_ids(comments) == {1: 10 * MINUTE, 3: None}
+
+
+def test_reader_follow_up_after_a_staff_answer_is_open_again():
+    comments = [
+        comment(1, 0),
+        comment(2, 30, parent=1, staff="Anna"),
+        comment(3, 45, parent=1),
+    ]
+    readers = figures.classify(comments)
+    assert [r.comment.id for r in figures.open_comments(readers)] == [3]
+    assert figures.summarize(readers, 24 * HOUR).answered == 1
+
+
+def test_two_reader_comments_answered_by_one_staff_reply():
+    comments = [
+        comment(1, 0),
+        comment(2, 20, parent=1),
+        comment(3, 60, parent=1, staff="Jonas"),
+    ]
+    assert answered_ids(comments) == {1: 60 * MINUTE, 2: 40 * MINUTE}
+
+
+def test_the_first_later_staff_comment_sets_the_response_time():
+    comments = [
+        comment(1, 0),
+        comment(2, 90, parent=1, staff="Anna"),
+        comment(3, 120, parent=1, staff="Jonas"),
+    ]
+    assert answered_ids(comments) == {1: 90 * MINUTE}
+
+
+def test_pending_comment_is_an_open_reader_comment():
+    readers = figures.classify([comment(1, 0, state=data.PENDING)])
+    assert [r.answered for r in readers] == [False]
+
+
+def test_withdrawn_and_removed_comments_owe_no_answer():
+    comments = [comment(1, 0, state=data.WITHDRAWN), comment(2, 5, state=data.REMOVED)]
+    assert figures.classify(comments) == []
+
+
+def test_staff_top_level_comment_is_no_reader_comment_and_answers_nothing_before_it():
+    comments = [
+        comment(1, 0, staff="Anna"),
+        comment(2, 10, parent=1),  # a reader replies to staff's top-level comment
+    ]
+    assert answered_ids(comments) == {2: None}
+    comments.append(comment(3, 70, parent=1, staff="Anna"))
+    assert answered_ids(comments) == {2: 60 * MINUTE}
+
+
+def test_impersonated_staff_name_is_not_an_answer():
+    comments = [
+        comment(1, 0),
+        comment(2, 5, parent=1, author="Anna Schmidt (Redaktion)"),
+    ]
+    assert answered_ids(comments) == {1: None, 2: None}
+
+
+def test_staff_answer_in_another_thread_of_the_same_article_does_not_count():
+    comments = [comment(1, 0), comment(2, 5), comment(3, 10, parent=2, staff="Anna")]
+    assert answered_ids(comments) == {1: None, 2: 5 * MINUTE}
+
+
+def test_staff_comment_awaiting_moderation_answers_nothing():
+    comments = [
+        comment(1, 0),
+        comment(2, 5, parent=1, staff="Anna", state=data.PENDING),
+    ]
+    assert answered_ids(comments) == {1: None}
+
+
+def test_empty_site_has_zeros_and_no_times():
+    assert figures.summarize(figures.classify([]), 24 * HOUR) == figures.Summary(
+        reader_comments=0,
+        answered=0,
+        open=0,
+        answered_within_target=0,
+        median_response_seconds=None,
+        p90_response_seconds=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([5], 5), ([3, 1, 2], 2), ([4, 1, 3, 2], 2), ([1, 2], 1), ([10, 20, 30, 41], 25)],
+)
+def test_median_of_odd_and_even_counts(values, expected):
+    # Even counts: the mean of the two middle values, rounded down to seconds.
+    assert figures.median(values) == expected
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(1, 1), (9, 9), (10, 9), (11, 10), (20, 18), (21, 19)],
+)
+def test_p90_is_the_value_at_rank_ceil_of_nine_tenths(count, expected):
+    assert figures.percentile_nearest_rank(list(range(1, count + 1)), 90) == expected
+
+
+def test_summary_counts_within_target_inclusively():
+    comments = [
+        comment(1, 0),
+        comment(2, 24 * 60, parent=1, staff="Anna"),  # exactly 24 h
+        comment(3, 0, uri="/b/"),
+        comment(4, 24 * 60 + 1, parent=3, staff="Anna", uri="/b/"),  # 24 h 1 min
+        comment(5, 0, uri="/c/"),
+    ]
+    summary = figures.summarize(figures.classify(comments), 24 * HOUR)
+    assert summary == figures.Summary(
+        reader_comments=3,
+        answered=2,
+        open=1,
+        answered_within_target=1,
+        median_response_seconds=(24 * HOUR + 24 * HOUR + MINUTE) // 2,
+        p90_response_seconds=24 * HOUR + MINUTE,
+    )
+
+
+def test_age_is_as_of_minus_creation():
+    [reader] = figures.classify([comment(1, 0)])
+    assert (
+        reader.age_seconds(T0 + datetime.timedelta(hours=3, seconds=5)) == 3 * HOUR + 5
+    )
+
+
+def test_by_month_groups_by_the_reader_comments_month():
+    comments = [
+        comment(1, 0),  # October
+        comment(2, 120, parent=1, staff="Anna"),
+        comment(3, 40 * 24 * 60, uri="/b/"),  # November, open
+    ]
+    months = figures.by_month(
+        figures.classify(comments),
+        datetime.datetime(2026, 11, 27, tzinfo=datetime.UTC),
+        3,
+    )
+    assert [
+        (
+            m.year,
+            m.month,
+            m.reader_comments,
+            m.answered,
+            m.open,
+            m.median_response_seconds,
+        )
+        for m in months
+    ] == [
+        (2026, 9, 0, 0, 0, None),
+        (2026, 10, 1, 1, 0, 2 * HOUR),
+        (2026, 11, 1, 0, 1, None),
+    ]
+
+
+def test_state_counts_split_withdrawn_from_removals_by_reason():
+    comments = [
+        comment(1, 0, state=data.PENDING),
+        comment(2, 0, state=data.WITHDRAWN),
+        comment(3, 0, state=data.REMOVED),
+    ]
+    removals = [
+        data.Removal(3, "/a/", T0, "spam"),
+        data.Removal(4, "/a/", T0, "spam"),
+        data.Removal(5, "/a/", T0, "withdrawn"),
+        data.Removal(6, "/a/", T0, "unrecorded"),
+    ]
+    assert figures.state_counts(comments, removals) == (
+        1,
+        2,
+        {"spam": 2, "unrecorded": 1},
+    )
