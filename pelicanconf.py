@@ -20,7 +20,7 @@ DEFAULT_DATE_FORMAT = "%d.%m.%Y"
 THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["theme_strings", "comment_data", "isso_comments"]
+PLUGINS = ["theme_strings", "comment_data", "isso_comments", "answered"]
 
 # URLs: German paths, one folder per page so that links end in a slash and the
 # comment thread id (the URL path) never changes when SITEURL does.
