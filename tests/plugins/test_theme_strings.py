@@ -33,7 +33,18 @@ def test_every_key_used_by_a_template_exists():
     for template in (THEME / "templates").rglob("*.html"):
         used |= set(re.findall(r"""\bt\(\s*["']([^"']+)["']""", template.read_text()))
     assert used, "templates use t()"
-    assert used <= set(strings_file("de")), used - set(strings_file("de"))
+    # A key ending in "." is a prefix completed in the template (reasons).
+    prefixes = {key for key in used if key.endswith(".")}
+    assert used - prefixes <= set(strings_file("de")), used - set(strings_file("de"))
+    for prefix in prefixes:
+        assert any(key.startswith(prefix) for key in strings_file("de")), prefix
+
+
+def test_every_removal_reason_has_a_label():
+    from comments.schema import REMOVAL_REASONS, SYSTEM_REASONS
+
+    for reason in (*REMOVAL_REASONS, *SYSTEM_REASONS):
+        assert f"answered.reason.{reason}" in strings_file("de"), reason
 
 
 def test_plural_entries_have_one_and_other():
