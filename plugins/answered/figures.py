@@ -30,18 +30,12 @@ class ReaderComment:
 
     comment: data.Comment
     answered_at: object  # datetime of the first later staff comment, or None
+    response_seconds: int | None  # whole seconds until then, rounded down
 
     @property
     def answered(self):
         """True when a later staff comment exists in the thread."""
         return self.answered_at is not None
-
-    @property
-    def response_seconds(self):
-        """Whole seconds until the first staff answer, or None."""
-        if self.answered_at is None:
-            return None
-        return int((self.answered_at - self.comment.created).total_seconds())
 
     def age_seconds(self, as_of):
         """Whole seconds this comment has waited as of ``as_of``."""
@@ -86,9 +80,12 @@ def classify(comments):
             continue
         times = staff_times.get(thread_key(comment), ())
         later = bisect.bisect_right(times, comment.created)
-        classified.append(
-            ReaderComment(comment, times[later] if later < len(times) else None)
-        )
+        if later < len(times):
+            answer = times[later]
+            seconds = int((answer - comment.created).total_seconds())
+            classified.append(ReaderComment(comment, answer, seconds))
+        else:
+            classified.append(ReaderComment(comment, None, None))
     classified.sort(key=lambda reader: (reader.comment.created, reader.comment.id))
     return classified
 

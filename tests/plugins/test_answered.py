@@ -240,3 +240,17 @@ def test_bad_target_setting_stops_the_build_naming_it(tmp_path, monkeypatch):
     write_files(tmp_path / "content", CONTENT)
     with pytest.raises(AnsweredSettingError, match="ANSWERED_TARGET_HOURS='24'"):
         build_site(tmp_path / "content", tmp_path / "out", ANSWERED_TARGET_HOURS="24")
+
+
+def test_page_says_when_its_figures_come_from_a_snapshot(
+    tmp_path, database, monkeypatch
+):
+    build(tmp_path, database, monkeypatch, name="fresh")
+    away = (str(tmp_path / "verschwunden.db"), database[1])
+    output = build(tmp_path, away, monkeypatch, name="stale")
+    document = json.loads((output / "answered/answered.json").read_text())
+    assert document["data"]["source"] == "snapshot"
+    assert document["data"]["snapshot_of"].endswith("Z")
+    assert document["reader_comments"] == 2  # the snapshot's figures
+    notice = soup(output / "answered/index.html").select_one(".answered__notice")
+    assert "nicht erreichbar" in notice.get_text()
