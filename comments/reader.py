@@ -61,8 +61,12 @@ def database_fingerprint(session_key):
     return hashlib.sha256(f"blog-database:{session_key}".encode()).hexdigest()[:16]
 
 
-def read_database(db_path, read_at, renderer=None):
-    """Read the whole site's comments from SQLite, read-only, in one transaction."""
+def read_database(db_path, read_at, renderer=None, for_staff=False):
+    """Read the whole site's comments from SQLite, read-only, in one transaction.
+
+    ``for_staff=True`` (the answer desk, never a page) keeps the text and name of
+    comments awaiting moderation; emails and addresses are never read at all.
+    """
     db_path = Path(db_path)
     if not db_path.is_file():
         raise SourceUnavailable(f"{db_path} does not exist (yet)")
@@ -117,7 +121,9 @@ def read_database(db_path, read_at, renderer=None):
     return data.CommentData(
         read_at=read_at,
         source="database",
-        comments=tuple(comment_from_row(row, staff, removed_by_staff) for row in rows),
+        comments=tuple(
+            comment_from_row(row, staff, removed_by_staff, for_staff) for row in rows
+        ),
         removals=removals,
         database_id=database_fingerprint(key_row[0] if key_row else ""),
         renderer=renderer,
@@ -132,14 +138,14 @@ def removal_from_row(row):
     )
 
 
-def comment_from_row(row, staff, removed_by_staff):
+def comment_from_row(row, staff, removed_by_staff, for_staff=False):
     """Turn a row of COMMENTS_QUERY into a Comment (Isso stores names escaped)."""
     (comment_id, uri, title, parent, created, modified, mode) = row[:7]
     author, website, text, likes = row[7:]
     state = ISSO_MODES.get(mode, data.PENDING)
     if state == data.WITHDRAWN and comment_id in removed_by_staff:
         state = data.REMOVED
-    visible = state == data.PUBLISHED
+    visible = state == data.PUBLISHED or (for_staff and state == data.PENDING)
     return data.Comment(
         id=comment_id,
         thread_uri=uri,

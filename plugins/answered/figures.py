@@ -1,45 +1,26 @@
 """The figures of the transparency page, computed from plain comment data.
 
-Definitions (printed on the page, implemented exactly here):
+Who is a reader comment and who is answered is defined once, in
+``comments.answers``. Here: counts, and
 
-- A *reader comment* is a published comment not marked as verified staff, or a
-  comment awaiting moderation (which counts as open). Withdrawn and removed
-  comments and staff comments owe no answer and are not reader comments.
-- A *thread* is a top-level comment with its replies (Isso nests one level).
-- A reader comment is *answered* when a published verified staff comment in the
-  same thread was created after it; its *response time* is the first such staff
-  comment's creation time minus its own.
-- *Open* = not answered; its *age* = "as of" minus its creation time.
-- *Median*: the middle value, or the mean of the two middle values;
-  *90th percentile* by nearest rank. Both None when nothing is answered.
+- *Median*: the middle value, or the mean of the two middle values (rounded
+  down); *90th percentile* by nearest rank. Both None when nothing is answered.
 - All times are whole seconds, rounded down.
 """
 
-import bisect
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from comments import data
+from comments.answers import (  # noqa: F401 (the definitions, re-exported)
+    ReaderComment,
+    classify,
+    is_reader_comment,
+    open_comments,
+    thread_key,
+)
 from comments.schema import WITHDRAWN as WITHDRAWN_REASON
-
-
-@dataclass(frozen=True)
-class ReaderComment:
-    """A comment that is owed an answer, and whether it got one."""
-
-    comment: data.Comment
-    answered_at: object  # datetime of the first later staff comment, or None
-    response_seconds: int | None  # whole seconds until then, rounded down
-
-    @property
-    def answered(self):
-        """True when a later staff comment exists in the thread."""
-        return self.answered_at is not None
-
-    def age_seconds(self, as_of):
-        """Whole seconds this comment has waited as of ``as_of``."""
-        return max(0, int((as_of - self.comment.created).total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -52,42 +33,6 @@ class Summary:
     answered_within_target: int
     median_response_seconds: int | None
     p90_response_seconds: int | None
-
-
-def thread_key(comment):
-    """Return (thread path, top-level id): the thread a comment belongs to."""
-    return comment.thread_uri, comment.parent or comment.id
-
-
-def is_reader_comment(comment):
-    """True for comments that are owed an answer."""
-    if comment.is_staff:
-        return False
-    return comment.state in (data.PUBLISHED, data.PENDING)
-
-
-def classify(comments):
-    """Return the reader comments, each with the time of its first staff answer."""
-    staff_times = defaultdict(list)
-    for comment in comments:
-        if comment.is_staff and comment.state == data.PUBLISHED:
-            staff_times[thread_key(comment)].append(comment.created)
-    for times in staff_times.values():
-        times.sort()
-    classified = []
-    for comment in comments:
-        if not is_reader_comment(comment):
-            continue
-        times = staff_times.get(thread_key(comment), ())
-        later = bisect.bisect_right(times, comment.created)
-        if later < len(times):
-            answer = times[later]
-            seconds = int((answer - comment.created).total_seconds())
-            classified.append(ReaderComment(comment, answer, seconds))
-        else:
-            classified.append(ReaderComment(comment, None, None))
-    classified.sort(key=lambda reader: (reader.comment.created, reader.comment.id))
-    return classified
 
 
 def median(values):
@@ -121,11 +66,6 @@ def summarize(readers, target_seconds):
         median_response_seconds=median(response_times),
         p90_response_seconds=percentile_nearest_rank(response_times, 90),
     )
-
-
-def open_comments(readers):
-    """Return the open reader comments, oldest first."""
-    return [reader for reader in readers if not reader.answered]
 
 
 def per_thread_uri(readers):

@@ -1,0 +1,79 @@
+"""Who is owed an answer, and whether they got one: the one definition.
+
+Shared by the transparency page (plugins/answered) and the answer desk
+(``invoke comments.open``, the staff desk), so both always agree:
+
+- A *reader comment* is a published comment not marked as verified staff, or a
+  comment awaiting moderation (which counts as open). Withdrawn and removed
+  comments and staff comments owe no answer and are not reader comments.
+- A *thread* is a top-level comment with its replies (Isso nests one level).
+- A reader comment is *answered* when a published verified staff comment in the
+  same thread was created after it; its *response time* is the first such staff
+  comment's creation time minus its own, in whole seconds rounded down.
+- *Open* = not answered; its *age* = "as of" minus its creation time.
+"""
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass
+
+from comments import data
+
+
+@dataclass(frozen=True)
+class ReaderComment:
+    """A comment that is owed an answer, and whether it got one."""
+
+    comment: data.Comment
+    answered_at: object  # datetime of the first later staff comment, or None
+    response_seconds: int | None  # whole seconds until then, rounded down
+
+    @property
+    def answered(self):
+        """True when a later staff comment exists in the thread."""
+        return self.answered_at is not None
+
+    def age_seconds(self, as_of):
+        """Whole seconds this comment has waited as of ``as_of``."""
+        return max(0, int((as_of - self.comment.created).total_seconds()))
+
+
+def thread_key(comment):
+    """Return (thread path, top-level id): the thread a comment belongs to."""
+    return comment.thread_uri, comment.parent or comment.id
+
+
+def is_reader_comment(comment):
+    """True for comments that are owed an answer."""
+    if comment.is_staff:
+        return False
+    return comment.state in (data.PUBLISHED, data.PENDING)
+
+
+def classify(comments):
+    """Return the reader comments, each with the time of its first staff answer."""
+    staff_times = defaultdict(list)
+    for comment in comments:
+        if comment.is_staff and comment.state == data.PUBLISHED:
+            staff_times[thread_key(comment)].append(comment.created)
+    for times in staff_times.values():
+        times.sort()
+    classified = []
+    for comment in comments:
+        if not is_reader_comment(comment):
+            continue
+        times = staff_times.get(thread_key(comment), ())
+        later = bisect.bisect_right(times, comment.created)
+        if later < len(times):
+            answer = times[later]
+            seconds = int((answer - comment.created).total_seconds())
+            classified.append(ReaderComment(comment, answer, seconds))
+        else:
+            classified.append(ReaderComment(comment, None, None))
+    classified.sort(key=lambda reader: (reader.comment.created, reader.comment.id))
+    return classified
+
+
+def open_comments(readers):
+    """Return the open reader comments, oldest first."""
+    return [reader for reader in readers if not reader.answered]
