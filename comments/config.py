@@ -27,6 +27,16 @@ DEFAULT_CONFIG_FILE = Path(__file__).with_name("isso.cfg")
 ISSO_DEFAULT_PASSWORD = "please_choose_a_strong_password"
 ISSO_DEFAULT_SALT = "Eech7co8Ohloopo9Ol6baimi"
 
+# The project's own options, in a [blog] section of the same config file.
+BLOG_DEFAULTS = {
+    # Keep equal to ANSWERED_TARGET_HOURS in pelicanconf.py: the promise.
+    "answer-target-hours": "24",
+    # The reminder digest warns this many hours before the target passes.
+    "remind-before-hours": "4",
+    # The blog's public address, for links in the desk and in mails.
+    "site-url": "http://localhost:8000",
+}
+
 SECRETS = {
     # (section, option): (environment variable, Isso's public default)
     ("admin", "password"): ("ISSO_ADMIN_PASSWORD", ISSO_DEFAULT_PASSWORD),
@@ -68,17 +78,60 @@ def load_config(path=None, environ=None, create_secrets=True):
             f"{path}: comment server config not found; "
             "set ISSO_SETTINGS to an existing file or unset it for comments/isso.cfg"
         )
+    user = isso_config.new()
     try:
-        conf = isso_config.load(isso_config.default_file(), str(path))
-    except configparser.Error as error:
+        with open(path, encoding="utf-8") as handle:
+            user.read_file(handle)
+    except (configparser.Error, UnicodeDecodeError) as error:
         first_line = str(error).splitlines()[0]
         raise ConfigError(f"{path}: not a valid config file ({first_line})") from None
+    conf = layer_over_isso_defaults(user, path)
     resolve_paths(conf, path.parent)
     # Remembered for files kept beside the config (staff accounts).
-    conf.add_section("blog")
     conf.set("blog", "config-file", str(path.resolve()))
     generated = fill_secrets(conf, environ) if create_secrets else []
     return conf, generated
+
+
+def layer_over_isso_defaults(user, path):
+    """Return Isso's defaults with the user's options, plus the [blog] section.
+
+    Like ``isso.config.load``, but the project's own ``[blog]`` section is taken
+    out first (Isso would warn about it) and checked here.
+    """
+    conf = isso_config.load(isso_config.default_file())
+    known = {
+        (section, option) for section in conf.sections() for option in conf[section]
+    }
+    for section in user.sections():
+        if section == "blog":
+            continue
+        if not conf.has_section(section):
+            conf.add_section(section)
+        for option in user[section]:
+            if (section, option) not in known:
+                logger.warning("%s: no such option [%s] %s", path, section, option)
+            conf.set(section, option, user.get(section, option, raw=True))
+    endpoint = conf.get("server", "public-endpoint")
+    conf.set("server", "public-endpoint", endpoint.rstrip("/"))
+    conf.add_section("blog")
+    for option, default in BLOG_DEFAULTS.items():
+        value = user.get("blog", option, fallback=default, raw=True)
+        conf.set("blog", option, value)
+    unknown = set(user["blog"]) - set(BLOG_DEFAULTS) if user.has_section("blog") else ()
+    for option in sorted(unknown):
+        logger.warning("%s: no such option [blog] %s", path, option)
+    for option in ("answer-target-hours", "remind-before-hours"):
+        try:
+            hours = float(conf.get("blog", option))
+        except ValueError:
+            hours = -1
+        if hours <= 0:
+            raise ConfigError(
+                f"{path}: [blog] {option} = {conf.get('blog', option)!r} must be "
+                "a positive number of hours"
+            )
+    return conf
 
 
 def resolve_paths(conf, base_dir):

@@ -117,3 +117,15 @@ def test_admin_login_takes_the_password_from_the_environment(comment_server_fact
     assert status == 200 and "admin-session" not in cookie
     status, cookie = server.client.login(password)
     assert status == 302 and cookie.startswith("admin-session=")
+
+
+def test_shipped_configs_agree_on_the_answer_target():
+    from pelican.settings import read_settings
+
+    from comments.config import DEFAULT_CONFIG_FILE, load_config
+    from tests.support import ROOT
+
+    conf, _ = load_config(DEFAULT_CONFIG_FILE, environ={}, create_secrets=False)
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    target = settings.get("ANSWERED_TARGET_HOURS", 24)
+    assert float(conf.get("blog", "answer-target-hours")) == target

@@ -1,0 +1,112 @@
+"""Finding and loading the comment server config: one rule for every entry point."""
+
+import stat
+
+import pytest
+
+from comments.config import ConfigError, config_path, listen_address, load_config
+
+
+def write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_isso_settings_chooses_the_file(tmp_path):
+    chosen = write(tmp_path / "other.cfg", "[general]\ndbpath = x.db\n")
+    assert config_path({"ISSO_SETTINGS": str(chosen)}) == chosen
+    assert config_path({}).name == "isso.cfg"
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path):
+    config = write(tmp_path / "c.cfg", "[general]\ndbpath = data/comments.db\n")
+    conf, _ = load_config(config, environ={}, create_secrets=False)
+    assert conf.get("general", "dbpath") == str(tmp_path / "data" / "comments.db")
+
+
+def test_secrets_are_generated_once_private_and_stable(tmp_path):
+    config = write(tmp_path / "c.cfg", "[general]\ndbpath = comments.db\n")
+    conf, generated = load_config(config, environ={})
+    assert {(g.section, g.option) for g in generated} == {
+        ("admin", "password"),
+        ("hash", "salt"),
+    }
+    secrets_file = tmp_path / "secrets.cfg"
+    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+    again, generated_again = load_config(config, environ={})
+    assert generated_again == []
+    assert again.get("admin", "password") == conf.get("admin", "password")
+    assert conf.get("hash", "salt") != "Eech7co8Ohloopo9Ol6baimi"
+
+
+def test_environment_overrides_secrets_and_nothing_is_written(tmp_path):
+    config = write(tmp_path / "c.cfg", "[general]\ndbpath = comments.db\n")
+    conf, generated = load_config(
+        config, environ={"ISSO_ADMIN_PASSWORD": "aus-env", "ISSO_HASH_SALT": "salz"}
+    )
+    assert generated == [] and not (tmp_path / "secrets.cfg").exists()
+    assert conf.get("admin", "password") == "aus-env"
+
+
+def test_builds_never_write_secrets(tmp_path):
+    config = write(tmp_path / "c.cfg", "[general]\ndbpath = comments.db\n")
+    load_config(config, environ={}, create_secrets=False)
+    assert not (tmp_path / "secrets.cfg").exists()
+
+
+def test_blog_section_has_defaults_and_is_checked(tmp_path):
+    config = write(tmp_path / "c.cfg", "[blog]\nanswer-target-hours = 12\n")
+    conf, _ = load_config(config, environ={}, create_secrets=False)
+    assert conf.get("blog", "answer-target-hours") == "12"
+    assert conf.get("blog", "remind-before-hours") == "4"
+    bad = write(tmp_path / "bad.cfg", "[blog]\nanswer-target-hours = bald\n")
+    with pytest.raises(ConfigError, match=r"\[blog\] answer-target-hours = 'bald'"):
+        load_config(bad, environ={}, create_secrets=False)
+
+
+def test_unknown_options_are_warned_about_naming_the_file(tmp_path, caplog):
+    config = write(tmp_path / "c.cfg", "[general]\ndbpaht = x.db\n[blog]\nziel = 3\n")
+    load_config(config, environ={}, create_secrets=False)
+    assert f"{config}: no such option [general] dbpaht" in caplog.text
+    assert f"{config}: no such option [blog] ziel" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"[general\ndbpath = x\n", b"kein abschnitt = 1\n", b"[general]\n\xff\xfe = 1\n"],
+)
+def test_broken_config_is_one_line_naming_the_file(tmp_path, content):
+    config = tmp_path / "c.cfg"
+    config.write_bytes(content)
+    with pytest.raises(ConfigError) as failure:
+        load_config(config, environ={})
+    assert str(failure.value).startswith(f"{config}: not a valid config file")
+    assert "\n" not in str(failure.value)
+
+
+def test_missing_file_names_it_and_the_fix(tmp_path):
+    with pytest.raises(ConfigError, match="fehlt.cfg: comment server config not found"):
+        load_config(tmp_path / "fehlt.cfg", environ={})
+
+
+@pytest.mark.parametrize(
+    ("listen", "expected"),
+    [
+        ("http://127.0.0.1:8080", ("127.0.0.1", 8080)),
+        ("http://localhost:9/", ("localhost", 9)),
+    ],
+)
+def test_listen_address(tmp_path, listen, expected):
+    config = write(tmp_path / "c.cfg", f"[server]\nlisten = {listen}\n")
+    conf, _ = load_config(config, environ={}, create_secrets=False)
+    assert listen_address(conf) == expected
+
+
+@pytest.mark.parametrize(
+    "listen", ["unix:///tmp/isso.sock", "http://127.0.0.1", "http://:x"]
+)
+def test_unusable_listen_address_is_refused(tmp_path, listen):
+    config = write(tmp_path / "c.cfg", f"[server]\nlisten = {listen}\n")
+    conf, _ = load_config(config, environ={}, create_secrets=False)
+    with pytest.raises(ConfigError, match=r"\[server\] listen"):
+        listen_address(conf)
