@@ -159,6 +159,33 @@ def build(c):
     pelican_build(CONFIG["settings_base"])
 
 
+@task(help={"settings": "settings file (default: pelicanconf.py)"})
+def refresh(c, settings=None):
+    """Update the transparency page and answer lines from new comments, no rebuild."""
+    import time
+
+    from pelican.log import init as init_logging
+    from pelican.settings import read_settings
+
+    sys.path.insert(0, str(ROOT / "plugins"))  # the name Pelican loads it under
+    from answered.refresh import refresh_comment_pages
+    from comments.errors import SetupError
+
+    init_logging(level=logging.WARNING, name="pelican")
+    started = time.perf_counter()
+    try:
+        counts = refresh_comment_pages(
+            read_settings(settings or CONFIG["settings_base"])
+        )
+    except SetupError as error:
+        raise Exit(f"refresh failed: {error}", code=1) from None
+    print(
+        f"Refreshed from {counts['comments']} comments: transparency page, "
+        f"{counts['lines_rewritten']} answer line(s) rewritten "
+        f"in {time.perf_counter() - started:.2f} s."
+    )
+
+
 @task
 def rebuild(c):
     """Build from scratch, ignoring Pelican's cache."""
@@ -425,4 +452,6 @@ comments = Collection("comments")
 for comment_task in (comments_run, reply, remove, backup, restore, staff_add):
     comments.add_task(comment_task)
 
-namespace = Collection(clean, build, rebuild, serve, new_post, test, lint, comments)
+namespace = Collection(
+    clean, build, rebuild, refresh, serve, new_post, test, lint, comments
+)

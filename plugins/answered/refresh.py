@@ -1,0 +1,194 @@
+"""Refresh what comments change without rebuilding the site (``invoke refresh``).
+
+A full build leaves a small state file in ``CACHE_PATH``: every article and
+page that embeds comments (title, URL, output file, thread), the pages and
+categories the theme's navigation needs, and the answered line each article
+got. ``refresh_comment_pages`` reads the comment data once, renders the
+transparency page and its JSON through the same theme and generator as a full
+build, and rewrites only the answered lines that changed, between their
+``<!--answered-line-->`` markers. With the same data, the result is the same
+bytes a full build writes.
+"""
+
+import json
+import logging
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+from pelican import Pelican
+from pelican.utils import get_relative_path, path_to_url
+from pelican.writers import Writer
+
+from comments.errors import SetupError
+
+logger = logging.getLogger(__name__)
+
+STATE_NAME = "comment-refresh-state.json"
+STATE_FORMAT = 1
+LINE_START = "<!--answered-line-->"
+LINE_END = "<!--/answered-line-->"
+
+
+def state_path(settings):
+    """Return where a full build leaves the refresh state."""
+    return Path(settings["CACHE_PATH"]) / STATE_NAME
+
+
+def content_entry(item, kind):
+    """Describe one article or page that embeds comments."""
+    return {
+        "kind": kind,
+        "title": item.title,
+        "url": item.url,
+        "save_as": item.save_as,
+        "isso": item.isso,
+        "answered": getattr(item, "answered", None),
+    }
+
+
+def save_state(context, settings):
+    """Write the state a later refresh needs (called by every full build)."""
+    commented = [
+        content_entry(item, kind)
+        for kind, items in (
+            ("article", context.get("articles", ())),
+            ("page", context.get("pages", ())),
+        )
+        for item in items
+        if getattr(item, "isso", None)
+    ]
+    state = {
+        "format": STATE_FORMAT,
+        "output_path": str(Path(settings["OUTPUT_PATH"]).resolve()),
+        "content": commented,
+        "pages": [
+            {"title": page.title, "url": page.url, "slug": page.slug}
+            for page in context.get("pages", ())
+        ],
+        "categories": [
+            {
+                "name": category.name,
+                "url": category.url,
+                "page_name": category.page_name,
+            }
+            for category, _ in context.get("categories", ())
+        ],
+    }
+    write_state(settings, state)
+
+
+def write_state(settings, state):
+    """Write the refresh state atomically."""
+    path = state_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def load_state(settings):
+    """Read the state of the last full build into the output folder in use."""
+    path = state_path(settings)
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SetupError(
+            f"{path}: no full build to refresh; run `invoke build` first"
+        ) from None
+    except ValueError:
+        raise SetupError(f"{path}: unreadable; run `invoke build` again") from None
+    output = str(Path(settings["OUTPUT_PATH"]).resolve())
+    if state.get("format") != STATE_FORMAT or state.get("output_path") != output:
+        raise SetupError(
+            f"{path}: made by a build into another folder or version; "
+            "run `invoke build` again"
+        )
+    return state
+
+
+def stand_in_context(settings, state):
+    """Rebuild the parts of a build's template context the pages use."""
+    context = settings.copy()
+    context["generated_content"] = {}
+    context["static_links"] = set()
+    context["static_content"] = {}
+    context["localsiteurl"] = settings["SITEURL"]
+    items = {"article": [], "page": []}
+    for entry in state["content"]:
+        items[entry["kind"]].append(SimpleNamespace(**entry))
+    context["articles"] = items["article"]
+    context["commented_pages"] = items["page"]
+    context["pages"] = [SimpleNamespace(**page, isso=None) for page in state["pages"]]
+    by_url = {page.url: page for page in items["page"]}
+    context["pages"] = [by_url.get(page.url, page) for page in context["pages"]]
+    context["categories"] = [
+        (SimpleNamespace(**category), []) for category in state["categories"]
+    ]
+    return context
+
+
+def replace_line(html, new_line):
+    """Put ``new_line`` between the answered-line markers of a page."""
+    start = html.find(LINE_START)
+    end = html.find(LINE_END, start)
+    if start < 0 or end < 0:
+        return None
+    return html[:start] + new_line + html[end + len(LINE_END) :]
+
+
+def rewrite_lines(generator, build, state, line_for):
+    """Rewrite the answered line of every article whose figures changed."""
+    template = generator.get_template("includes/answered_line")
+    output = Path(generator.output_path)
+    rewritten = 0
+    for entry in state["content"]:
+        if entry["kind"] != "article" or entry["isso"]["state"] == "off":
+            continue
+        line = line_for(build.by_thread.get(entry["isso"]["thread"]))
+        if line == entry["answered"]:
+            continue
+        path = output / entry["save_as"]
+        local = dict(generator.context)
+        if generator.settings.get("RELATIVE_URLS"):
+            local["SITEURL"] = path_to_url(get_relative_path(entry["save_as"]))
+        local["article"] = SimpleNamespace(**{**entry, "answered": line})
+        rendered = template.render(local)
+        rendered = rendered[
+            rendered.find(LINE_START) : rendered.find(LINE_END) + len(LINE_END)
+        ]
+        try:
+            html = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            logger.warning("answered: %s is missing; run `invoke build`", path)
+            continue
+        updated = replace_line(html, rendered)
+        if updated is None:
+            logger.warning("answered: no answered line in %s; run `invoke build`", path)
+            continue
+        path.write_text(updated, encoding="utf-8")
+        entry["answered"] = line
+        rewritten += 1
+    return rewritten
+
+
+def refresh_comment_pages(settings):
+    """Re-render the comment-driven pages of the last full build; return counts."""
+    from .answered import AnsweredPageGenerator, figures_for_build, line_for
+
+    pelican = Pelican(settings)  # loads the plugins; reads no content
+    settings = pelican.settings
+    state = load_state(settings)
+    context = stand_in_context(settings, state)
+    generator = AnsweredPageGenerator(
+        context=context,
+        settings=settings,
+        path=settings["PATH"],
+        theme=settings["THEME"],
+        output_path=settings["OUTPUT_PATH"],
+    )
+    generator.generate_output(Writer(settings["OUTPUT_PATH"], settings=settings))
+    build = figures_for_build(context, settings)
+    rewritten = rewrite_lines(generator, build, state, line_for)
+    write_state(settings, state)
+    return {"comments": len(build.comment_data.comments), "lines_rewritten": rewritten}

@@ -1,0 +1,107 @@
+"""`invoke refresh`: a new comment reaches the page without a rebuild, consistently."""
+
+import filecmp
+import json
+
+import pytest
+from pelican.settings import read_settings
+
+from answered.refresh import refresh_comment_pages
+from comments.errors import SetupError
+from tests.support import ROOT, build_site, write_files
+
+ARTICLES = {
+    f"articles/a{n}.md": f"""
+        Title: Artikel {n}
+        Date: 2026-10-0{n} 09:00
+        Category: Technik
+        Slug: artikel-{n}
+        Authors: Anna Schmidt
+        Summary: Kurz.
+
+        Text.
+    """
+    for n in range(1, 4)
+}
+
+
+@pytest.fixture
+def server(comment_server_factory):
+    server = comment_server_factory(
+        staff={"anna": ("Anna Schmidt", "ein-langes-passwort")},
+        guard={"enabled": "false"},
+    )
+    question = server.client.post("/2026/artikel-1/", "Frage").body["id"]
+    cookie = server.client.staff_login("anna", "ein-langes-passwort")
+    server.client.post(
+        "/2026/artikel-1/", "Antwort", parent=question, headers={"Cookie": cookie}
+    )
+    return server
+
+
+def settings_for(tmp_path, server, output):
+    return read_settings(
+        str(ROOT / "pelicanconf.py"),
+        override={
+            "PATH": str(tmp_path / "content"),
+            "OUTPUT_PATH": str(output),
+            "CACHE_PATH": str(output.parent / f"cache-{output.name}"),
+            "CACHE_CONTENT": False,
+            "LOAD_CONTENT_CACHE": False,
+            "COMMENTS_DATABASE": server.database,
+            "COMMENTS_SNAPSHOT_DIR": str(tmp_path / "snapshots"),
+        },
+    )
+
+
+def full_build(tmp_path, server, name):
+    output = tmp_path / name
+    settings = settings_for(tmp_path, server, output)
+    return build_site(
+        tmp_path / "content",
+        output,
+        CACHE_PATH=settings["CACHE_PATH"],
+        COMMENTS_DATABASE=server.database,
+        COMMENTS_SNAPSHOT_DIR=str(tmp_path / "snapshots"),
+    )
+
+
+def same_tree(first, second):
+    files = sorted(str(p.relative_to(first)) for p in first.rglob("*") if p.is_file())
+    other = sorted(str(p.relative_to(second)) for p in second.rglob("*") if p.is_file())
+    assert files == other
+    _, mismatch, errors = filecmp.cmpfiles(first, second, files, shallow=False)
+    return mismatch + errors
+
+
+def test_refresh_after_new_comments_equals_a_full_build(tmp_path, server, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+    write_files(tmp_path / "content", ARTICLES)
+    refreshed = full_build(tmp_path, server, "refreshed")
+    before = (refreshed / "2026/artikel-2/index.html").read_text(encoding="utf-8")
+    assert "answered-line" in before and 'class="answered-line"' not in before
+
+    server.client.post("/2026/artikel-2/", "Neue Frage")
+    server.client.post("/2026/artikel-1/", "Nachfrage")
+    counts = refresh_comment_pages(settings_for(tmp_path, server, refreshed))
+    assert counts == {"comments": 4, "lines_rewritten": 2}
+    fresh = full_build(tmp_path, server, "fresh")
+    assert same_tree(refreshed, fresh) == []
+    document = json.loads((refreshed / "answered/answered.json").read_text())
+    assert (document["reader_comments"], document["open"]) == (3, 2)
+
+
+def test_refresh_without_changes_rewrites_nothing(tmp_path, server, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+    write_files(tmp_path / "content", ARTICLES)
+    output = full_build(tmp_path, server, "out")
+    article = output / "2026/artikel-1/index.html"
+    stamp = article.stat().st_mtime_ns
+    counts = refresh_comment_pages(settings_for(tmp_path, server, output))
+    assert counts["lines_rewritten"] == 0 and article.stat().st_mtime_ns == stamp
+
+
+def test_refresh_before_any_build_says_what_to_do(tmp_path, server):
+    write_files(tmp_path / "content", ARTICLES)
+    with pytest.raises(SetupError, match="run `invoke build` first"):
+        refresh_comment_pages(settings_for(tmp_path, server, tmp_path / "leer"))
