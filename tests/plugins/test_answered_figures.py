@@ -3,8 +3,8 @@
 import datetime
 
 import pytest
-from answered import figures
 
+from answered import figures
 from comments import data
 
 T0 = datetime.datetime(2026, 10, 1, 9, 0, tzinfo=datetime.UTC)
