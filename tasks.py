@@ -278,6 +278,15 @@ def test(c, pytest_args=""):
         raise Exit(code=result.returncode)
 
 
+@task(help={"quick": "one small size, under a minute (no RESULTS.md)"})
+def bench(c, quick=False):
+    """Benchmark builds, comment refresh, comment data and the server under load."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from benchmarks.bench import main
+
+    raise Exit(code=main(["--quick"] if quick else []))
+
+
 @task
 def lint(c):
     """Check style with ruff (lint and format)."""
@@ -453,5 +462,5 @@ for comment_task in (comments_run, reply, remove, backup, restore, staff_add):
     comments.add_task(comment_task)
 
 namespace = Collection(
-    clean, build, rebuild, refresh, serve, new_post, test, lint, comments
+    clean, build, rebuild, refresh, serve, new_post, test, lint, bench, comments
 )

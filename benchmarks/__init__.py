@@ -1,0 +1,1 @@
+"""Benchmarks: `invoke bench` measures build, refresh, comment data and server load."""
