@@ -20,6 +20,7 @@ from comments.config import ConfigError, config_file_of, database_path
 from comments.events import CommentEventLog
 from comments.export import TOKEN_VARIABLE, ExportEndpoint
 from comments.middleware import SecurityHeaders, UntrustedForwardingFilter
+from comments.read_cache import ThreadReadCache
 from comments.removal import RemovalRecorder
 from comments.schema import ensure_schema
 from comments.staff import StaffDirectory, staff_file
@@ -79,6 +80,7 @@ def wrap(server, conf, environ):
     hosts = list(conf.getiter("general", "host"))
     directory = StaffDirectory(staff_file(config_file_of(conf), environ), db_path)
     app = local_manager.make_middleware(server)
+    app = ThreadReadCache(app, db_path)
     app = SharedDataMiddleware(
         app,
         {

@@ -1,0 +1,80 @@
+"""Cache Isso's thread listings (``GET /?uri=…``) until the thread changes.
+
+Isso renders every comment's Markdown and hashes every author on each read,
+about a millisecond or two per comment, so a popular thread costs tens of
+milliseconds per reader. The listing does not depend on who asks, so it can be
+kept — as long as the thread has not changed. Before serving a kept listing one
+indexed query asks the database for the thread's fingerprint (count, newest
+creation and edit, votes, states); any post, edit, vote, approval or deletion
+changes it. That works across gunicorn workers, which share only the database.
+"""
+
+import sqlite3
+import threading
+from collections import OrderedDict
+from urllib.parse import parse_qs
+
+FINGERPRINT_QUERY = """
+SELECT COUNT(*), MAX(c.id), MAX(c.created), MAX(IFNULL(c.modified, 0)),
+       SUM(c.likes), SUM(c.dislikes), SUM(c.mode), SUM(LENGTH(c.text))
+FROM comments AS c JOIN threads AS t ON t.id = c.tid WHERE t.uri = ?
+"""
+
+
+class ThreadReadCache:
+    """WSGI middleware: serve unchanged thread listings from memory."""
+
+    def __init__(self, app, db_path, max_entries=512):
+        self.app = app
+        self.db_path = db_path
+        self.max_entries = max_entries
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/":
+            return self.app(environ, start_response)
+        query = environ.get("QUERY_STRING", "")
+        uri = parse_qs(query).get("uri", [""])[0]
+        if not uri:
+            return self.app(environ, start_response)
+        fingerprint = self.fingerprint(uri)
+        if fingerprint is None:
+            return self.app(environ, start_response)
+        with self.lock:
+            kept = self.entries.get(query)
+            if kept is not None and kept[0] == fingerprint:
+                self.entries.move_to_end(query)
+                start_response(kept[1], list(kept[2]))
+                return [kept[3]]
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, list(headers)
+            return start_response(status, headers, exc_info)
+
+        body = b"".join(self.app(environ, capture))
+        if captured.get("status", "").startswith("200") and not any(
+            name.lower() == "set-cookie" for name, _ in captured["headers"]
+        ):
+            with self.lock:
+                self.entries[query] = (
+                    fingerprint,
+                    captured["status"],
+                    tuple(captured["headers"]),
+                    body,
+                )
+                self.entries.move_to_end(query)
+                while len(self.entries) > self.max_entries:
+                    self.entries.popitem(last=False)
+        return [body]
+
+    def fingerprint(self, uri):
+        """Return a value that changes whenever the thread's listing would."""
+        connection = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        try:
+            return connection.execute(FINGERPRINT_QUERY, (uri,)).fetchone()
+        except sqlite3.Error:
+            return None  # never serve a kept copy when unsure
+        finally:
+            connection.close()
