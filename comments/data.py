@@ -6,7 +6,7 @@ unapproved can reach a page by mistake.
 """
 
 import datetime
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 PUBLISHED = "published"
 PENDING = "pending"  # awaiting moderation (Isso mode 2)
@@ -33,7 +33,7 @@ def format_utc(moment):
     return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comment:
     """One comment as the site may see it."""
 
@@ -56,7 +56,7 @@ class Comment:
         return self.staff_name is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Removal:
     """One entry of the public removal log: no content, no personal data."""
 
@@ -107,16 +107,22 @@ class CommentData:
 def to_json(data):
     """Return ``data`` as a JSON-ready dict (timestamps as ISO 8601 UTC)."""
 
+    # Field by field: dataclasses.asdict deep-copies and is ten times slower.
     def comment_dict(comment):
-        values = asdict(comment)
-        values["created"] = format_utc(comment.created)
-        values["modified"] = format_utc(comment.modified) if comment.modified else None
-        return values
-
-    def removal_dict(removal):
-        values = asdict(removal)
-        values["removed_at"] = format_utc(removal.removed_at)
-        return values
+        return {
+            "id": comment.id,
+            "thread_uri": comment.thread_uri,
+            "thread_title": comment.thread_title,
+            "parent": comment.parent,
+            "created": format_utc(comment.created),
+            "modified": format_utc(comment.modified) if comment.modified else None,
+            "state": comment.state,
+            "author": comment.author,
+            "website": comment.website,
+            "text": comment.text,
+            "likes": comment.likes,
+            "staff_name": comment.staff_name,
+        }
 
     return {
         "format": FORMAT_VERSION,
@@ -124,7 +130,7 @@ def to_json(data):
         "source": data.source,
         "database_id": data.database_id,
         "comments": [comment_dict(comment) for comment in data.comments],
-        "removals": [removal_dict(removal) for removal in data.removals],
+        "removals": [to_json_removal(removal) for removal in data.removals],
     }
 
 
@@ -145,10 +151,7 @@ def from_json(values, renderer=None):
             )
             for item in values["comments"]
         )
-        removals = tuple(
-            Removal(**{**item, "removed_at": parse_utc(item["removed_at"])})
-            for item in values["removals"]
-        )
+        removals = tuple(from_json_removal(item) for item in values["removals"])
         return CommentData(
             read_at=parse_utc(values["read_at"]),
             source=values["source"],
@@ -159,3 +162,19 @@ def from_json(values, renderer=None):
         )
     except (KeyError, TypeError) as error:
         raise ValueError(f"missing or unexpected field {error}") from None
+
+
+def to_json_removal(removal):
+    """Return one removal as a JSON-ready dict."""
+    return {
+        "comment_id": removal.comment_id,
+        "thread_uri": removal.thread_uri,
+        "removed_at": format_utc(removal.removed_at),
+        "reason": removal.reason,
+        "note": removal.note,
+    }
+
+
+def from_json_removal(item):
+    """Rebuild one removal from ``to_json_removal`` output."""
+    return Removal(**{**item, "removed_at": parse_utc(item["removed_at"])})

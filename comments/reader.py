@@ -138,6 +138,13 @@ def removal_from_row(row):
     )
 
 
+def unescape(text):
+    """Undo Isso's HTML escaping of names (fast when there is nothing to undo)."""
+    if not text:
+        return ""
+    return html.unescape(text) if "&" in text else text
+
+
 def comment_from_row(row, staff, removed_by_staff, for_staff=False):
     """Turn a row of COMMENTS_QUERY into a Comment (Isso stores names escaped)."""
     (comment_id, uri, title, parent, created, modified, mode) = row[:7]
@@ -149,13 +156,13 @@ def comment_from_row(row, staff, removed_by_staff, for_staff=False):
     return data.Comment(
         id=comment_id,
         thread_uri=uri,
-        thread_title=html.unescape(title or ""),
+        thread_title=unescape(title),
         parent=parent,
         created=data.utc_from_timestamp(created),
         modified=data.utc_from_timestamp(modified) if modified else None,
         state=state,
-        author=html.unescape(author or "") if visible else "",
-        website=html.unescape(website or "") if visible else "",
+        author=unescape(author) if visible else "",
+        website=unescape(website) if visible else "",
         text=(text or "") if visible else "",
         likes=likes or 0,
         staff_name=staff.get((comment_id, created)),

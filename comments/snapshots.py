@@ -1,7 +1,9 @@
 """Snapshots of comment data: the last good read, for builds when the source is away.
 
-One JSON file per successful read, named by its time, written atomically. They
-hold what pages may show (no email, no IP address) and are git-ignored.
+One JSON file per successful read, named by its time, written atomically, plus
+``known-comments.json``: the identities of the comments in the newest read, so
+that the next read can tell which vanished without loading a whole snapshot.
+They hold what pages may show (no email, no IP address) and are git-ignored.
 """
 
 import datetime
@@ -10,18 +12,38 @@ import logging
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from comments import data
+from comments.schema import UNRECORDED
 
 logger = logging.getLogger(__name__)
 
 SNAPSHOT_NAME = re.compile(r"^comments-\d{8}T\d{6}\.\d{6}Z\.json$")
+KNOWN_NAME = "known-comments.json"
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+MICROSECOND = datetime.timedelta(microseconds=1)
 
 
 def snapshot_name(read_at):
     """Return the file name of the snapshot read at ``read_at``."""
     return f"comments-{read_at.astimezone(datetime.UTC):%Y%m%dT%H%M%S.%f}Z.json"
+
+
+def comment_key(comment):
+    """Identify a comment across reads: id and exact creation time (Isso reuses
+    the highest id after a deletion)."""
+    return comment.id, (comment.created - EPOCH) // MICROSECOND
+
+
+@dataclass(frozen=True)
+class KnownComments:
+    """What the previous read saw: enough to notice a comment vanishing."""
+
+    database_id: str
+    comments: dict  # comment_key → thread path
+    unrecorded: tuple  # Removal entries found earlier, kept for good
 
 
 def list_snapshots(directory):
@@ -35,20 +57,39 @@ def list_snapshots(directory):
     )
 
 
+def write_atomically(path, values):
+    """Write JSON compactly to a temporary file, then move it into place."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".snapshot-")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(values, stream, ensure_ascii=False, separators=(",", ":"))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def save_snapshot(comment_data, directory, keep=10):
     """Write ``comment_data`` as the newest snapshot; keep the newest ``keep``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / snapshot_name(comment_data.read_at)
-    text = json.dumps(data.to_json(comment_data), ensure_ascii=False, indent=1)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".snapshot-")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(target, data.to_json(comment_data))
+    write_atomically(
+        directory / KNOWN_NAME,
+        {
+            "database_id": comment_data.database_id,
+            "comments": [
+                [*comment_key(comment), comment.thread_uri]
+                for comment in comment_data.comments
+            ],
+            "unrecorded": [
+                data.to_json_removal(removal)
+                for removal in comment_data.removals
+                if removal.reason == UNRECORDED
+            ],
+        },
+    )
     for old in list_snapshots(directory)[keep:]:
         old.unlink()
     return target
@@ -65,3 +106,22 @@ def latest_snapshot(directory, renderer=None):
                 "comment_data: skipping unreadable snapshot %s (%s)", path, error
             )
     return None
+
+
+def known_comments(directory):
+    """Return what the previous read saw, or None (first read, or unreadable)."""
+    path = Path(directory) / KNOWN_NAME
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+        return KnownComments(
+            database_id=values["database_id"],
+            comments={(key[0], key[1]): key[2] for key in values["comments"]},
+            unrecorded=tuple(
+                data.from_json_removal(item) for item in values["unrecorded"]
+            ),
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
+        logger.warning("comment_data: ignoring unreadable %s (%s)", path, error)
+        return None

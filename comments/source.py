@@ -59,29 +59,18 @@ def read_source(settings, read_at, renderer):
     return reader.read_database(settings.database, read_at, renderer)
 
 
-def comment_key(comment):
-    """Identify a comment across reads (Isso reuses the highest id)."""
-    return comment.id, comment.created
-
-
-def add_unrecorded_removals(current, previous):
-    """Record comments of ``previous`` that vanished from ``current`` unlogged."""
-    if previous is None or previous.database_id != current.database_id:
+def add_unrecorded_removals(current, known):
+    """Record comments the previous read saw that vanished from ``current`` unlogged."""
+    if known is None or known.database_id != current.database_id:
         return current
-    present = {comment_key(comment) for comment in current.comments}
+    present = {snapshots.comment_key(comment) for comment in current.comments}
     logged = {removal.comment_id for removal in current.removals}
-    carried = [
-        removal
-        for removal in previous.removals
-        if removal.reason == UNRECORDED and removal.comment_id not in logged
-    ]
+    carried = [r for r in known.unrecorded if r.comment_id not in logged]
     carried_ids = {removal.comment_id for removal in carried}
     vanished = [
-        data.Removal(comment.id, comment.thread_uri, current.read_at, UNRECORDED)
-        for comment in previous.comments
-        if comment_key(comment) not in present
-        and comment.id not in logged
-        and comment.id not in carried_ids
+        data.Removal(key[0], uri, current.read_at, UNRECORDED)
+        for key, uri in known.comments.items()
+        if key not in present and key[0] not in logged and key[0] not in carried_ids
     ]
     if vanished:
         logger.warning(
@@ -111,10 +100,10 @@ def load_comment_data(settings, renderer=None, now=None):
     """Return the site's comment data for one build (read once, snapshot saved)."""
     check_settings(settings)
     read_at = now or datetime.datetime.now(datetime.UTC)
-    previous = snapshots.latest_snapshot(settings.snapshot_dir, renderer)
     try:
         fresh = read_source(settings, read_at, renderer)
     except reader.SourceUnavailable as why:
+        previous = snapshots.latest_snapshot(settings.snapshot_dir, renderer)
         if previous is None:
             logger.warning(
                 "comment_data: comment source unavailable (%s) and no snapshot in "
@@ -131,6 +120,8 @@ def load_comment_data(settings, renderer=None, now=None):
             describe_age(read_at - previous.read_at),
         )
         return previous.replace(source="snapshot")
-    fresh = add_unrecorded_removals(fresh, previous)
+    fresh = add_unrecorded_removals(
+        fresh, snapshots.known_comments(settings.snapshot_dir)
+    )
     snapshots.save_snapshot(fresh, settings.snapshot_dir, settings.snapshot_keep)
     return fresh

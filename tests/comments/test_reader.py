@@ -150,7 +150,7 @@ def test_missing_database_is_unavailable_not_an_error(tmp_path):
 def test_every_read_is_saved_as_a_snapshot(server, tmp_path):
     fill(server)
     loaded = load_comment_data(settings_for(server, tmp_path), now=NOW)
-    [snapshot] = (tmp_path / "snapshots").iterdir()
+    [snapshot] = (tmp_path / "snapshots").glob("comments-*.json")
     assert snapshot.name == "comments-20261127T120000.000000Z.json"
     assert data.from_json(json.loads(snapshot.read_text())) == loaded
 
