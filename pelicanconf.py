@@ -20,7 +20,7 @@ DEFAULT_DATE_FORMAT = "%d.%m.%Y"
 THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["theme_strings", "comment_data", "isso_comments", "answered"]
+PLUGINS = ["theme_strings", "comment_data", "isso_comments", "answered", "blog_parade"]
 
 # URLs: German paths, one folder per page so that links end in a slash and the
 # comment thread id (the URL path) never changes when SITEURL does.
@@ -114,3 +114,12 @@ MARKDOWN = {
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = ".cache/pelican"
+
+# Blog parades (plugins/blog_parade). Its defaults: a page per parade at
+# blogparade/<slug>/ with parade.json (and deadline.ics for our own calls), the
+# overview at blogparade/. PARADE_ENABLED and the URL settings are left to the
+# plugin, so the footer links the overview only when the plugin is loaded.
+# Manual participant lists: content/<PARADE_DATA_PATH>/<slug>.yml.
+PARADE_DATA_PATH = "parades"
+# A deadline day counts as open until it ends in this time zone.
+PARADE_TIMEZONE = TIMEZONE

@@ -1,0 +1,3 @@
+from .blog_parade import register
+
+__all__ = ["register"]
