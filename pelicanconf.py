@@ -20,7 +20,14 @@ DEFAULT_DATE_FORMAT = "%d.%m.%Y"
 THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["theme_strings", "comment_data", "isso_comments", "answered", "blog_parade"]
+PLUGINS = [
+    "theme_strings",
+    "comment_data",
+    "isso_comments",
+    "answered",
+    "blog_parade",
+    "comment_refresh",
+]
 
 # URLs: German paths, one folder per page so that links end in a slash and the
 # comment thread id (the URL path) never changes when SITEURL does.

@@ -168,7 +168,7 @@ def refresh(c, settings=None):
     from pelican.settings import read_settings
 
     sys.path.insert(0, str(ROOT / "plugins"))  # the name Pelican loads it under
-    from answered.refresh import refresh_comment_pages
+    from comment_refresh.refresh import refresh_comment_pages
     from comments.errors import SetupError
 
     init_logging(level=logging.WARNING, name="pelican")
@@ -443,6 +443,194 @@ def staff_add(c, account, name):
     print(f"Staff account {account} ({name}) saved in {path}.")
 
 
+def desk_config():
+    """Load the comment server config for a desk command, with Isso's logging quiet."""
+    from comments.config import load_config
+
+    # Importing Isso sets the root logger to INFO; show warnings only.
+    logging.getLogger().setLevel(logging.WARNING)
+    conf, _ = fail_on_setup_error("comment server", load_config, create_secrets=False)
+    return conf
+
+
+DESK_STATUS = {"overdue": "overdue", "due_soon": "due soon", "on_time": "on time"}
+
+
+def desk_report(queue):
+    """Return the open comments and a summary line as text for people."""
+    from comments.desk import format_duration, format_hours
+
+    settings, summary = queue.settings, queue.summary
+    lines = []
+    for entry in queue.entries:
+        waiting = " [awaiting moderation]" if entry.awaiting_moderation else ""
+        lines.append(
+            f"{DESK_STATUS[entry.status]:<9} {format_duration(entry.age_seconds):>12}"
+            f"  {entry.article_title} — {entry.author or '(no name)'}{waiting}"
+        )
+        if entry.first_line:
+            lines.append(f"{'':24}{entry.first_line}")
+        lines.append(f"{'':24}{entry.link}")
+    target = format_hours(settings.target_hours)
+    if not queue.entries:
+        lines.append(f"No open reader comments (target {target} h).")
+        return "\n".join(lines)
+    pending = summary["awaiting_moderation"]
+    lines.append(
+        f"\n{summary['open']} open: {summary['overdue']} past the target, "
+        f"{summary['due_soon']} due within "
+        f"{format_hours(settings.remind_before_hours)} h, {summary['on_time']} "
+        f"on time (target {target} h)"
+        + (f"; {pending} awaiting moderation" if pending else "")
+        + "."
+    )
+    return "\n".join(lines)
+
+
+@task(name="open", help={"json": "print the queue as JSON"})
+def comments_open(c, json_=False):
+    """List open reader comments, oldest first; exit 1 if one is past the target."""
+    import json
+
+    from comments import desk, reader
+    from comments.config import database_path
+    from comments.errors import SetupError
+
+    conf = desk_config()
+    now = datetime.datetime.now(datetime.UTC)
+    try:
+        comment_data = reader.read_database(database_path(conf), now, for_staff=True)
+    except (reader.SourceUnavailable, SetupError) as error:
+        raise Exit(f"open: {error}", code=2) from None
+    queue = desk.open_queue(comment_data, now, desk.DeskSettings.from_conf(conf))
+    if json_:
+        print(json.dumps(queue.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(desk_report(queue))
+    if queue.any_overdue:
+        raise Exit(code=1)
+
+
+@task
+def remind(c):
+    """Mail staff the comments due soon or overdue (hourly), and send queued mails."""
+    from comments.config import database_path
+    from comments.notify import flush_outbox, mail_enabled
+    from comments.reminders import send_reminders
+    from comments.schema import ensure_schema
+
+    conf = desk_config()
+    db_path = database_path(conf)
+    if not db_path.is_file():
+        raise Exit(
+            f"remind: {db_path} does not exist; start the comment server once", code=1
+        )
+    if not mail_enabled(conf):
+        print("Mail is off ([smtp] host or to is empty): nothing sent.")
+        return
+    ensure_schema(db_path)
+    flushed = fail_on_setup_error("remind", flush_outbox, conf, os.environ)
+    reminded = fail_on_setup_error("remind", send_reminders, conf, os.environ)
+    if flushed.sent:
+        print(f"Sent {len(flushed.sent)} queued mail(s) about new comments.")
+    if reminded.reminded:
+        ids = ", ".join(str(entry.id) for entry in reminded.reminded)
+        print(f"Reminder sent about comments {ids}.")
+    elif not reminded.error:
+        print("Nothing newly due: no reminder sent.")
+    problems = []
+    if flushed.failed:
+        problems.append(
+            f"{len(flushed.failed)} mail(s) about new comments not sent "
+            f"({flushed.error}), kept for the next run"
+        )
+    if reminded.error:
+        problems.append(f"reminder not sent ({reminded.error}), tried on the next run")
+    if problems:
+        raise Exit("remind: " + "; ".join(problems), code=1)
+
+
+def publish_target(prefix, settings_file, **overrides):
+    """Read the PUBLISH_… settings; return them and the deploy target."""
+    from pelican.settings import read_settings
+
+    from publishing.deploy import target_for
+    from publishing.settings import publish_settings
+
+    try:
+        settings = read_settings(settings_file, override=overrides or None)
+    except (OSError, ValueError, SyntaxError) as error:
+        raise Exit(f"{prefix}: {settings_file}: {error}", code=1) from None
+    options = fail_on_setup_error(prefix, publish_settings, settings, settings_file)
+    return options, fail_on_setup_error(prefix, target_for, options)
+
+
+def publish_site(settings_file, dry_run=False, **overrides):
+    """Build once into a temporary folder, check for leaks, then deploy it."""
+    import tempfile
+
+    from comments.errors import SetupError
+    from publishing.build import watch_build
+    from publishing.leaks import find_leaks
+
+    options, target = publish_target("publish", settings_file, **overrides)
+    with tempfile.TemporaryDirectory(prefix="blog-publish-") as work:
+        output = Path(work) / "output"
+        try:
+            with watch_build() as watch:
+                pelican_build(settings_file, **overrides, OUTPUT_PATH=str(output))
+        except (SetupError, Exit) as error:
+            reason = error.message if isinstance(error, Exit) else error
+            raise Exit(f"publish: nothing deployed: {reason}", code=1) from None
+        leaks = find_leaks(output, options.email_allowlist, watch.unpublished)
+        refusal = ""
+        if leaks:
+            more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
+            refusal = f"publish: leak check, nothing deployed: {leaks[0]}{more}"
+        if dry_run:
+            changes = fail_on_setup_error("publish", target.preview, output)
+            print(f"Dry run for {options.target}; nothing was changed.")
+            for line in [*changes.lines(), *(f"leak     {leak}" for leak in leaks)]:
+                print(f"  {line}")
+            print(f"Would publish: {changes.summary()}.")
+        if refusal:
+            raise Exit(refusal, code=1)
+        if dry_run:
+            return
+        deployment = fail_on_setup_error("publish", target.deploy, output)
+    if not deployment.new_release:
+        print(f"Nothing changed; {deployment.target} stays at {deployment.release}.")
+    elif deployment.release:
+        print(
+            f"Published {deployment.target}: release {deployment.release} is live "
+            f"({deployment.changes.summary()}); `invoke rollback` undoes it."
+        )
+    else:
+        print(f"Published {deployment.target} ({deployment.changes.summary()}).")
+
+
+@task(help={"dry_run": "list what would be added, changed, removed; change nothing"})
+def publish(c, dry_run=False):
+    """Build once with publishconf.py, check for leaks, deploy to PUBLISH_TARGET."""
+    publish_site(CONFIG["settings_publish"], dry_run=dry_run)
+
+
+def rollback_site(settings_file, **overrides):
+    """Point the target's current release back at the one before it."""
+    options, target = publish_target("rollback", settings_file, **overrides)
+    previous, abandoned = fail_on_setup_error("rollback", target.rollback)
+    print(
+        f"Rolled back {options.target}: release {previous} is live again "
+        f"({abandoned} is kept as {abandoned}.rolled-back until the next publish)."
+    )
+
+
+@task
+def rollback(c):
+    """Make the previous release live again (local PUBLISH_TARGET only)."""
+    rollback_site(CONFIG["settings_publish"])
+
+
 def ensure_chromium():
     """Install Debian's Chromium for the browser tests when it is missing."""
     if Path("/usr/bin/chromium").exists():
@@ -458,9 +646,29 @@ def ensure_chromium():
 
 
 comments = Collection("comments")
-for comment_task in (comments_run, reply, remove, backup, restore, staff_add):
+for comment_task in (
+    comments_run,
+    reply,
+    remove,
+    backup,
+    restore,
+    staff_add,
+    comments_open,
+    remind,
+):
     comments.add_task(comment_task)
 
 namespace = Collection(
-    clean, build, rebuild, refresh, serve, new_post, test, lint, bench, comments
+    clean,
+    build,
+    rebuild,
+    refresh,
+    serve,
+    new_post,
+    test,
+    lint,
+    bench,
+    publish,
+    rollback,
+    comments,
 )

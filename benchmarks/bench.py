@@ -145,9 +145,11 @@ def measure_refresh(work, db_path, uri):
         sys.path.insert(0, {str(ROOT / "plugins")!r})
         from pelican.log import init
         from pelican.settings import read_settings
-        from answered.refresh import refresh_comment_pages
+        from comment_refresh.refresh import refresh_comment_pages
         init(level=logging.ERROR)
-        settings = read_settings({str(ROOT / "pelicanconf.py")!r}, override={overrides!r})
+        settings = read_settings(
+            {str(ROOT / "pelicanconf.py")!r}, override={overrides!r}
+        )
         print(refresh_comment_pages(settings))
         """
     )
@@ -251,7 +253,8 @@ def bench_size(articles, comments, rounds, load_seconds):
                 size,
                 f"server, {server['clients']} clients × {server['seconds']} s",
                 f"{server['requests_per_second']:.0f} req/s",
-                f"read p50 {server['read_p50_ms']:.1f} ms, p99 {server['read_p99_ms']:.1f} ms; "
+                f"read p50 {server['read_p50_ms']:.1f} ms, "
+                f"p99 {server['read_p99_ms']:.1f} ms; "
                 f"write p99 {server['write_p99_ms']:.1f} ms; acknowledged "
                 f"{server['acknowledged']}, in database {server['stored']}",
             ),

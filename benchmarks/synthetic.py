@@ -14,12 +14,45 @@ from pathlib import Path
 from comments.app import build_server
 from comments.config import load_config
 
-WORDS = (
-    "antwort kommentar kunden service daten server blog frage zeit team "
-    "woche projekt update lösung fehler hinweis dank idee leser beitrag "
-    "redaktion transparenz ziel stunde zahl seite thema gespräch kritik "
-    "vorschlag änderung version sicherheit schutz betrieb nutzer erfahrung"
-).split()
+WORDS = [
+    "antwort",
+    "kommentar",
+    "kunden",
+    "service",
+    "daten",
+    "server",
+    "blog",
+    "frage",
+    "zeit",
+    "team",
+    "woche",
+    "projekt",
+    "update",
+    "lösung",
+    "fehler",
+    "hinweis",
+    "dank",
+    "idee",
+    "leser",
+    "beitrag",
+    "redaktion",
+    "transparenz",
+    "ziel",
+    "stunde",
+    "zahl",
+    "seite",
+    "thema",
+    "gespräch",
+    "kritik",
+    "vorschlag",
+    "änderung",
+    "version",
+    "sicherheit",
+    "schutz",
+    "betrieb",
+    "nutzer",
+    "erfahrung",
+]
 CATEGORIES = ("Kundenservice", "Technik", "Unternehmen", "Produkt", "Team")
 AUTHORS = ("Anna Schmidt", "Jonas Weber", "Leyla Demir")
 

@@ -24,7 +24,7 @@ from comments import data
 from comments.clock import build_now
 from comments.errors import SetupError
 
-from . import chart, figures, refresh
+from . import chart, figures
 
 logger = logging.getLogger(__name__)
 
@@ -327,11 +327,20 @@ class AnsweredPageGenerator(Generator):
                 sort_keys=True,
             )
             stream.write("\n")
-        refresh.save_state(self.context, self.settings)
+
+
+def is_listed(settings):
+    """True when this build lists the plugin (receivers are process-wide)."""
+    return any(
+        str(plugin).rsplit(".", 1)[-1] == "answered"
+        for plugin in settings.get("PLUGINS") or ()
+    )
 
 
 def configure(pelican):
     """Check the settings once; publish the defaults to templates."""
+    if not is_listed(pelican.settings):
+        return
     values = check_settings(pelican.settings)
     for key, value in values.items():
         pelican.settings.setdefault(key, value)
@@ -339,6 +348,8 @@ def configure(pelican):
 
 def lines_for_articles(generator):
     """Attach the answered line to every article (and its translations)."""
+    if not is_listed(generator.settings):
+        return
     settings = check_settings(generator.settings)
     if not settings["ANSWERED_ENABLED"]:
         return
@@ -348,6 +359,8 @@ def lines_for_articles(generator):
 
 def lines_for_pages(generator):
     """Attach the answered line to every page with comments."""
+    if not is_listed(generator.settings):
+        return
     settings = check_settings(generator.settings)
     if not settings["ANSWERED_ENABLED"]:
         return
@@ -356,8 +369,8 @@ def lines_for_pages(generator):
 
 
 def get_generators(pelican):
-    """Add the page's generator to the build."""
-    return AnsweredPageGenerator
+    """Add the page's generator to builds that list the plugin."""
+    return AnsweredPageGenerator if is_listed(pelican.settings) else None
 
 
 def register():

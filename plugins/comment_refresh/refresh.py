@@ -1,15 +1,16 @@
 """Refresh what comments change without rebuilding the site (``invoke refresh``).
 
 A full build leaves a small state file in ``CACHE_PATH``: every article and
-page that embeds comments (title, URL, output file, thread), the pages and
-categories the theme's navigation needs, and the answered line each article
-got. ``refresh_comment_pages`` reads the comment data once, renders the
-transparency page and its JSON through the same theme and generator as a full
-build, and rewrites only the answered lines that changed, between their
-``<!--answered-line-->`` markers. With the same data, the result is the same
-bytes a full build writes.
+page that embeds comments (title, URL, output file, thread), what the blog
+parade generator reads of contributing articles, the pages and categories the
+theme's navigation needs, and the answered line each article got.
+``refresh_comment_pages`` reads the comment data once, runs the transparency
+page's and the parades' generators on that state, and rewrites only the
+answered lines that changed, between their ``<!--answered-line-->`` markers.
+With the same data, the result is the same bytes a full build writes.
 """
 
+import datetime
 import json
 import logging
 import os
@@ -25,7 +26,7 @@ from comments.errors import SetupError
 logger = logging.getLogger(__name__)
 
 STATE_NAME = "comment-refresh-state.json"
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 LINE_START = "<!--answered-line-->"
 LINE_END = "<!--/answered-line-->"
 
@@ -36,15 +37,31 @@ def state_path(settings):
 
 
 def content_entry(item, kind):
-    """Describe one article or page that embeds comments."""
-    return {
+    """Describe one article or page: what the comment-driven pages read of it."""
+    entry = {
         "kind": kind,
         "title": item.title,
         "url": item.url,
         "save_as": item.save_as,
-        "isso": item.isso,
+        "isso": getattr(item, "isso", None),
         "answered": getattr(item, "answered", None),
+        "metadata": {},
+        "source_path": item.source_path,
     }
+    parade_keys = {
+        key: str(value)
+        for key, value in getattr(item, "metadata", {}).items()
+        if key.startswith("parade")
+    }
+    if parade_keys:  # what the blog parade generator reads of a contribution
+        entry.update(
+            metadata=parade_keys,
+            authors=[author.name for author in getattr(item, "authors", ())],
+            date=item.date.isoformat(),
+            locale_date=item.locale_date,
+            summary=item.summary,
+        )
+    return entry
 
 
 def save_state(context, settings):
@@ -57,6 +74,7 @@ def save_state(context, settings):
         )
         for item in items
         if getattr(item, "isso", None)
+        or any(key.startswith("parade") for key in getattr(item, "metadata", {}))
     ]
     state = {
         "format": STATE_FORMAT,
@@ -116,7 +134,13 @@ def stand_in_context(settings, state):
     context["localsiteurl"] = settings["SITEURL"]
     items = {"article": [], "page": []}
     for entry in state["content"]:
-        items[entry["kind"]].append(SimpleNamespace(**entry))
+        values = dict(entry)
+        if "authors" in values:
+            values["authors"] = [
+                SimpleNamespace(name=name) for name in values["authors"]
+            ]
+            values["date"] = datetime.datetime.fromisoformat(values["date"])
+        items[entry["kind"]].append(SimpleNamespace(**values))
     context["articles"] = items["article"]
     context["commented_pages"] = items["page"]
     context["pages"] = [SimpleNamespace(**page, isso=None) for page in state["pages"]]
@@ -143,7 +167,9 @@ def rewrite_lines(generator, build, state, line_for):
     output = Path(generator.output_path)
     rewritten = 0
     for entry in state["content"]:
-        if entry["kind"] != "article" or entry["isso"]["state"] == "off":
+        if entry["kind"] != "article" or not entry["isso"]:
+            continue
+        if entry["isso"]["state"] == "off":
             continue
         line = line_for(build.by_thread.get(entry["isso"]["thread"]))
         if line == entry["answered"]:
@@ -172,23 +198,44 @@ def rewrite_lines(generator, build, state, line_for):
     return rewritten
 
 
+def listed(settings, name):
+    """True when the settings' PLUGINS list the plugin ``name``."""
+    return any(
+        str(plugin).rsplit(".", 1)[-1] == name
+        for plugin in settings.get("PLUGINS") or ()
+    )
+
+
 def refresh_comment_pages(settings):
     """Re-render the comment-driven pages of the last full build; return counts."""
-    from .answered import AnsweredPageGenerator, figures_for_build, line_for
+    from answered.answered import AnsweredPageGenerator, figures_for_build, line_for
 
     pelican = Pelican(settings)  # loads the plugins; reads no content
     settings = pelican.settings
     state = load_state(settings)
     context = stand_in_context(settings, state)
-    generator = AnsweredPageGenerator(
-        context=context,
-        settings=settings,
-        path=settings["PATH"],
-        theme=settings["THEME"],
-        output_path=settings["OUTPUT_PATH"],
-    )
-    generator.generate_output(Writer(settings["OUTPUT_PATH"], settings=settings))
+    generator_classes = [AnsweredPageGenerator]
+    if listed(settings, "blog_parade") and settings.get("PARADE_ENABLED"):
+        from blog_parade.generator import ParadeGenerator
+
+        generator_classes.append(ParadeGenerator)
+    generators = [
+        cls(
+            context=context,
+            settings=settings,
+            path=settings["PATH"],
+            theme=settings["THEME"],
+            output_path=settings["OUTPUT_PATH"],
+        )
+        for cls in generator_classes
+    ]
+    for generator in generators:
+        if hasattr(generator, "generate_context"):
+            generator.generate_context()
+    writer = Writer(settings["OUTPUT_PATH"], settings=settings)
+    for generator in generators:
+        generator.generate_output(writer)
     build = figures_for_build(context, settings)
-    rewritten = rewrite_lines(generator, build, state, line_for)
+    rewritten = rewrite_lines(generators[0], build, state, line_for)
     write_state(settings, state)
     return {"comments": len(build.comment_data.comments), "lines_rewritten": rewritten}

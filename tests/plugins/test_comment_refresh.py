@@ -6,7 +6,7 @@ import json
 import pytest
 from pelican.settings import read_settings
 
-from answered.refresh import refresh_comment_pages
+from comment_refresh.refresh import refresh_comment_pages
 from comments.errors import SetupError
 from tests.support import ROOT, build_site, write_files
 
@@ -23,6 +23,20 @@ ARTICLES = {
     """
     for n in range(1, 4)
 }
+ARTICLES["articles/aufruf.md"] = """
+    Title: Blogparade: „Offen“ – wie geht das?
+    Date: 2026-10-05 09:00
+    Category: Unternehmen
+    Slug: aufruf
+    Authors: Anna Schmidt
+    Summary: Unser Aufruf.
+    Parade: Offen – wie geht das?
+    Parade_role: host
+    Parade_host: Beispiel GmbH
+    Parade_deadline: 2026-12-15
+
+    Machen Sie mit!
+"""
 
 
 @pytest.fixture
@@ -83,12 +97,21 @@ def test_refresh_after_new_comments_equals_a_full_build(tmp_path, server, monkey
 
     server.client.post("/2026/artikel-2/", "Neue Frage")
     server.client.post("/2026/artikel-1/", "Nachfrage")
+    server.client.post(
+        "/2026/aufruf/", "Mein Beitrag: https://blog.example.net/offen", author="Ida"
+    )
     counts = refresh_comment_pages(settings_for(tmp_path, server, refreshed))
-    assert counts == {"comments": 4, "lines_rewritten": 2}
+    assert counts == {"comments": 5, "lines_rewritten": 3}
+    parade = json.loads(
+        (refreshed / "blogparade/offen-wie-geht-das/parade.json").read_text()
+    )
+    assert parade["participants"] == [
+        {"name": "Ida", "source": "comment", "url": "https://blog.example.net/offen"}
+    ]
     fresh = full_build(tmp_path, server, "fresh")
     assert same_tree(refreshed, fresh) == []
     document = json.loads((refreshed / "answered/answered.json").read_text())
-    assert (document["reader_comments"], document["open"]) == (3, 2)
+    assert (document["reader_comments"], document["open"]) == (4, 3)
 
 
 def test_refresh_without_changes_rewrites_nothing(tmp_path, server, monkeypatch):

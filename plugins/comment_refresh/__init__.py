@@ -1,0 +1,3 @@
+from .comment_refresh import register
+
+__all__ = ["register"]

@@ -1,0 +1,36 @@
+"""Remember what a full build made, so ``invoke refresh`` can redo the comment pages.
+
+Comments change far more often than articles. After every full build this
+plugin writes a small state file (see refresh.py); ``invoke refresh`` then
+re-renders only what comments change — the transparency page, its JSON, the
+pages of the blog parades we host, and the answered lines of articles whose
+figures changed — through the same theme and generators, in well under the
+time of a build.
+
+Signals: ``all_generators_finalized`` (every generator has its context; nothing
+is written yet).
+"""
+
+from pelican import signals
+
+from .refresh import save_state
+
+
+def is_listed(settings):
+    """True when this build lists the plugin (receivers are process-wide)."""
+    return any(
+        str(plugin).rsplit(".", 1)[-1] == "comment_refresh"
+        for plugin in settings.get("PLUGINS") or ()
+    )
+
+
+def remember_build(generators):
+    """Write the refresh state of this build."""
+    if not generators or not is_listed(generators[0].settings):
+        return
+    save_state(generators[0].context, generators[0].settings)
+
+
+def register():
+    """Connect the receiver."""
+    signals.all_generators_finalized.connect(remember_build)
