@@ -24,3 +24,16 @@ LOAD_CONTENT_CACHE = False
 
 # The public address of the comment server (behind the reverse proxy).
 COMMENTS_URL = os.environ.get("BLOG_COMMENTS_URL", "https://kommentare.example.org")
+
+# Publishing (`invoke publish`, publishing/settings.py). A local folder gets
+# releases/ and a `current` symlink; user@host:/path is deployed with rsync. The
+# default is a folder beside the checkout: outside git, content/ and output/, and
+# writable by whoever builds. Relative paths start at this file's folder.
+PUBLISH_TARGET = os.environ.get("PUBLISH_TARGET", "../site-releases")
+# "auto" (by the target), "releases" or "rsync" (also into a local folder).
+PUBLISH_METHOD = "auto"
+# Previous releases kept for `invoke rollback`; unchanged files are hard links.
+PUBLISH_KEEP_RELEASES = 5
+# The only email addresses the site may show (Impressum, Datenschutz); an entry
+# "@example.org" allows a whole domain.
+PUBLISH_EMAIL_ALLOWLIST = ["redaktion@example.org"]

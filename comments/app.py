@@ -17,9 +17,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 from comments.config import ConfigError, config_file_of, database_path
+from comments.desk_web import DeskPage
 from comments.events import CommentEventLog
 from comments.export import TOKEN_VARIABLE, ExportEndpoint
 from comments.middleware import SecurityHeaders, UntrustedForwardingFilter
+from comments.notify import notifiers
 from comments.read_cache import ThreadReadCache
 from comments.removal import RemovalRecorder
 from comments.schema import ensure_schema
@@ -56,6 +58,11 @@ def check_config(conf):
             "[general] host is empty: list the blog's origin(s), "
             "e.g. http://localhost:8000"
         )
+    if any(backend.lower() == "smtp" for backend in conf.getlist("general", "notify")):
+        raise ConfigError(
+            "[general] notify = smtp: Isso's own mails show readers' email and IP "
+            "addresses; remove it — staff mails come from the [smtp] settings alone"
+        )
     db_dir = database_path(conf).parent
     if not db_dir.is_dir():
         raise ConfigError(
@@ -64,13 +71,16 @@ def check_config(conf):
         )
 
 
-def build_server(conf):
+def build_server(conf, environ=None):
     """Return the Isso instance with the project's tables and subscribers."""
+    environ = os.environ if environ is None else environ
     check_config(conf)
     server = CommentServer(conf)
     db_path = database_path(conf)
     ensure_schema(db_path)
-    subscribe(server, CommentEventLog(), StaffRecorder(db_path))
+    subscribe(
+        server, CommentEventLog(), StaffRecorder(db_path), *notifiers(conf, environ)
+    )
     return server
 
 
@@ -90,7 +100,7 @@ def wrap(server, conf, environ):
         },
     )
     app = RemovalRecorder(app, db_path)
-    app = StaffLayer(app, server, directory, hosts)
+    app = staff_layer = StaffLayer(app, server, directory, hosts)
     app = ExportEndpoint(app, db_path, environ.get(TOKEN_VARIABLE, ""))
     app = wsgi.CORSMiddleware(
         app,
@@ -98,6 +108,8 @@ def wrap(server, conf, environ):
         allowed=("Origin", "Referer", "Content-Type"),
         exposed=("X-Set-Cookie", "Date"),
     )
+    # Outside CORS: the staff desk is for this origin only.
+    app = DeskPage(app, staff_layer, conf)
     app = wsgi.SubURI(app)
     app = partial(ProxyFix, x_prefix=1)(app)
     app = SecurityHeaders(app)
@@ -111,7 +123,7 @@ def create_app(conf, environ=None):
     (BLOG_EXPORT_TOKEN) and the staff accounts file (BLOG_STAFF_FILE).
     """
     environ = os.environ if environ is None else environ
-    server = build_server(conf)
+    server = build_server(conf, environ)
     app = wrap(server, conf, environ)
     app.comment_server = server
     return app

@@ -11,6 +11,12 @@ Kept in the same SQLite file so that one backup holds everything:
   without a record. ``invoke comments.remove`` records the reason first; the
   trigger's ``INSERT OR IGNORE`` then leaves that record alone.
 - ``blog_staff_sessions``: staff logins, so that logging out really ends one.
+- ``blog_mail_outbox``: staff mails about new reader comments, queued inside
+  the request and sent afterwards, so a slow or broken mail server never
+  delays or breaks posting (see comments.notify). Ids and states only: the
+  mail is built from the comment when it is sent.
+- ``blog_reminders``: which comment was in a reminder digest at which stage
+  (due soon, overdue), so that no comment is reminded about twice per stage.
 """
 
 import sqlite3
@@ -62,6 +68,32 @@ CREATE TABLE IF NOT EXISTS blog_staff_sessions (
     staff_account TEXT NOT NULL,
     created REAL NOT NULL,
     expires REAL NOT NULL
+);
+
+-- state: queued → sending (claimed by one process) → sent, or dropped when the
+-- comment is answered or gone before it could be sent. Failed sends go back
+-- to queued with the error's class (no addresses) and are retried.
+CREATE TABLE IF NOT EXISTS blog_mail_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    comment_id INTEGER NOT NULL,
+    comment_created REAL NOT NULL,
+    queued_at REAL NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at REAL,
+    last_error TEXT NOT NULL DEFAULT '',
+    UNIQUE (kind, comment_id, comment_created)
+);
+
+-- stage: due_soon or overdue (comments.desk). comment_created is the creation
+-- time as the reader returns it (microseconds).
+CREATE TABLE IF NOT EXISTS blog_reminders (
+    comment_id INTEGER NOT NULL,
+    comment_created REAL NOT NULL,
+    stage TEXT NOT NULL,
+    reminded_at REAL NOT NULL,
+    PRIMARY KEY (comment_id, comment_created, stage)
 );
 
 -- BEFORE, so that the thread still exists (Isso's own trigger drops empty

@@ -12,6 +12,7 @@ then. Routes: ``/staff/login`` (form), ``/staff/logout``, ``/staff/me`` and
 import contextvars
 import json
 import logging
+import re
 import time
 from collections import defaultdict, deque
 from io import BytesIO
@@ -41,6 +42,9 @@ TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=select_autoescape(default=True),
 )
+
+# A path on this server ("/desk"): printable ASCII, never "//host" or "/\\host".
+LOCAL_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")
 
 LOGIN_ATTEMPTS = 5  # failures per address …
 LOGIN_WINDOW = 600  # … within this many seconds, then 429 until they age out
@@ -193,8 +197,8 @@ class StaffLayer:
         return json_response({str(key): name for key, name in names.items()})
 
     def safe_next(self, url):
-        """Allow redirects back to the blog only (no open redirect)."""
-        if url and origin_of(url) in self.origins:
+        """Allow redirects to the blog or this server's pages (no open redirect)."""
+        if url and (origin_of(url) in self.origins or LOCAL_PATH.fullmatch(url)):
             return url
         return ""
 

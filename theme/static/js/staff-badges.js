@@ -38,7 +38,7 @@
       .catch(function () { /* no badges is better than a broken page */ });
   }
 
-  new MutationObserver(function () {
+  function checkNewComments() {
     var unknown = Array.prototype.some.call(
       thread.querySelectorAll(".isso-comment:not([data-staff-checked])"),
       function (comment) { comment.setAttribute("data-staff-checked", ""); return true; }
@@ -47,5 +47,9 @@
       clearTimeout(pending);
       pending = setTimeout(refresh, 150);
     }
-  }).observe(thread, { childList: true, subtree: true });
+  }
+
+  new MutationObserver(checkNewComments).observe(thread, { childList: true, subtree: true });
+  // Isso's async script may have rendered the thread before this deferred one ran.
+  checkNewComments();
 })();

@@ -1,0 +1,207 @@
+"""Staff mails of the answer desk: built from desk entries, sent over SMTP.
+
+Two mails, multipart (plain text and simple HTML), in German, from templates
+in ``comments/templates/``: one about a new reader comment, and the reminder
+digest. They are built from ``comments.desk`` entries and the comment's text as
+the reader returns it, so a reader's email or IP address cannot get into them:
+neither is ever read. The HTML part escapes everything (Jinja autoescape);
+the comment is shown as written, not rendered.
+
+SMTP settings are Isso's ``[smtp]`` section (host, port, security none |
+starttls | ssl, username, from, timeout); the password comes from
+``ISSO_SMTP_PASSWORD``, or ``[smtp] password`` when that is unset.
+"""
+
+import email.utils
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from comments import desk
+from comments.config import ConfigError
+
+PASSWORD_VARIABLE = "ISSO_SMTP_PASSWORD"
+SECURITY_MODES = ("none", "starttls", "ssl")
+SUBJECT_LIMIT = 60
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+TEMPLATES.filters["duration"] = desk.format_duration
+TEMPLATES.filters["hours"] = desk.format_hours
+
+STATUS_LABELS = {
+    desk.OVERDUE: "überfällig",
+    desk.DUE_SOON: "bald fällig",
+    desk.ON_TIME: "im Ziel",
+}
+TEMPLATES.globals["status_labels"] = STATUS_LABELS
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach the SMTP server and who the mails come from."""
+
+    host: str
+    port: int
+    security: str
+    username: str
+    password: str
+    sender: str
+    timeout: float
+
+    @classmethod
+    def from_conf(cls, conf, environ):
+        """Read and check ``[smtp]``; raise ConfigError naming a wrong option."""
+        security = conf.get("smtp", "security").strip().lower()
+        if security not in SECURITY_MODES:
+            raise ConfigError(
+                f"[smtp] security = {security!r}: use one of "
+                f"{', '.join(SECURITY_MODES)}"
+            )
+        number = {}
+        for option in ("port", "timeout"):
+            try:
+                number[option] = float(conf.get("smtp", option))
+            except ValueError:
+                number[option] = -1
+            if number[option] <= 0:
+                raise ConfigError(
+                    f"[smtp] {option} = {conf.get('smtp', option)!r} must be a "
+                    "positive number"
+                )
+        sender = conf.get("smtp", "from").strip()
+        if "@" not in email.utils.parseaddr(sender)[1]:
+            raise ConfigError(
+                f"[smtp] from = {sender!r}: set the sender address of staff mails, "
+                'e.g. "Blog" <blog@example.com>'
+            )
+        return cls(
+            host=conf.get("smtp", "host").strip(),
+            port=int(number["port"]),
+            security=security,
+            username=conf.get("smtp", "username").strip(),
+            password=environ.get(PASSWORD_VARIABLE) or conf.get("smtp", "password"),
+            sender=sender,
+            timeout=number["timeout"],
+        )
+
+
+class SmtpSession:
+    """One connection to the SMTP server, for sending a batch of messages."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.client = None
+
+    def __enter__(self):
+        settings = self.settings
+        if settings.security == "ssl":
+            self.client = smtplib.SMTP_SSL(
+                settings.host,
+                settings.port,
+                timeout=settings.timeout,
+                context=ssl.create_default_context(),
+            )
+        else:
+            self.client = smtplib.SMTP(
+                settings.host, settings.port, timeout=settings.timeout
+            )
+        try:
+            if settings.security == "starttls":
+                self.client.starttls(context=ssl.create_default_context())
+            if settings.username:
+                self.client.login(settings.username, settings.password)
+        except BaseException:
+            self.client.close()
+            raise
+        return self
+
+    def send(self, message):
+        """Send one message; return the recipients the server refused."""
+        return self.client.send_message(message)
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        try:
+            self.client.quit()
+        except (OSError, smtplib.SMTPException):
+            self.client.close()
+
+
+MAIL_ERRORS = (OSError, smtplib.SMTPException)
+# Refusals of one message; other errors mean the server cannot be used now.
+MESSAGE_ERRORS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+)
+
+
+def describe_error(error):
+    """Name a sending error without its message (which may hold addresses)."""
+    code = getattr(error, "smtp_code", None)
+    return f"{type(error).__name__} {code}" if code else type(error).__name__
+
+
+def one_line(text, limit=SUBJECT_LIMIT):
+    """Return ``text`` on one line, cut to ``limit`` characters (for subjects)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def build_message(smtp, recipients, subject, template, values, now):
+    """Return a multipart message from ``template``.txt and ``template``.html."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = smtp.sender
+    message["To"] = ", ".join(recipients)
+    message["Date"] = email.utils.format_datetime(now)
+    domain = email.utils.parseaddr(smtp.sender)[1].rpartition("@")[2]
+    message["Message-ID"] = email.utils.make_msgid(domain=domain)
+    # RFC 3834: no out-of-office replies to machine mail.
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(TEMPLATES.get_template(f"{template}.txt").render(**values))
+    message.add_alternative(
+        TEMPLATES.get_template(f"{template}.html").render(**values), subtype="html"
+    )
+    return message
+
+
+def new_comment_message(smtp, recipients, entry, text, links, settings, now):
+    """Return the staff mail about one new reader comment (a desk entry)."""
+    waiting = " (wartet auf Freigabe)" if entry.awaiting_moderation else ""
+    subject = f"Neuer Kommentar{waiting}: „{one_line(entry.article_title)}“"
+    if entry.author:
+        subject += f" von {one_line(entry.author, 40)}"
+    values = {"entry": entry, "text": text, "settings": settings, **links}
+    return build_message(smtp, recipients, subject, "mail_new_comment", values, now)
+
+
+def digest_message(smtp, recipients, entries, queue, links, now):
+    """Return the reminder digest about ``entries`` (due soon or overdue)."""
+    overdue = sum(1 for entry in entries if entry.status == desk.OVERDUE)
+    waiting = (
+        "1 Kommentar wartet"
+        if len(entries) == 1
+        else f"{len(entries)} Kommentare warten"
+    )
+    subject = (
+        f"Erinnerung: {waiting} auf Antwort ({overdue} überfällig, "
+        f"{len(entries) - overdue} bald fällig)"
+    )
+    values = {
+        "overdue": [entry for entry in entries if entry.status == desk.OVERDUE],
+        "due_soon": [entry for entry in entries if entry.status == desk.DUE_SOON],
+        "queue": queue,
+        "summary": queue.summary,
+        "settings": queue.settings,
+        **links,
+    }
+    return build_message(smtp, recipients, subject, "mail_digest", values, now)

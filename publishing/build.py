@@ -1,0 +1,107 @@
+"""Watch a production build: which content stays private, and whether it went wrong.
+
+``watch_build()`` wraps one in-process Pelican run (``tasks.pelican_build``):
+
+- it records every draft and hidden article the build read, with the output
+  path and URL it would have, from the generators themselves
+  (``all_generators_finalized``); the leak check looks for exactly those;
+- it makes logged errors fatal, as ``pelican --fatal errors`` does. Pelican
+  logs a content file it cannot read, or a plugin it cannot load, and carries
+  on without it; a production build must stop instead. The first error
+  becomes a ``SetupError`` with one line. Warnings (such as building from the
+  last comment snapshot) stay warnings.
+
+Signals: ``all_generators_finalized``, connected only while the block runs.
+"""
+
+import logging
+import sys
+from contextlib import contextmanager
+
+from pelican import signals
+from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.log import FatalLogger
+from pelican.log import init as init_logging
+
+from comments.errors import SetupError
+from publishing.leaks import Unpublished
+
+# (generator class, attribute, what the items are). Hidden pages are not here:
+# they are published on purpose, reachable by URL only (the 404 page is one).
+UNPUBLISHED_LISTS = (
+    (ArticlesGenerator, "drafts", "draft article"),
+    (ArticlesGenerator, "drafts_translations", "draft article"),
+    (ArticlesGenerator, "hidden_articles", "hidden article"),
+    (ArticlesGenerator, "hidden_translations", "hidden article"),
+    (PagesGenerator, "draft_pages", "draft page"),
+    (PagesGenerator, "draft_translations", "draft page"),
+)
+
+
+class BuildWatch:
+    """What one build kept private, and the errors it logged."""
+
+    def __init__(self):
+        self.unpublished = []
+        self.errors = []
+
+    def record_unpublished(self, generators):
+        """Receive ``all_generators_finalized``: note drafts and hidden articles."""
+        for generator in generators:
+            for kind, attribute, label in UNPUBLISHED_LISTS:
+                if not isinstance(generator, kind):
+                    continue
+                for item in getattr(generator, attribute, ()):
+                    self.unpublished.append(
+                        Unpublished(
+                            what=f"{label} {item.title!r} "
+                            f"({item.get_relative_source_path()})",
+                            save_as=item.save_as or "",
+                            url=item.url or "",
+                        )
+                    )
+
+
+class ErrorRecorder(logging.Handler):
+    """Keep the message of every error logged during the build, in one line."""
+
+    def __init__(self, watch):
+        super().__init__(level=logging.ERROR)
+        self.watch = watch
+
+    def emit(self, record):
+        message = record.getMessage()
+        # Pelican logs "Could not process FILE" inside its except block and
+        # leaves the reason out unless DEBUG is set; it is the one being handled.
+        reason = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
+        if reason is not None and str(reason) not in message:
+            message = f"{message}: {reason}"
+        self.watch.errors.append(" ".join(message.split()))
+
+
+@contextmanager
+def watch_build():
+    """Record unpublished content and stop at the first logged error."""
+    watch = BuildWatch()
+    recorder = ErrorRecorder(watch)
+    # Pelican's log output first, as tasks.pelican_build sets it up: its
+    # basicConfig does nothing once the root logger has a handler (ours).
+    init_logging(level=logging.WARNING, name="pelican")
+    root = logging.getLogger()
+    fatal_level = FatalLogger.fatal_lvl
+    FatalLogger.fatal_lvl = logging.ERROR
+    root.addHandler(recorder)
+    try:
+        # connected_to holds a strong reference and disconnects at the end,
+        # so the bound method neither vanishes nor outlives this build.
+        with signals.all_generators_finalized.connected_to(watch.record_unpublished):
+            yield watch
+    except RuntimeError:
+        if not watch.errors:
+            raise
+        raise SetupError(f"build failed: {watch.errors[0]}") from None
+    finally:
+        root.removeHandler(recorder)
+        FatalLogger.fatal_lvl = fatal_level
+    if watch.errors:  # logged by a logger made before Pelican's logger class
+        raise SetupError(f"build failed: {watch.errors[0]}")

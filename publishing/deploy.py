@@ -1,0 +1,419 @@
+"""Put a built site live: atomic releases in a local folder, or rsync.
+
+A local target (``LocalReleases``) holds every deploy as a complete folder and
+one symlink the web server serves::
+
+    <target>/releases/20261127T101500Z/    one build each, never changed again
+    <target>/current -> releases/20261127T101500Z
+
+A deploy copies the build into ``releases/.partial-<name>/``, renames it to
+``releases/<name>/`` once complete, and renames a new symlink over ``current``:
+rename(2) replaces it atomically, so a reader gets the old or the new release,
+never a mix. Files equal to the live release's are hard-linked from it (no
+extra space; their mtime, and with it the web server's ETag, stays the same).
+The newest ``keep`` releases before the new one stay for ``rollback``, which
+points ``current`` at the previous release and moves the abandoned one aside
+as ``<name>.rolled-back`` (removed by the next deploy; never a rollback
+target). A lock file keeps two deploys or rollbacks from overlapping.
+
+An rsync target (``RsyncTarget``) is updated in place with ``rsync
+--delay-updates --delete-after``: changed files are written to temporary names
+and renamed into place together at the end, deletions follow after that.
+
+Both compare by content and preview (``preview``) without changing anything.
+"""
+
+import datetime
+import fcntl
+import os
+import re
+import shutil
+import stat
+import subprocess
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from comments.errors import SetupError
+from publishing.settings import is_remote
+
+CURRENT = "current"
+RELEASES = "releases"
+LOCK_FILE = ".publish.lock"
+PARTIAL_PREFIX = ".partial-"
+ROLLED_BACK_SUFFIX = ".rolled-back"
+RELEASE_NAME = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<number>\d+))?$")
+
+RSYNC_OPTIONS = (
+    "--archive",
+    # Pelican rewrites every file on every build, so size and mtime say nothing:
+    # compare content, and keep the mtime of unchanged files (the web server's
+    # Last-Modified and ETag) instead of copying the build's fresh ones.
+    "--checksum",
+    "--no-times",
+    "--delay-updates",
+    "--delete-after",
+    "--itemize-changes",
+    "--timeout=120",  # a dead connection fails the run instead of hanging cron
+)
+# One line of --itemize-changes: update type, file type, nine attribute flags.
+ITEMIZED = re.compile(
+    r"^(?P<update>[<>ch.])(?P<type>[fdLDS])(?P<flags>[.+ ?\w]{9}) (?P<path>.+)$"
+)
+DELETED = re.compile(r"^\*deleting +(?P<path>.+)$")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Files a deploy adds, changes and removes (paths relative to the site)."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def __bool__(self):
+        return bool(self.added or self.changed or self.removed)
+
+    def summary(self):
+        """Return e.g. "3 added, 1 changed, 0 removed"."""
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.removed)} removed"
+        )
+
+    def lines(self):
+        """Return one line per file: what happens to it, and its path."""
+        return [
+            f"{label:<8} {path}"
+            for label, paths in (
+                ("added", self.added),
+                ("changed", self.changed),
+                ("removed", self.removed),
+            )
+            for path in paths
+        ]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What a deploy did."""
+
+    target: str
+    changes: Changes
+    release: str | None = None  # the live release of a local target
+    new_release: bool = True  # False when nothing had changed
+
+
+def target_for(publish_settings):
+    """Return the deploy target the settings describe."""
+    if publish_settings.method == "rsync":
+        return RsyncTarget(publish_settings.target)
+    return LocalReleases(publish_settings.target, publish_settings.keep_releases)
+
+
+def release_key(name):
+    """Sort key of a release name: its time, then its number within the second."""
+    match = RELEASE_NAME.match(name)
+    return match["stamp"], int(match["number"] or 1)
+
+
+def site_entries(folder):
+    """Return the site's files and symlinks by relative path, and its folders."""
+    entries, folders = {}, []
+    if folder is None or not folder.is_dir():
+        return entries, folders
+    for directory, subfolders, names in os.walk(folder):
+        directory = Path(directory)
+        for name in [*subfolders, *names]:
+            path = directory / name
+            relative = path.relative_to(folder).as_posix()
+            if path.is_dir() and not path.is_symlink():
+                folders.append(relative)
+            else:
+                entries[relative] = path
+    return entries, folders
+
+
+def same_entry(new, old):
+    """True when two files (or symlinks) have the same content and mode."""
+    if new.is_symlink() or old.is_symlink():
+        return (
+            new.is_symlink()
+            and old.is_symlink()
+            and os.readlink(new) == os.readlink(old)
+        )
+    new_stat, old_stat = new.stat(), old.stat()
+    same_mode = stat.S_IMODE(new_stat.st_mode) == stat.S_IMODE(old_stat.st_mode)
+    if new_stat.st_size != old_stat.st_size or not same_mode:
+        return False
+    with new.open("rb") as new_stream, old.open("rb") as old_stream:
+        while True:
+            new_block, old_block = new_stream.read(1 << 16), old_stream.read(1 << 16)
+            if new_block != old_block:
+                return False
+            if not new_block:
+                return True
+
+
+def compare_sites(new, old):
+    """Compare site ``new`` with ``old`` (or None); return Changes, unchanged paths."""
+    new_entries, _ = site_entries(new)
+    old_entries, _ = site_entries(old)
+    added, changed, unchanged = [], [], set()
+    for relative, path in sorted(new_entries.items()):
+        if relative not in old_entries:
+            added.append(relative)
+        elif same_entry(path, old_entries[relative]):
+            unchanged.add(relative)
+        else:
+            changed.append(relative)
+    removed = sorted(set(old_entries) - set(new_entries))
+    return Changes(tuple(added), tuple(changed), tuple(removed)), unchanged
+
+
+def copy_site(build, release, live, unchanged):
+    """Copy ``build`` into a new ``release``; hard-link ``unchanged`` from ``live``."""
+    entries, folders = site_entries(build)
+    release.mkdir()
+    for relative in folders:
+        (release / relative).mkdir()
+    for relative, source in entries.items():
+        target = release / relative
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+            continue
+        if relative in unchanged:
+            try:
+                os.link(live / relative, target)
+                continue
+            except OSError:
+                pass  # no hard links here (file system, link limit): copy
+        shutil.copy2(source, target)
+
+
+class LocalReleases:
+    """A local folder of releases with a ``current`` symlink."""
+
+    def __init__(self, folder, keep=5):
+        self.folder = Path(folder)
+        self.keep = keep
+        self.releases_dir = self.folder / RELEASES
+        self.current_link = self.folder / CURRENT
+
+    def releases(self):
+        """Return the names of the complete releases, oldest first."""
+        if not self.releases_dir.is_dir():
+            return []
+        names = [
+            path.name
+            for path in self.releases_dir.iterdir()
+            if RELEASE_NAME.match(path.name) and path.is_dir()
+        ]
+        return sorted(names, key=release_key)
+
+    def current_release(self):
+        """Return the name of the release ``current`` points to, or None."""
+        link = self.current_link
+        if not link.is_symlink():
+            if link.exists():
+                raise SetupError(
+                    f"{link} is a real folder, not a symlink; move it aside once "
+                    f"(e.g. to {self.releases_dir}/) and publish again"
+                )
+            return None
+        pointed = Path(os.path.normpath(self.folder / os.readlink(link)))
+        if pointed.parent != self.releases_dir or not RELEASE_NAME.match(pointed.name):
+            raise SetupError(
+                f"{link} points to {os.readlink(link)}, not to a release in "
+                f"{self.releases_dir}; fix or remove the link and publish again"
+            )
+        return pointed.name
+
+    def preview(self, build):
+        """Return the Changes a deploy of ``build`` would make; change nothing."""
+        live = self.current_release() if self.folder.is_dir() else None
+        return compare_sites(Path(build), self.live_folder(live))[0]
+
+    def deploy(self, build, now=None):
+        """Copy ``build`` into a new release and make it current atomically."""
+        try:
+            self.releases_dir.mkdir(parents=True, exist_ok=True)
+            with self.locked():
+                return self.deploy_locked(Path(build), now)
+        except OSError as error:
+            message = f"cannot deploy to {self.folder}: {describe(error)}"
+            raise SetupError(message) from None
+
+    def deploy_locked(self, build, now):
+        """Deploy while holding the lock (see ``deploy``)."""
+        live = self.current_release()
+        live_folder = self.live_folder(live)
+        changes, unchanged = compare_sites(build, live_folder)
+        if live_folder and not changes:
+            return Deployment(str(self.folder), changes, live, new_release=False)
+        self.remove_leftovers()
+        name = self.new_release_name(now or datetime.datetime.now(datetime.UTC))
+        partial = self.releases_dir / f"{PARTIAL_PREFIX}{name}"
+        copy_site(build, partial, live_folder, unchanged)
+        os.rename(partial, self.releases_dir / name)
+        self.point_current_to(name)
+        self.prune(name)
+        return Deployment(str(self.folder), changes, name)
+
+    def rollback(self):
+        """Point ``current`` at the previous release; return (previous, abandoned)."""
+        live = self.current_release() if self.folder.is_dir() else None
+        if live is None:
+            raise SetupError(
+                f"nothing to roll back: {self.current_link} does not exist"
+            )
+        try:
+            with self.locked():
+                return self.rollback_locked()
+        except OSError as error:
+            message = f"cannot roll back {self.folder}: {describe(error)}"
+            raise SetupError(message) from None
+
+    def rollback_locked(self):
+        """Roll back while holding the lock (see ``rollback``)."""
+        live = self.current_release()
+        older = [
+            name for name in self.releases() if release_key(name) < release_key(live)
+        ]
+        if not older:
+            raise SetupError(
+                f"no release before {live} in {self.releases_dir}; "
+                "nothing to roll back to"
+            )
+        previous = older[-1]
+        self.point_current_to(previous)
+        aside = self.releases_dir / f"{live}{ROLLED_BACK_SUFFIX}"
+        if aside.exists():
+            shutil.rmtree(aside)
+        if (self.releases_dir / live).is_dir():
+            os.rename(self.releases_dir / live, aside)
+        return previous, live
+
+    def live_folder(self, live):
+        """Return the folder of release ``live`` if it exists."""
+        folder = self.releases_dir / live if live else None
+        return folder if folder and folder.is_dir() else None
+
+    def new_release_name(self, now):
+        """Return a name that sorts after every existing release."""
+        stamp = f"{now.astimezone(datetime.UTC):%Y%m%dT%H%M%SZ}"
+        existing = self.releases()
+        if not existing or release_key(stamp) > release_key(existing[-1]):
+            return stamp
+        # Same second, or a clock that went back: count on from the newest.
+        newest_stamp, number = release_key(existing[-1])
+        return f"{newest_stamp}-{number + 1}"
+
+    def point_current_to(self, name):
+        """Swap ``current`` to ``releases/name`` in one rename."""
+        temporary = self.folder / f".{CURRENT}.{os.getpid()}.tmp"
+        temporary.unlink(missing_ok=True)
+        # Relative, so the folder can move or be mounted elsewhere.
+        os.symlink(Path(RELEASES) / name, temporary)
+        os.replace(temporary, self.current_link)
+
+    def prune(self, newest):
+        """Remove releases beyond the newest ``keep`` before ``newest``."""
+        names = [name for name in self.releases() if name != newest]
+        for name in names[: max(len(names) - self.keep, 0)]:
+            shutil.rmtree(self.releases_dir / name)
+
+    def remove_leftovers(self):
+        """Remove interrupted copies and rolled-back releases (under the lock)."""
+        for path in self.releases_dir.iterdir():
+            name = path.name
+            if name.startswith(PARTIAL_PREFIX) or name.endswith(ROLLED_BACK_SUFFIX):
+                shutil.rmtree(path)
+        for path in self.folder.glob(f".{CURRENT}.*.tmp"):
+            path.unlink()
+
+    @contextmanager
+    def locked(self):
+        """Hold the target's lock file; refuse when another run holds it."""
+        with (self.folder / LOCK_FILE).open("a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SetupError(
+                    f"another publish or rollback is running on {self.folder} "
+                    f"(it holds {LOCK_FILE}); try again when it is done"
+                ) from None
+            yield
+
+
+class RsyncTarget:
+    """Any rsync destination: ``user@host:/path``, ``rsync://…`` or a local folder."""
+
+    def __init__(self, destination):
+        folder = destination.split(":", 1)[1] if is_remote(destination) else destination
+        if folder.strip() in ("", "/", "~", "~/", ".", "./"):
+            raise SetupError(
+                f"PUBLISH_TARGET={destination!r} names no site folder, and rsync "
+                "--delete-after would empty it; give the web root, e.g. "
+                "deploy@host:/srv/blog/"
+            )
+        self.destination = destination.rstrip("/") + "/"
+
+    def preview(self, build):
+        """Return the Changes a deploy of ``build`` would make; change nothing."""
+        return self.run_rsync(build, "--dry-run")
+
+    def deploy(self, build, now=None):
+        """Update the destination in place, renaming all changes in at the end."""
+        return Deployment(self.destination, self.run_rsync(build))
+
+    def rollback(self):
+        """Refuse: an rsync target keeps no earlier release."""
+        raise SetupError(
+            f"{self.destination} is an rsync target, which keeps no releases; "
+            "publish the earlier state again instead (e.g. from a git checkout)"
+        )
+
+    def run_rsync(self, build, *extra):
+        """Run rsync from ``build`` to the destination; return its Changes."""
+        rsync = shutil.which("rsync")
+        if rsync is None:
+            raise SetupError(
+                "rsync is not installed (apt-get install rsync); it is needed for "
+                f"PUBLISH_TARGET={self.destination!r}"
+            )
+        command = [rsync, *RSYNC_OPTIONS, *extra, f"{build}/", self.destination]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode:
+            reasons = [line for line in result.stderr.splitlines() if line.strip()]
+            reason = reasons[0] if reasons else "no message"
+            raise SetupError(
+                f"rsync to {self.destination} failed (exit {result.returncode}): "
+                f"{reason}"
+            )
+        return parse_itemized(result.stdout)
+
+
+def parse_itemized(output):
+    """Return the Changes in rsync's ``--itemize-changes`` output (files only)."""
+    added, changed, removed = [], [], []
+    for line in output.splitlines():
+        if deleted := DELETED.match(line):
+            if not deleted["path"].endswith("/"):
+                removed.append(deleted["path"])
+            continue
+        item = ITEMIZED.match(line)
+        if item is None or item["type"] == "d":
+            continue
+        if item["flags"] == "+" * 9:
+            added.append(item["path"])
+        elif item["update"] != "." or item["flags"].strip(". "):
+            changed.append(item["path"])
+    return Changes(tuple(sorted(added)), tuple(sorted(changed)), tuple(sorted(removed)))
+
+
+def describe(error):
+    """Return an OSError as "reason (file)" for a one-line message."""
+    if error.filename:
+        return f"{error.strerror} ({error.filename})"
+    return error.strerror or str(error)

@@ -1,0 +1,243 @@
+"""Find what must not go public in a built site, before it is deployed.
+
+``find_leaks(folder, email_allowlist, unpublished)`` walks an output folder and
+returns findings ``(relative path, what)``, sorted by path:
+
+- by name or content: a SQLite database (its magic bytes, whatever the name),
+  comment snapshots (by name or by the snapshot's JSON shape), backups, version
+  control folders, ``.env`` files, config and secret files, private keys, and
+  symlinks pointing out of the site;
+- in every text file (HTML entities, ``%40`` and ``\\/`` decoded first): URLs of
+  the local machine (``localhost``, ``127.x.x.x``, ``[::1]``, ``0.0.0.0``); and
+  in every text file but scripts and stylesheets, email addresses outside the
+  allow-list;
+- drafts and hidden articles, as the build listed them (``build.watch_build``):
+  their output files, and links to them from other files.
+
+It reads files only: no Pelican, no settings.
+"""
+
+import fnmatch
+import html
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BINARY_PROBE = 8192  # a NUL byte in the first 8 KiB marks a file as binary
+
+# (glob on the lower-cased file name, what it is); the first match counts.
+NAME_RULES = (
+    ("comments-*.json", "comment snapshot"),
+    ("*.snapshot.json", "comment snapshot"),
+    ("*.db", "database file"),
+    ("*.sqlite", "database file"),
+    ("*.sqlite3", "database file"),
+    ("*.db-journal", "database journal"),
+    ("*.db-wal", "database journal"),
+    ("*.db-shm", "database journal"),
+    ("*.bak", "backup"),
+    ("*.backup", "backup"),
+    ("*.old", "backup"),
+    ("*.orig", "backup"),
+    ("*~", "backup"),
+    ("*.sql", "database dump"),
+    ("*.sql.gz", "database dump"),
+    ("*.dump", "database dump"),
+    ("*.swp", "editor swap file"),
+    (".git", "git repository link"),
+    (".env", "environment file"),
+    (".env.*", "environment file"),
+    ("*.env", "environment file"),
+    ("secrets*", "secrets file"),
+    ("*.cfg", "config file"),
+    ("*.ini", "config file"),
+    (".htpasswd", "password file"),
+    ("*.pem", "private key or certificate"),
+    ("*.key", "private key"),
+    ("id_rsa*", "private key"),
+    ("id_ed25519*", "private key"),
+)
+FOLDER_RULES = {
+    ".git": "git repository",
+    ".hg": "version control folder",
+    ".svn": "version control folder",
+}
+SNAPSHOT_KEYS = {"format", "read_at", "comments"}  # comments.data.to_json
+
+LOCAL_HOST = r"(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0)"
+# A local host after "//" (any scheme, or none), or bare with a port.
+LOCAL_URL = re.compile(
+    rf"(?:\b[a-z][a-z0-9+.-]*:)?//{LOCAL_HOST}(?![\w-]|\.[\w-])[^\s\"'<>)\]]*"
+    rf"|(?<![\w./-]){LOCAL_HOST}:\d+[^\s\"'<>)\]]*",
+    re.IGNORECASE,
+)
+EMAIL = re.compile(
+    r"(?<![\w.+%-])[\w.+%-]+@"
+    r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(?![\w-])",
+    re.IGNORECASE,
+)
+RETINA_IMAGE = re.compile(r"@\d+(?:\.\d+)?x\.[a-z]+$", re.IGNORECASE)  # logo@2x.png
+# Code assets (the theme's and vendored scripts such as Pagefind's UI) credit
+# their authors as "Name <a@b.org>"; content and comment data reach the site as
+# documents (HTML, XML, JSON, text), which are scanned for addresses.
+CODE_SUFFIXES = {".js", ".mjs", ".cjs", ".css", ".map"}
+# iCalendar and vCard UIDs look like addresses ("id@host", RFC 5545) but are not.
+UID_LINE = re.compile(r"[ \t]*UID[:;]", re.IGNORECASE)
+
+
+class Finding(NamedTuple):
+    """One thing that must not go public, and the file it is in."""
+
+    path: str  # relative to the scanned folder, with "/"
+    what: str
+
+    def __str__(self):
+        return f"{self.path}: {self.what}"
+
+
+@dataclass(frozen=True)
+class Unpublished:
+    """A draft or hidden article of the build, and where it would be."""
+
+    what: str  # e.g. "draft article 'Titel' (articles/titel.md)"
+    save_as: str  # output path; "" when the settings do not write it
+    url: str  # URL relative to SITEURL; "" when it has none
+
+
+def find_leaks(folder, email_allowlist=(), unpublished=()):
+    """Scan a built site in ``folder``; return the findings, sorted by path."""
+    folder = Path(folder)
+    allowlist = {entry.lower() for entry in email_allowlist}
+    unpublished = tuple(unpublished)
+    by_output_path = {path: item for item in unpublished for path in output_paths(item)}
+    files, findings = walk(folder)
+    for path in files:
+        relative = path.relative_to(folder).as_posix()
+        if relative in by_output_path:
+            findings.append(Finding(relative, by_output_path[relative].what))
+        findings.extend(scan_file(path, relative, allowlist, unpublished))
+    return sorted(findings)
+
+
+def walk(folder):
+    """Return the regular files under ``folder``, and findings for folders and links.
+
+    Version control folders are reported once, not entered; symlinks are not
+    followed, and reported when they point out of the site.
+    """
+    files, findings = [], []
+    for directory, subfolders, names in os.walk(folder):
+        directory = Path(directory)
+        for name in sorted(subfolders):  # a copy: entries are removed below
+            path = directory / name
+            relative = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                findings.extend(check_link(path, relative, folder))
+                subfolders.remove(name)
+            elif name.lower() in FOLDER_RULES:
+                findings.append(Finding(relative + "/", FOLDER_RULES[name.lower()]))
+                subfolders.remove(name)
+        for name in sorted(names):
+            path = directory / name
+            if path.is_symlink():
+                relative = path.relative_to(folder).as_posix()
+                findings.extend(check_link(path, relative, folder))
+            else:
+                files.append(path)
+    return files, findings
+
+
+def check_link(path, relative, folder):
+    """Return a finding when the symlink ``path`` leaves ``folder``."""
+    if path.resolve().is_relative_to(folder.resolve()):
+        return []
+    return [Finding(relative, f"symlink to {os.readlink(path)} outside the site")]
+
+
+def output_paths(item):
+    """Return the output files an unpublished item would have."""
+    paths = {item.save_as} if item.save_as else set()
+    if item.url and "://" not in item.url:
+        url = item.url.lstrip("/")
+        paths.add(url + "index.html" if url.endswith("/") or not url else url)
+    return paths
+
+
+def scan_file(path, relative, allowlist, unpublished):
+    """Return the findings of one regular file."""
+    by_name = name_rule(path.name)
+    if by_name:
+        return [Finding(relative, by_name)]
+    with path.open("rb") as stream:
+        head = stream.read(BINARY_PROBE)
+        if head.startswith(SQLITE_MAGIC):
+            return [Finding(relative, "SQLite database")]
+        if b"\x00" in head:
+            return []
+        raw = head + stream.read()
+    text = raw.decode("utf-8", errors="replace")
+    if path.suffix.lower() == ".json" and is_snapshot(text):
+        return [Finding(relative, "comment snapshot (JSON)")]
+    emails = path.suffix.lower() not in CODE_SUFFIXES
+    return scan_text(text, relative, allowlist, unpublished, emails)
+
+
+def name_rule(name):
+    """Return what a file of this name is, if it must not be published."""
+    lowered = name.lower()
+    for pattern, what in NAME_RULES:
+        if fnmatch.fnmatchcase(lowered, pattern):
+            return what
+    return ""
+
+
+def is_snapshot(text):
+    """True when ``text`` is comment data in the snapshot format."""
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(values, dict) and values.keys() >= SNAPSHOT_KEYS
+
+
+def scan_text(text, relative, allowlist, unpublished, emails=True):
+    """Return local URLs, foreign emails and links to unpublished content."""
+    text = html.unescape(text).replace("%40", "@").replace("\\/", "/")
+    findings = {}
+    for match in LOCAL_URL.finditer(text):
+        what = f"local URL {match.group(0)}"
+        findings.setdefault(what, line_of(text, match.start()))
+    for match in EMAIL.finditer(text) if emails else ():
+        address = match.group(0)
+        if (
+            is_allowed(address, allowlist)
+            or RETINA_IMAGE.search(address)
+            or UID_LINE.match(text, text.rfind("\n", 0, match.start()) + 1)
+        ):
+            continue
+        what = f"email address {address} (not in PUBLISH_EMAIL_ALLOWLIST)"
+        findings.setdefault(what, line_of(text, match.start()))
+    for item in unpublished:
+        if relative in output_paths(item) or not item.url:
+            continue
+        position = text.find("/" + item.url.lstrip("/"))
+        if position >= 0:
+            findings.setdefault(f"link to {item.what}", line_of(text, position))
+    return [
+        Finding(relative, f"line {line}: {what}") for what, line in findings.items()
+    ]
+
+
+def is_allowed(address, allowlist):
+    """True when the address or its whole domain is on the allow-list."""
+    address = address.lower()
+    return address in allowlist or address[address.index("@") :] in allowlist
+
+
+def line_of(text, position):
+    """Return the 1-based line number of ``position`` in ``text``."""
+    return text.count("\n", 0, position) + 1
