@@ -27,6 +27,11 @@ PLUGINS = [
     "answered",
     "blog_parade",
     "comment_refresh",
+    "neighbors",
+    "reading_time",
+    "author_profiles",
+    "pagefind_search",
+    "sitemap_robots",
 ]
 
 # URLs: German paths, one folder per page so that links end in a slash and the
@@ -130,3 +135,19 @@ CACHE_PATH = ".cache/pelican"
 PARADE_DATA_PATH = "parades"
 # A deadline day counts as open until it ends in this time zone.
 PARADE_TIMEZONE = TIMEZONE
+
+# Site extras (issue 11). Search: Pagefind indexes what the theme marks
+# data-pagefind-body after every build (plugins/pagefind_search); the search
+# page is a direct template, noindex. The date line and the answered line under
+# a title are not text. Sitemap and robots.txt: plugins/sitemap_robots. Author
+# bios and photos: content/authors/<slug>.yml (plugins/author_profiles).
+# Reading time: plugins/reading_time. Older/newer links: pelican-neighbors.
+DIRECT_TEMPLATES = [*DIRECT_TEMPLATES, "search"]
+SEARCH_URL = "suche/"
+SEARCH_SAVE_AS = "suche/index.html"
+PAGEFIND_BUNDLE_DIR = "pagefind"
+PAGEFIND_EXCLUDE_SELECTORS = [".post__header .meta", ".answered-line"]
+SITEMAP_SAVE_AS = "sitemap.xml"
+ROBOTS_SAVE_AS = "robots.txt"
+AUTHOR_PROFILES_PATH = "authors"
+READING_TIME_WORDS_PER_MINUTE = 200

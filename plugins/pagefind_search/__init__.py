@@ -1,0 +1,3 @@
+from .pagefind_search import register
+
+__all__ = ["register"]

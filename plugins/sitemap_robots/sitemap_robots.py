@@ -1,0 +1,204 @@
+"""Write ``sitemap.xml`` and ``robots.txt`` from the pages the build wrote.
+
+After every build, each written HTML page is read up to ``</head>``: a page
+whose ``<meta name="robots">`` says ``noindex`` is left out (drafts, hidden
+pages such as 404, the search page); every other page is listed by its
+``<link rel="canonical">`` and, where the page states one, with its
+``article:modified_time`` (else ``article:published_time``) as ``lastmod``.
+So the sitemap lists exactly what the theme lets search engines index, pages
+written by other plugins included, and two builds of the same content write
+the same file. ``robots.txt`` allows everything and names the sitemap (an
+absolute URL when ``SITEURL`` is).
+
+The pelican-sitemap package was not used: it gives pages without a date and
+all listings the time its module was imported as ``lastmod`` (no reproducible
+build) and keeps its queue in module state, so after one failed build a
+process never writes a sitemap again.
+
+Signals: ``initialized`` (checks settings), ``finalized`` (writes both files).
+"""
+
+import logging
+import os
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from pelican import signals
+
+from comments.errors import SetupError
+
+logger = logging.getLogger(__name__)
+
+PLUGIN_NAME = "sitemap_robots"
+
+DEFAULTS = {
+    "SITEMAP_ENABLED": True,
+    "SITEMAP_SAVE_AS": "sitemap.xml",
+    # An empty value leaves robots.txt to the web server.
+    "ROBOTS_SAVE_AS": "robots.txt",
+}
+SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def is_listed(settings):
+    """True when this build lists the plugin (receivers are process-wide)."""
+    return any(
+        getattr(plugin, "__name__", str(plugin)).rsplit(".", 1)[-1] == PLUGIN_NAME
+        for plugin in settings.get("PLUGINS") or ()
+    )
+
+
+class SitemapSettingError(SetupError):
+    """A SITEMAP_*/ROBOTS_* setting is wrong; the message names it and the fix."""
+
+
+@dataclass(frozen=True)
+class PageHead:
+    """What a page's ``<head>`` says about indexing it."""
+
+    noindex: bool = False
+    canonical: str | None = None
+    modified: str | None = None
+    published: str | None = None
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    """One ``<url>`` of the sitemap."""
+
+    loc: str
+    lastmod: str | None = None
+
+
+class HeadParser(HTMLParser):
+    """Collect the robots, canonical and article time tags of one ``<head>``."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.values = {}
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "meta" and attributes.get("name", "").lower() == "robots":
+            if "noindex" in attributes.get("content", "").lower():
+                self.values["noindex"] = True
+        elif tag == "link" and "canonical" in attributes.get("rel", "").split():
+            self.values.setdefault("canonical", attributes.get("href"))
+        elif tag == "meta" and attributes.get("property") == "article:modified_time":
+            self.values.setdefault("modified", attributes.get("content"))
+        elif tag == "meta" and attributes.get("property") == "article:published_time":
+            self.values.setdefault("published", attributes.get("content"))
+
+
+def read_head(html):
+    """Return what the ``<head>`` of an HTML document says about indexing."""
+    end = html.find("</head>")
+    parser = HeadParser()
+    parser.feed(html if end < 0 else html[:end])
+    parser.close()
+    return PageHead(**parser.values)
+
+
+def page_url(siteurl, relative_path):
+    """Return the URL of a written file, a folder's index.html as the folder."""
+    url = relative_path.replace(os.sep, "/")
+    if url == "index.html" or url.endswith("/index.html"):
+        url = url[: -len("index.html")]
+    return f"{siteurl}/{url}"
+
+
+def sitemap_entry(siteurl, relative_path, head):
+    """Return the sitemap entry of one page, or None when it is not indexable."""
+    if head.noindex:
+        return None
+    return SitemapEntry(
+        loc=head.canonical or page_url(siteurl, relative_path),
+        lastmod=head.modified or head.published,
+    )
+
+
+def collect_entries(output_path, siteurl, skip=()):
+    """Return the sorted entries of all indexable HTML pages under output_path."""
+    output_path = Path(output_path)
+    entries = {}
+    for path in sorted(output_path.rglob("*.html")):
+        relative = path.relative_to(output_path).as_posix()
+        if relative.split("/", 1)[0] in skip:
+            continue
+        head = read_head(path.read_text(encoding="utf-8", errors="replace"))
+        entry = sitemap_entry(siteurl, relative, head)
+        if entry:
+            entries.setdefault(entry.loc, entry)
+    return [entries[loc] for loc in sorted(entries)]
+
+
+def sitemap_document(entries):
+    """Return the sitemap XML of ``entries`` as bytes."""
+    urlset = ET.Element("urlset", xmlns=SITEMAP_NAMESPACE)
+    for entry in entries:
+        url = ET.SubElement(urlset, "url")
+        ET.SubElement(url, "loc").text = entry.loc
+        if entry.lastmod:
+            ET.SubElement(url, "lastmod").text = entry.lastmod
+    ET.indent(urlset)
+    body = ET.tostring(urlset, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'.encode()
+
+
+def robots_document(sitemap_url):
+    """Return robots.txt allowing every crawler and naming the sitemap."""
+    lines = ["User-agent: *", "Disallow:"]
+    if sitemap_url:
+        lines += ["", f"Sitemap: {sitemap_url}"]
+    return "\n".join(lines) + "\n"
+
+
+def sitemap_settings(settings):
+    """Return the plugin's settings, checked; raise naming a wrong one."""
+    values = {key: settings.get(key, default) for key, default in DEFAULTS.items()}
+    for key in ("SITEMAP_SAVE_AS", "ROBOTS_SAVE_AS"):
+        value = values[key]
+        if value and (value.startswith("/") or ".." in Path(value).parts):
+            raise SitemapSettingError(
+                f"{key}={value!r} must be a path inside the output folder"
+            )
+    return values
+
+
+def configure(pelican):
+    """Check the settings once, so a mistake stops the build at its start."""
+    if is_listed(pelican.settings):
+        sitemap_settings(pelican.settings)
+
+
+def write_files(pelican):
+    """Write the sitemap and robots.txt into the finished output."""
+    if not is_listed(pelican.settings):
+        return
+    settings = sitemap_settings(pelican.settings)
+    if not settings["SITEMAP_ENABLED"]:
+        return
+    output_path = Path(pelican.output_path)
+    siteurl = pelican.settings.get("SITEURL", "").rstrip("/")
+    # Pagefind's bundle holds no pages; reading it would only cost time.
+    skip = {pelican.settings.get("PAGEFIND_BUNDLE_DIR", "pagefind")}
+    sitemap_url = None
+    if settings["SITEMAP_SAVE_AS"]:
+        entries = collect_entries(output_path, siteurl, skip)
+        target = output_path / settings["SITEMAP_SAVE_AS"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(sitemap_document(entries))
+        sitemap_url = f"{siteurl}/{settings['SITEMAP_SAVE_AS']}"
+        logger.info("sitemap_robots: %d pages in %s", len(entries), target)
+    if settings["ROBOTS_SAVE_AS"]:
+        target = output_path / settings["ROBOTS_SAVE_AS"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(robots_document(sitemap_url), encoding="utf-8")
+
+
+def register():
+    """Connect the receivers."""
+    signals.initialized.connect(configure)
+    signals.finalized.connect(write_files)

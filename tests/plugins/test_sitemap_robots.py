@@ -1,0 +1,89 @@
+"""Sitemap entries come from what each page's <head> says; robots.txt names it."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from sitemap_robots.sitemap_robots import (
+    PageHead,
+    SitemapEntry,
+    SitemapSettingError,
+    collect_entries,
+    read_head,
+    robots_document,
+    sitemap_document,
+    sitemap_entry,
+    sitemap_settings,
+)
+from tests.support import write_files
+
+ARTICLE_HEAD = """<!DOCTYPE html><html lang="de"><head>
+<link rel="stylesheet" href="/theme/css/style.css">
+<link href="https://blog.example.org/2026/a/" rel="canonical">
+<meta content="2026-04-10T10:00:00+02:00" property="article:published_time">
+<meta property="article:modified_time" content="2026-04-12T08:00:00+02:00">
+</head><body><meta name="robots" content="noindex"></body></html>"""
+
+
+def test_head_is_read_in_any_attribute_order_and_not_past_head():
+    assert read_head(ARTICLE_HEAD) == PageHead(
+        noindex=False,
+        canonical="https://blog.example.org/2026/a/",
+        modified="2026-04-12T08:00:00+02:00",
+        published="2026-04-10T10:00:00+02:00",
+    )
+
+
+@pytest.mark.parametrize("content", ["noindex", "NOINDEX, follow", "noindex,nofollow"])
+def test_noindex_pages_have_no_entry(content):
+    head = read_head(f'<head><meta name="Robots" content="{content}"></head>')
+    assert head.noindex
+    assert sitemap_entry("", "404.html", head) is None
+
+
+@pytest.mark.parametrize(
+    ("relative", "loc"),
+    [("index.html", "/"), ("archiv/index.html", "/archiv/"), ("a.html", "/a.html")],
+)
+def test_page_without_canonical_is_listed_by_its_folder(relative, loc):
+    assert sitemap_entry("", relative, PageHead()) == SitemapEntry(loc)
+
+
+def test_entries_are_sorted_unique_and_skip_the_search_bundle(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "b/index.html": '<head><link rel="canonical" href="/b/"></head>',
+            "a/index.html": '<head><meta property="article:published_time" '
+            'content="2026-01-01T00:00:00+01:00"></head>',
+            "seite/2/index.html": '<head><link rel="canonical" href="/b/"></head>',
+            "pagefind/playground/index.html": "<head></head>",
+        },
+    )
+    assert collect_entries(tmp_path, "", skip={"pagefind"}) == [
+        SitemapEntry("/a/", "2026-01-01T00:00:00+01:00"),
+        SitemapEntry("/b/"),
+    ]
+
+
+def test_sitemap_document_is_valid_sitemap_xml():
+    document = sitemap_document(
+        [SitemapEntry("https://x.example/a?b=1&c=2", "2026-01-01T00:00:00+01:00")]
+    )
+    assert document.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n')
+    root = ET.fromstring(document)
+    namespace = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    assert root.tag == f"{namespace}urlset"
+    assert root.findtext(f"{namespace}url/{namespace}loc") == (
+        "https://x.example/a?b=1&c=2"
+    )
+
+
+def test_robots_without_a_sitemap_only_allows():
+    assert robots_document(None) == "User-agent: *\nDisallow:\n"
+
+
+@pytest.mark.parametrize("value", ["/sitemap.xml", "../sitemap.xml"])
+def test_save_as_outside_the_output_is_refused(value):
+    with pytest.raises(SitemapSettingError, match="SITEMAP_SAVE_AS"):
+        sitemap_settings({"SITEMAP_SAVE_AS": value})
