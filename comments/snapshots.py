@@ -59,10 +59,12 @@ def list_snapshots(directory):
 
 def write_atomically(path, values):
     """Write JSON compactly to a temporary file, then move it into place."""
+    # json.dumps, not json.dump: only the one-shot form uses the C encoder.
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".snapshot-")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(values, stream, ensure_ascii=False, separators=(",", ":"))
+            stream.write(text)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
