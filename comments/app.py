@@ -8,11 +8,14 @@ request at start (``make_app`` probes every configured host).
 
 import logging
 import os
+import threading
+from collections import OrderedDict
 from functools import partial
 
 from isso import Isso, local_manager, wsgi
-from isso.core import ThreadedMixin
+from isso.core import Cache, ThreadedMixin
 from isso.ext.notifications import Stdout
+from isso.utils.cache import SimpleCache
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
@@ -33,8 +36,46 @@ logger = logging.getLogger(__name__)
 ISSO_STATIC = os.path.dirname(wsgi.__file__)
 
 
-class CommentServer(Isso, ThreadedMixin):
-    """Isso with a thread lock and the moderation purge thread."""
+RENDERED_KEEP = 20_000  # rendered comment texts kept per process
+HASHES_KEEP = 100_000  # avatar hashes kept per process (Isso keeps 1,024)
+
+
+class RoomierCacheMixin(ThreadedMixin):
+    """Isso's threaded mixin with a hash cache that fits a real site.
+
+    Isso computes a PBKDF2 hash for every comment on every read and keeps only
+    1,024 of them, so a site with more comments recomputes nearly all of them.
+    """
+
+    def __init__(self, conf):
+        super().__init__(conf)
+        self.cache = Cache(SimpleCache(threshold=HASHES_KEEP, default_timeout=86400))
+
+
+class CommentServer(Isso, RoomierCacheMixin):
+    """Isso with a thread lock, the moderation purge thread and output caches."""
+
+    def __init__(self, conf):
+        self.rendered = OrderedDict()
+        self.rendered_lock = threading.Lock()
+        super().__init__(conf)
+
+    def render(self, text):
+        """Render Markdown as Isso does, remembering recent results.
+
+        Rendering and sanitising costs about a millisecond and depends on the
+        text alone, so the same text is never rendered twice in a row of reads.
+        """
+        with self.rendered_lock:
+            if text in self.rendered:
+                self.rendered.move_to_end(text)
+                return self.rendered[text]
+        html = super().render(text)
+        with self.rendered_lock:
+            self.rendered[text] = html
+            while len(self.rendered) > RENDERED_KEEP:
+                self.rendered.popitem(last=False)
+        return html
 
 
 def subscribe(server, *subscribers):
