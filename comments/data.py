@@ -104,32 +104,40 @@ class CommentData:
         return CommentData(**{**values, "renderer": self.renderer, **changes})
 
 
-def to_json(data):
-    """Return ``data`` as a JSON-ready dict (timestamps as ISO 8601 UTC)."""
+def to_json_comment(comment):
+    """Return one comment as a JSON-ready dict (field by field: dataclasses.asdict
+    deep-copies and is ten times slower)."""
+    return {
+        "id": comment.id,
+        "thread_uri": comment.thread_uri,
+        "thread_title": comment.thread_title,
+        "parent": comment.parent,
+        "created": format_utc(comment.created),
+        "modified": format_utc(comment.modified) if comment.modified else None,
+        "state": comment.state,
+        "author": comment.author,
+        "website": comment.website,
+        "text": comment.text,
+        "likes": comment.likes,
+        "staff_name": comment.staff_name,
+    }
 
-    # Field by field: dataclasses.asdict deep-copies and is ten times slower.
-    def comment_dict(comment):
-        return {
-            "id": comment.id,
-            "thread_uri": comment.thread_uri,
-            "thread_title": comment.thread_title,
-            "parent": comment.parent,
-            "created": format_utc(comment.created),
-            "modified": format_utc(comment.modified) if comment.modified else None,
-            "state": comment.state,
-            "author": comment.author,
-            "website": comment.website,
-            "text": comment.text,
-            "likes": comment.likes,
-            "staff_name": comment.staff_name,
-        }
 
+def to_json_header(data):
+    """Return everything of ``data`` but its comments and removals."""
     return {
         "format": FORMAT_VERSION,
         "read_at": format_utc(data.read_at),
         "source": data.source,
         "database_id": data.database_id,
-        "comments": [comment_dict(comment) for comment in data.comments],
+    }
+
+
+def to_json(data):
+    """Return ``data`` as a JSON-ready dict (timestamps as ISO 8601 UTC)."""
+    return {
+        **to_json_header(data),
+        "comments": [to_json_comment(comment) for comment in data.comments],
         "removals": [to_json_removal(removal) for removal in data.removals],
     }
 

@@ -57,14 +57,28 @@ def list_snapshots(directory):
     )
 
 
-def write_atomically(path, values):
-    """Write JSON compactly to a temporary file, then move it into place."""
-    # json.dumps, not json.dump: only the one-shot form uses the C encoder.
-    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+def compact(value):
+    """Encode one value as compact JSON (json.dumps uses the C encoder)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def write_atomically(path, header, lists):
+    """Write a JSON object to a temporary file, then move it into place.
+
+    ``lists`` maps keys to (items, encode): each item is encoded on its own and
+    streamed, so a site's comments never exist twice in memory as JSON.
+    """
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".snapshot-")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            stream.write(compact(header)[:-1])
+            for key, (items, encode) in lists.items():
+                stream.write(f",{compact(key)}:[")
+                for number, item in enumerate(items):
+                    stream.write("," if number else "")
+                    stream.write(compact(encode(item)))
+                stream.write("]")
+            stream.write("}")
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -76,20 +90,26 @@ def save_snapshot(comment_data, directory, keep=10):
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / snapshot_name(comment_data.read_at)
-    write_atomically(target, data.to_json(comment_data))
+    write_atomically(
+        target,
+        data.to_json_header(comment_data),
+        {
+            "comments": (comment_data.comments, data.to_json_comment),
+            "removals": (comment_data.removals, data.to_json_removal),
+        },
+    )
     write_atomically(
         directory / KNOWN_NAME,
+        {"database_id": comment_data.database_id},
         {
-            "database_id": comment_data.database_id,
-            "comments": [
-                [*comment_key(comment), comment.thread_uri]
-                for comment in comment_data.comments
-            ],
-            "unrecorded": [
-                data.to_json_removal(removal)
-                for removal in comment_data.removals
-                if removal.reason == UNRECORDED
-            ],
+            "comments": (
+                comment_data.comments,
+                lambda comment: [*comment_key(comment), comment.thread_uri],
+            ),
+            "unrecorded": (
+                [r for r in comment_data.removals if r.reason == UNRECORDED],
+                data.to_json_removal,
+            ),
         },
     )
     for old in list_snapshots(directory)[keep:]:
