@@ -90,6 +90,9 @@ def start_comment_server(conf):
     from comments.errors import SetupError
     from comments.serve import comment_server
 
+    # Show comment events (ids and threads only) in the terminal, whatever
+    # level an earlier build left the root logger at.
+    logging.getLogger("comments").setLevel(logging.INFO)
     try:
         host, port = listen_address(conf)
         app = create_app(conf)
