@@ -24,6 +24,7 @@ PLUGINS = [
     "theme_strings",
     "comment_data",
     "isso_comments",
+    "comment_owners",
     "answered",
     "blog_parade",
     "comment_refresh",
@@ -111,6 +112,19 @@ COMMENTS_ISSO_OPTIONS = {
     "gravatar": False,
     "sorting": "oldest",
 }
+
+# Who answers which comments (plugins/comment_owners): an article's comments are
+# owned by the staff account (staff.cfg of the comment server) its author maps
+# to, else its category's, else COMMENT_OWNERS_FALLBACK; `Comments_owner: anna`
+# in an article overrides. The build hands this to the comment server in
+# thread-owners.json beside the comment database, never into output/.
+COMMENT_OWNERS = {
+    "Anna Schmidt": "anna",
+    "Jonas Weber": "jonas",
+    "Leyla Demir": "leyla",
+    "Kundenservice": "anna",
+}
+COMMENT_OWNERS_FALLBACK = "redaktion"
 
 # Markdown: typographic quotes in German style, tables, footnotes, code.
 MARKDOWN = {

@@ -273,8 +273,9 @@ def post_skeleton(title, slug, date, category, author, tags):
 
 @task(help={"pytest_args": "extra arguments for pytest, e.g. '-k comments -x'"})
 def test(c, pytest_args=""):
-    """Run the whole test suite (needs Chromium: installed here when missing)."""
+    """Run the whole test suite (installs Chromium and axe-core when missing)."""
     ensure_chromium()
+    ensure_axe()
     command = [sys.executable, "-m", "pytest", *pytest_args.split()]
     result = subprocess.run(command, cwd=ROOT)
     if result.returncode:
@@ -425,9 +426,10 @@ def restore(c, file):
     help={
         "account": "login name, e.g. anna",
         "name": "display name on the badge, e.g. 'Anna Schmidt'",
+        "email": "address for mails about the comments they own ('' removes it)",
     },
 )
-def staff_add(c, account, name):
+def staff_add(c, account, name, email=None):
     """Add or update a staff account (asks for the password; stored hashed)."""
     import getpass
 
@@ -442,7 +444,9 @@ def staff_add(c, account, name):
             raise Exit("staff-add: the passwords differ", code=1)
     else:
         password = sys.stdin.readline().rstrip("\n")
-    fail_on_setup_error("staff-add", add_account, path, account, name, password)
+    fail_on_setup_error(
+        "staff-add", add_account, path, account, name, password, email=email
+    )
     print(f"Staff account {account} ({name}) saved in {path}.")
 
 
@@ -457,9 +461,29 @@ def desk_config():
 
 
 DESK_STATUS = {"overdue": "overdue", "due_soon": "due soon", "on_time": "on time"}
+OWNER_RULES = {
+    "metadata": "set in the article",
+    "author": "article author",
+    "category": "category",
+    "fallback": "fallback",
+    "handed_over": "handed over",
+}
+# Who `invoke comments.open --mine` and `comments.assign` take you for.
+STAFF_ACCOUNT_VARIABLE = "BLOG_STAFF_ACCOUNT"
 
 
-def desk_report(queue):
+def owner_line(owner):
+    """Return 'owner: Anna Schmidt (article author)', with the last hand-over."""
+    if owner is None:
+        return ""
+    line = f"owner: {owner.name} ({OWNER_RULES[owner.rule]}"
+    if owner.rule == "handed_over":
+        last = owner.handovers[-1]
+        line += f" by {last.by_name}, {last.at:%Y-%m-%d %H:%M} UTC"
+    return line + ")"
+
+
+def desk_report(queue, owner_name=""):
     """Return the open comments and a summary line as text for people."""
     from comments.desk import format_duration, format_hours
 
@@ -473,14 +497,17 @@ def desk_report(queue):
         )
         if entry.first_line:
             lines.append(f"{'':24}{entry.first_line}")
+        if entry.owner:
+            lines.append(f"{'':24}{owner_line(entry.owner)}")
         lines.append(f"{'':24}{entry.link}")
     target = format_hours(settings.target_hours)
+    owned = f" owned by {owner_name}" if owner_name else ""
     if not queue.entries:
-        lines.append(f"No open reader comments (target {target} h).")
+        lines.append(f"No open reader comments{owned} (target {target} h).")
         return "\n".join(lines)
     pending = summary["awaiting_moderation"]
     lines.append(
-        f"\n{summary['open']} open: {summary['overdue']} past the target, "
+        f"\n{summary['open']} open{owned}: {summary['overdue']} past the target, "
         f"{summary['due_soon']} due within "
         f"{format_hours(settings.remind_before_hours)} h, {summary['on_time']} "
         f"on time (target {target} h)"
@@ -490,26 +517,62 @@ def desk_report(queue):
     return "\n".join(lines)
 
 
-@task(name="open", help={"json": "print the queue as JSON"})
-def comments_open(c, json_=False):
+def staff_identity(prefix, roster, name, what):
+    """Return the staff account for ``name``, or exit naming the known ones."""
+    account = roster.resolve(name)
+    if account is None:
+        raise Exit(
+            f"{prefix}: {what} {name!r} is no staff account "
+            f"(known: {roster.describe()})",
+            code=2,
+        )
+    return account
+
+
+@task(
+    name="open",
+    help={
+        "json": "print the queue as JSON",
+        "owner": "only the comments this staff account (or display name) owns",
+        "mine": f"only your comments (your account in ${STAFF_ACCOUNT_VARIABLE})",
+    },
+)
+def comments_open(c, json_=False, owner="", mine=False):
     """List open reader comments, oldest first; exit 1 if one is past the target."""
     import json
 
-    from comments import desk, reader
+    from comments import desk, owners, reader
     from comments.config import database_path
     from comments.errors import SetupError
 
     conf = desk_config()
     now = datetime.datetime.now(datetime.UTC)
     try:
+        roster = owners.roster_for(conf)
         comment_data = reader.read_database(database_path(conf), now, for_staff=True)
     except (reader.SourceUnavailable, SetupError) as error:
         raise Exit(f"open: {error}", code=2) from None
-    queue = desk.open_queue(comment_data, now, desk.DeskSettings.from_conf(conf))
+    if mine and owner:
+        raise Exit("open: give --owner NAME or --mine, not both", code=2)
+    if mine:
+        owner = os.environ.get(STAFF_ACCOUNT_VARIABLE, "")
+        if not owner:
+            raise Exit(
+                f"open: --mine needs your staff account in {STAFF_ACCOUNT_VARIABLE} "
+                f"(e.g. {STAFF_ACCOUNT_VARIABLE}=anna), or use --owner NAME",
+                code=2,
+            )
+    account = staff_identity("open", roster, owner, "owner") if owner else ""
+    book = owners.load_owner_book(conf, roster)
+    queue = desk.open_queue(
+        comment_data, now, desk.DeskSettings.from_conf(conf), owners=book
+    )
+    if account:
+        queue = queue.for_owner(account)
     if json_:
         print(json.dumps(queue.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(desk_report(queue))
+        print(desk_report(queue, roster.display_name(account) if account else ""))
     if queue.any_overdue:
         raise Exit(code=1)
 
@@ -634,6 +697,39 @@ def rollback(c):
     rollback_site(CONFIG["settings_publish"])
 
 
+@task(
+    name="assign",
+    help={
+        "comment_id": "the open comment to hand over",
+        "name": "the new owner: staff account or display name",
+        "by": f"who hands it over (default: ${STAFF_ACCOUNT_VARIABLE}, else $USER)",
+    },
+)
+def comments_assign(c, comment_id, name, by=""):
+    """Hand an open comment over to another owner; recorded with time and by whom."""
+    from comments import owners
+    from comments.errors import SetupError
+
+    conf = desk_config()
+    handed_by = (
+        by or os.environ.get(STAFF_ACCOUNT_VARIABLE, "") or os.environ.get("USER", "")
+    )
+    try:
+        roster = owners.roster_for(conf)
+        before, after = owners.assign(
+            conf, roster, int(comment_id), name, handed_by, owners.CLI
+        )
+    except SetupError as error:
+        raise Exit(f"assign: {error}", code=1) from None
+    if before == after:
+        print(f"Comment {comment_id} is owned by {after.name} already.")
+        return
+    print(
+        f"Comment {comment_id} handed over from {before.name} to {after.name} "
+        f"(by {after.handovers[-1].by_name})."
+    )
+
+
 def ensure_chromium():
     """Install Debian's Chromium for the browser tests when it is missing."""
     if Path("/usr/bin/chromium").exists():
@@ -648,6 +744,19 @@ def ensure_chromium():
             )
 
 
+def ensure_axe():
+    """Install axe-core (tests/e2e/package-lock.json) for the browser tests."""
+    e2e = ROOT / "tests" / "e2e"
+    if (e2e / "node_modules" / "axe-core").is_dir():
+        return
+    if shutil.which("npm") is None:
+        raise Exit("npm is missing; run: sudo apt-get install -y nodejs npm", code=1)
+    print("axe-core is missing; installing it for the browser tests (npm ci).")
+    npm_ci = ["npm", "ci", "--prefix", str(e2e), "--no-audit", "--no-fund"]
+    if subprocess.run(npm_ci).returncode:
+        raise Exit("could not install axe-core; run: npm ci --prefix tests/e2e", code=1)
+
+
 comments = Collection("comments")
 for comment_task in (
     comments_run,
@@ -658,6 +767,7 @@ for comment_task in (
     staff_add,
     comments_open,
     remind,
+    comments_assign,
 ):
     comments.add_task(comment_task)
 

@@ -10,6 +10,8 @@ Shared by the transparency page (plugins/answered) and the answer desk
 - A reader comment is *answered* when a published verified staff comment in the
   same thread was created after it; its *response time* is the first such staff
   comment's creation time minus its own, in whole seconds rounded down.
+- It was *answered by* the display name on that first staff comment (of two
+  created at the same moment, the one with the lower id).
 - *Open* = not answered; its *age* = "as of" minus its creation time.
 """
 
@@ -27,6 +29,7 @@ class ReaderComment:
     comment: data.Comment
     answered_at: object  # datetime of the first later staff comment, or None
     response_seconds: int | None  # whole seconds until then, rounded down
+    answered_by: str | None = None  # display name on that staff comment
 
     @property
     def answered(self):
@@ -51,13 +54,17 @@ def is_reader_comment(comment):
 
 
 def classify(comments):
-    """Return the reader comments, each with the time of its first staff answer."""
-    staff_times = defaultdict(list)
+    """Return the reader comments, each with its first staff answer's time and name."""
+    staff_answers = defaultdict(list)
     for comment in comments:
         if comment.is_staff and comment.state == data.PUBLISHED:
-            staff_times[thread_key(comment)].append(comment.created)
-    for times in staff_times.values():
-        times.sort()
+            staff_answers[thread_key(comment)].append(
+                (comment.created, comment.id, comment.staff_name)
+            )
+    staff_times = {}
+    for key, answers in staff_answers.items():
+        answers.sort()
+        staff_times[key] = [created for created, _, _ in answers]
     classified = []
     for comment in comments:
         if not is_reader_comment(comment):
@@ -65,9 +72,9 @@ def classify(comments):
         times = staff_times.get(thread_key(comment), ())
         later = bisect.bisect_right(times, comment.created)
         if later < len(times):
-            answer = times[later]
+            answer, _, name = staff_answers[thread_key(comment)][later]
             seconds = int((answer - comment.created).total_seconds())
-            classified.append(ReaderComment(comment, answer, seconds))
+            classified.append(ReaderComment(comment, answer, seconds, name))
         else:
             classified.append(ReaderComment(comment, None, None))
     classified.sort(key=lambda reader: (reader.comment.created, reader.comment.id))

@@ -35,6 +35,9 @@ BLOG_DEFAULTS = {
     "remind-before-hours": "4",
     # The blog's public address, for links in the desk and in mails.
     "site-url": "http://localhost:8000",
+    # Who owns which thread, as the build wrote it (comments.owners); empty:
+    # thread-owners.json beside the database, where the build puts it.
+    "owners-file": "",
 }
 
 SECRETS = {
@@ -136,7 +139,11 @@ def layer_over_isso_defaults(user, path):
 
 def resolve_paths(conf, base_dir):
     """Make relative file paths absolute against the config file's directory."""
-    for section, option in (("general", "dbpath"), ("general", "log-file")):
+    for section, option in (
+        ("general", "dbpath"),
+        ("general", "log-file"),
+        ("blog", "owners-file"),
+    ):
         value = conf.get(section, option)
         if value and not os.path.isabs(value):
             conf.set(section, option, str((base_dir / value).resolve()))

@@ -9,6 +9,12 @@ promise (``[blog] answer-target-hours``, ``remind-before-hours``):
 - ``due_soon``: it passes the target within remind-before-hours;
 - ``on_time``: otherwise.
 
+Reminders (``comments.reminders``) come in stages by age: ``escalated`` once a
+comment has waited more than half the target (then its owner *and* every staff
+member hear about it), ``due_soon`` and ``overdue`` as above; each entry carries
+the latest stage it reached. With an ``OwnerBook`` (``comments.owners``) each
+entry also carries its owner.
+
 Comments awaiting moderation are open too; they are not on the page yet, so
 their link goes to the article without an anchor.
 """
@@ -24,6 +30,8 @@ ON_TIME = "on_time"
 DUE_SOON = "due_soon"
 OVERDUE = "overdue"
 STATUSES = (OVERDUE, DUE_SOON, ON_TIME)
+ESCALATED = "escalated"
+STAGES = (ESCALATED, DUE_SOON, OVERDUE)  # equal start times: the later counts
 
 FIRST_LINE_LIMIT = 100
 
@@ -55,6 +63,11 @@ class DeskSettings:
         """The reminder window in whole seconds."""
         return round(self.remind_before_hours * 3600)
 
+    @property
+    def escalate_after_seconds(self):
+        """Half the target in whole seconds: after it, every staff member hears."""
+        return self.target_seconds // 2
+
 
 @dataclass(frozen=True)
 class QueueEntry:
@@ -71,6 +84,9 @@ class QueueEntry:
     status: str
     awaiting_moderation: bool
     link: str
+    stage: str | None = None  # the latest reminder stage reached (STAGES)
+    escalated: bool = False  # open longer than half the target
+    owner: object = None  # comments.owners.Ownership, when owners are known
 
     @property
     def key(self):
@@ -91,6 +107,8 @@ class QueueEntry:
             "status": self.status,
             "awaiting_moderation": self.awaiting_moderation,
             "link": self.link,
+            "escalated": self.escalated,
+            "owner": self.owner.to_json() if self.owner else None,
         }
 
 
@@ -101,6 +119,7 @@ class Queue:
     as_of: datetime.datetime
     settings: DeskSettings
     entries: tuple[QueueEntry, ...]
+    owner: str = ""  # the account the entries were filtered by, if any
 
     def count(self, status):
         """Return how many entries have ``status``."""
@@ -119,6 +138,19 @@ class Queue:
             ),
         }
 
+    def for_owner(self, account):
+        """Return the same queue with only the comments ``account`` owns."""
+        return Queue(
+            as_of=self.as_of,
+            settings=self.settings,
+            entries=tuple(
+                entry
+                for entry in self.entries
+                if entry.owner and entry.owner.account == account
+            ),
+            owner=account,
+        )
+
     @property
     def any_overdue(self):
         """True when a comment has waited past the target."""
@@ -130,6 +162,7 @@ class Queue:
             "as_of": data.format_utc(self.as_of),
             "answer_target_hours": self.settings.target_hours,
             "remind_before_hours": self.settings.remind_before_hours,
+            "owner": self.owner or None,
             "summary": self.summary,
             "comments": [entry.to_json() for entry in self.entries],
         }
@@ -142,6 +175,21 @@ def status_for(age_seconds, settings):
     if age_seconds > settings.target_seconds - settings.remind_before_seconds:
         return DUE_SOON
     return ON_TIME
+
+
+def reminder_stage(age_seconds, settings):
+    """Return the latest reminder stage a comment of this age reached, or None."""
+    starts = {
+        ESCALATED: settings.escalate_after_seconds,
+        DUE_SOON: settings.target_seconds - settings.remind_before_seconds,
+        OVERDUE: settings.target_seconds,
+    }
+    reached = [
+        (start, order, stage)
+        for order, (stage, start) in enumerate(starts.items())
+        if age_seconds > start
+    ]
+    return max(reached)[2] if reached else None
 
 
 def first_line(text, limit=FIRST_LINE_LIMIT):
@@ -172,8 +220,11 @@ def comment_link(site_url, comment):
     return f"{article}#isso-{comment.id}"
 
 
-def open_queue(comment_data, as_of, settings):
-    """Return the Queue of open reader comments in ``comment_data`` as of ``as_of``."""
+def open_queue(comment_data, as_of, settings, owners=None):
+    """Return the Queue of open reader comments in ``comment_data`` as of ``as_of``.
+
+    ``owners`` (a ``comments.owners.OwnerBook``) gives each entry its owner.
+    """
     target = datetime.timedelta(seconds=settings.target_seconds)
     entries = []
     for reader in answers.open_comments(answers.classify(comment_data.comments)):
@@ -192,6 +243,9 @@ def open_queue(comment_data, as_of, settings):
                 status=status_for(age, settings),
                 awaiting_moderation=comment.state == data.PENDING,
                 link=comment_link(settings.site_url, comment),
+                stage=reminder_stage(age, settings),
+                escalated=age > settings.escalate_after_seconds,
+                owner=owners.owner_of(comment) if owners else None,
             )
         )
     return Queue(as_of=as_of, settings=settings, entries=tuple(entries))

@@ -2,9 +2,11 @@
 
 Two mails, multipart (plain text and simple HTML), in German, from templates
 in ``comments/templates/``: one about a new reader comment, and the reminder
-digest. They are built from ``comments.desk`` entries and the comment's text as
-the reader returns it, so a reader's email or IP address cannot get into them:
-neither is ever read. The HTML part escapes everything (Jinja autoescape);
+digest. Both name each comment's owner (``comments.owners``, display names
+only); the digest also says how long each comment has waited. They are built
+from ``comments.desk`` entries and the comment's text as the reader returns
+it, so a reader's email or IP address cannot get into them: neither is ever
+read. The HTML part escapes everything (Jinja autoescape);
 the comment is shown as written, not rendered.
 
 SMTP settings are Isso's ``[smtp]`` section (host, port, security none |
@@ -43,6 +45,16 @@ STATUS_LABELS = {
     desk.ON_TIME: "im Ziel",
 }
 TEMPLATES.globals["status_labels"] = STATUS_LABELS
+
+# Why someone owns a comment (comments.owners rules), for mails and the desk.
+OWNER_RULES = {
+    "metadata": "im Artikel festgelegt",
+    "author": "Autor/in des Artikels",
+    "category": "zuständig für die Kategorie",
+    "fallback": "Vertretung",
+    "handed_over": "übergeben",
+}
+TEMPLATES.globals["owner_rules"] = OWNER_RULES
 
 
 @dataclass(frozen=True)
@@ -185,20 +197,29 @@ def new_comment_message(smtp, recipients, entry, text, links, settings, now):
 
 
 def digest_message(smtp, recipients, entries, queue, links, now):
-    """Return the reminder digest about ``entries`` (due soon or overdue)."""
-    overdue = sum(1 for entry in entries if entry.status == desk.OVERDUE)
+    """Return the reminder digest about ``entries`` (each at a reminder stage)."""
+    stages = {
+        stage: [entry for entry in entries if entry.stage == stage]
+        for stage in desk.STAGES
+    }
     waiting = (
         "1 Kommentar wartet"
         if len(entries) == 1
         else f"{len(entries)} Kommentare warten"
     )
     subject = (
-        f"Erinnerung: {waiting} auf Antwort ({overdue} überfällig, "
-        f"{len(entries) - overdue} bald fällig)"
+        f"Erinnerung: {waiting} auf Antwort ({len(stages[desk.OVERDUE])} "
+        f"überfällig, {len(stages[desk.DUE_SOON])} bald fällig"
     )
+    if stages[desk.ESCALATED]:
+        half = desk.format_hours(queue.settings.target_hours / 2)
+        subject += f", {len(stages[desk.ESCALATED])} seit über {half} Std."
+    subject += ")"
     values = {
-        "overdue": [entry for entry in entries if entry.status == desk.OVERDUE],
-        "due_soon": [entry for entry in entries if entry.status == desk.DUE_SOON],
+        "overdue": stages[desk.OVERDUE],
+        "due_soon": stages[desk.DUE_SOON],
+        "escalated": stages[desk.ESCALATED],
+        "to_everyone": any(entry.escalated for entry in entries),
         "queue": queue,
         "summary": queue.summary,
         "settings": queue.settings,

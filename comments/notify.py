@@ -1,5 +1,10 @@
 """Tell staff about new reader comments by mail, without ever slowing down posting.
 
+Mails follow ownership (``comments.owners``): ``who_is_notified`` is the one
+place that decides who hears about what. A new reader comment goes to its
+owner only; a reminder too, until the comment has waited half the target —
+from then on to the owner and every staff member (escalation).
+
 ``NewCommentNotifier`` listens to Isso's ``comments.new:finish`` signal. For a
 reader comment (not one sent with a verified staff session) it only adds a row
 to ``blog_mail_outbox`` and wakes ``OutboxSender``, which sends from a
@@ -10,6 +15,8 @@ comment and by every ``invoke comments.remind``.
 The reminder digest lives in ``comments.reminders``.
 
 Mail is off when ``[smtp] host`` or ``[smtp] to`` is empty: nothing is queued.
+``[smtp] to`` is the team's address: it gets what is meant for an owner
+without an ``email`` in staff.cfg, and every escalation.
 Log lines name comment ids and error classes, never addresses or text.
 """
 
@@ -21,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from comments import data, desk, mails, reader
+from comments import data, desk, mails, owners, reader
 from comments.config import database_path
 from comments.staff_web import current_staff
 
@@ -42,13 +49,34 @@ def staff_recipients(conf):
     ]
 
 
-def who_is_notified(conf, reason, entries):
+def owner_addresses(conf, entry, roster):
+    """Return the owner's address (staff.cfg ``email``), else the staff recipients."""
+    email = roster.emails.get(entry.owner.account) if entry.owner else None
+    return [email] if email else staff_recipients(conf)
+
+
+def everyone(conf, roster):
+    """Return every staff address: the staff recipients and each account's email."""
+    return [*staff_recipients(conf), *roster.emails.values()]
+
+
+def who_is_notified(conf, reason, entries, roster=None):
     """Return the addresses told about ``entries`` (desk entries) for ``reason``.
 
-    The one place that decides who gets which mail (NEW_COMMENT or DIGEST).
-    Today every mail goes to the staff recipients.
+    The one place that decides who gets which mail. NEW_COMMENT: the owner of
+    each entry. DIGEST: the owner, and for an entry open longer than half the
+    target (``escalated``) also every staff member. An owner without an email
+    in staff.cfg, or an entry without a known owner, means the staff recipients
+    (``[smtp] to``). ``roster`` (``comments.owners.StaffRoster``) is read from
+    staff.cfg when not given. Each address once, sorted.
     """
-    return staff_recipients(conf)
+    roster = roster or owners.roster_for(conf)
+    addresses = set()
+    for entry in entries:
+        addresses.update(owner_addresses(conf, entry, roster))
+        if reason == DIGEST and entry.escalated:
+            addresses.update(everyone(conf, roster))
+    return sorted(addresses, key=str.casefold)
 
 
 def mail_enabled(conf):
@@ -71,10 +99,13 @@ def now_utc():
     return datetime.datetime.now(datetime.UTC)
 
 
-def read_queue(conf, now):
-    """Return (desk Queue, {id: Comment}) of the server's database as of ``now``."""
+def read_queue(conf, now, roster=None):
+    """Return (desk Queue with owners, {id: Comment}) of the database as of ``now``."""
     comment_data = reader.read_database(database_path(conf), now, for_staff=True)
-    queue = desk.open_queue(comment_data, now, desk.DeskSettings.from_conf(conf))
+    book = owners.load_owner_book(conf, roster or owners.roster_for(conf))
+    queue = desk.open_queue(
+        comment_data, now, desk.DeskSettings.from_conf(conf), owners=book
+    )
     return queue, {comment.id: comment for comment in comment_data.comments}
 
 
@@ -148,15 +179,16 @@ class FlushResult:
 class OpenComments:
     """The open comments, read when first needed and again for newer comments."""
 
-    def __init__(self, conf):
+    def __init__(self, conf, roster):
         self.conf = conf
+        self.roster = roster
         self.queue = None
         self.entries = {}
         self.texts = {}
 
     def read(self):
         """Read the database (again)."""
-        self.queue, comments = read_queue(self.conf, now_utc())
+        self.queue, comments = read_queue(self.conf, now_utc(), self.roster)
         self.entries = {entry.key: entry for entry in self.queue.entries}
         self.texts = {key: comments[key[0]].text for key in self.entries}
 
@@ -185,7 +217,8 @@ def flush_outbox(conf, environ):
         return result
     db_path = database_path(conf)
     smtp = mails.SmtpSettings.from_conf(conf, environ)
-    open_now = OpenComments(conf)
+    roster = owners.roster_for(conf, environ)
+    open_now = OpenComments(conf, roster)
     with contextlib.ExitStack() as stack:
         session = None
         for row_id, comment_id, created in claimed_rows(db_path):
@@ -197,7 +230,7 @@ def flush_outbox(conf, environ):
             entry, text = found
             message = mails.new_comment_message(
                 smtp,
-                who_is_notified(conf, NEW_COMMENT, [entry]),
+                who_is_notified(conf, NEW_COMMENT, [entry], roster),
                 entry,
                 text,
                 links(conf),

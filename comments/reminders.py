@@ -1,19 +1,24 @@
 """The reminder digest: staff hear about comments before and when they pass the target.
 
-``send_reminders`` (run hourly by ``invoke comments.remind``) mails one digest
-of the open comments that are due soon or overdue (``comments.desk``). The
-window: a comment is named at most once per stage — once when it becomes due
-soon, once when it becomes overdue — recorded in ``blog_reminders`` only after
-the digest was accepted by the mail server, so a failed digest is simply sent
-again on the next run. Nothing is sent when nothing new is due. The full,
-current queue is always on the desk and in ``invoke comments.open``.
+``send_reminders`` (run hourly by ``invoke comments.remind``) mails a digest of
+the open comments that reached a new reminder stage (``comments.desk``): a
+comment is named at most once per stage — once when it has waited half the
+target (escalated), once when it becomes due soon, once when it becomes
+overdue — recorded in ``blog_reminders`` only after the digest was accepted by
+the mail server, so a failed digest is simply sent again on the next run.
+
+Who gets a digest is ``notify.who_is_notified``: the owner, and once a comment
+is escalated every staff member too. Comments with the same recipients share
+one digest, which names each comment's owner and how long it has waited.
+Nothing is sent when nothing new is due. The full, current queue is always on
+the desk and in ``invoke comments.open``.
 """
 
 import logging
 import time
 from dataclasses import dataclass, field
 
-from comments import desk, mails
+from comments import mails, owners
 from comments.config import database_path
 from comments.notify import (
     DIGEST,
@@ -50,17 +55,25 @@ def reminded_stages(db_path):
 
 def reminder_key(entry):
     """Return the blog_reminders key of a desk entry at its current stage."""
-    return entry.id, entry.created.timestamp(), entry.status
+    return entry.id, entry.created.timestamp(), entry.stage
 
 
 def due_for_reminder(queue, already):
-    """Return the entries due soon or overdue that were not reminded at this stage."""
+    """Return the entries that reached a stage they were not reminded at."""
     return [
         entry
         for entry in queue.entries
-        if entry.status in (desk.DUE_SOON, desk.OVERDUE)
-        and reminder_key(entry) not in already
+        if entry.stage is not None and reminder_key(entry) not in already
     ]
+
+
+def by_recipients(conf, entries, roster):
+    """Group due entries by who is told about them: {(addresses…): [entries]}."""
+    groups = {}
+    for entry in entries:
+        recipients = tuple(who_is_notified(conf, DIGEST, [entry], roster))
+        groups.setdefault(recipients, []).append(entry)
+    return groups
 
 
 def record_reminders(db_path, entries):
@@ -75,22 +88,26 @@ def record_reminders(db_path, entries):
 
 
 def send_reminders(conf, environ, now=None):
-    """Send the digest of newly due comments, if any; return a ReminderResult."""
+    """Send the digests of newly due comments, if any; return a ReminderResult."""
     result = ReminderResult()
     if not mail_enabled(conf):
         return result
     db_path = database_path(conf)
     smtp = mails.SmtpSettings.from_conf(conf, environ)
-    queue, _ = read_queue(conf, now or now_utc())
+    roster = owners.roster_for(conf, environ)
+    queue, _ = read_queue(conf, now or now_utc(), roster)
     due = due_for_reminder(queue, reminded_stages(db_path))
     if not due:
         return result
-    message = mails.digest_message(
-        smtp, who_is_notified(conf, DIGEST, due), due, queue, links(conf), now_utc()
-    )
     try:
         with mails.SmtpSession(smtp) as session:
-            log_refused(session.send(message), "reminder digest")
+            for recipients, entries in by_recipients(conf, due, roster).items():
+                message = mails.digest_message(
+                    smtp, recipients, entries, queue, links(conf), now_utc()
+                )
+                log_refused(session.send(message), "reminder digest")
+                record_reminders(db_path, entries)
+                result.reminded.extend(entries)
     except mails.MAIL_ERRORS as error:
         result.error = mails.describe_error(error)
         logger.warning(
@@ -100,8 +117,9 @@ def send_reminders(conf, environ, now=None):
             smtp.port,
             result.error,
         )
-        return result
-    record_reminders(db_path, due)
-    result.reminded = due
-    logger.info("mail: reminded staff of comments %s", [entry.id for entry in due])
+    if result.reminded:
+        logger.info(
+            "mail: reminded staff of comments %s",
+            [entry.id for entry in result.reminded],
+        )
     return result

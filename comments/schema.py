@@ -16,7 +16,12 @@ Kept in the same SQLite file so that one backup holds everything:
   delays or breaks posting (see comments.notify). Ids and states only: the
   mail is built from the comment when it is sent.
 - ``blog_reminders``: which comment was in a reminder digest at which stage
-  (due soon, overdue), so that no comment is reminded about twice per stage.
+  (escalated, due soon, overdue), so that no comment is reminded about twice
+  per stage.
+- ``blog_owner_handovers``: the history of comments handed over to another
+  owner (``invoke comments.assign``, the desk): to whom, from whom, when, by
+  whom; rows are added, never changed. A comment's default owner comes from
+  the build (``comments.owners``); only hand-overs are kept here.
 """
 
 import sqlite3
@@ -86,8 +91,8 @@ CREATE TABLE IF NOT EXISTS blog_mail_outbox (
     UNIQUE (kind, comment_id, comment_created)
 );
 
--- stage: due_soon or overdue (comments.desk). comment_created is the creation
--- time as the reader returns it (microseconds).
+-- stage: escalated, due_soon or overdue (comments.desk). comment_created is
+-- the creation time as the reader returns it (microseconds).
 CREATE TABLE IF NOT EXISTS blog_reminders (
     comment_id INTEGER NOT NULL,
     comment_created REAL NOT NULL,
@@ -95,6 +100,25 @@ CREATE TABLE IF NOT EXISTS blog_reminders (
     reminded_at REAL NOT NULL,
     PRIMARY KEY (comment_id, comment_created, stage)
 );
+
+-- owner and previous_owner are staff account names; handed_by is the account
+-- (or, from the command line, the name given with --by); via: desk or cli.
+CREATE TABLE IF NOT EXISTS blog_owner_handovers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    comment_id INTEGER NOT NULL,
+    comment_created REAL NOT NULL,
+    owner TEXT NOT NULL,
+    previous_owner TEXT NOT NULL,
+    handed_at REAL NOT NULL,
+    handed_by TEXT NOT NULL,
+    via TEXT NOT NULL
+);
+
+CREATE TRIGGER IF NOT EXISTS blog_owner_handovers_no_update
+BEFORE UPDATE ON blog_owner_handovers
+BEGIN
+    SELECT RAISE(ABORT, 'hand-overs are history: add one, change none');
+END;
 
 -- BEFORE, so that the thread still exists (Isso's own trigger drops empty
 -- threads after the last comment goes).

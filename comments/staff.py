@@ -2,11 +2,14 @@
 
 Accounts live in ``staff.cfg`` beside the comment server config (or the file
 named by ``BLOG_STAFF_FILE``), one section per person with a display name and a
-hashed password (``invoke comments.staff-add``). A login creates a random
-session token; only its SHA-256 is stored, in ``blog_staff_sessions``, so
-logging out really ends the session. Isso's own admin login counts as the
-shared account ``redaktion`` ("Redaktion") — a first step before per-person
-accounts. A typed name, email or website never makes anyone staff.
+hashed password (``invoke comments.staff-add``), and optionally an ``email``
+for the mails about the comments they own (``comments.owners``; without one
+they go to ``[smtp] to``). The address is used for mail only: never shown,
+logged or exported. A login creates a random session token; only its SHA-256
+is stored, in ``blog_staff_sessions``, so logging out really ends the session.
+Isso's own admin login counts as the shared account ``redaktion``
+("Redaktion") — a first step before per-person accounts. A typed name, email
+or website never makes anyone staff.
 """
 
 import configparser
@@ -19,7 +22,9 @@ import sqlite3
 import stat
 import time
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
+from typing import NamedTuple
 
 from itsdangerous import BadData
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -51,6 +56,14 @@ class StaffMember:
 ISSO_ADMIN = StaffMember("redaktion", "Redaktion")
 
 
+class StaffAccount(NamedTuple):
+    """One section of staff.cfg: display name, password hash, optional email."""
+
+    name: str
+    password_hash: str
+    email: str = ""
+
+
 def staff_file(config_file, environ=None):
     """Return the staff accounts file for a comment server config file."""
     environ = os.environ if environ is None else environ
@@ -59,7 +72,7 @@ def staff_file(config_file, environ=None):
 
 
 def read_accounts(path):
-    """Return {account: (display name, password hash)}; an absent file has none."""
+    """Return {account: StaffAccount}; an absent file has none."""
     parser = configparser.ConfigParser(interpolation=None)
     if not Path(path).exists():
         return {}
@@ -78,12 +91,31 @@ def read_accounts(path):
                 f"{path}: [{account}] needs both 'name' and 'password'; "
                 f"recreate it with: invoke comments.staff-add {account} 'Name'"
             )
-        accounts[account] = (name, password_hash)
+        email = parser.get(account, "email", fallback="").strip()
+        if email and not is_email(email):
+            raise StaffError(
+                f"{path}: [{account}] email = {email!r} is not a mail address; "
+                f"fix it or set it with: invoke comments.staff-add {account} "
+                f"'{name}' --email NAME@EXAMPLE.COM"
+            )
+        accounts[account] = StaffAccount(name, password_hash, email)
     return accounts
 
 
-def add_account(path, account, display_name, password):
-    """Add or replace one account in the staff file (password stored hashed)."""
+def is_email(address):
+    """True for a plain mail address (name@domain, no display name)."""
+    return (
+        "@" in address
+        and parseaddr(address)[1] == address
+        and not any(c.isspace() for c in address)
+    )
+
+
+def add_account(path, account, display_name, password, email=None):
+    """Add or replace one account in the staff file (password stored hashed).
+
+    ``email`` None keeps the account's address as it is; "" removes it.
+    """
     if not ACCOUNT_NAME.match(account):
         raise StaffError(
             f"account name {account!r}: use 1–40 lowercase letters, digits, . _ -"
@@ -92,6 +124,8 @@ def add_account(path, account, display_name, password):
         raise StaffError("the display name is empty; readers see it on the badge")
     if len(password) < 12:
         raise StaffError("the password needs at least 12 characters")
+    if email and not is_email(email.strip()):
+        raise StaffError(f"email {email!r} is not a mail address (name@example.com)")
     parser = configparser.ConfigParser(interpolation=None)
     if Path(path).exists():
         parser.read(path, encoding="utf-8")
@@ -99,6 +133,10 @@ def add_account(path, account, display_name, password):
         parser.add_section(account)
     parser.set(account, "name", display_name.strip())
     parser.set(account, "password", generate_password_hash(password))
+    if email is not None and email.strip():
+        parser.set(account, "email", email.strip())
+    elif email is not None:
+        parser.remove_option(account, "email")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(
@@ -135,7 +173,7 @@ class StaffDirectory:
         if account == ISSO_ADMIN.account and account not in self.accounts():
             return ISSO_ADMIN
         entry = self.accounts().get(account)
-        return StaffMember(account, entry[0]) if entry else None
+        return StaffMember(account, entry.name) if entry else None
 
     def check_password(self, account, password):
         """Return the StaffMember when the password matches, else None."""
@@ -144,8 +182,8 @@ class StaffDirectory:
             # Spend the same time as a real check, so names cannot be probed.
             check_password_hash(generate_password_hash("x"), password)
             return None
-        if check_password_hash(entry[1], password):
-            return StaffMember(account, entry[0])
+        if check_password_hash(entry.password_hash, password):
+            return StaffMember(account, entry.name)
         return None
 
     def open_session(self, member):

@@ -4,9 +4,10 @@
 returns findings ``(relative path, what)``, sorted by path:
 
 - by name or content: a SQLite database (its magic bytes, whatever the name),
-  comment snapshots (by name or by the snapshot's JSON shape), backups, version
-  control folders, ``.env`` files, config and secret files, private keys, and
-  symlinks pointing out of the site;
+  comment snapshots (by name or by the snapshot's JSON shape), the comment
+  server's thread-owners file, backups, version control folders, ``.env``
+  files, config and secret files, private keys, and symlinks pointing out of
+  the site;
 - in every text file (HTML entities, ``%40`` and ``\\/`` decoded first): URLs of
   the local machine (``localhost``, ``127.x.x.x``, ``[::1]``, ``0.0.0.0``); and
   in every text file but scripts and stylesheets, email addresses outside the
@@ -33,6 +34,7 @@ BINARY_PROBE = 8192  # a NUL byte in the first 8 KiB marks a file as binary
 NAME_RULES = (
     ("comments-*.json", "comment snapshot"),
     ("*.snapshot.json", "comment snapshot"),
+    ("thread-owners.json", "comment owners file"),
     ("*.db", "database file"),
     ("*.sqlite", "database file"),
     ("*.sqlite3", "database file"),

@@ -18,8 +18,11 @@ def comment_server_factory(tmp_path):
         directory = tmp_path / name
         directory.mkdir()
         config_file = write_isso_config(directory, **sections)
-        for account, (display_name, password) in (staff or {}).items():
-            add_account(directory / "staff.cfg", account, display_name, password)
+        # staff: {account: (display name, password[, email])}
+        for account, (display_name, password, *email) in (staff or {}).items():
+            add_account(
+                directory / "staff.cfg", account, display_name, password, *email
+            )
         conf, _ = load_config(config_file, environ={})
         context = running_in_thread(create_app(conf, environ=environ or {}))
         url = context.__enter__()

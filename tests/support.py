@@ -26,7 +26,8 @@ def build_site(content_dir, output_dir, settings_file="pelicanconf.py", **overri
     """Build ``content_dir`` with the project's settings into ``output_dir``.
 
     Comment data comes from ``comments.db`` beside the output folder (absent
-    unless a test makes it) and snapshots go there too, never into the repo.
+    unless a test makes it); snapshots and Pelican's cache (with the refresh
+    state) go there too, never into the repo.
     """
     work_dir = Path(output_dir).parent
     settings = read_settings(
@@ -37,6 +38,7 @@ def build_site(content_dir, output_dir, settings_file="pelicanconf.py", **overri
             "CACHE_CONTENT": False,
             "LOAD_CONTENT_CACHE": False,
             "DELETE_OUTPUT_DIRECTORY": True,
+            "CACHE_PATH": str(work_dir / "cache"),
             "COMMENTS_DATABASE": str(work_dir / "comments.db"),
             "COMMENTS_SNAPSHOT_DIR": str(work_dir / "snapshots"),
             **overrides,

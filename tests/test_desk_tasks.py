@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -73,9 +74,10 @@ def test_open_with_an_on_time_queue_exits_0(server):
         "Leserin",
     ]  # fmt: skip
     assert lines[1].strip() == "Erste Frage"
-    assert lines[2].strip() == f"{BLOG}{ARTICLE}#isso-{first}"
-    assert lines[3].split()[:3] == ["on", "time", "0"]
-    assert lines[5].strip() == f"{BLOG}{ARTICLE}#isso-{second}"
+    assert lines[2].strip() == "owner: Redaktion (fallback)"
+    assert lines[3].strip() == f"{BLOG}{ARTICLE}#isso-{first}"
+    assert lines[4].split()[:3] == ["on", "time", "0"]
+    assert lines[7].strip() == f"{BLOG}{ARTICLE}#isso-{second}"
     assert lines[-1] == (
         "2 open: 0 past the target, 1 due within 4 h, 1 on time (target 24 h)."
     )
@@ -150,3 +152,97 @@ def test_open_without_a_database_exits_2_with_one_line(tmp_path):
     result = invoke_with_config(write_isso_config(tmp_path), "comments.open")
     assert result.returncode == 2
     assert result.stderr == f"open: {tmp_path / 'comments.db'} does not exist (yet)\n"
+
+
+OWNED = "/2026/technik/"
+STAFF_ACCOUNTS = {
+    "anna": ("Anna Schmidt", "ein-langes-passwort"),
+    "jonas": ("Jonas Weber", "ein-langes-passwort"),
+}
+
+
+def invoke_as(server, staff_account, *args):
+    """Run a task with BLOG_STAFF_ACCOUNT set (or unset for None)."""
+    environ = {**os.environ, "ISSO_SETTINGS": str(server.config_file)}
+    for variable in ("ISSO_SMTP_PASSWORD", "BLOG_STAFF_FILE", "BLOG_STAFF_ACCOUNT"):
+        environ.pop(variable, None)
+    if staff_account:
+        environ["BLOG_STAFF_ACCOUNT"] = staff_account
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environ,
+    )
+
+
+@pytest.fixture
+def owned_server(comment_server_factory):
+    from comments import owners
+
+    server = comment_server_factory(
+        staff=STAFF_ACCOUNTS, guard=GUARD, blog={"site-url": BLOG}
+    )
+    owners.write_thread_owners(
+        Path(server.database).with_name(owners.OWNERS_FILE_NAME),
+        "redaktion",
+        {ARTICLE: ("anna", owners.AUTHOR), OWNED: ("jonas", owners.CATEGORY)},
+    )
+    return server
+
+
+def post_to(server, uri, text):
+    reply = server.client.post(uri, text, title="Ein Artikel")
+    assert reply.status == 201
+    return reply.body["id"]
+
+
+def test_open_filters_by_owner_and_mine_and_assign_hands_over(owned_server):
+    annas = post_to(owned_server, ARTICLE, "Frage an Anna")
+    jonas = post_to(owned_server, OWNED, "Frage an Jonas")
+    result = invoke_as(owned_server, None, "comments.open", "--owner", "jonas")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1:4] == [
+        f"{'':24}Frage an Jonas",
+        f"{'':24}owner: Jonas Weber (category)",
+        f"{'':24}{BLOG}{OWNED}#isso-{jonas}",
+    ]
+    assert f"#isso-{annas}" not in result.stdout
+    assert lines[-1].startswith("1 open owned by Jonas Weber: 0 past the target")
+    mine = invoke_as(owned_server, "anna", "comments.open", "--mine", "--json")
+    document = json.loads(mine.stdout)
+    assert document["owner"] == "anna"
+    assert [entry["id"] for entry in document["comments"]] == [annas]
+
+    handed = invoke_as(owned_server, "anna", "comments.assign", str(annas), "jonas")
+    assert handed.returncode == 0, handed.stderr
+    assert handed.stdout == (
+        f"Comment {annas} handed over from Anna Schmidt to Jonas Weber "
+        "(by Anna Schmidt).\n"
+    )
+    result = invoke_as(owned_server, None, "comments.open", "--owner", "Jonas Weber")
+    assert f"#isso-{annas}" in result.stdout and f"#isso-{jonas}" in result.stdout
+    assert "owner: Jonas Weber (handed over by Anna Schmidt, " in result.stdout
+    mine = invoke_as(owned_server, "anna", "comments.open", "--mine")
+    assert (
+        mine.stdout == "No open reader comments owned by Anna Schmidt (target 24 h).\n"
+    )
+
+
+def test_open_and_assign_say_what_is_wrong(owned_server):
+    post_to(owned_server, ARTICLE, "Frage")
+    unset = invoke_as(owned_server, None, "comments.open", "--mine")
+    assert unset.returncode == 2
+    assert unset.stderr.startswith("open: --mine needs your staff account in ")
+    unknown = invoke_as(owned_server, None, "comments.open", "--owner", "anja")
+    assert unknown.returncode == 2
+    assert unknown.stderr == (
+        "open: owner 'anja' is no staff account (known: redaktion (Redaktion), "
+        "anna (Anna Schmidt), jonas (Jonas Weber))\n"
+    )
+    missing = invoke_as(owned_server, "anna", "comments.assign", "999", "jonas")
+    assert missing.returncode == 1
+    assert missing.stderr == "assign: comment 999 is no open reader comment\n"

@@ -36,6 +36,8 @@ DEFAULTS = {
     "ANSWERED_JSON_SAVE_AS": "answered/answered.json",
     "ANSWERED_EXCERPT_CHARS": 160,
     "ANSWERED_CHART_MONTHS": 12,
+    # "Who answered": answers and median response time per staff display name.
+    "ANSWERED_SHOW_STAFF": True,
 }
 CONTEXT_KEY = "ANSWERED_FIGURES"
 
@@ -57,6 +59,11 @@ def check_settings(settings):
             raise AnsweredSettingError(
                 f"{key}={values[key]!r} must be a whole number ≥ 1"
             )
+    if not isinstance(values["ANSWERED_SHOW_STAFF"], bool):
+        raise AnsweredSettingError(
+            f"ANSWERED_SHOW_STAFF={values['ANSWERED_SHOW_STAFF']!r} must be True "
+            "or False"
+        )
     for key in ("ANSWERED_SAVE_AS", "ANSWERED_JSON_SAVE_AS"):
         if not values[key] or values[key].startswith("/") or ".." in values[key]:
             raise AnsweredSettingError(
@@ -108,6 +115,7 @@ class BuildFigures:
             uri: figures.summarize(readers, self.target_seconds)
             for uri, readers in figures.per_thread_uri(self.readers).items()
         }
+        self.staff = figures.by_staff(self.readers)
         self.pending, self.withdrawn, self.removed = figures.state_counts(
             comment_data.comments, comment_data.removals
         )
@@ -241,6 +249,8 @@ def page_values(build, context, settings):
         "oldest_open_seconds": opened[0]["age_seconds"] if opened else None,
         "open_comments": opened,
         "articles": article_rows(build, index, siteurl),
+        # None when ANSWERED_SHOW_STAFF is off: no section, no JSON key.
+        "staff": build.staff if settings["ANSWERED_SHOW_STAFF"] else None,
         "months": months,
         "chart": chart.build_chart(months, settings["ANSWERED_TARGET_HOURS"]),
         "awaiting_moderation": build.pending,
@@ -255,7 +265,7 @@ def page_values(build, context, settings):
 def json_document(values, settings):
     """Return answered.json: the page's figures, no text, no personal data."""
     summary = values["summary"]
-    return {
+    document = {
         "as_of": data.format_utc(values["as_of"]),
         "target_hours": settings["ANSWERED_TARGET_HOURS"],
         "reader_comments": summary.reader_comments,
@@ -296,6 +306,16 @@ def json_document(values, settings):
             else None,
         },
     }
+    if values["staff"] is not None:
+        document["staff"] = [
+            {
+                "name": row.name,
+                "answers": row.answers,
+                "median_response_seconds": row.median_response_seconds,
+            }
+            for row in values["staff"]
+        ]
+    return document
 
 
 class AnsweredPageGenerator(Generator):

@@ -6,6 +6,11 @@ Who is a reader comment and who is answered is defined once, in
 - *Median*: the middle value, or the mean of the two middle values (rounded
   down); *90th percentile* by nearest rank. Both None when nothing is answered.
 - All times are whole seconds, rounded down.
+- *Who answered*: each answered reader comment counts once, as one answer of
+  the staff member who wrote its first answer (``answered_by``: the display
+  name on that staff comment), with its response time. So the answers of all
+  staff add up to the answered reader comments, and a staff comment that
+  answers three reader comments at once counts three times.
 """
 
 import math
@@ -128,3 +133,26 @@ def by_month(readers, as_of, count=12):
             )
         )
     return months
+
+
+@dataclass(frozen=True)
+class StaffAnswers:
+    """How many reader comments one staff member answered first, and how fast."""
+
+    name: str
+    answers: int
+    median_response_seconds: int
+
+
+def by_staff(readers):
+    """Return one StaffAnswers per staff name, most answers first, then by name."""
+    times = defaultdict(list)
+    for reader in readers:
+        if reader.answered:
+            times[reader.answered_by].append(reader.response_seconds)
+    rows = [
+        StaffAnswers(name, len(seconds), median(seconds))
+        for name, seconds in times.items()
+    ]
+    rows.sort(key=lambda row: (-row.answers, row.name.casefold(), row.name))
+    return rows

@@ -121,6 +121,7 @@ def test_json_form():
         "as_of": "2026-06-03T12:00:00Z",
         "answer_target_hours": 24,
         "remind_before_hours": 4,
+        "owner": None,
         "summary": {
             "open": 1,
             "overdue": 1,
@@ -141,6 +142,8 @@ def test_json_form():
                 "status": "overdue",
                 "awaiting_moderation": False,
                 "link": "https://blog.example/2026/kritik/#isso-10",
+                "escalated": True,
+                "owner": None,
             }
         ],
     }

@@ -114,6 +114,7 @@ def test_desk_shows_the_queue_to_staff(server):
         "Kritik <am> Kundenservice",
         "Leserin",
         "Warum <b>so</b> langsam?",
+        "Redaktion (Vertretung) übergeben an Anna Schmidt übergeben",
         "antworten",
     ]
     assert rows[0].select_one("a.answer")["href"] == f"{BLOG}{ARTICLE}#isso-{overdue}"

@@ -250,7 +250,7 @@ def test_digest_names_exactly_the_due_comments_once_per_stage(server, mailbox):
 def test_digest_stays_quiet_when_nothing_is_due(server, mailbox):
     recent = post(server, "Noch im Ziel")
     drain(server, mailbox, 1)
-    set_age(server, recent, 19.9)
+    set_age(server, recent, 11.9)  # escalation comes after half the target
     result = reminders.send_reminders(server.conf, {})
     assert result.reminded == [] and not result.error
     time.sleep(0.2)

@@ -155,3 +155,22 @@ def test_staff_me_says_who_is_logged_in(server):
     cookie = server.client.staff_login("anna", "ein-langes-passwort")
     me = server.client.request("GET", "/staff/me", headers={"Cookie": cookie})
     assert me.body == {"staff": "Anna Schmidt"}
+
+
+def test_staff_email_is_optional_kept_on_password_change_and_checked(tmp_path):
+    from comments.staff import StaffError, add_account, read_accounts
+
+    path = tmp_path / "staff.cfg"
+    add_account(path, "anna", "Anna Schmidt", "ein-langes-passwort", "anna@firma.de")
+    add_account(path, "jonas", "Jonas Weber", "ein-langes-passwort")
+    assert read_accounts(path)["anna"].email == "anna@firma.de"
+    assert read_accounts(path)["jonas"].email == ""
+    add_account(path, "anna", "Anna Schmidt", "ein-neues-passwort!")  # email kept
+    assert read_accounts(path)["anna"].email == "anna@firma.de"
+    add_account(path, "anna", "Anna Schmidt", "ein-neues-passwort!", "")  # removed
+    assert read_accounts(path)["anna"].email == ""
+    with pytest.raises(StaffError, match="'Anna <anna@firma.de>' is not a mail"):
+        add_account(path, "anna", "A", "ein-langes-passwort", "Anna <anna@firma.de>")
+    path.write_text(path.read_text() + "email = kaputt\n")
+    with pytest.raises(StaffError, match=r"\[jonas\] email = 'kaputt' is not a mail"):
+        read_accounts(path)

@@ -1,6 +1,7 @@
 """A live blog for the browser: the real site built and served on loopback,
 the real comment server on another port, and Debian's Chromium."""
 
+import contextlib
 import functools
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -44,31 +45,47 @@ class LiveBlog:
         self.output = output
         self.conf = conf
 
+    @property
+    def database(self):
+        """Path of the comment server's SQLite database."""
+        return self.conf.get("general", "dbpath")
+
+    def build(self):
+        """Build the project's content from the comments so far, as `invoke build`."""
+        build_site(
+            ROOT / "content",
+            self.output,
+            COMMENTS_URL=self.comments_url,
+            COMMENTS_DATABASE=self.database,
+        )
+
 
 @pytest.fixture(scope="module")
 def live_blog(tmp_path_factory):
     """Build the project's content against a fresh comment server and serve both."""
-    base = tmp_path_factory.mktemp("live")
+    with serve_live_blog(
+        tmp_path_factory.mktemp("live"), {"ratelimit": "20", "direct-reply": "20"}
+    ) as blog:
+        yield blog
+
+
+@contextlib.contextmanager
+def serve_live_blog(base, guard):
+    """Serve a fresh build and a comment server with these ``[guard]`` options."""
     output = base / "output"
     output.mkdir()
     handler = functools.partial(QuietHandler, directory=str(output))
     site = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     site_url = f"http://127.0.0.1:{site.server_port}"
     threading.Thread(target=site.serve_forever, daemon=True).start()
-    config_file = write_isso_config(
-        base, hosts=(site_url,), guard={"ratelimit": "20", "direct-reply": "20"}
-    )
+    config_file = write_isso_config(base, hosts=(site_url,), guard=guard)
     add_account(base / "staff.cfg", *STAFF_ACCOUNT)
     conf, _ = load_config(config_file, environ={})
     try:
         with running_in_thread(create_app(conf, environ={})) as comments_url:
-            build_site(
-                ROOT / "content",
-                output,
-                COMMENTS_URL=comments_url,
-                COMMENTS_DATABASE=conf.get("general", "dbpath"),
-            )
-            yield LiveBlog(site_url, comments_url, output, conf)
+            blog = LiveBlog(site_url, comments_url, output, conf)
+            blog.build()
+            yield blog
     finally:
         site.shutdown()
         site.server_close()
@@ -93,11 +110,14 @@ def browser():
 
 @pytest.fixture
 def new_page(browser):
-    """Open pages in fresh browser contexts (separate cookies), German locale."""
+    """Open pages in fresh browser contexts (separate cookies), German locale.
+
+    Keyword arguments go to the context, e.g. ``viewport`` or ``color_scheme``.
+    """
     contexts = []
 
-    def open_page():
-        context = browser.new_context(locale="de-DE")
+    def open_page(**options):
+        context = browser.new_context(locale="de-DE", **options)
         contexts.append(context)
         return context.new_page()
 
@@ -110,3 +130,13 @@ def new_page(browser):
 def page(new_page):
     """A fresh browser context and page."""
     return new_page()
+
+
+@pytest.fixture(scope="module")
+def unguarded_blog(tmp_path_factory):
+    """A live blog whose comment server runs without Isso's guard: no rate limits
+    for many comments, and staff may answer readers who share its address."""
+    with serve_live_blog(
+        tmp_path_factory.mktemp("unguarded"), {"enabled": "false"}
+    ) as blog:
+        yield blog

@@ -139,6 +139,9 @@ def test_json_has_every_key_with_the_right_types_and_values(
             }
         ],
         "data": {"source": "database", "snapshot_of": None},
+        "staff": [
+            {"name": "Anna Schmidt", "answers": 1, "median_response_seconds": 2 * HOUR}
+        ],
     }
     text = json.dumps(document)
     assert "Mallory" not in text and "alert" not in text  # no comment text or names
@@ -254,3 +257,33 @@ def test_page_says_when_its_figures_come_from_a_snapshot(
     assert document["reader_comments"] == 2  # the snapshot's figures
     notice = soup(output / "answered/index.html").select_one(".answered__notice")
     assert "nicht erreichbar" in notice.get_text()
+
+
+def test_who_answered_shows_names_answers_and_median(tmp_path, database, monkeypatch):
+    page = soup(build(tmp_path, database, monkeypatch) / "answered/index.html")
+    section = page.select_one("#staff-heading").find_parent("section")
+    rows = [
+        [cell.get_text(strip=True) for cell in row.select("th, td")]
+        for row in section.select("tbody tr")
+    ]
+    assert rows == [["Anna Schmidt", "1", "2 Std."]]
+    definitions = page.select_one(".answered__definitions").get_text()
+    assert "zählt als eine Antwort der Person, die die erste Antwort" in definitions
+
+
+def test_who_answered_disappears_when_switched_off(tmp_path, database, monkeypatch):
+    output = build(tmp_path, database, monkeypatch, ANSWERED_SHOW_STAFF=False)
+    page = soup(output / "answered/index.html")
+    assert page.select_one("#staff-heading") is None
+    assert "Anna Schmidt" not in page.select_one("main").get_text()
+    assert "erste Antwort darauf" not in page.get_text()
+    document = json.loads((output / "answered/answered.json").read_text())
+    assert "staff" not in document
+
+
+def test_show_staff_must_be_a_boolean(tmp_path, monkeypatch):
+    from answered.answered import AnsweredSettingError
+
+    write_files(tmp_path / "content", CONTENT)
+    with pytest.raises(AnsweredSettingError, match="ANSWERED_SHOW_STAFF='nein'"):
+        build_site(tmp_path / "content", tmp_path / "out", ANSWERED_SHOW_STAFF="nein")

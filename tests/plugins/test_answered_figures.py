@@ -219,3 +219,40 @@ def test_state_counts_split_withdrawn_from_removals_by_reason():
         2,
         {"spam": 2, "unrecorded": 1},
     )
+
+
+def test_who_answered_credits_each_answered_comment_to_its_first_answer():
+    comments = [
+        comment(1, 0),
+        comment(2, 10, parent=1),
+        comment(3, 30, parent=1, staff="Anna"),  # first answer to 1 and 2
+        comment(4, 40, parent=1, staff="Jonas"),  # answers nobody first
+        comment(5, 50, parent=1),
+        comment(6, 110, parent=1, staff="Jonas"),  # first answer to 5
+        comment(7, 0, uri="/b/"),
+        comment(8, 5, uri="/b/"),  # open
+        comment(9, 120, parent=7, uri="/b/", staff="Anna"),  # answers 7 only
+    ]
+    readers = figures.classify(comments)
+    assert figures.by_staff(readers) == [
+        # 30, 20 and 120 minutes: the middle one is 30.
+        figures.StaffAnswers("Anna", 3, 30 * MINUTE),
+        figures.StaffAnswers("Jonas", 1, 60 * MINUTE),
+    ]
+    staff_total = sum(row.answers for row in figures.by_staff(readers))
+    assert staff_total == figures.summarize(readers, 24 * HOUR).answered == 4
+
+
+def test_who_answered_orders_by_answers_then_name_and_is_empty_without_answers():
+    comments = [
+        comment(1, 0),
+        comment(2, 10, parent=1, staff="Zoe"),
+        comment(3, 0, uri="/b/"),
+        comment(4, 20, parent=3, uri="/b/", staff="Bea"),
+    ]
+    rows = figures.by_staff(figures.classify(comments))
+    assert [(row.name, row.median_response_seconds) for row in rows] == [
+        ("Bea", 20 * MINUTE),
+        ("Zoe", 10 * MINUTE),
+    ]
+    assert figures.by_staff(figures.classify([comment(1, 0)])) == []

@@ -1,0 +1,3 @@
+from .comment_owners import register
+
+__all__ = ["register"]
