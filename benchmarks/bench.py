@@ -60,8 +60,17 @@ def pelican_code(settings_file, overrides):
         from pelican.settings import read_settings
         init(level=logging.ERROR)
         Pelican(read_settings({settings_file!r}, override={overrides!r})).run()
+        import resource
+        print("SELF_MAXRSS_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         """
     )
+
+
+def measured_build(code):
+    """Build in a fresh process; return (seconds, peak MiB with children, own MiB)."""
+    seconds, peak, output = run_measured(code)
+    own = int(output.rsplit("SELF_MAXRSS_KIB", 1)[1].split()[0]) / 1024
+    return seconds, peak, own
 
 
 def plain_settings(work):
@@ -92,18 +101,29 @@ def project_overrides(work, db_path, output):
 
 
 def measure_builds(work, db_path, rounds):
-    """Cold full builds, best of ``rounds``: project and plain Pelican."""
-    project, plain = [], []
+    """Cold full builds, best of ``rounds``: project, project without search
+    indexing (Pagefind is a separate program), and plain Pelican."""
+    from pelican.settings import read_settings
+
+    plugins = read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"]
+    project, unsearched, plain = [], [], []
     for index in range(rounds):
         output = work / f"project-{index}"
         overrides = project_overrides(work, db_path, output)
         overrides.update(CACHE_CONTENT=False, LOAD_CONTENT_CACHE=False)
         project.append(
-            run_measured(pelican_code(str(ROOT / "pelicanconf.py"), overrides))[:2]
+            measured_build(pelican_code(str(ROOT / "pelicanconf.py"), overrides))
+        )
+        overrides.update(
+            OUTPUT_PATH=str(work / f"unsearched-{index}"),
+            PLUGINS=[p for p in plugins if p != "pagefind_search"],
+        )
+        unsearched.append(
+            measured_build(pelican_code(str(ROOT / "pelicanconf.py"), overrides))
         )
         plain_output = work / f"plain-{index}"
         plain.append(
-            run_measured(
+            measured_build(
                 pelican_code(
                     plain_settings(work),
                     {
@@ -113,9 +133,9 @@ def measure_builds(work, db_path, rounds):
                         "LOAD_CONTENT_CACHE": False,
                     },
                 )
-            )[:2]
+            )
         )
-    return min(project), min(plain)
+    return min(project), min(unsearched), min(plain)
 
 
 def add_comment(db_path, uri):
@@ -207,9 +227,9 @@ def bench_size(articles, comments, rounds, load_seconds):
     try:
         threads = write_articles(work / "content", articles)
         db_path = fill_comments(write_comment_config(work), threads, comments)
-        (project_s, project_mb), (plain_s, plain_mb) = measure_builds(
-            work, db_path, rounds
-        )
+        project, unsearched, plain = measure_builds(work, db_path, rounds)
+        project_s, project_mb, project_own = project
+        plain_s, plain_mb, _ = plain
         refresh_s, warm_s, answered, article = measure_refresh(
             work, db_path, threads[1]
         )
@@ -227,7 +247,14 @@ def bench_size(articles, comments, rounds, load_seconds):
                 size,
                 "full build: project",
                 f"{project_s:.2f} s",
-                f"{project_mb:.0f} MiB",
+                f"{project_mb:.0f} MiB peak incl. Pagefind; "
+                f"Python {project_own:.0f} MiB",
+            ),
+            (
+                size,
+                "full build: project without search indexing",
+                f"{unsearched[0]:.2f} s",
+                f"{unsearched[1]:.0f} MiB",
             ),
             (
                 size,
@@ -238,8 +265,10 @@ def bench_size(articles, comments, rounds, load_seconds):
             (
                 size,
                 "ratio project / plain",
-                f"{project_s / plain_s:.2f} ×",
-                f"{project_mb / plain_mb:.2f} ×",
+                f"{project_s / plain_s:.2f} × ({unsearched[0] / plain_s:.2f} × "
+                "without search)",
+                f"{project_mb / plain_mb:.2f} × (Python alone "
+                f"{project_own / plain_mb:.2f} ×)",
             ),
             (
                 size,
@@ -252,7 +281,7 @@ def bench_size(articles, comments, rounds, load_seconds):
             (
                 size,
                 f"server, {server['clients']} clients × {server['seconds']} s",
-                f"{server['requests_per_second']:.0f} req/s",
+                f"{server['requests_per_second']:.0f} req/s ({server['server']})",
                 f"read p50 {server['read_p50_ms']:.1f} ms, "
                 f"p99 {server['read_p99_ms']:.1f} ms; "
                 f"write p99 {server['write_p99_ms']:.1f} ms; acknowledged "

@@ -14,10 +14,14 @@ import threading
 from collections import OrderedDict
 from urllib.parse import parse_qs
 
+THREAD_QUERY = "SELECT id FROM threads WHERE uri = ?"
+# Two steps, not a join: Isso's `tid` column has no type, and comparing it with
+# the joined integer column applies an affinity that keeps SQLite from using
+# the index on it (a scan of every comment of the site on each read).
 FINGERPRINT_QUERY = """
-SELECT COUNT(*), MAX(c.id), MAX(c.created), MAX(IFNULL(c.modified, 0)),
-       SUM(c.likes), SUM(c.dislikes), SUM(c.mode), SUM(LENGTH(c.text))
-FROM comments AS c JOIN threads AS t ON t.id = c.tid WHERE t.uri = ?
+SELECT COUNT(*), MAX(id), MAX(created), MAX(IFNULL(modified, 0)),
+       SUM(likes), SUM(dislikes), SUM(mode), SUM(LENGTH(text))
+FROM comments WHERE tid = ?
 """
 
 
@@ -73,7 +77,10 @@ class ThreadReadCache:
         """Return a value that changes whenever the thread's listing would."""
         connection = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
         try:
-            return connection.execute(FINGERPRINT_QUERY, (uri,)).fetchone()
+            thread = connection.execute(THREAD_QUERY, (uri,)).fetchone()
+            if thread is None:
+                return ("no thread",)
+            return connection.execute(FINGERPRINT_QUERY, (thread[0],)).fetchone()
         except sqlite3.Error:
             return None  # never serve a kept copy when unsure
         finally:

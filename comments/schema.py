@@ -120,6 +120,11 @@ BEGIN
     SELECT RAISE(ABORT, 'hand-overs are history: add one, change none');
 END;
 
+-- Isso itself has no index on its comments table: every thread listing, count
+-- and reply lookup would scan all comments of the site.
+CREATE INDEX IF NOT EXISTS blog_comments_by_thread ON comments (tid, mode);
+CREATE INDEX IF NOT EXISTS blog_comments_by_parent ON comments (parent);
+
 -- BEFORE, so that the thread still exists (Isso's own trigger drops empty
 -- threads after the last comment goes).
 CREATE TRIGGER IF NOT EXISTS blog_record_removal
