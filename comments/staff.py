@@ -19,7 +19,6 @@ import os
 import re
 import secrets
 import sqlite3
-import stat
 import time
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -29,6 +28,7 @@ from typing import NamedTuple
 from itsdangerous import BadData
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from comments.config import write_private_ini
 from comments.errors import SetupError
 
 logger = logging.getLogger(__name__)
@@ -137,14 +137,9 @@ def add_account(path, account, display_name, password, email=None):
         parser.set(account, "email", email.strip())
     elif email is not None:
         parser.remove_option(account, "email")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(
-        path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR
+    write_private_ini(
+        path, parser, "Staff accounts of the comment server; passwords are hashed."
     )
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write("# Staff accounts of the comment server; passwords are hashed.\n")
-        parser.write(handle)
 
 
 class StaffDirectory:

@@ -366,26 +366,23 @@ def configure(pelican):
         pelican.settings.setdefault(key, value)
 
 
-def lines_for_articles(generator):
-    """Attach the answered line to every article (and its translations)."""
+def attach_lines_for(generator, items):
+    """Attach the answered line to ``items`` when the plugin is on."""
     if not is_listed(generator.settings):
         return
     settings = check_settings(generator.settings)
-    if not settings["ANSWERED_ENABLED"]:
-        return
-    build = figures_for_build(generator.context, settings)
-    attach_lines([*generator.articles, *generator.translations], build)
+    if settings["ANSWERED_ENABLED"]:
+        attach_lines(items, figures_for_build(generator.context, settings))
+
+
+def lines_for_articles(generator):
+    """Attach the answered line to every article (and its translations)."""
+    attach_lines_for(generator, [*generator.articles, *generator.translations])
 
 
 def lines_for_pages(generator):
     """Attach the answered line to every page with comments."""
-    if not is_listed(generator.settings):
-        return
-    settings = check_settings(generator.settings)
-    if not settings["ANSWERED_ENABLED"]:
-        return
-    build = figures_for_build(generator.context, settings)
-    attach_lines([*generator.pages, *generator.hidden_pages], build)
+    attach_lines_for(generator, [*generator.pages, *generator.hidden_pages])
 
 
 def get_generators(pelican):
