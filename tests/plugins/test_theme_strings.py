@@ -31,7 +31,10 @@ def test_german_and_english_define_the_same_keys():
 def test_every_key_used_by_a_template_exists():
     used = set()
     for template in (THEME / "templates").rglob("*.html"):
-        used |= set(re.findall(r"""\bt\(\s*["']([^"']+)["']""", template.read_text()))
+        text = template.read_text()
+        used |= set(re.findall(r"""\bt\(\s*["']([^"']+)["']""", text))
+        for keys in re.findall(r"table_head\(\[([^\]]*)\]", text):
+            used |= set(re.findall(r'"([^"]+)"', keys))
     assert used, "templates use t()"
     # A key ending in "." is a prefix completed in the template (reasons).
     prefixes = {key for key in used if key.endswith(".")}
