@@ -4,6 +4,7 @@ The one place that knows Isso's tables. Both sources return the same
 ``CommentData``; neither ever selects an email or IP address.
 """
 
+import datetime
 import hashlib
 import html
 import json
@@ -20,6 +21,8 @@ from comments.errors import SetupError
 from comments.schema import WITHDRAWN as WITHDRAWN_REASON
 
 logger = logging.getLogger(__name__)
+
+UTC = datetime.UTC
 
 # Isso's `comments.mode`: 1 published, 2 awaiting moderation, 4 deleted by its
 # author (or an admin) but kept, text and author blanked, because it has replies.
@@ -153,19 +156,20 @@ def comment_from_row(row, staff, removed_by_staff, for_staff=False):
     if state == data.WITHDRAWN and comment_id in removed_by_staff:
         state = data.REMOVED
     visible = state == data.PUBLISHED or (for_staff and state == data.PENDING)
+    # Positional, in Comment's field order: a site has 100,000s of these.
     return data.Comment(
-        id=comment_id,
-        thread_uri=uri,
-        thread_title=unescape(title),
-        parent=parent,
-        created=data.utc_from_timestamp(created),
-        modified=data.utc_from_timestamp(modified) if modified else None,
-        state=state,
-        author=unescape(author) if visible else "",
-        website=unescape(website) if visible else "",
-        text=(text or "") if visible else "",
-        likes=likes or 0,
-        staff_name=staff.get((comment_id, created)),
+        comment_id,
+        uri,
+        unescape(title),
+        parent,
+        datetime.datetime.fromtimestamp(created, UTC),
+        datetime.datetime.fromtimestamp(modified, UTC) if modified else None,
+        state,
+        unescape(author) if visible else "",
+        unescape(website) if visible else "",
+        (text or "") if visible else "",
+        likes or 0,
+        staff.get((comment_id, created)),
     )
 
 

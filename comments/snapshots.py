@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 SNAPSHOT_NAME = re.compile(r"^comments-\d{8}T\d{6}\.\d{6}Z\.json$")
 KNOWN_NAME = "known-comments.json"
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+CHUNK = 5_000  # items encoded at a time when streaming a snapshot
 MICROSECOND = datetime.timedelta(microseconds=1)
 
 
@@ -74,9 +75,11 @@ def write_atomically(path, header, lists):
             stream.write(compact(header)[:-1])
             for key, (items, encode) in lists.items():
                 stream.write(f",{compact(key)}:[")
-                for number, item in enumerate(items):
-                    stream.write("," if number else "")
-                    stream.write(compact(encode(item)))
+                # Chunks: the C encoder works on whole lists, memory stays small.
+                for start in range(0, len(items), CHUNK):
+                    chunk = [encode(item) for item in items[start : start + CHUNK]]
+                    stream.write("," if start else "")
+                    stream.write(compact(chunk)[1:-1])
                 stream.write("]")
             stream.write("}")
         os.replace(temporary, path)
