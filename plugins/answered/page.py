@@ -1,0 +1,209 @@
+"""What the transparency page and answered.json show, assembled from the figures.
+
+Pure functions over a ``BuildFigures`` (answered.py) and the build's content
+index: the open comments with their excerpts, the per-article rows, the
+removal log, the page's values and the JSON document.
+"""
+
+import re
+
+from comments import data
+
+from . import chart, figures
+
+MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")
+MARKDOWN_MARKS = re.compile(r"(^|\s)[#>]+\s|[*_`~]{1,3}")
+
+
+def excerpt(markdown_text, limit):
+    """Return a comment's plain text, cut at a word near ``limit``.
+
+    Made from the Markdown as written, not from rendered HTML: rendering costs
+    a millisecond a comment, and the page prints the excerpt as escaped text
+    anyway (a link shows its words, never its target).
+    """
+    text = MARKDOWN_LINK.sub(r"\1", markdown_text)
+    text = MARKDOWN_MARKS.sub(r"\1", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut.rstrip(" ,.;:–-") + "…"
+
+
+def content_index(context):
+    """Map thread paths to (title, url) of the articles and pages that embed them."""
+    index = {}
+    for item in [*context.get("articles", ()), *context.get("pages", ())]:
+        thread = getattr(item, "isso", None)
+        if thread:
+            index[thread["thread"]] = (item.title, item.url)
+    return index
+
+
+def siteurl_join(siteurl, url):
+    """Return ``url`` on the site: absolute when SITEURL is set, else /path."""
+    return f"{siteurl}/{url.lstrip('/')}" if siteurl else "/" + url.lstrip("/")
+
+
+def open_items(build, index, siteurl, limit):
+    """Describe every open comment for the page, oldest first."""
+    items = []
+    for reader in figures.open_comments(build.readers):
+        comment = reader.comment
+        title, url = index.get(
+            comment.thread_uri, (comment.thread_title, comment.thread_uri)
+        )
+        pending = comment.state == data.PENDING
+        article_url = siteurl_join(siteurl, url)
+        items.append(
+            {
+                "id": comment.id,
+                "article_title": title or comment.thread_uri,
+                "article_url": article_url,
+                "link": article_url if pending else f"{article_url}#isso-{comment.id}",
+                "created": comment.created,
+                "age_seconds": reader.age_seconds(build.as_of),
+                "awaiting_moderation": pending,
+                "author": "" if pending else comment.author,
+                "excerpt": "" if pending else excerpt(comment.text, limit),
+            }
+        )
+    return items
+
+
+def article_rows(build, index, siteurl):
+    """Return one row per article with reader comments, most open first."""
+    rows = []
+    for uri, summary in build.by_thread.items():
+        title, url = index.get(uri, (None, uri))
+        if title is None:
+            title = (
+                next(
+                    (
+                        c.thread_title
+                        for c in build.comment_data.comments
+                        if c.thread_uri == uri
+                    ),
+                    uri,
+                )
+                or uri
+            )
+        rows.append(
+            {"title": title, "url": siteurl_join(siteurl, url), "summary": summary}
+        )
+    rows.sort(
+        key=lambda row: (
+            -row["summary"].open,
+            -row["summary"].reader_comments,
+            row["title"],
+        )
+    )
+    return rows
+
+
+def removal_rows(build, index, siteurl):
+    """Return the public removal log, newest first (no content, no names)."""
+    rows = []
+    for removal in build.comment_data.removals:
+        title, url = index.get(removal.thread_uri or "", (None, removal.thread_uri))
+        rows.append(
+            {
+                "comment_id": removal.comment_id,
+                "removed_at": removal.removed_at,
+                "reason": removal.reason,
+                "note": removal.note,
+                "article_title": title or removal.thread_uri or "",
+                "article_url": siteurl_join(siteurl, url) if url else "",
+            }
+        )
+    rows.sort(key=lambda row: (row["removed_at"], row["comment_id"]), reverse=True)
+    return rows
+
+
+def page_values(build, context, settings):
+    """Assemble what answered.html shows."""
+    index = content_index(context)
+    siteurl = settings.get("SITEURL", "")
+    months = figures.by_month(
+        build.readers, build.as_of, settings["ANSWERED_CHART_MONTHS"]
+    )
+    summary = build.summary
+    opened = open_items(build, index, siteurl, settings["ANSWERED_EXCERPT_CHARS"])
+    return {
+        "as_of": build.as_of,
+        "target_hours": settings["ANSWERED_TARGET_HOURS"],
+        "summary": summary,
+        "within_target_percent": None
+        if not summary.answered
+        else summary.answered_within_target * 100 // summary.answered,
+        "oldest_open_seconds": opened[0]["age_seconds"] if opened else None,
+        "open_comments": opened,
+        "articles": article_rows(build, index, siteurl),
+        # None when ANSWERED_SHOW_STAFF is off: no section, no JSON key.
+        "staff": build.staff if settings["ANSWERED_SHOW_STAFF"] else None,
+        "months": months,
+        "chart": chart.build_chart(months, settings["ANSWERED_TARGET_HOURS"]),
+        "awaiting_moderation": build.pending,
+        "withdrawn": build.withdrawn,
+        "removed": build.removed,
+        "removals": removal_rows(build, index, siteurl),
+        "data_source": build.comment_data.source,
+        "data_read_at": build.comment_data.read_at,
+    }
+
+
+def json_document(values, settings):
+    """Return answered.json: the page's figures, no text, no personal data."""
+    summary = values["summary"]
+    document = {
+        "as_of": data.format_utc(values["as_of"]),
+        "target_hours": settings["ANSWERED_TARGET_HOURS"],
+        "reader_comments": summary.reader_comments,
+        "answered": summary.answered,
+        "open": summary.open,
+        "answered_within_target": summary.answered_within_target,
+        "median_response_seconds": summary.median_response_seconds,
+        "p90_response_seconds": summary.p90_response_seconds,
+        "awaiting_moderation": values["awaiting_moderation"],
+        "withdrawn": values["withdrawn"],
+        "removed": values["removed"],
+        "articles": [
+            {
+                "url": row["url"],
+                "title": row["title"],
+                "reader_comments": row["summary"].reader_comments,
+                "answered": row["summary"].answered,
+                "open": row["summary"].open,
+                "median_response_seconds": row["summary"].median_response_seconds,
+            }
+            for row in values["articles"]
+        ],
+        "open_comments": [
+            {
+                "id": item["id"],
+                "article_url": item["article_url"],
+                "created": data.format_utc(item["created"]),
+                "age_seconds": item["age_seconds"],
+                "awaiting_moderation": item["awaiting_moderation"],
+            }
+            for item in values["open_comments"]
+        ],
+        # When the comment source was away: the time of the snapshot used.
+        "data": {
+            "source": values["data_source"],
+            "snapshot_of": data.format_utc(values["data_read_at"])
+            if values["data_source"] == "snapshot"
+            else None,
+        },
+    }
+    if values["staff"] is not None:
+        document["staff"] = [
+            {
+                "name": row.name,
+                "answers": row.answers,
+                "median_response_seconds": row.median_response_seconds,
+            }
+            for row in values["staff"]
+        ]
+    return document
