@@ -1,9 +1,10 @@
 """Publish the "we answer every comment" page and its JSON, and a line per article.
 
 Thin glue over ``figures`` (the arithmetic), ``page`` (what the page and the
-JSON show) and ``chart`` (the SVG geometry). The figures are computed once per build from ``COMMENT_DATA``
-(plugins/comment_data) and kept in the build's context; articles and pages get
-a small plain dict ``answered`` for the line under their title; a Generator
+JSON show) and ``chart`` (the SVG geometry). The figures are computed once per
+build from ``COMMENT_DATA`` (plugins/comment_data) and kept in the build's
+context; articles and pages get a small plain dict ``answered`` for the line
+under their title; a Generator
 writes ``answered/index.html`` through ``theme/templates/answered.html`` and
 ``answered/answered.json`` beside it. "As of" is the build's time, or
 ``SOURCE_DATE_EPOCH`` when set.
