@@ -541,15 +541,14 @@ def comments_open(c, json_=False, owner="", mine=False):
     """List open reader comments, oldest first; exit 1 if one is past the target."""
     import json
 
-    from comments import desk, owners, reader
-    from comments.config import database_path
+    from comments import owners, reader
     from comments.errors import SetupError
 
     conf = desk_config()
     now = datetime.datetime.now(datetime.UTC)
     try:
         roster = owners.roster_for(conf)
-        comment_data = reader.read_database(database_path(conf), now, for_staff=True)
+        queue, _ = owners.read_queue(conf, now, roster)
     except (reader.SourceUnavailable, SetupError) as error:
         raise Exit(f"open: {error}", code=2) from None
     if mine and owner:
@@ -563,10 +562,6 @@ def comments_open(c, json_=False, owner="", mine=False):
                 code=2,
             )
     account = staff_identity("open", roster, owner, "owner") if owner else ""
-    book = owners.load_owner_book(conf, roster)
-    queue = desk.open_queue(
-        comment_data, now, desk.DeskSettings.from_conf(conf), owners=book
-    )
     if account:
         queue = queue.for_owner(account)
     if json_:

@@ -29,7 +29,7 @@ from urllib.parse import quote
 from werkzeug.http import parse_cookie
 from werkzeug.wrappers import Request, Response
 
-from comments import data, desk, mails, owners, reader
+from comments import data, desk, mails, owners
 from comments.config import database_path
 from comments.staff import ISSO_ADMIN_COOKIE, SESSION_COOKIE
 from comments.staff_web import host_origin, json_response, origin_of, render
@@ -142,9 +142,7 @@ class DeskPage:
     def read_queue(self, roster):
         """Return the open comments as of now, each with its owner."""
         now = datetime.datetime.now(datetime.UTC)
-        comment_data = reader.read_database(self.db_path, now, for_staff=True)
-        book = owners.load_owner_book(self.conf, roster)
-        return desk.open_queue(comment_data, now, self.settings, owners=book)
+        return owners.read_queue(self.conf, now, roster)[0]
 
     def page(self, request, member, roster, owner=None, error="", status=200):
         """Render the desk page, for one owner or all."""

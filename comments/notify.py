@@ -28,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from comments import data, desk, mails, owners, reader
+from comments import data, mails, owners
 from comments.config import database_path
 from comments.staff_web import current_staff
 
@@ -97,16 +97,6 @@ def links(conf):
 def now_utc():
     """Return the current time as an aware UTC datetime."""
     return datetime.datetime.now(datetime.UTC)
-
-
-def read_queue(conf, now, roster=None):
-    """Return (desk Queue with owners, {id: Comment}) of the database as of ``now``."""
-    comment_data = reader.read_database(database_path(conf), now, for_staff=True)
-    book = owners.load_owner_book(conf, roster or owners.roster_for(conf))
-    queue = desk.open_queue(
-        comment_data, now, desk.DeskSettings.from_conf(conf), owners=book
-    )
-    return queue, {comment.id: comment for comment in comment_data.comments}
 
 
 def connect(db_path):
@@ -188,7 +178,7 @@ class OpenComments:
 
     def read(self):
         """Read the database (again)."""
-        self.queue, comments = read_queue(self.conf, now_utc(), self.roster)
+        self.queue, comments = owners.read_queue(self.conf, now_utc(), self.roster)
         self.entries = {entry.key: entry for entry in self.queue.entries}
         self.texts = {key: comments[key[0]].text for key in self.entries}
 

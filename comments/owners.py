@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from comments import answers, data, reader
+from comments import answers, data, desk, reader
 from comments.config import config_file_of, database_path
 from comments.errors import SetupError
 from comments.schema import ensure_schema
@@ -361,3 +361,17 @@ def assign(conf, roster, comment_id, name, by, via, created=None, now=None):
         via,
     )
     return previous, load_owner_book(conf, roster).owner_of(comment)
+
+
+def read_queue(conf, now, roster=None):
+    """Return (desk Queue with owners, {id: Comment}) of the database as of ``now``.
+
+    The one place the answer desk, `invoke comments.open`, the mails and the
+    reminders read the open comments from.
+    """
+    comment_data = reader.read_database(database_path(conf), now, for_staff=True)
+    book = load_owner_book(conf, roster or roster_for(conf))
+    queue = desk.open_queue(
+        comment_data, now, desk.DeskSettings.from_conf(conf), owners=book
+    )
+    return queue, {comment.id: comment for comment in comment_data.comments}

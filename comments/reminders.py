@@ -27,7 +27,6 @@ from comments.notify import (
     log_refused,
     mail_enabled,
     now_utc,
-    read_queue,
     who_is_notified,
 )
 
@@ -95,7 +94,7 @@ def send_reminders(conf, environ, now=None):
     db_path = database_path(conf)
     smtp = mails.SmtpSettings.from_conf(conf, environ)
     roster = owners.roster_for(conf, environ)
-    queue, _ = read_queue(conf, now or now_utc(), roster)
+    queue, _ = owners.read_queue(conf, now or now_utc(), roster)
     due = due_for_reminder(queue, reminded_stages(db_path))
     if not due:
         return result

@@ -79,7 +79,7 @@ def roster(server):
 
 
 def queue(server):
-    queue, _ = notify.read_queue(server.conf, notify.now_utc(), roster(server))
+    queue, _ = owners.read_queue(server.conf, notify.now_utc(), roster(server))
     return {entry.id: entry for entry in queue.entries}
 
 
