@@ -19,6 +19,7 @@ import os
 
 from pelican import signals
 from pelican.generators import Generator
+from pelican.plugins._utils import plugin_enabled
 
 from comments import data
 from comments.clock import build_now
@@ -154,10 +155,7 @@ class AnsweredPageGenerator(Generator):
 
 def is_listed(settings):
     """True when this build lists the plugin (receivers are process-wide)."""
-    return any(
-        str(plugin).rsplit(".", 1)[-1] == "answered"
-        for plugin in settings.get("PLUGINS") or ()
-    )
+    return plugin_enabled("answered", settings.get("PLUGINS"))
 
 
 def configure(pelican):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 from pelican import signals
+from pelican.plugins._utils import plugin_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +40,7 @@ FIELDS = ("name", "role", "bio", "photo")
 
 def is_listed(settings):
     """True when this build lists the plugin (receivers are process-wide)."""
-    return any(
-        getattr(plugin, "__name__", str(plugin)).rsplit(".", 1)[-1] == PLUGIN_NAME
-        for plugin in settings.get("PLUGINS") or ()
-    )
+    return plugin_enabled(PLUGIN_NAME, settings.get("PLUGINS"))
 
 
 @dataclass

@@ -34,6 +34,7 @@ in ``generate_context`` and writes its files in ``generate_output``).
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pelican import signals
+from pelican.plugins._utils import plugin_enabled
 
 from comments.errors import SetupError
 
@@ -61,8 +62,8 @@ class ParadeSettingError(SetupError):
 
 
 def is_listed(settings):
-    """True when this build loads the plugin (receivers outlive a build)."""
-    return PLUGIN_NAME in (settings.get("PLUGINS") or ())
+    """True when this build lists the plugin (receivers are process-wide)."""
+    return plugin_enabled(PLUGIN_NAME, settings.get("PLUGINS"))
 
 
 def check_settings(settings):

@@ -29,6 +29,7 @@ import logging
 from pathlib import Path
 
 from pelican import signals
+from pelican.plugins._utils import plugin_enabled
 
 from comments import config
 from comments.errors import SetupError
@@ -72,10 +73,7 @@ class CommentOwnersSettingError(SetupError):
 
 def is_listed(settings):
     """True when this build lists the plugin (receivers are process-wide)."""
-    return any(
-        getattr(plugin, "__name__", str(plugin)).rsplit(".", 1)[-1] == PLUGIN_NAME
-        for plugin in settings.get("PLUGINS") or ()
-    )
+    return plugin_enabled(PLUGIN_NAME, settings.get("PLUGINS"))
 
 
 def check_settings(settings):

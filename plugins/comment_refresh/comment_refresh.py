@@ -12,16 +12,14 @@ is written yet).
 """
 
 from pelican import signals
+from pelican.plugins._utils import plugin_enabled
 
 from .refresh import save_state
 
 
 def is_listed(settings):
     """True when this build lists the plugin (receivers are process-wide)."""
-    return any(
-        str(plugin).rsplit(".", 1)[-1] == "comment_refresh"
-        for plugin in settings.get("PLUGINS") or ()
-    )
+    return plugin_enabled("comment_refresh", settings.get("PLUGINS"))
 
 
 def remember_build(generators):

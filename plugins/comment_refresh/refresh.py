@@ -18,6 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from pelican import Pelican
+from pelican.plugins._utils import plugin_enabled
 from pelican.utils import get_relative_path, path_to_url
 from pelican.writers import Writer
 
@@ -198,14 +199,6 @@ def rewrite_lines(generator, build, state, line_for):
     return rewritten
 
 
-def listed(settings, name):
-    """True when the settings' PLUGINS list the plugin ``name``."""
-    return any(
-        str(plugin).rsplit(".", 1)[-1] == name
-        for plugin in settings.get("PLUGINS") or ()
-    )
-
-
 def refresh_comment_pages(settings):
     """Re-render the comment-driven pages of the last full build; return counts."""
     from answered.answered import AnsweredPageGenerator, figures_for_build, line_for
@@ -215,7 +208,9 @@ def refresh_comment_pages(settings):
     state = load_state(settings)
     context = stand_in_context(settings, state)
     generator_classes = [AnsweredPageGenerator]
-    if listed(settings, "blog_parade") and settings.get("PARADE_ENABLED"):
+    if plugin_enabled("blog_parade", settings.get("PLUGINS")) and settings.get(
+        "PARADE_ENABLED"
+    ):
         from blog_parade.generator import ParadeGenerator
 
         generator_classes.append(ParadeGenerator)

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from pelican import signals
+from pelican.plugins._utils import plugin_enabled
 
 from comments.errors import SetupError
 
@@ -44,10 +45,7 @@ INDEXED_PAGES = re.compile(r"Indexed (\d+) pages?")
 
 def is_listed(settings):
     """True when this build lists the plugin (receivers are process-wide)."""
-    return any(
-        getattr(plugin, "__name__", str(plugin)).rsplit(".", 1)[-1] == PLUGIN_NAME
-        for plugin in settings.get("PLUGINS") or ()
-    )
+    return plugin_enabled(PLUGIN_NAME, settings.get("PLUGINS"))
 
 
 class PagefindSettingError(SetupError):

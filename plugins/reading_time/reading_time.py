@@ -20,6 +20,7 @@ import re
 
 from pelican import signals
 from pelican.contents import Article, Page
+from pelican.plugins._utils import plugin_enabled
 
 from comments.errors import SetupError
 
@@ -39,10 +40,7 @@ WORD = re.compile(r"\w+(?:[-'’.]\w+)*")
 
 def is_listed(settings):
     """True when this build lists the plugin (receivers are process-wide)."""
-    return any(
-        getattr(plugin, "__name__", str(plugin)).rsplit(".", 1)[-1] == PLUGIN_NAME
-        for plugin in settings.get("PLUGINS") or ()
-    )
+    return plugin_enabled(PLUGIN_NAME, settings.get("PLUGINS"))
 
 
 class ReadingTimeSettingError(SetupError):

@@ -27,6 +27,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from pelican import signals
+from pelican.plugins._utils import plugin_enabled
 
 from comments.errors import SetupError
 
@@ -45,10 +46,7 @@ SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 def is_listed(settings):
     """True when this build lists the plugin (receivers are process-wide)."""
-    return any(
-        getattr(plugin, "__name__", str(plugin)).rsplit(".", 1)[-1] == PLUGIN_NAME
-        for plugin in settings.get("PLUGINS") or ()
-    )
+    return plugin_enabled(PLUGIN_NAME, settings.get("PLUGINS"))
 
 
 class SitemapSettingError(SetupError):
