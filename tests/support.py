@@ -1,7 +1,9 @@
 """Helpers shared by the tests: tiny sites, comment server configs, an HTTP client."""
 
 import json
+import sqlite3
 import textwrap
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -46,6 +48,31 @@ def build_site(content_dir, output_dir, settings_file="pelicanconf.py", **overri
     )
     Pelican(settings).run()
     return Path(output_dir)
+
+
+def set_created(database, comment_id, seconds):
+    """Move a comment's creation time (Unix seconds), keeping a staff record on it."""
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "UPDATE blog_staff_comments SET comment_created = ? "
+            "WHERE comment_id = ? AND comment_created = "
+            "(SELECT created FROM comments WHERE id = ?)",
+            (seconds, comment_id, comment_id),
+        )
+        connection.execute(
+            "UPDATE comments SET created = ? WHERE id = ?", (seconds, comment_id)
+        )
+    connection.close()
+
+
+def set_age(server, comment_id, hours):
+    """Make a reader comment ``hours`` old, in the database as the server keeps it."""
+    with sqlite3.connect(server.database) as db:
+        db.execute(
+            "UPDATE comments SET created = ? WHERE id = ?",
+            (time.time() - hours * 3600, comment_id),
+        )
+    db.close()
 
 
 def write_isso_config(directory, port=0, hosts=("http://localhost:8000",), **sections):

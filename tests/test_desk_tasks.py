@@ -5,13 +5,12 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.comments.mailbox import free_port, running_mailbox, smtp_section, wait_until
-from tests.support import ROOT, write_isso_config
+from tests.support import ROOT, set_age, write_isso_config
 
 ARTICLE = "/2026/kritik/"
 BLOG = "https://blog.firma.example"
@@ -40,14 +39,6 @@ def post(server, text, **fields):
     reply = server.client.post(ARTICLE, text, title="Kritik am Kundenservice", **fields)
     assert reply.status == 201
     return reply.body["id"]
-
-
-def set_age(server, comment_id, hours):
-    with sqlite3.connect(server.database) as db:
-        db.execute(
-            "UPDATE comments SET created = ? WHERE id = ?",
-            (time.time() - hours * 3600, comment_id),
-        )
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from comments.staff import token_hash
-from tests.support import NoRedirect
+from tests.support import NoRedirect, set_age
 
 ARTICLE = "/2026/kritik/"
 BLOG = "https://blog.firma.example"
@@ -50,14 +50,6 @@ def post(server, text, **fields):
     )
     assert reply.status in (201, 202)
     return reply.body["id"]
-
-
-def set_age(server, comment_id, hours):
-    with sqlite3.connect(server.database) as db:
-        db.execute(
-            "UPDATE comments SET created = ? WHERE id = ?",
-            (time.time() - hours * 3600, comment_id),
-        )
 
 
 def expired_session(server):

@@ -17,6 +17,7 @@ from tests.comments.mailbox import (
     smtp_section,
     wait_until,
 )
+from tests.support import set_age
 
 ARTICLE = "/2026/kritik/"
 BLOG = "https://blog.firma.example"
@@ -55,15 +56,6 @@ def post(server, text, author="Leserin", **fields):
     )
     assert reply.status in (201, 202), reply.body
     return reply.body["id"]
-
-
-def set_age(server, comment_id, hours):
-    """Make a comment ``hours`` old, in the database as the server keeps it."""
-    with sqlite3.connect(server.database) as db:
-        db.execute(
-            "UPDATE comments SET created = ? WHERE id = ?",
-            (time.time() - hours * 3600, comment_id),
-        )
 
 
 def drain(server, mailbox, count):

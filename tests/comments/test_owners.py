@@ -14,6 +14,7 @@ import pytest
 from comments import notify, owners, reminders
 from comments.staff import read_accounts
 from tests.comments.mailbox import STAFF, running_mailbox, smtp_section, wait_until
+from tests.support import set_age
 
 ANNAS = "/2026/kritik/"  # owned by anna (she wrote it)
 JONAS = "/2026/technik/"  # owned by jonas (the category's owner)
@@ -64,14 +65,6 @@ def post(server, uri, text="Eine Frage", **fields):
     reply = server.client.post(uri, text, title="Ein Artikel", **fields)
     assert reply.status in (201, 202), reply.body
     return reply.body["id"]
-
-
-def set_age(server, comment_id, hours):
-    with sqlite3.connect(server.database) as db:
-        db.execute(
-            "UPDATE comments SET created = ? WHERE id = ?",
-            (time.time() - hours * 3600, comment_id),
-        )
 
 
 def roster(server):

@@ -6,12 +6,12 @@ reply as a reply to one's own comment (``reply-to-self``): the comment server
 runs without its guard (``unguarded_blog``).
 """
 
-import sqlite3
 import time
 
 import pytest
 
 from tests.e2e.conftest import STAFF_ACCOUNT
+from tests.support import set_created
 
 pytestmark = pytest.mark.browser
 
@@ -70,19 +70,8 @@ def backdate(database, created):
 
     Staff comments are recorded by (id, created), so their record moves along.
     """
-    connection = sqlite3.connect(database)
-    with connection:
-        for comment, seconds in created.items():
-            connection.execute(
-                "UPDATE blog_staff_comments SET comment_created = ? "
-                "WHERE comment_id = ? AND comment_created = "
-                "(SELECT created FROM comments WHERE id = ?)",
-                (seconds, comment, comment),
-            )
-            connection.execute(
-                "UPDATE comments SET created = ? WHERE id = ?", (seconds, comment)
-            )
-    connection.close()
+    for comment, seconds in created.items():
+        set_created(database, comment, seconds)
 
 
 @pytest.fixture(scope="module")

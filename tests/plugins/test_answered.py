@@ -3,14 +3,13 @@
 import datetime
 import filecmp
 import json
-import sqlite3
 
 import pytest
 from bs4 import BeautifulSoup
 
 from comments.app import build_server
 from comments.removal import remove_comment
-from tests.support import build_site, write_files
+from tests.support import build_site, set_created, write_files
 
 ARTICLE = "/2026/ein-artikel/"
 T0 = datetime.datetime(2026, 11, 1, 9, 0, tzinfo=datetime.UTC).timestamp()
@@ -42,17 +41,6 @@ CONTENT = {
         Text.
     """,
 }
-
-
-def set_created(database, comment_id, seconds):
-    with sqlite3.connect(database) as db:
-        db.execute(
-            "UPDATE comments SET created = ? WHERE id = ?", (seconds, comment_id)
-        )
-        db.execute(
-            "UPDATE blog_staff_comments SET comment_created = ? WHERE comment_id = ?",
-            (seconds, comment_id),
-        )
 
 
 @pytest.fixture(scope="module")
