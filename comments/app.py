@@ -141,7 +141,9 @@ def wrap(server, conf, environ):
         },
     )
     app = RemovalRecorder(app, db_path)
-    app = staff_layer = StaffLayer(app, server, directory, hosts)
+    app = staff_layer = StaffLayer(
+        app, server, directory, hosts, conf.get("server", "public-endpoint")
+    )
     app = ExportEndpoint(app, db_path, environ.get(TOKEN_VARIABLE, ""))
     app = wsgi.CORSMiddleware(
         app,

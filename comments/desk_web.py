@@ -32,7 +32,7 @@ from werkzeug.wrappers import Request, Response
 from comments import data, desk, mails, owners
 from comments.config import database_path
 from comments.staff import ISSO_ADMIN_COOKIE, SESSION_COOKIE
-from comments.staff_web import host_origin, json_response, origin_of, render
+from comments.staff_web import json_response, origin_of, render
 
 DESK_PATH = "/desk"
 DESK_JSON_PATH = "/desk.json"
@@ -77,8 +77,6 @@ class DeskPage:
         self.db_path = database_path(conf)
         self.settings = desk.DeskSettings.from_conf(conf)
         self.admin_enabled = conf.getboolean("admin", "enabled")
-        endpoint = conf.get("server", "public-endpoint")
-        self.public_origin = origin_of(endpoint) if endpoint else ""
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -92,18 +90,9 @@ class DeskPage:
             return response(environ, start_response)
         return self.app(environ, start_response)
 
-    def own_origins(self, environ):
-        """Return the origins this server has: as requested, and as published."""
-        return {host_origin(environ), self.public_origin} - {""}
-
     def member(self, environ):
         """Return the staff member of a same-origin request with a live session."""
-        origin = environ.get("HTTP_ORIGIN")
-        if origin and origin not in self.own_origins(environ):
-            return None
-        # Checked here, stricter than identify's check (which also admits the
-        # blog but not the published origin behind a TLS proxy).
-        return self.staff_layer.identify({**environ, "HTTP_ORIGIN": ""})
+        return self.staff_layer.identify(environ, same_origin_only=True)
 
     def roster(self):
         """Return the staff accounts as owners (re-read when staff.cfg changed)."""
@@ -175,7 +164,7 @@ class DeskPage:
         origin = environ.get("HTTP_ORIGIN") or origin_of(
             environ.get("HTTP_REFERER", "")
         )
-        return origin in self.own_origins(environ)
+        return origin in self.staff_layer.own_origins(environ)
 
     def assign(self, request):
         """Hand one comment over to another owner (the desk's form)."""

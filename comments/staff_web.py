@@ -100,11 +100,14 @@ def origin_of(url):
 class StaffLayer:
     """Resolve staff identity for Isso, and serve the /staff/ routes."""
 
-    def __init__(self, app, server, directory, hosts):
+    def __init__(self, app, server, directory, hosts, public_endpoint=""):
         self.app = app
         self.server = server
         self.directory = directory
         self.origins = {origin_of(host) for host in hosts}
+        # Behind a TLS proxy the request shows http://…; the published origin
+        # ([server] public-endpoint) is this server too.
+        self.public_origin = origin_of(public_endpoint) if public_endpoint else ""
         self.throttle = LoginThrottle()
         self.routes = {
             "/staff/login": self.login,
@@ -131,10 +134,21 @@ class StaffLayer:
         finally:
             current_staff.reset(token)
 
-    def identify(self, environ):
-        """Return the verified StaffMember sending this request, else None."""
+    def own_origins(self, environ):
+        """Return the origins this server has: as requested, and as published."""
+        return {host_origin(environ), self.public_origin} - {""}
+
+    def identify(self, environ, same_origin_only=False):
+        """Return the verified StaffMember sending this request, else None.
+
+        Requests may come from the blog's origins (comments posted there) and
+        from this server's own; ``same_origin_only`` admits only the latter.
+        """
         origin = environ.get("HTTP_ORIGIN")
-        if origin and origin not in self.origins and origin != host_origin(environ):
+        allowed = self.own_origins(environ)
+        if not same_origin_only:
+            allowed |= self.origins
+        if origin and origin not in allowed:
             return None  # another site cannot borrow a staff session
         cookies = parse_cookie(environ)
         return self.directory.session_member(

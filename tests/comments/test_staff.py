@@ -174,3 +174,21 @@ def test_staff_email_is_optional_kept_on_password_change_and_checked(tmp_path):
     path.write_text(path.read_text() + "email = kaputt\n")
     with pytest.raises(StaffError, match=r"\[jonas\] email = 'kaputt' is not a mail"):
         read_accounts(path)
+
+
+def test_published_origin_of_the_comment_server_counts_as_its_own(
+    comment_server_factory,
+):
+    # Behind a TLS proxy the request shows http://…, the browser sends https://….
+    server = comment_server_factory(
+        staff=STAFF,
+        guard={"ratelimit": "100", "direct-reply": "100"},
+        server={"public-endpoint": "https://kommentare.example"},
+    )
+    cookie = server.client.staff_login("anna", "ein-langes-passwort")
+    answer = server.client.post(
+        ARTICLE,
+        "Von der eigenen Seite",
+        headers={"Cookie": cookie, "Origin": "https://kommentare.example"},
+    )
+    assert staff_badges(server) == {str(answer.body["id"]): "Anna Schmidt"}
