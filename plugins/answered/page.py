@@ -8,6 +8,7 @@ removal log, the page's values and the JSON document.
 import re
 
 from comments import data
+from comments.schema import WITHDRAWN as WITHDRAWN_REASON
 
 from . import chart, figures
 
@@ -103,9 +104,14 @@ def article_rows(build, index, siteurl):
 
 
 def removal_rows(build, index, siteurl):
-    """Return the public removal log, newest first (no content, no names)."""
+    """Return the public removal log, newest first (no content, no names).
+
+    Authors withdrawing their own comments are counted apart, not listed here.
+    """
     rows = []
     for removal in build.comment_data.removals:
+        if removal.reason == WITHDRAWN_REASON:
+            continue
         title, url = index.get(removal.thread_uri or "", (None, removal.thread_uri))
         rows.append(
             {
