@@ -5,8 +5,11 @@ Text and author of comments awaiting moderation are blanked too, so nothing
 unapproved can reach a page by mistake.
 """
 
+import contextlib
 import datetime
+import gc
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 PUBLISHED = "published"
 PENDING = "pending"  # awaiting moderation (Isso mode 2)
@@ -15,7 +18,27 @@ REMOVED = "removed"  # blanked by staff with a recorded reason, kept for its rep
 
 STATES = (PUBLISHED, PENDING, WITHDRAWN, REMOVED)
 
-FORMAT_VERSION = 1
+# 2: each comment is a list in COMMENT_FIELDS order (a third of the size and
+#    time of format 1's objects); 1 (read only): each comment an object.
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
+
+
+@contextlib.contextmanager
+def many_objects():
+    """Pause the cyclic garbage collector while making 100,000s of objects.
+
+    Each run over a large heap (a Pelican build's) costs time and frees nothing
+    here: comments hold no reference cycles. Reading 100,000 comments and
+    classifying them takes a third less time this way.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def utc_from_timestamp(seconds):
@@ -33,9 +56,12 @@ def format_utc(moment):
     return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
-    """One comment as the site may see it."""
+class Comment(NamedTuple):
+    """One comment as the site may see it.
+
+    A NamedTuple, not a dataclass: a site has 100,000s of comments and a
+    frozen dataclass takes five times as long to make (0.13 s per 100,000).
+    """
 
     id: int
     thread_uri: str
@@ -104,23 +130,37 @@ class CommentData:
         return CommentData(**{**values, "renderer": self.renderer, **changes})
 
 
+COMMENT_FIELDS = list(Comment._fields)
+CREATED, MODIFIED = COMMENT_FIELDS.index("created"), COMMENT_FIELDS.index("modified")
+
+
 def to_json_comment(comment):
-    """Return one comment as a JSON-ready dict (field by field: dataclasses.asdict
-    deep-copies and is ten times slower)."""
-    return {
-        "id": comment.id,
-        "thread_uri": comment.thread_uri,
-        "thread_title": comment.thread_title,
-        "parent": comment.parent,
-        "created": format_utc(comment.created),
-        "modified": format_utc(comment.modified) if comment.modified else None,
-        "state": comment.state,
-        "author": comment.author,
-        "website": comment.website,
-        "text": comment.text,
-        "likes": comment.likes,
-        "staff_name": comment.staff_name,
-    }
+    """Return one comment as a JSON-ready list, in COMMENT_FIELDS order."""
+    row = list(comment)
+    row[CREATED] = format_utc(comment.created)
+    row[MODIFIED] = format_utc(comment.modified) if comment.modified else None
+    return row
+
+
+def from_json_comment(row):
+    """Rebuild one comment from ``to_json_comment`` output."""
+    if len(row) != len(COMMENT_FIELDS):
+        raise ValueError(f"a comment has {len(row)} fields, not {len(COMMENT_FIELDS)}")
+    values = list(row)
+    values[CREATED] = parse_utc(row[CREATED])
+    values[MODIFIED] = parse_utc(row[MODIFIED]) if row[MODIFIED] else None
+    return Comment._make(values)
+
+
+def from_json_comment_v1(item):
+    """Rebuild one comment from format 1's object."""
+    return Comment(
+        **{
+            **item,
+            "created": parse_utc(item["created"]),
+            "modified": parse_utc(item["modified"]) if item["modified"] else None,
+        }
+    )
 
 
 def to_json_header(data):
@@ -130,6 +170,7 @@ def to_json_header(data):
         "read_at": format_utc(data.read_at),
         "source": data.source,
         "database_id": data.database_id,
+        "comment_fields": COMMENT_FIELDS,
     }
 
 
@@ -144,21 +185,15 @@ def to_json(data):
 
 def from_json(values, renderer=None):
     """Rebuild CommentData from ``to_json`` output; raise ValueError if malformed."""
-    if values.get("format") != FORMAT_VERSION:
-        raise ValueError(f"unknown format {values.get('format')!r}")
+    version = values.get("format")
+    if version not in READABLE_FORMATS:
+        raise ValueError(f"unknown format {version!r}")
+    if version == 2 and values.get("comment_fields") != COMMENT_FIELDS:
+        raise ValueError(f"unknown comment fields {values.get('comment_fields')!r}")
+    make = from_json_comment if version == 2 else from_json_comment_v1
     try:
-        comments = tuple(
-            Comment(
-                **{
-                    **item,
-                    "created": parse_utc(item["created"]),
-                    "modified": parse_utc(item["modified"])
-                    if item["modified"]
-                    else None,
-                }
-            )
-            for item in values["comments"]
-        )
+        with many_objects():
+            comments = tuple(make(item) for item in values["comments"])
         removals = tuple(from_json_removal(item) for item in values["removals"])
         return CommentData(
             read_at=parse_utc(values["read_at"]),

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 SNAPSHOT_NAME = re.compile(r"^comments-\d{8}T\d{6}\.\d{6}Z\.json$")
 KNOWN_NAME = "known-comments.json"
+KNOWN_FORMAT = 2  # flat lists; 1 (read only): [id, created_us, thread] each
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 CHUNK = 5_000  # items encoded at a time when streaming a snapshot
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -101,23 +102,32 @@ def save_snapshot(comment_data, directory, keep=10):
             "removals": (comment_data.removals, data.to_json_removal),
         },
     )
+    write_known_comments(comment_data, directory)
+    for old in list_snapshots(directory)[keep:]:
+        old.unlink()
+    return target
+
+
+def write_known_comments(comment_data, directory):
+    """Write the identities of the comments read (flat lists: quick to load)."""
+    threads = {}
+    for comment in comment_data.comments:
+        threads.setdefault(comment.thread_uri, len(threads))
+    comments = comment_data.comments
     write_atomically(
-        directory / KNOWN_NAME,
-        {"database_id": comment_data.database_id},
+        Path(directory) / KNOWN_NAME,
+        {"format": KNOWN_FORMAT, "database_id": comment_data.database_id},
         {
-            "comments": (
-                comment_data.comments,
-                lambda comment: [*comment_key(comment), comment.thread_uri],
-            ),
+            "threads": (list(threads), lambda uri: uri),
+            "ids": (comments, lambda comment: comment.id),
+            "created_us": (comments, lambda comment: comment_key(comment)[1]),
+            "thread_index": (comments, lambda comment: threads[comment.thread_uri]),
             "unrecorded": (
                 [r for r in comment_data.removals if r.reason == UNRECORDED],
                 data.to_json_removal,
             ),
         },
     )
-    for old in list_snapshots(directory)[keep:]:
-        old.unlink()
-    return target
 
 
 def latest_snapshot(directory, renderer=None):
@@ -138,9 +148,20 @@ def known_comments(directory):
     path = Path(directory) / KNOWN_NAME
     try:
         values = json.loads(path.read_text(encoding="utf-8"))
+        if values.get("format") == KNOWN_FORMAT:
+            threads = values["threads"]
+            comments = dict(
+                zip(
+                    zip(values["ids"], values["created_us"], strict=True),
+                    [threads[index] for index in values["thread_index"]],
+                    strict=True,
+                )
+            )
+        else:  # format 1: [id, created_us, thread] per comment
+            comments = {(key[0], key[1]): key[2] for key in values["comments"]}
         return KnownComments(
             database_id=values["database_id"],
-            comments={(key[0], key[1]): key[2] for key in values["comments"]},
+            comments=comments,
             unrecorded=tuple(
                 data.from_json_removal(item) for item in values["unrecorded"]
             ),
