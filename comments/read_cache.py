@@ -7,17 +7,22 @@ kept — as long as the thread has not changed. Before serving a kept listing on
 indexed query asks the database for the thread's fingerprint (count, newest
 creation and edit, votes, states); any post, edit, vote, approval or deletion
 changes it. That works across gunicorn workers, which share only the database.
+
+The fingerprint is asked on one read-only connection per thread, kept open:
+a new connection would first read and parse the whole schema, which costs
+more than the two queries.
 """
 
+import os
 import sqlite3
 import threading
 from collections import OrderedDict
 from urllib.parse import parse_qs
 
 THREAD_QUERY = "SELECT id FROM threads WHERE uri = ?"
-# Two steps, not a join: Isso's `tid` column has no type, and comparing it with
-# the joined integer column applies an affinity that keeps SQLite from using
-# the index on it (a scan of every comment of the site on each read).
+# Two steps, not a join: in a database whose `tid` column has no type yet (see
+# comments.schema), comparing it with the joined integer column applies an
+# affinity that keeps SQLite from using the index on it.
 FINGERPRINT_QUERY = """
 SELECT COUNT(*), MAX(id), MAX(created), MAX(IFNULL(modified, 0)),
        SUM(likes), SUM(dislikes), SUM(mode), SUM(LENGTH(text))
@@ -34,6 +39,7 @@ class ThreadReadCache:
         self.max_entries = max_entries
         self.entries = OrderedDict()
         self.lock = threading.Lock()
+        self.local = threading.local()
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/":
@@ -75,13 +81,28 @@ class ThreadReadCache:
 
     def fingerprint(self, uri):
         """Return a value that changes whenever the thread's listing would."""
-        connection = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
         try:
+            connection = self.connection()
             thread = connection.execute(THREAD_QUERY, (uri,)).fetchone()
             if thread is None:
                 return ("no thread",)
             return connection.execute(FINGERPRINT_QUERY, (thread[0],)).fetchone()
         except sqlite3.Error:
+            self.forget_connection()
             return None  # never serve a kept copy when unsure
-        finally:
+
+    def connection(self):
+        """Return this thread's read-only connection, opening it on first use."""
+        local = self.local
+        if getattr(local, "pid", None) != os.getpid():
+            local.connection = None
+            local.connection = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+            local.pid = os.getpid()
+        return local.connection
+
+    def forget_connection(self):
+        """Close this thread's connection; the next fingerprint opens a new one."""
+        connection = getattr(self.local, "connection", None)
+        self.local.pid = None
+        if connection is not None:
             connection.close()
