@@ -146,7 +146,7 @@ def restore_database(backup_file, db_path, backup_dir, now=None):
         if live_is_database:
             # Written through SQLite as one transaction: a running server waits
             # for it, and SQLite looks after its own -journal/-wal/-shm files.
-            copy_database(backup_file, db_path)
+            copy_database(backup_file, db_path, single_file=False)
         else:
             # Nothing SQLite can lock lives at db_path and refuse_side_files made
             # sure no journal waits there, so an atomic rename is safe.
@@ -235,17 +235,27 @@ def write_private_copy(folder, fill, final_name):
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-        Path(f"{temporary}-journal").unlink(missing_ok=True)
+        for suffix in ("-journal", "-wal", "-shm"):
+            Path(f"{temporary}{suffix}").unlink(missing_ok=True)
     return target
 
 
-def copy_database(source, target):
-    """Copy database ``source`` (opened read-only) into ``target`` in one step."""
+def copy_database(source, target, single_file=True):
+    """Copy database ``source`` (opened read-only) into ``target`` in one step.
+
+    ``single_file=False`` leaves the target's journal mode alone (the live
+    database, which a running server holds open).
+    """
     with (
         closing(connect_read_only(source)) as source_db,
         closing(sqlite3.connect(target)) as target_db,
     ):
         source_db.backup(target_db, sleep=0.01)
+        if single_file:
+            # The live database uses the write-ahead log and a copy inherits
+            # the mode: make it one plain file, so no -wal/-shm ever sits
+            # beside a backup (reading it read-only would leave them there).
+            target_db.execute("PRAGMA journal_mode = DELETE").fetchone()
 
 
 def connect_read_only(path):

@@ -158,6 +158,17 @@ def test_backup_is_private_named_in_utc_and_a_copy(live, tmp_path):
     assert sorted(path.name for path in backups.iterdir()) == [backup.name]
 
 
+def test_backup_of_a_write_ahead_log_database_is_one_plain_file(live, tmp_path):
+    with closing(sqlite3.connect(live)) as db:  # as the comment server leaves it
+        assert db.execute("PRAGMA journal_mode = WAL").fetchone() == ("wal",)
+    backups = tmp_path / "backups"
+    backup = backup_database(live, backups)
+    verify_database(backup)  # a read-only open of a WAL file leaves -wal/-shm
+    assert read_column(backup, "PRAGMA journal_mode") == ["delete"]
+    assert comment_texts(backup) == ["Erste Frage", "Zweite Frage"]
+    assert sorted(path.name for path in backups.iterdir()) == [backup.name]
+
+
 def test_backup_without_now_uses_the_current_utc_time(live, tmp_path):
     before = datetime.now(UTC).replace(microsecond=0)
     backup = backup_database(live, tmp_path / "backups")
