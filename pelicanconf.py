@@ -33,7 +33,16 @@ PLUGINS = [
     "author_profiles",
     "pagefind_search",
     "sitemap_robots",
+    "url_memo",
 ]
+
+# Templates do not change during a build: no stat() per template use.
+JINJA_ENVIRONMENT = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "extensions": [],
+    "auto_reload": False,
+}
 
 # URLs: German paths, one folder per page so that links end in a slash and the
 # comment thread id (the URL path) never changes when SITEURL does.

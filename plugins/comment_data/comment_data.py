@@ -15,9 +15,17 @@ Settings (all optional):
 - ``COMMENTS_SNAPSHOT_DIR``: default ``snapshots/`` beside the database.
 - ``COMMENTS_SNAPSHOT_KEEP``: how many snapshots to keep (default 10).
 
-Signals: ``generator_init``.
+The comment data lives as long as the build, so once it is read the
+collector's generations are frozen (``gc.freeze``) until the build ends: the
+cyclic garbage collector then no longer walks 100,000s of comments on every
+full collection (0.15 s each at 100,000 comments); objects whose reference
+count drops are freed as always. A failed build's freeze ends with the next
+build's start.
+
+Signals: ``initialized`` and ``finalized`` (end a freeze), ``generator_init``.
 """
 
+import gc
 import logging
 import os
 from pathlib import Path
@@ -79,6 +87,7 @@ def share_comment_data(generator):
         return
     generator.context[CONTEXT_KEY] = read_for_build(generator.settings)
     comment_data = generator.context[CONTEXT_KEY]
+    gc.freeze()
     logger.info(
         "comment_data: %d comments, %d removals (source: %s)",
         len(comment_data.comments),
@@ -87,6 +96,13 @@ def share_comment_data(generator):
     )
 
 
+def end_freeze(_=None):
+    """Let the collector see the objects frozen after the read again."""
+    gc.unfreeze()
+
+
 def register():
-    """Connect the receiver."""
+    """Connect the receivers."""
+    signals.initialized.connect(end_freeze)
     signals.generator_init.connect(share_comment_data)
+    signals.finalized.connect(end_freeze)

@@ -201,9 +201,19 @@ def rewrite_lines(generator, build, state, line_for):
 
 def refresh_comment_pages(settings):
     """Re-render the comment-driven pages of the last full build; return counts."""
+    from comment_data.comment_data import end_freeze
+
+    try:
+        return refresh_pages(settings)
+    finally:
+        end_freeze()  # the comment data plugin froze the heap after its read
+
+
+def refresh_pages(settings):
+    """Load the plugins (reading no content), then refresh; return counts."""
     from answered.answered import AnsweredPageGenerator, figures_for_build, line_for
 
-    pelican = Pelican(settings)  # loads the plugins; reads no content
+    pelican = Pelican(settings)
     settings = pelican.settings
     state = load_state(settings)
     context = stand_in_context(settings, state)

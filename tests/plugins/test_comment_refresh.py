@@ -1,6 +1,7 @@
 """`invoke refresh`: a new comment reaches the page without a rebuild, consistently."""
 
 import filecmp
+import gc
 import json
 
 import pytest
@@ -101,6 +102,7 @@ def test_refresh_after_new_comments_equals_a_full_build(tmp_path, server, monkey
         "/2026/aufruf/", "Mein Beitrag: https://blog.example.net/offen", author="Ida"
     )
     counts = refresh_comment_pages(settings_for(tmp_path, server, refreshed))
+    assert gc.get_freeze_count() == 0  # the read's heap freeze ended with it
     assert counts == {"comments": 5, "lines_rewritten": 3}
     parade = json.loads(
         (refreshed / "blogparade/offen-wie-geht-das/parade.json").read_text()

@@ -1,0 +1,3 @@
+from .url_memo import register
+
+__all__ = ["register"]
