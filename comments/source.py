@@ -63,7 +63,8 @@ def add_unrecorded_removals(current, known):
     """Record comments the previous read saw that vanished from ``current`` unlogged."""
     if known is None or known.database_id != current.database_id:
         return current
-    present = {snapshots.comment_key(comment) for comment in current.comments}
+    with data.many_objects():
+        present = {snapshots.comment_key(comment) for comment in current.comments}
     logged = {removal.comment_id for removal in current.removals}
     carried = [r for r in known.unrecorded if r.comment_id not in logged]
     carried_ids = {removal.comment_id for removal in carried}
@@ -96,9 +97,14 @@ def describe_age(age):
     return f"{seconds // 86400} days"
 
 
-def load_comment_data(settings, renderer=None, now=None):
-    """Return the site's comment data for one build (read once, snapshot saved)."""
+def load_comment_data(settings, renderer=None, now=None, background=False):
+    """Return the site's comment data for one build (read once, snapshot saved).
+
+    ``background=True`` writes the snapshot in a forked child while the caller
+    goes on; call ``snapshots.wait_for_snapshots()`` when done (exit does too).
+    """
     check_settings(settings)
+    snapshots.wait_for_snapshots()  # the previous read's, before comparing
     read_at = now or datetime.datetime.now(datetime.UTC)
     try:
         fresh = read_source(settings, read_at, renderer)
@@ -123,5 +129,8 @@ def load_comment_data(settings, renderer=None, now=None):
     fresh = add_unrecorded_removals(
         fresh, snapshots.known_comments(settings.snapshot_dir)
     )
-    snapshots.save_snapshot(fresh, settings.snapshot_dir, settings.snapshot_keep)
+    save = (
+        snapshots.save_snapshot_in_background if background else snapshots.save_snapshot
+    )
+    save(fresh, settings.snapshot_dir, settings.snapshot_keep)
     return fresh

@@ -13,7 +13,6 @@ Signals: ``initialized`` (settings), ``article_generator_finalized`` and
 ``page_generator_finalized`` (per-article lines), ``get_generators`` (the page).
 """
 
-import json
 import logging
 import os
 
@@ -26,7 +25,7 @@ from comments.clock import build_now
 from comments.errors import SetupError
 
 from . import figures
-from .page import json_document, page_values
+from .page import json_document, json_text, page_values
 
 logger = logging.getLogger(__name__)
 
@@ -143,14 +142,7 @@ class AnsweredPageGenerator(Generator):
         path = os.path.join(self.output_path, settings["ANSWERED_JSON_SAVE_AS"])
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as stream:
-            json.dump(
-                json_document(values, settings),
-                stream,
-                ensure_ascii=False,
-                indent=2,
-                sort_keys=True,
-            )
-            stream.write("\n")
+            stream.write(json_text(json_document(values, settings)))
 
 
 def is_listed(settings):

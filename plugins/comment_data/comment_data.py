@@ -20,9 +20,12 @@ collector's generations are frozen (``gc.freeze``) until the build ends: the
 cyclic garbage collector then no longer walks 100,000s of comments on every
 full collection (0.15 s each at 100,000 comments); objects whose reference
 count drops are freed as always. A failed build's freeze ends with the next
-build's start.
+build's start. The snapshot of each read is written by a forked child on the
+second core while the build goes on (``comments.snapshots``); the build's end
+waits for it.
 
-Signals: ``initialized`` and ``finalized`` (end a freeze), ``generator_init``.
+Signals: ``initialized`` (ends a freeze), ``generator_init`` (reads),
+``finalized`` (waits for the snapshot, ends the freeze).
 """
 
 import gc
@@ -32,7 +35,7 @@ from pathlib import Path
 
 from pelican import signals
 
-from comments import config, reader
+from comments import config, reader, snapshots
 from comments.source import SourceSettings, load_comment_data
 
 logger = logging.getLogger(__name__)
@@ -78,6 +81,7 @@ def read_for_build(settings, environ=None):
     return load_comment_data(
         source_settings(settings, comment_conf, environ),
         renderer=reader.make_renderer(comment_conf),
+        background=True,
     )
 
 
@@ -101,8 +105,14 @@ def end_freeze(_=None):
     gc.unfreeze()
 
 
+def finish_build(_=None):
+    """At the build's end: wait for the snapshot being written, end the freeze."""
+    snapshots.wait_for_snapshots()
+    end_freeze()
+
+
 def register():
     """Connect the receivers."""
     signals.initialized.connect(end_freeze)
     signals.generator_init.connect(share_comment_data)
-    signals.finalized.connect(end_freeze)
+    signals.finalized.connect(finish_build)

@@ -201,12 +201,12 @@ def rewrite_lines(generator, build, state, line_for):
 
 def refresh_comment_pages(settings):
     """Re-render the comment-driven pages of the last full build; return counts."""
-    from comment_data.comment_data import end_freeze
+    from comment_data.comment_data import finish_build
 
     try:
         return refresh_pages(settings)
     finally:
-        end_freeze()  # the comment data plugin froze the heap after its read
+        finish_build()  # the snapshot's writer, the heap freeze after the read
 
 
 def refresh_pages(settings):
