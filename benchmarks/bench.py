@@ -181,26 +181,43 @@ def measure_refresh(work, db_path, uri):
     return refresh_seconds, warm_seconds, answered, article
 
 
-def measure_data(db_path, rounds=3):
-    """Read all comment data and compute the figures, best of ``rounds``."""
+def measure_data(work, db_path, rounds=3):
+    """Read all comment data and compute the figures as a build does, best of
+    ``rounds``: the comment_data plugin's read (its snapshot is written by a
+    forked child meanwhile, waited for outside the timing), the heap freeze
+    after it, then the transparency page's figures and monthly chart."""
+    overrides = {
+        "COMMENTS_DATABASE": str(db_path),
+        "COMMENTS_SNAPSHOT_DIR": str(work / "snapshots-data"),
+    }
     code = textwrap.dedent(
         f"""
-        import datetime, sys, time
+        import gc, sys, time
         sys.path.insert(0, {str(ROOT / "plugins")!r})
-        from comments import reader
+        from pelican.settings import read_settings
+        from answered.answered import BuildFigures, check_settings
         from answered import figures
+        from comment_data.comment_data import read_for_build
+        from comments import snapshots
+        from comments.clock import build_now
+        settings = read_settings(
+            {str(ROOT / "pelicanconf.py")!r}, override={overrides!r}
+        )
+        answered_settings = check_settings(settings)
         best = 1e9
         for _ in range({rounds}):
             started = time.perf_counter()
-            now = datetime.datetime.now(datetime.UTC)
-            data = reader.read_database({str(db_path)!r}, now)
-            readers = figures.classify(data.comments)
-            figures.summarize(readers, 86400)
-            {{u: figures.summarize(r, 86400)
-             for u, r in figures.per_thread_uri(readers).items()}}
-            figures.by_month(readers, now, 12)
+            data = read_for_build(settings)
+            gc.freeze()
+            now = build_now()
+            build = BuildFigures(data, now, answered_settings)
+            figures.by_month(build.readers, now, 12)
             best = min(best, time.perf_counter() - started)
-        print(best, len(data.comments))
+            count = len(data.comments)
+            gc.unfreeze()
+            snapshots.wait_for_snapshots()
+            del data, build
+        print(best, count)
         """
     )
     _, _, output = run_measured(code)
@@ -233,7 +250,7 @@ def bench_size(articles, comments, rounds, load_seconds):
         refresh_s, warm_s, answered, article = measure_refresh(
             work, db_path, threads[1]
         )
-        data_s, counted = measure_data(db_path)
+        data_s, counted = measure_data(work, db_path)
         server = load.run_load(work, seconds=load_seconds)
         consistent = (
             f"{answered['reader_comments']} reader comments on the page; "

@@ -62,7 +62,10 @@ def percentile_nearest_rank(values, percent):
 
 def summarize(readers, target_seconds):
     """Count and time a set of classified reader comments."""
-    response_times = [r.response_seconds for r in readers if r.answered]
+    # (response_seconds is None exactly when not answered: no property call)
+    response_times = [
+        r.response_seconds for r in readers if r.response_seconds is not None
+    ]
     return Summary(
         reader_comments=len(readers),
         answered=len(response_times),
@@ -121,7 +124,11 @@ def by_month(readers, as_of, count=12):
     months = []
     for year, month in months_back(as_of, count):
         readers_of_month = grouped.get((year, month), [])
-        times = [r.response_seconds for r in readers_of_month if r.answered]
+        times = [
+            r.response_seconds
+            for r in readers_of_month
+            if r.response_seconds is not None
+        ]
         months.append(
             Month(
                 year,

@@ -15,6 +15,7 @@ from . import chart, figures
 
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")
 MARKDOWN_MARKS = re.compile(r"(^|\s)[#>]+\s|[*_`~]{1,3}")
+WHITESPACE = re.compile(r"\s+")
 
 
 def excerpt(markdown_text, limit):
@@ -26,7 +27,7 @@ def excerpt(markdown_text, limit):
     """
     text = MARKDOWN_LINK.sub(r"\1", markdown_text)
     text = MARKDOWN_MARKS.sub(r"\1", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = WHITESPACE.sub(" ", text).strip()
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
