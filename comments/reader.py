@@ -98,7 +98,6 @@ def read_database(db_path, read_at, renderer=None, for_staff=False):
                 thread_id: (uri, unescape(title))
                 for thread_id, uri, title in connection.execute(THREADS_QUERY)
             }
-            rows = connection.execute(COMMENTS_QUERY).fetchall()
             staff = (
                 {
                     (comment_id, created): name
@@ -115,6 +114,23 @@ def read_database(db_path, read_at, renderer=None, for_staff=False):
             key_row = connection.execute(
                 "SELECT value FROM preferences WHERE key = 'session-key'"
             ).fetchone()
+            removals = tuple(removal_from_row(row) for row in removal_rows)
+            removed_by_staff = {
+                removal.comment_id
+                for removal in removals
+                if removal.reason != WITHDRAWN_REASON
+            }  # a placeholder (mode 4) with such a record was blanked by staff
+            with data.many_objects():
+                # Row by row from the cursor, not fetchall(): the rows never
+                # exist all at once beside the comments made from them.
+                comments = [
+                    comment_from_row(
+                        row, threads[row[1]], staff, removed_by_staff, for_staff
+                    )
+                    for row in connection.execute(COMMENTS_QUERY)
+                    if row[1] in threads  # as Isso's joins: a comment needs its thread
+                ]
+                comments.sort(key=oldest_first)
     except sqlite3.DatabaseError as error:
         raise CommentDataError(
             f"{db_path}: unreadable comment database ({error}); restore it with "
@@ -122,17 +138,6 @@ def read_database(db_path, read_at, renderer=None, for_staff=False):
         ) from None
     finally:
         connection.close()
-    removals = tuple(removal_from_row(row) for row in removal_rows)
-    removed_by_staff = {
-        removal.comment_id for removal in removals if removal.reason != WITHDRAWN_REASON
-    }  # a placeholder (mode 4) with such a record was blanked by staff
-    with data.many_objects():
-        comments = [
-            comment_from_row(row, threads[row[1]], staff, removed_by_staff, for_staff)
-            for row in rows
-            if row[1] in threads  # as Isso's own joins: a comment needs its thread
-        ]
-        comments.sort(key=oldest_first)
     return data.CommentData(
         read_at=read_at,
         source="database",
