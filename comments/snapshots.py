@@ -149,11 +149,15 @@ class SnapshotWrite:
         if self.pid is None:
             return self.target
         atexit.unregister(self.wait)
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
         with os.fdopen(self.errors, encoding="utf-8", errors="replace") as pipe:
-            why = pipe.read().strip()
-        if os.waitstatus_to_exitcode(status) != 0:
+            why = pipe.read().strip()  # ends when the child has exited
+        try:
+            _, status = os.waitpid(self.pid, 0)
+            failed = os.waitstatus_to_exitcode(status) != 0
+        except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored)
+            status, failed = "unknown", bool(why) or not self.target.is_file()
+        self.pid = None
+        if failed:
             logger.error(
                 "comment_data: the snapshot %s was not written (%s); the next "
                 "read writes one",

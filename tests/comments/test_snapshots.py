@@ -173,3 +173,17 @@ def test_with_other_threads_running_the_snapshot_is_written_in_process(tmp_path)
         """
     )
     assert output.split() == ["SnapshotWritten", "True"]
+
+
+def test_a_child_reaped_elsewhere_is_judged_by_its_report_and_file(tmp_path):
+    output = run_alone(
+        f"""
+        import signal
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped at once
+        from tests.comments.test_snapshots import COMMENTS
+        from comments import snapshots
+        write = snapshots.save_snapshot_in_background(COMMENTS, {str(tmp_path)!r})
+        print(write.wait().is_file())
+        """
+    )
+    assert output.split() == ["True"]  # no error line, no ChildProcessError
