@@ -277,7 +277,9 @@ def type_thread_column(connection):
             connection.execute("PRAGMA foreign_keys = ON")
     if rows is None:
         return False
-    logger.info(
+    # A new, empty database is typed on its first start: no news worth a line.
+    logger.log(
+        logging.INFO if rows else logging.DEBUG,
         "typed comments.tid (INTEGER) for the thread index: %d comments copied "
         "in %.1f s",
         rows,
