@@ -256,3 +256,41 @@ def test_who_answered_orders_by_answers_then_name_and_is_empty_without_answers()
         ("Zoe", 10 * MINUTE),
     ]
     assert figures.by_staff(figures.classify([comment(1, 0)])) == []
+
+
+def test_classify_follows_the_named_rules_it_writes_out_inline():
+    """classify inlines is_reader_comment and thread_key for speed; it must
+    still pick exactly those comments and answer them within their thread."""
+    comments = [
+        comment(1, 0),
+        comment(2, 5, state=data.PENDING),
+        comment(3, 6, state=data.WITHDRAWN),
+        comment(4, 7, state=data.REMOVED),
+        comment(5, 8, staff="Anna"),
+        comment(6, 9, parent=5),
+        comment(7, 10, parent=1, staff="Anna", state=data.PENDING),
+        comment(8, 11, parent=1, staff="Jonas"),
+        comment(9, 12, uri="/b/"),
+        comment(10, 13, parent=9, staff="Anna", uri="/a/"),  # other thread
+    ]
+    readers = figures.classify(comments)
+    assert [r.comment for r in readers] == [
+        c for c in comments if figures.is_reader_comment(c)
+    ]
+    staff_by_thread = {}
+    for c in comments:
+        if c.is_staff and c.state == data.PUBLISHED:
+            staff_by_thread.setdefault(figures.thread_key(c), []).append(c)
+    for reader in readers:
+        later = [
+            s
+            for s in staff_by_thread.get(figures.thread_key(reader.comment), [])
+            if s.created > reader.comment.created
+        ]
+        assert reader.answered_by == (later[0].staff_name if later else None)
+    assert {r.comment.id: r.answered_by for r in readers} == {
+        1: "Jonas",  # Anna's reply awaits moderation; Jonas answered first
+        2: None,  # a thread of its own
+        6: None,  # a reader reply under a staff top-level comment
+        9: None,  # Anna answered in another thread
+    }
