@@ -24,6 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 from comments.config import ConfigError, config_file_of, database_path
+from comments.connections import ThreadConnection
 from comments.desk_web import DeskPage
 from comments.events import CommentEventLog
 from comments.export import TOKEN_VARIABLE, ExportEndpoint
@@ -74,20 +75,12 @@ class ConnectionPerThread:
 
     def __init__(self, path):
         self.path = path
-        self.local = threading.local()
-
-    def connection(self):
-        """Return this thread's connection, opening it on first use."""
-        local = self.local
-        if getattr(local, "pid", None) != os.getpid():
-            local.connection = sqlite3.connect(self.path)  # Isso's settings
-            local.pid = os.getpid()
-        return local.connection
+        self.connection = ThreadConnection(partial(sqlite3.connect, path))
 
     def __call__(self, sql, args=()):
         if isinstance(sql, (list, tuple)):
             sql = " ".join(sql)
-        connection = self.connection()
+        connection = self.connection.get()
         try:
             with connection:
                 return connection.execute(sql, args)
@@ -104,11 +97,7 @@ class ConnectionPerThread:
 
     def forget(self):
         """Close this thread's connection; the next statement opens a new one."""
-        connection = getattr(self.local, "connection", None)
-        self.local.pid = None
-        self.local.connection = None
-        if connection is not None:
-            connection.close()
+        self.connection.forget()
 
 
 # Published comments of the given threads only. `+threads.id` has no type

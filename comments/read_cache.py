@@ -13,11 +13,13 @@ a new connection would first read and parse the whole schema, which costs
 more than the two queries.
 """
 
-import os
 import sqlite3
 import threading
 from collections import OrderedDict
+from functools import partial
 from urllib.parse import parse_qs
+
+from comments.connections import ThreadConnection
 
 THREAD_QUERY = "SELECT id FROM threads WHERE uri = ?"
 # Two steps, not a join: in a database whose `tid` column has no type yet (see
@@ -39,7 +41,9 @@ class ThreadReadCache:
         self.max_entries = max_entries
         self.entries = OrderedDict()
         self.lock = threading.Lock()
-        self.local = threading.local()
+        self.connection = ThreadConnection(
+            partial(sqlite3.connect, f"file:{db_path}?mode=ro", uri=True)
+        )
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/":
@@ -82,27 +86,11 @@ class ThreadReadCache:
     def fingerprint(self, uri):
         """Return a value that changes whenever the thread's listing would."""
         try:
-            connection = self.connection()
+            connection = self.connection.get()
             thread = connection.execute(THREAD_QUERY, (uri,)).fetchone()
             if thread is None:
                 return ("no thread",)
             return connection.execute(FINGERPRINT_QUERY, (thread[0],)).fetchone()
         except sqlite3.Error:
-            self.forget_connection()
+            self.connection.forget()
             return None  # never serve a kept copy when unsure
-
-    def connection(self):
-        """Return this thread's read-only connection, opening it on first use."""
-        local = self.local
-        if getattr(local, "pid", None) != os.getpid():
-            local.connection = None
-            local.connection = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-            local.pid = os.getpid()
-        return local.connection
-
-    def forget_connection(self):
-        """Close this thread's connection; the next fingerprint opens a new one."""
-        connection = getattr(self.local, "connection", None)
-        self.local.pid = None
-        if connection is not None:
-            connection.close()

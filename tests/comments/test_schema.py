@@ -343,7 +343,7 @@ def test_each_thread_keeps_one_connection_and_commits_every_statement(tmp_path):
     untyped_database(path)
     execute = ConnectionPerThread(str(path))
     execute("UPDATE comments SET likes = 7 WHERE id = 1")
-    mine = execute.connection()
+    mine = execute.connection.get()
     assert not mine.in_transaction
     with connect(path) as other:  # another process sees it at once
         assert other.execute("SELECT likes FROM comments WHERE id = 1").fetchone() == (
@@ -351,13 +351,13 @@ def test_each_thread_keeps_one_connection_and_commits_every_statement(tmp_path):
         )
     with pytest.raises(sqlite3.IntegrityError):
         execute(["UPDATE comments", "SET text = NULL WHERE id = ?"], (1,))
-    assert not mine.in_transaction and execute.connection() is mine
+    assert not mine.in_transaction and execute.connection.get() is mine
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
         execute("SELECT * FROM gibt_es_nicht")
-    assert execute.connection() is not mine  # any other error: a new one
-    mine = execute.connection()
+    assert execute.connection.get() is not mine  # any other error: a new one
+    mine = execute.connection.get()
     elsewhere = []
-    worker = threading.Thread(target=lambda: elsewhere.append(execute.connection()))
+    worker = threading.Thread(target=lambda: elsewhere.append(execute.connection.get()))
     worker.start()
     worker.join()
     assert elsewhere[0] is not mine
@@ -372,10 +372,10 @@ def test_a_failed_commit_leaves_no_transaction_behind(tmp_path):
             "DEFERRABLE INITIALLY DEFERRED)"
         )
     execute = ConnectionPerThread(str(path))
-    execute.connection().execute("PRAGMA foreign_keys = ON")
+    execute.connection.get().execute("PRAGMA foreign_keys = ON")
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         execute("INSERT INTO checked VALUES (99)")  # refused at the commit
-    assert not execute.connection().in_transaction
+    assert not execute.connection.get().in_transaction
     execute("INSERT INTO checked VALUES (1)")
     with connect(path) as other:
         assert other.execute("SELECT tid FROM checked").fetchall() == [(1,)]
