@@ -192,13 +192,12 @@ def measure_data(work, db_path, rounds=3):
     }
     code = textwrap.dedent(
         f"""
-        import gc, sys, time
+        import sys, time
         sys.path.insert(0, {str(ROOT / "plugins")!r})
         from pelican.settings import read_settings
         from answered.answered import BuildFigures, check_settings
         from answered import figures
-        from comment_data.comment_data import read_for_build
-        from comments import snapshots
+        from comment_data.comment_data import finish_build, start_build_data
         from comments.clock import build_now
         settings = read_settings(
             {str(ROOT / "pelicanconf.py")!r}, override={overrides!r}
@@ -207,15 +206,13 @@ def measure_data(work, db_path, rounds=3):
         best = 1e9
         for _ in range({rounds}):
             started = time.perf_counter()
-            data = read_for_build(settings)
-            gc.freeze()
+            data = start_build_data(settings)
             now = build_now()
             build = BuildFigures(data, now, answered_settings)
             figures.by_month(build.readers, now, 12)
             best = min(best, time.perf_counter() - started)
             count = len(data.comments)
-            gc.unfreeze()
-            snapshots.wait_for_snapshots()
+            finish_build()
             del data, build
         print(best, count)
         """

@@ -85,13 +85,19 @@ def read_for_build(settings, environ=None):
     )
 
 
+def start_build_data(settings):
+    """Read for a build and freeze the heap until ``finish_build``."""
+    comment_data = read_for_build(settings)
+    gc.freeze()
+    return comment_data
+
+
 def share_comment_data(generator):
     """Read once per build; every generator of the build sees the same object."""
     if CONTEXT_KEY in generator.context:
         return
-    generator.context[CONTEXT_KEY] = read_for_build(generator.settings)
-    comment_data = generator.context[CONTEXT_KEY]
-    gc.freeze()
+    comment_data = start_build_data(generator.settings)
+    generator.context[CONTEXT_KEY] = comment_data
     logger.info(
         "comment_data: %d comments, %d removals (source: %s)",
         len(comment_data.comments),
