@@ -1,5 +1,6 @@
 """The comment_data plugin: one read per build, shared, and nothing private written."""
 
+import gc
 import re
 import sqlite3
 
@@ -69,6 +70,23 @@ def test_one_read_per_build_shared_by_every_generator(server, tmp_path):
     assert all(data is comment_data for data in seen[1:])
     # One read, one snapshot.
     assert len(list((tmp_path / "snapshots").glob("comments-*.json"))) == 1
+
+
+def test_heap_is_frozen_from_the_read_to_the_end_of_the_build(tmp_path):
+    frozen_during_build = []
+
+    def note_freeze(generators):
+        frozen_during_build.append(gc.get_freeze_count())
+
+    signals.all_generators_finalized.connect(note_freeze)
+    try:
+        write_files(tmp_path / "content", ARTICLE)
+        build_site(tmp_path / "content", tmp_path / "output")
+    finally:
+        signals.all_generators_finalized.disconnect(note_freeze)
+    # comment_data froze the heap after its read; the build's end thawed it
+    assert frozen_during_build and frozen_during_build[0] > 0
+    assert gc.get_freeze_count() == 0
 
 
 def test_build_falls_back_to_no_comments_without_a_database(tmp_path, caplog):

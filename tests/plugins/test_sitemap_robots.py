@@ -87,3 +87,18 @@ def test_robots_without_a_sitemap_only_allows():
 def test_save_as_outside_the_output_is_refused(value):
     with pytest.raises(SitemapSettingError, match="SITEMAP_SAVE_AS"):
         sitemap_settings({"SITEMAP_SAVE_AS": value})
+
+
+def test_a_head_longer_than_one_read_is_read_to_its_end(tmp_path):
+    """Only the head is read, in chunks: a long head is followed to </head>."""
+    filler = '<meta name="description" content="{}">'.format("x" * 20_000)
+    write_files(
+        tmp_path,
+        {
+            "lang/index.html": f"<head>{filler}"
+            '<link rel="canonical" href="/lang/"><meta name="robots" '
+            'content="noindex"></head><body>' + "y" * 20_000 + "</body>",
+            "ohne-head/index.html": "<p>" + "z" * 20_000 + "</p>",
+        },
+    )
+    assert collect_entries(tmp_path, "") == [SitemapEntry("/ohne-head/")]
