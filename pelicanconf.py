@@ -38,6 +38,7 @@ PLUGINS = [
     "pagefind_search",
     "sitemap_robots",
     "url_memo",
+    "parallel_build",
 ]
 
 

@@ -9,6 +9,7 @@ Markdown table and writes it to benchmarks/RESULTS.md.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -18,8 +19,10 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from benchmarks import load
 from benchmarks.synthetic import fill_comments, write_articles, write_comment_config
@@ -29,8 +32,60 @@ RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SIZES = {"quick": [(100, 2_000)], "full": [(1_000, 20_000), (5_000, 100_000)]}
 
 
+def process_tree(pid):
+    """Return ``pid`` and the pids of all its descendants (Linux /proc)."""
+    tree, index = [pid], 0
+    while index < len(tree):
+        for children in Path(f"/proc/{tree[index]}/task").glob("*/children"):
+            with contextlib.suppress(OSError):  # the process just ended
+                tree += [int(child) for child in children.read_text().split()]
+        index += 1
+    return tree
+
+
+def proportional_memory(pid):
+    """Return (command name, PSS in KiB) of one process, or None if it ended.
+
+    PSS counts a page shared by n processes as 1/n to each, so the sum over
+    forked helpers is the memory they really take together."""
+    try:
+        name = Path(f"/proc/{pid}/comm").read_text().strip()
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return name, int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+class TreeMemory(threading.Thread):
+    """Samples a process tree every 50 ms; keeps the peak of the Python
+    processes' summed PSS (the build and the helpers it forks)."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.peak_kib, self.done = pid, 0, threading.Event()
+
+    def run(self):
+        while not self.done.wait(0.05):
+            samples = filter(None, map(proportional_memory, process_tree(self.pid)))
+            python = sum(kib for name, kib in samples if name.startswith("python"))
+            self.peak_kib = max(self.peak_kib, python)
+
+
+class Measured(NamedTuple):
+    """One fresh process's run: wall time, CPU time of it and its children,
+    the largest process's peak RSS, its output, its Python processes' peak PSS."""
+
+    seconds: float
+    cpu_seconds: float
+    peak_mib: float
+    output: str
+    python_mib: float
+
+
 def run_measured(code, env=None):
-    """Run Python ``code`` in a fresh process; return (seconds, peak RSS MiB, out)."""
+    """Run Python ``code`` in a fresh process; return its Measured."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-c", code],
@@ -40,13 +95,23 @@ def run_measured(code, env=None):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    sampler = TreeMemory(process.pid)
+    sampler.start()
     output = process.stdout.read()
+    sampler.done.set()
+    sampler.join()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise RuntimeError(f"benchmark step failed:\n{output[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, output
+    return Measured(
+        seconds,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        output,
+        sampler.peak_kib / 1024,
+    )
 
 
 def pelican_code(settings_file, overrides):
@@ -66,11 +131,21 @@ def pelican_code(settings_file, overrides):
     )
 
 
+class Build(NamedTuple):
+    """A measured build; ``own_mib`` is the build process's own peak RSS."""
+
+    seconds: float
+    cpu_seconds: float
+    peak_mib: float
+    own_mib: float
+    python_mib: float
+
+
 def measured_build(code):
-    """Build in a fresh process; return (seconds, peak MiB with children, own MiB)."""
-    seconds, peak, output = run_measured(code)
-    own = int(output.rsplit("SELF_MAXRSS_KIB", 1)[1].split()[0]) / 1024
-    return seconds, peak, own
+    """Build in a fresh process; return its Build."""
+    run = run_measured(code)
+    own = int(run.output.rsplit("SELF_MAXRSS_KIB", 1)[1].split()[0]) / 1024
+    return Build(run.seconds, run.cpu_seconds, run.peak_mib, own, run.python_mib)
 
 
 def plain_settings(work):
@@ -101,18 +176,31 @@ def project_overrides(work, db_path, output):
 
 
 def measure_builds(work, db_path, rounds):
-    """Cold full builds, best of ``rounds``: project, project without search
-    indexing (Pagefind is a separate program), and plain Pelican."""
+    """Cold full builds, best of ``rounds``: project, project in one process,
+    project without search indexing (Pagefind is a separate program), and
+    plain Pelican."""
     from pelican.settings import read_settings
 
     plugins = read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"]
-    project, unsearched, plain = [], [], []
+    project, single, unsearched, plain = [], [], [], []
     for index in range(rounds):
         output = work / f"project-{index}"
         overrides = project_overrides(work, db_path, output)
         overrides.update(CACHE_CONTENT=False, LOAD_CONTENT_CACHE=False)
         project.append(
             measured_build(pelican_code(str(ROOT / "pelicanconf.py"), overrides))
+        )
+        single.append(
+            measured_build(
+                pelican_code(
+                    str(ROOT / "pelicanconf.py"),
+                    {
+                        **overrides,
+                        "OUTPUT_PATH": str(work / f"single-{index}"),
+                        "BUILD_WORKERS": 1,
+                    },
+                )
+            )
         )
         overrides.update(
             OUTPUT_PATH=str(work / f"unsearched-{index}"),
@@ -135,7 +223,7 @@ def measure_builds(work, db_path, rounds):
                 )
             )
         )
-    return min(project), min(unsearched), min(plain)
+    return min(project), min(single), min(unsearched), min(plain)
 
 
 def add_comment(db_path, uri):
@@ -173,11 +261,11 @@ def measure_refresh(work, db_path, uri):
         print(refresh_comment_pages(settings))
         """
     )
-    refresh_seconds, _, _ = run_measured(refresh_code)
+    refresh_seconds = run_measured(refresh_code).seconds
     answered = json.loads((output / "answered" / "answered.json").read_text())
     article = (output / uri.strip("/") / "index.html").read_text(encoding="utf-8")
     add_comment(db_path, uri)
-    warm_seconds, _, _ = run_measured(code)
+    warm_seconds = run_measured(code).seconds
     return refresh_seconds, warm_seconds, answered, article
 
 
@@ -217,8 +305,7 @@ def measure_data(work, db_path, rounds=3):
         print(best, count)
         """
     )
-    _, _, output = run_measured(code)
-    seconds, count = output.split()[-2:]
+    seconds, count = run_measured(code).output.split()[-2:]
     return float(seconds), int(count)
 
 
@@ -241,9 +328,7 @@ def bench_size(articles, comments, rounds, load_seconds):
     try:
         threads = write_articles(work / "content", articles)
         db_path = fill_comments(write_comment_config(work), threads, comments)
-        project, unsearched, plain = measure_builds(work, db_path, rounds)
-        project_s, project_mb, project_own = project
-        plain_s, plain_mb, _ = plain
+        project, single, unsearched, plain = measure_builds(work, db_path, rounds)
         refresh_s, warm_s, answered, article = measure_refresh(
             work, db_path, threads[1]
         )
@@ -260,29 +345,38 @@ def bench_size(articles, comments, rounds, load_seconds):
             (
                 size,
                 "full build: project",
-                f"{project_s:.2f} s",
-                f"{project_mb:.0f} MiB peak incl. Pagefind; "
-                f"Python {project_own:.0f} MiB",
+                f"{project.seconds:.2f} s (CPU {project.cpu_seconds:.1f} s)",
+                f"Python processes together {project.python_mib:.0f} MiB (PSS), "
+                f"build process {project.own_mib:.0f} MiB; "
+                f"{project.peak_mib:.0f} MiB peak of one process incl. Pagefind",
+            ),
+            (
+                size,
+                "full build: project in one process (BUILD_WORKERS = 1)",
+                f"{single.seconds:.2f} s (CPU {single.cpu_seconds:.1f} s)",
+                f"{single.python_mib:.0f} MiB (PSS)",
             ),
             (
                 size,
                 "full build: project without search indexing",
-                f"{unsearched[0]:.2f} s",
-                f"{unsearched[1]:.0f} MiB",
+                f"{unsearched.seconds:.2f} s (CPU {unsearched.cpu_seconds:.1f} s)",
+                f"{unsearched.python_mib:.0f} MiB (PSS)",
             ),
             (
                 size,
                 "full build: plain Pelican",
-                f"{plain_s:.2f} s",
-                f"{plain_mb:.0f} MiB",
+                f"{plain.seconds:.2f} s (CPU {plain.cpu_seconds:.1f} s)",
+                f"{plain.python_mib:.0f} MiB (PSS), {plain.own_mib:.0f} MiB RSS",
             ),
             (
                 size,
                 "ratio project / plain",
-                f"{project_s / plain_s:.2f} × ({unsearched[0] / plain_s:.2f} × "
-                "without search)",
-                f"{project_mb / plain_mb:.2f} × (Python alone "
-                f"{project_own / plain_mb:.2f} ×)",
+                f"{project.seconds / plain.seconds:.2f} × "
+                f"({unsearched.seconds / plain.seconds:.2f} × without search, "
+                f"{single.seconds / plain.seconds:.2f} × in one process); "
+                f"CPU {project.cpu_seconds / plain.cpu_seconds:.2f} ×",
+                f"Python {project.python_mib / plain.python_mib:.2f} × (PSS); "
+                f"build process {project.own_mib / plain.own_mib:.2f} × (RSS)",
             ),
             (
                 size,

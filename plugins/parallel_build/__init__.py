@@ -1,0 +1,3 @@
+from .parallel_build import register
+
+__all__ = ["register"]

@@ -1,0 +1,342 @@
+"""parallel_build: the same site, read and rendered by several processes."""
+
+import logging
+import os
+import threading
+
+import pytest
+from jinja2 import Environment
+from parallel_build import parallel_build, prefetch
+from parallel_build.parallel_build import BuildWorkersError, build_workers, may_fork
+from parallel_build.prefetch import Prefetch, read_ahead
+from parallel_build.writer import SMALLEST_BATCH, ParallelWriter
+from pelican.readers import Readers
+from pelican.settings import read_settings
+from pelican.writers import FileOverwriteFailedError, Writer
+
+from tests.support import ROOT, build_site
+
+ARTICLES = 70  # enough to fork for reading (32) and writing (64 calls)
+
+
+def plain_settings(tmp_path, workers):
+    """Plain Pelican with only this plugin, so the two builds can be compared."""
+    path = tmp_path / f"plain-{workers}.py"
+    path.write_text(
+        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
+        'PLUGINS = ["parallel_build"]\n'
+        f"BUILD_WORKERS = {workers}\n"
+        'SITENAME = "Plain"\nTIMEZONE = "Europe/Berlin"\nDEFAULT_PAGINATION = 5\n'
+        "FEED_ALL_ATOM = None\nCATEGORY_FEED_ATOM = None\n"
+        "AUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\n",
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def article(number, **extra):
+    lines = [
+        f"Title: Beitrag {number}",
+        f"Date: 2026-03-{1 + number % 28:02d} {number % 24:02d}:00",
+        f"Category: {['Team', 'Technik', 'Werkstatt'][number % 3]}",
+        f"Tags: t{number % 5}, gemeinsam",
+        f"Summary: Kurz zu *{number}*.",
+        *(f"{key}: {value}" for key, value in extra.items()),
+        "",
+        f"Text **{number}** mit [Link](https://example.org/{number}).",
+        "",
+        "| a | b |\n|---|---|\n| 1 | 2 |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_site(content, count=ARTICLES, **special):
+    """Write ``count`` articles; ``special`` maps a file name to its text."""
+    files = {f"articles/a{number:03d}.md": article(number) for number in range(count)}
+    files.update(special)
+    for relative, text in files.items():
+        path = content / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def output_files(folder):
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def writing_processes(tmp_path):
+    """Record which processes write pages (content_written runs where they do)."""
+    from pelican import signals
+
+    log = tmp_path / "writers.log"
+
+    def record(path, context=None):
+        with open(log, "a", encoding="utf-8") as stream:
+            stream.write(f"{os.getpid()}\n")
+
+    signals.content_written.connect(record)
+    yield lambda: set(log.read_text().split()) if log.exists() else set()
+    signals.content_written.disconnect(record)
+    log.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def prefetched(monkeypatch):
+    """Count the sources the build process got from a reading helper."""
+    taken = []
+    take = Prefetch.take
+
+    def counting_take(self, path):
+        result = take(self, path)
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr(Prefetch, "take", counting_take)
+    return taken
+
+
+def test_two_processes_write_the_same_site_as_one(
+    tmp_path, writing_processes, prefetched
+):
+    write_site(tmp_path / "content")
+    single = build_site(
+        tmp_path / "content", tmp_path / "one", plain_settings(tmp_path, 1)
+    )
+    assert len(writing_processes()) == 1
+    assert prefetched == []
+    parallel = build_site(
+        tmp_path / "content", tmp_path / "two", plain_settings(tmp_path, 2)
+    )
+    assert len(writing_processes()) == 2  # this one and a forked helper
+    assert len(prefetched) == ARTICLES and all(prefetched)
+    expected = output_files(single)
+    assert len([name for name in expected if name.endswith(".html")]) > 100
+    assert output_files(parallel) == expected
+
+
+def test_the_project_builds_the_same_site_with_helpers(tmp_path):
+    write_site(tmp_path / "content")
+    single = output_files(
+        build_site(tmp_path / "content", tmp_path / "one", BUILD_WORKERS=1)
+    )
+    parallel = output_files(
+        build_site(tmp_path / "content", tmp_path / "two", BUILD_WORKERS=2)
+    )
+    assert parallel.keys() == single.keys()
+    differing = [name for name in single if single[name] != parallel[name]]
+    # only the transparency page and its data carry the time of the build
+    assert set(differing) <= {"answered/index.html", "answered/answered.json"}
+
+
+def test_a_source_that_fails_is_reported_and_skipped_as_pelican_does(
+    tmp_path, caplog, prefetched
+):
+    write_site(
+        tmp_path / "content",
+        **{"articles/kaputt.md": "Title: Kaputt\nDate: kein Datum\n\nText\n"},
+    )
+    with caplog.at_level(logging.ERROR):
+        output = build_site(
+            tmp_path / "content", tmp_path / "output", plain_settings(tmp_path, 2)
+        )
+    failures = [r for r in caplog.records if "Could not process" in r.getMessage()]
+    assert len(failures) == 1 and "kaputt.md" in failures[0].getMessage()
+    assert prefetched.count(False) == 1  # read again here, which reported it
+    assert prefetched.count(True) == ARTICLES
+    assert not (output / "kaputt.html").exists()
+    assert (output / "beitrag-0.html").is_file()
+
+
+def test_warnings_from_a_reading_helper_reach_the_build_log(tmp_path, caplog):
+    twice = "Title: Eins\nDate: 2026-03-01 09:00\nDate: 2026-03-02 09:00\n\nText\n"
+    write_site(tmp_path / "content", **{"articles/doppelt.md": twice})
+    with caplog.at_level(logging.WARNING):
+        build_site(
+            tmp_path / "content", tmp_path / "output", plain_settings(tmp_path, 2)
+        )
+    warnings = [
+        record
+        for record in caplog.records
+        if "Duplicate definition of `date`" in record.getMessage()
+    ]
+    assert len(warnings) == 1
+    assert warnings[0].levelno == logging.WARNING
+    assert "doppelt.md" in warnings[0].getMessage()
+
+
+def readers_for(tmp_path, count):
+    settings = read_settings(plain_settings(tmp_path, 2))
+    content = tmp_path / "content"
+    write_site(content, count)
+    paths = sorted(str(path) for path in (content / "articles").glob("*.md"))
+    return Readers(settings), paths
+
+
+def test_prefetch_hands_over_what_the_reader_reads(tmp_path):
+    readers, paths = readers_for(tmp_path, 12)
+    reader = readers.readers["md"]
+    expected = {path: reader.read(path) for path in paths}
+    ahead = Prefetch(readers, paths[1:], 2)
+    try:
+        assert ahead.take(paths[0]) is None  # not planned: read here
+        for path in reversed(paths[1:]):  # any order
+            content, metadata = ahead.take(path)
+            assert content == expected[path][0]
+            assert metadata == expected[path][1]
+            # objects made in the helper refer to the build's own settings
+            assert metadata["category"].settings is readers.settings
+        assert ahead.take(paths[1]) is None  # each result is handed over once
+    finally:
+        ahead.close()
+    assert all(child.exit_code == 0 for child in ahead.children)
+
+
+def test_sources_of_a_helper_that_broke_are_read_here(tmp_path, caplog):
+    import io
+
+    readers, paths = readers_for(tmp_path, 6)
+    reader = readers.readers["md"]
+    expected = {path: reader.read(path) for path in paths}
+    ahead = Prefetch(readers, paths, 2)
+    ahead.children[0].stream = io.BytesIO(b"")  # its pipe ends at once
+    read_ahead(reader, ahead)
+    with caplog.at_level(logging.WARNING):
+        results = {path: reader.read(path) for path in paths}
+    ahead.close()
+    assert results == expected
+    assert "a reading helper stopped" in caplog.text
+
+
+def test_sources_to_read_follow_pelicans_order_and_skip_cached_ones(tmp_path):
+    readers, paths = readers_for(tmp_path, 4)
+
+    class Generator:  # what sources_to_read uses of an ArticlesGenerator
+        path = str(tmp_path / "content")
+        settings = readers.settings
+
+        def __init__(self):
+            self.readers = readers
+
+        def get_files(self, paths, exclude=None):
+            return ["articles/a002.md", "articles/a000.md", "notes.txt"]
+
+        def get_cached_data(self, relative, default=None):
+            return "cached" if relative == "articles/a000.md" else default
+
+    (tmp_path / "content" / "notes.txt").write_text("x")
+    assert prefetch.sources_to_read(Generator(), ["articles"], []) == [
+        str(tmp_path / "content" / "articles" / "a002.md")
+    ]
+
+
+TEMPLATES = Environment()
+PAGE = TEMPLATES.from_string("{{ label }}: {{ 100 // divisor }}")
+
+
+def write_calls(writer, count, divisor_for=lambda index: 1):
+    for index in range(count):
+        writer.write_file(
+            f"page-{index}.html", PAGE, {}, label=index, divisor=divisor_for(index)
+        )
+
+
+def parallel_writer(output, workers=2):
+    writer_class = type("ParallelWriter", (ParallelWriter,), {"workers": workers})
+    return writer_class(str(output), settings={"RELATIVE_URLS": False})
+
+
+def test_kept_calls_and_overrides_leave_the_files_pelican_leaves(tmp_path):
+    def run(writer, flush):
+        writer.write_file(
+            "over-early.html",
+            PAGE,
+            {},
+            label="override",
+            divisor=1,
+            override_output=True,
+        )
+        write_calls(writer, SMALLEST_BATCH + 10)
+        # the same names again, as a page with save_as would: it wins
+        writer.write_file(
+            "page-3.html",
+            PAGE,
+            {},
+            label="override",
+            divisor=1,
+            override_output=True,
+        )
+        writer.write_file("over-early.html", PAGE, {}, label="skipped", divisor=1)
+        flush()
+
+    run(Writer(str(tmp_path / "one"), settings={}), lambda: None)
+    writer = parallel_writer(tmp_path / "two")
+    run(writer, writer.flush)
+    assert output_files(tmp_path / "two") == output_files(tmp_path / "one")
+    assert (tmp_path / "two" / "page-3.html").read_text() == "override: 100"
+    assert (tmp_path / "two" / "over-early.html").read_text() == "override: 100"
+
+
+def test_two_kept_calls_for_one_file_fail_as_in_pelican(tmp_path):
+    writer = parallel_writer(tmp_path / "out")
+    write_calls(writer, SMALLEST_BATCH + 10)
+    write_calls(writer, 1)  # page-0.html a second time
+    with pytest.raises(FileOverwriteFailedError, match="page-0.html"):
+        writer.flush()
+
+
+def test_an_error_while_rendering_in_a_helper_is_raised_here(tmp_path):
+    writer = parallel_writer(tmp_path / "out")
+    count = SMALLEST_BATCH * 3
+    # every other call fails, so both processes meet a failure
+    write_calls(writer, count, divisor_for=lambda index: index % 2)
+    with pytest.raises(ZeroDivisionError):
+        writer.flush()
+
+
+def test_a_writer_with_one_worker_writes_at_once(tmp_path):
+    writer = parallel_writer(tmp_path / "out", workers=1)
+    write_calls(writer, 3)
+    assert writer.kept == []
+    assert (tmp_path / "out" / "page-2.html").read_text() == "2: 100"
+
+
+@pytest.mark.parametrize("value", [0, -1, "2", 1.5, True])
+def test_a_wrong_build_workers_setting_is_named(value):
+    with pytest.raises(BuildWorkersError, match=r"^BUILD_WORKERS=.* at least 1"):
+        build_workers({"BUILD_WORKERS": value})
+
+
+def test_build_workers_defaults_to_the_usable_cores():
+    assert build_workers({}) == len(os.sched_getaffinity(0))
+    assert build_workers({"BUILD_WORKERS": 3}) == 3
+
+
+def test_a_process_running_threads_builds_in_one(tmp_path):
+    assert may_fork({"BUILD_WORKERS": 2}) == 2
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert may_fork({"BUILD_WORKERS": 2}) == 1
+        settings = {"BUILD_WORKERS": 2, "PLUGINS": ["parallel_build"]}
+        assert (
+            parallel_build.parallel_writer(type("P", (), {"settings": settings}))
+            is None
+        )
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_files_written_by_a_helper_are_checked_against_this_process(tmp_path):
+    writer = parallel_writer(tmp_path / "out")
+    writer._written_files.add("/site/a.html")
+    writer.merge([os.devnull, "/site/b.html"])  # a skipped write is no file
+    assert writer._written_files == {"/site/a.html", "/site/b.html"}
+    with pytest.raises(FileOverwriteFailedError, match="a.html"):
+        writer.merge(["/site/a.html"])
