@@ -322,82 +322,77 @@ def machine():
     return f"{model}, {os.cpu_count()} cores; Python {platform.python_version()}"
 
 
-def bench_size(articles, comments, rounds, load_seconds):
-    """Run every measurement for one size; return the table rows."""
-    work = Path(tempfile.mkdtemp(prefix=f"bench-{articles}-"))
-    try:
-        threads = write_articles(work / "content", articles)
-        db_path = fill_comments(write_comment_config(work), threads, comments)
-        project, single, unsearched, plain = measure_builds(work, db_path, rounds)
-        refresh_s, warm_s, answered, article = measure_refresh(
-            work, db_path, threads[1]
-        )
-        data_s, counted = measure_data(work, db_path)
-        server = load.run_load(work, seconds=load_seconds)
-        consistent = (
-            f"{answered['reader_comments']} reader comments on the page; "
-            "answer line present"
-            if "answered-line" in article
-            else "line missing"
-        )
-        size = f"N={articles:,}/M={comments:,}"
-        return [
-            (
-                size,
-                "full build: project",
-                f"{project.seconds:.2f} s (CPU {project.cpu_seconds:.1f} s)",
-                f"Python processes together {project.python_mib:.0f} MiB (PSS), "
-                f"build process {project.own_mib:.0f} MiB; "
-                f"{project.peak_mib:.0f} MiB peak of one process incl. Pagefind",
-            ),
-            (
-                size,
-                "full build: project in one process (BUILD_WORKERS = 1)",
-                f"{single.seconds:.2f} s (CPU {single.cpu_seconds:.1f} s)",
-                f"{single.python_mib:.0f} MiB (PSS)",
-            ),
-            (
-                size,
-                "full build: project without search indexing",
-                f"{unsearched.seconds:.2f} s (CPU {unsearched.cpu_seconds:.1f} s)",
-                f"{unsearched.python_mib:.0f} MiB (PSS)",
-            ),
-            (
-                size,
-                "full build: plain Pelican",
-                f"{plain.seconds:.2f} s (CPU {plain.cpu_seconds:.1f} s)",
-                f"{plain.python_mib:.0f} MiB (PSS), {plain.own_mib:.0f} MiB RSS",
-            ),
-            (
-                size,
-                "ratio project / plain",
-                f"{project.seconds / plain.seconds:.2f} × "
-                f"({unsearched.seconds / plain.seconds:.2f} × without search, "
-                f"{single.seconds / plain.seconds:.2f} × in one process); "
-                f"CPU {project.cpu_seconds / plain.cpu_seconds:.2f} ×",
-                f"Python {project.python_mib / plain.python_mib:.2f} × (PSS); "
-                f"build process {project.own_mib / plain.own_mib:.2f} × (RSS)",
-            ),
-            (
-                size,
-                "comment-only refresh (invoke refresh)",
-                f"{refresh_s:.2f} s",
-                consistent,
-            ),
-            (size, "warm full build (reader cache)", f"{warm_s:.2f} s", ""),
-            (size, f"read + figures, {counted:,} comments", f"{data_s:.3f} s", ""),
-            (
-                size,
-                f"server, {server['clients']} clients × {server['seconds']} s",
-                f"{server['requests_per_second']:.0f} req/s ({server['server']})",
-                f"read p50 {server['read_p50_ms']:.1f} ms, "
-                f"p99 {server['read_p99_ms']:.1f} ms; "
-                f"write p99 {server['write_p99_ms']:.1f} ms; acknowledged "
-                f"{server['acknowledged']}, in database {server['stored']}",
-            ),
-        ]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+def bench_size(work, articles, comments, rounds, load_seconds):
+    """Run every measurement for one size in the folder ``work``; return the
+    table rows."""
+    threads = write_articles(work / "content", articles)
+    db_path = fill_comments(write_comment_config(work), threads, comments)
+    project, single, unsearched, plain = measure_builds(work, db_path, rounds)
+    refresh_s, warm_s, answered, article = measure_refresh(work, db_path, threads[1])
+    data_s, counted = measure_data(work, db_path)
+    server = load.run_load(work, seconds=load_seconds)
+    consistent = (
+        f"{answered['reader_comments']} reader comments on the page; "
+        "answer line present"
+        if "answered-line" in article
+        else "line missing"
+    )
+    size = f"N={articles:,}/M={comments:,}"
+    return [
+        (
+            size,
+            "full build: project",
+            f"{project.seconds:.2f} s (CPU {project.cpu_seconds:.1f} s)",
+            f"Python processes together {project.python_mib:.0f} MiB (PSS), "
+            f"build process {project.own_mib:.0f} MiB; "
+            f"{project.peak_mib:.0f} MiB peak of one process incl. Pagefind",
+        ),
+        (
+            size,
+            "full build: project in one process (BUILD_WORKERS = 1)",
+            f"{single.seconds:.2f} s (CPU {single.cpu_seconds:.1f} s)",
+            f"{single.python_mib:.0f} MiB (PSS)",
+        ),
+        (
+            size,
+            "full build: project without search indexing",
+            f"{unsearched.seconds:.2f} s (CPU {unsearched.cpu_seconds:.1f} s)",
+            f"{unsearched.python_mib:.0f} MiB (PSS)",
+        ),
+        (
+            size,
+            "full build: plain Pelican",
+            f"{plain.seconds:.2f} s (CPU {plain.cpu_seconds:.1f} s)",
+            f"{plain.python_mib:.0f} MiB (PSS), {plain.own_mib:.0f} MiB RSS",
+        ),
+        (
+            size,
+            "ratio project / plain",
+            f"{project.seconds / plain.seconds:.2f} × "
+            f"({unsearched.seconds / plain.seconds:.2f} × without search, "
+            f"{single.seconds / plain.seconds:.2f} × in one process); "
+            f"CPU {project.cpu_seconds / plain.cpu_seconds:.2f} ×",
+            f"Python {project.python_mib / plain.python_mib:.2f} × (PSS); "
+            f"build process {project.own_mib / plain.own_mib:.2f} × (RSS)",
+        ),
+        (
+            size,
+            "comment-only refresh (invoke refresh)",
+            f"{refresh_s:.2f} s",
+            consistent,
+        ),
+        (size, "warm full build (reader cache)", f"{warm_s:.2f} s", ""),
+        (size, f"read + figures, {counted:,} comments", f"{data_s:.3f} s", ""),
+        (
+            size,
+            f"server, {server['clients']} clients × {server['seconds']} s",
+            f"{server['requests_per_second']:.0f} req/s ({server['server']})",
+            f"read p50 {server['read_p50_ms']:.1f} ms, "
+            f"p99 {server['read_p99_ms']:.1f} ms; "
+            f"write p99 {server['write_p99_ms']:.1f} ms; acknowledged "
+            f"{server['acknowledged']}, in database {server['stored']}",
+        ),
+    ]
 
 
 def table(rows):
@@ -418,10 +413,18 @@ def main(argv=None):
     sizes = SIZES["quick" if args.quick else "full"]
     rounds = 1 if args.quick else 2
     load_seconds = 5 if args.quick else 20
-    rows = []
-    for articles, comments in sizes:
-        print(f"Benchmarking N={articles}, M={comments} …", flush=True)
-        rows += bench_size(articles, comments, rounds, load_seconds)
+    rows, works = [], []
+    try:
+        for articles, comments in sizes:
+            print(f"Benchmarking N={articles}, M={comments} …", flush=True)
+            # Folders are removed only at the end: ext4 allocates new inodes
+            # slowly while many were freed in the last minutes, which would
+            # slow the next size's builds by seconds at random.
+            works.append(Path(tempfile.mkdtemp(prefix=f"bench-{articles}-")))
+            rows += bench_size(works[-1], articles, comments, rounds, load_seconds)
+    finally:
+        for work in works:
+            shutil.rmtree(work, ignore_errors=True)
     report = (
         f"# Benchmark results\n\n{machine()}. "
         f"{time.strftime('%Y-%m-%d', time.gmtime())}, "
