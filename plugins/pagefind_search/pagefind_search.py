@@ -8,10 +8,17 @@ articles and pages — and the language comes from ``<html lang>``, so a German
 site gets German stemming. Running here rather than in tasks.py means every
 build (``invoke build``, ``pelican``, autoreload, the tests) has its index.
 
+Pagefind would otherwise read and parse every HTML file, listings included,
+to find the marked ones; it is given a glob that names only the files of
+published articles and pages (from their ``*_SAVE_AS`` settings, plus the
+paths of any that are saved elsewhere), which halves its work at 5,000
+articles.
+
 A missing or failing Pagefind is logged as an error: the site is still
 written, only its search page finds nothing.
 
-Signals: ``initialized`` (checks settings), ``finalized`` (runs Pagefind).
+Signals: ``initialized`` (checks settings), ``all_generators_finalized``
+(notes which files carry indexed text), ``finalized`` (runs Pagefind).
 """
 
 import importlib.util
@@ -41,6 +48,18 @@ DEFAULTS = {
     "PAGEFIND_TIMEOUT": 300,
 }
 INDEXED_PAGES = re.compile(r"Indexed (\d+) pages?")
+ALL_HTML = "**/*.{html}"  # Pagefind's own default
+SAVE_AS_SETTINGS = (
+    "ARTICLE_SAVE_AS",
+    "ARTICLE_LANG_SAVE_AS",
+    "PAGE_SAVE_AS",
+    "PAGE_LANG_SAVE_AS",
+)
+FIELD = re.compile(r"\{([^{}]*)\}")
+DIGITS = {"Y": 4, "y": 2, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2, "j": 3}
+GLOB_SPECIAL = set("*?[]{},\\!")
+LONGEST_GLOB = 100_000  # bytes; one argument may hold 128 KiB on Linux
+INDEXED_FILES = []  # output paths of the pages the theme marks, this build
 
 
 def is_listed(settings):
@@ -75,7 +94,83 @@ def pagefind_settings(settings):
     return values
 
 
-def pagefind_command(output_path, bundle_dir, exclude_selectors=()):
+def field_glob(field):
+    """Return the glob for one ``{field}`` of a SAVE_AS setting: digits for
+    numeric date fields (``{date:%Y}``), else any text within one folder."""
+    name, _, date_format = field.partition(":")
+    codes = re.fullmatch(r"(%[A-Za-z]|[-_./ ])+", date_format or "")
+    if name != "date" or not codes:
+        return "*"
+    parts = re.findall(r"%([A-Za-z])|(.)", date_format)
+    if any(code and code not in DIGITS for code, _ in parts):
+        return "*"
+    return "".join("[0-9]" * DIGITS[code] if code else text for code, text in parts)
+
+
+def save_as_glob(save_as):
+    """Turn a SAVE_AS setting into a glob, or None if it cannot be one."""
+    literal = FIELD.split(save_as)[::2]
+    if any(GLOB_SPECIAL & set(part) for part in literal):
+        return None
+    fields = [field_glob(field) for field in FIELD.findall(save_as)]
+    glob = literal[0] + "".join(
+        field + text for field, text in zip(fields, literal[1:], strict=True)
+    )
+    return glob.replace("**", "*")
+
+
+def glob_regex(glob):
+    """Return a regex matching what ``glob`` matches (``*``: within a folder)."""
+    return re.compile(
+        "".join(
+            "[^/]*" if part == "*" else part if part == "[0-9]" else re.escape(part)
+            for part in re.split(r"(\*|\[0-9\])", glob)
+        )
+    )
+
+
+def indexed_glob(paths, settings):
+    """Return a Pagefind glob for exactly ``paths`` and the files their
+    SAVE_AS settings describe; Pagefind's default when none can be made."""
+    patterns = []
+    for name in SAVE_AS_SETTINGS:
+        glob = save_as_glob(settings.get(name) or "")
+        if glob and glob not in patterns:
+            patterns.append(glob)
+    matchers = [glob_regex(glob) for glob in patterns]
+    used, extra = set(), []
+    for path in sorted(set(paths)):
+        matched = next(
+            (g for g, m in zip(patterns, matchers, strict=True) if m.fullmatch(path)),
+            None,
+        )
+        if matched:
+            used.add(matched)
+        elif GLOB_SPECIAL & set(path):
+            return ALL_HTML
+        else:
+            extra.append(path)
+    alternatives = [glob for glob in patterns if glob in used] + extra
+    if not alternatives:
+        return ALL_HTML
+    glob = "{" + ",".join(alternatives) + "}"
+    return glob if len(glob.encode()) <= LONGEST_GLOB else ALL_HTML
+
+
+def note_indexed_files(generators):
+    """Remember the output files of published articles and pages (what the
+    theme marks ``data-pagefind-body``) for this build's Pagefind run."""
+    INDEXED_FILES.clear()
+    for generator in generators:
+        for name in ("articles", "translations", "pages"):
+            INDEXED_FILES.extend(
+                item.save_as
+                for item in getattr(generator, name, ())
+                if getattr(item, "status", None) == "published" and item.save_as
+            )
+
+
+def pagefind_command(output_path, bundle_dir, exclude_selectors=(), glob=None):
     """Return the command line that indexes ``output_path``."""
     command = [
         sys.executable,
@@ -88,6 +183,8 @@ def pagefind_command(output_path, bundle_dir, exclude_selectors=()):
     ]
     if exclude_selectors:
         command += ["--exclude-selectors", ", ".join(exclude_selectors)]
+    if glob and glob != ALL_HTML:
+        command += ["--glob", glob]
     return command
 
 
@@ -99,6 +196,7 @@ def indexed_pages(report):
 
 def configure(pelican):
     """Check the settings once, so a mistake stops the build at its start."""
+    INDEXED_FILES.clear()
     if is_listed(pelican.settings):
         pagefind_settings(pelican.settings)
 
@@ -125,6 +223,7 @@ def build_index(pelican):
         output_path,
         settings["PAGEFIND_BUNDLE_DIR"],
         settings["PAGEFIND_EXCLUDE_SELECTORS"],
+        indexed_glob(INDEXED_FILES, pelican.settings) if INDEXED_FILES else None,
     )
     try:
         result = subprocess.run(
@@ -159,4 +258,5 @@ def build_index(pelican):
 def register():
     """Connect the receivers."""
     signals.initialized.connect(configure)
+    signals.all_generators_finalized.connect(note_indexed_files)
     signals.finalized.connect(build_index)
