@@ -79,11 +79,21 @@ def collect_logs():
 
 
 def replay_logs(records):
-    """In the parent: hand a child's records to the parent's loggers."""
+    """In the parent: log a child's records again through the parent's loggers.
+
+    Logging them anew (not ``Logger.handle``) goes through Pelican's logger
+    class as any record made here would: duplicates are dropped, and a
+    warning under ``--fatal warnings`` stops the build here."""
     for record in records:
-        logger = logging.getLogger(record.name)
-        if logger.isEnabledFor(record.levelno):
-            logger.handle(record)
+        message = record.msg
+        if record.exc_text:
+            message = f"{message}\n{record.exc_text}"
+        extra = {
+            key: record.__dict__[key]
+            for key in ("limit_msg", "limit_args")
+            if key in record.__dict__
+        }
+        logging.getLogger(record.name).log(record.levelno, message, extra=extra)
 
 
 class Child:

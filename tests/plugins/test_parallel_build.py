@@ -7,6 +7,7 @@ import threading
 import pytest
 from jinja2 import Environment
 from parallel_build import parallel_build, prefetch
+from parallel_build.forks import replay_logs
 from parallel_build.parallel_build import BuildWorkersError, build_workers, may_fork
 from parallel_build.prefetch import Prefetch, read_ahead
 from parallel_build.writer import SMALLEST_BATCH, ParallelWriter
@@ -340,3 +341,17 @@ def test_files_written_by_a_helper_are_checked_against_this_process(tmp_path):
     assert writer._written_files == {"/site/a.html", "/site/b.html"}
     with pytest.raises(FileOverwriteFailedError, match="a.html"):
         writer.merge(["/site/a.html"])
+
+
+def test_records_from_helpers_are_logged_once_as_pelican_logs_them(caplog):
+    import pelican.log  # noqa: F401 - Pelican's logger class drops repeats
+
+    def record(text):
+        made = logging.LogRecord("pelican.x", logging.WARNING, "", 0, text, None, None)
+        made.msg, made.args = made.getMessage(), None
+        return made
+
+    with caplog.at_level(logging.WARNING):
+        replay_logs([record("gleich 100%"), record("gleich 100%"), record("anders")])
+    assert [r.getMessage() for r in caplog.records] == ["gleich 100%", "anders"]
+    assert all(r.name == "pelican.x" for r in caplog.records)
