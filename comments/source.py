@@ -5,9 +5,14 @@ the build goes on with the newest snapshot and one warning saying how old it
 is; with no snapshot at all it goes on without comments, and says so. Comments
 that vanished since the previous read without a removal record are added to the
 removal log as "unrecorded", and stay there in every later snapshot.
+
+``start_loading`` reads the same way for a caller with work to do meanwhile:
+the snapshot's forked child runs that vanish check before it writes, and the
+caller gets the comments at once, the complete data (the removal log) later.
 """
 
 import datetime
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,10 +64,12 @@ def read_source(settings, read_at, renderer):
     return reader.read_database(settings.database, read_at, renderer)
 
 
-def add_unrecorded_removals(current, known):
-    """Record comments the previous read saw that vanished from ``current`` unlogged."""
+def unrecorded_removals(current, known):
+    """Return the unrecorded removals ``current`` lacks, as (carried, vanished):
+    those earlier reads found, and comments the previous read saw that
+    vanished since without a record."""
     if known is None or known.database_id != current.database_id:
-        return current
+        return [], []
     with data.many_objects():
         present = {snapshots.comment_key(comment) for comment in current.comments}
     logged = {removal.comment_id for removal in current.removals}
@@ -73,6 +80,18 @@ def add_unrecorded_removals(current, known):
         for key, uri in known.comments.items()
         if key not in present and key[0] not in logged and key[0] not in carried_ids
     ]
+    return carried, vanished
+
+
+def with_removals(current, carried, vanished):
+    """Return ``current`` with the unrecorded removals added to its removal log."""
+    if not carried and not vanished:
+        return current
+    return current.replace(removals=current.removals + tuple(carried + vanished))
+
+
+def report_vanished(vanished):
+    """Warn once about comments that vanished since the last read."""
     if vanished:
         logger.warning(
             "comment_data: %d comment(s) vanished from the database without a "
@@ -80,9 +99,13 @@ def add_unrecorded_removals(current, known):
             len(vanished),
             ", ".join(str(removal.comment_id) for removal in vanished),
         )
-    if not carried and not vanished:
-        return current
-    return current.replace(removals=current.removals + tuple(carried + vanished))
+
+
+def add_unrecorded_removals(current, known):
+    """Record comments the previous read saw that vanished from ``current`` unlogged."""
+    carried, vanished = unrecorded_removals(current, known)
+    report_vanished(vanished)
+    return with_removals(current, carried, vanished)
 
 
 def describe_age(age):
@@ -97,40 +120,120 @@ def describe_age(age):
     return f"{seconds // 86400} days"
 
 
+class Loading:
+    """One read: its comments at once, its complete data once checked.
+
+    The vanish check compares every comment with the previous read (0.12 s at
+    100,000 comments) and only ever adds to the removal log. ``start_loading``
+    has the snapshot's forked child run it before writing, so the caller can
+    work with ``comments`` (classify them) meanwhile. Should the child end
+    without telling, ``result`` runs the check here: nothing is lost.
+    """
+
+    def __init__(self, fresh, known=None, write=None):
+        self.fresh, self.known, self.write = fresh, known, write
+        self.checked = None if write else fresh
+
+    @property
+    def comments(self):
+        """The comments as read: final already (the check adds removals only)."""
+        return self.fresh.comments
+
+    def result(self):
+        """Return the complete comment data; wait for the check if need be."""
+        if self.checked is None:
+            reported = self.write.report()
+            if reported is None:  # the child ended before it could tell
+                carried, vanished = unrecorded_removals(self.fresh, self.known)
+            else:
+                carried, vanished = (
+                    [data.from_json_removal(item) for item in reported[key]]
+                    for key in ("carried", "vanished")
+                )
+            report_vanished(vanished)
+            self.checked = with_removals(self.fresh, carried, vanished)
+        return self.checked
+
+
+def checked_for_snapshot(known, fresh):
+    """In the snapshot's child: run the vanish check on ``fresh``; return the
+    report for the parent (JSON-ready) and the data to save."""
+    carried, vanished = unrecorded_removals(fresh, known)
+    report = {
+        "carried": [data.to_json_removal(removal) for removal in carried],
+        "vanished": [data.to_json_removal(removal) for removal in vanished],
+    }
+    return report, with_removals(fresh, carried, vanished)
+
+
+def last_snapshot_instead(settings, read_at, renderer, why):
+    """Return the newest snapshot, marked as such, or no comments at all."""
+    previous = snapshots.latest_snapshot(settings.snapshot_dir, renderer)
+    if previous is None:
+        logger.warning(
+            "comment_data: comment source unavailable (%s) and no snapshot in "
+            "%s; building without comments",
+            why,
+            settings.snapshot_dir,
+        )
+        return data.CommentData(read_at, "none", renderer=renderer)
+    logger.warning(
+        "comment_data: comment source unavailable (%s); using the snapshot "
+        "of %s, %s old",
+        why,
+        data.format_utc(previous.read_at),
+        describe_age(read_at - previous.read_at),
+    )
+    return previous.replace(source="snapshot")
+
+
+def read_fresh(settings, renderer, now):
+    """Read from the configured source: return (data, True); when the source is
+    away, (the last snapshot or no comments at all, False)."""
+    check_settings(settings)
+    snapshots.wait_for_snapshots()  # the previous read's, before comparing
+    read_at = now or datetime.datetime.now(datetime.UTC)
+    try:
+        return read_source(settings, read_at, renderer), True
+    except reader.SourceUnavailable as why:
+        return last_snapshot_instead(settings, read_at, renderer, why), False
+
+
 def load_comment_data(settings, renderer=None, now=None, background=False):
     """Return the site's comment data for one build (read once, snapshot saved).
 
     ``background=True`` writes the snapshot in a forked child while the caller
     goes on; call ``snapshots.wait_for_snapshots()`` when done (exit does too).
     """
-    check_settings(settings)
-    snapshots.wait_for_snapshots()  # the previous read's, before comparing
-    read_at = now or datetime.datetime.now(datetime.UTC)
-    try:
-        fresh = read_source(settings, read_at, renderer)
-    except reader.SourceUnavailable as why:
-        previous = snapshots.latest_snapshot(settings.snapshot_dir, renderer)
-        if previous is None:
-            logger.warning(
-                "comment_data: comment source unavailable (%s) and no snapshot in "
-                "%s; building without comments",
-                why,
-                settings.snapshot_dir,
-            )
-            return data.CommentData(read_at, "none", renderer=renderer)
-        logger.warning(
-            "comment_data: comment source unavailable (%s); using the snapshot "
-            "of %s, %s old",
-            why,
-            data.format_utc(previous.read_at),
-            describe_age(read_at - previous.read_at),
-        )
-        return previous.replace(source="snapshot")
-    fresh = add_unrecorded_removals(
-        fresh, snapshots.known_comments(settings.snapshot_dir)
+    comment_data, fresh = read_fresh(settings, renderer, now)
+    if not fresh:
+        return comment_data
+    comment_data = add_unrecorded_removals(
+        comment_data, snapshots.known_comments(settings.snapshot_dir)
     )
     save = (
         snapshots.save_snapshot_in_background if background else snapshots.save_snapshot
     )
-    save(fresh, settings.snapshot_dir, settings.snapshot_keep)
-    return fresh
+    save(comment_data, settings.snapshot_dir, settings.snapshot_keep)
+    return comment_data
+
+
+def start_loading(settings, renderer=None, now=None):
+    """Read like ``load_comment_data(background=True)``, for a caller with work
+    to do meanwhile; return the Loading.
+
+    The snapshot's forked child runs the vanish check before it writes; until
+    ``Loading.result()`` the caller has the comments (final already) but not
+    the complete removal log. Call ``snapshots.wait_for_snapshots()`` when done.
+    """
+    comment_data, fresh = read_fresh(settings, renderer, now)
+    if not fresh:
+        return Loading(comment_data)
+    known = snapshots.known_comments(settings.snapshot_dir)
+    write = snapshots.save_snapshot_in_background(
+        comment_data,
+        settings.snapshot_dir,
+        settings.snapshot_keep,
+        complete=functools.partial(checked_for_snapshot, known),
+    )
+    return Loading(comment_data, known, write)

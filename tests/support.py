@@ -2,6 +2,8 @@
 
 import json
 import sqlite3
+import subprocess
+import sys
 import textwrap
 import time
 import urllib.error
@@ -48,6 +50,19 @@ def build_site(content_dir, output_dir, settings_file="pelicanconf.py", **overri
     )
     Pelican(settings).run()
     return Path(output_dir)
+
+
+def run_alone(code):
+    """Run ``code`` in a fresh single-threaded interpreter; return its output."""
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,  # a child that never ends fails the test, not the run
+    )
+    return result.stdout + result.stderr
 
 
 def set_created(database, comment_id, seconds):

@@ -76,11 +76,16 @@ def check_settings(settings):
 class BuildFigures:
     """Everything the page, the JSON and the article lines show, for one build."""
 
-    def __init__(self, comment_data, as_of, settings):
+    def __init__(self, comment_data, as_of, settings, readers=None):
+        """``readers``: ``figures.classify(comment_data.comments)``, when the
+        caller has classified them already (``invoke refresh`` does, while the
+        read's vanish check runs)."""
         self.comment_data = comment_data
         self.as_of = as_of
         self.target_seconds = round(settings["ANSWERED_TARGET_HOURS"] * 3600)
-        self.readers = figures.classify(comment_data.comments)
+        if readers is None:
+            readers = figures.classify(comment_data.comments)
+        self.readers = readers
         self.summary = figures.summarize(self.readers, self.target_seconds)
         self.by_thread = {
             uri: figures.summarize(readers, self.target_seconds)

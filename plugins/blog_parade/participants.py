@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass
 
 import yaml
-from bs4 import BeautifulSoup, NavigableString, Tag
 
 from comments.data import PUBLISHED
 
@@ -63,7 +62,13 @@ def trim_bare_url(text):
 
 
 def links_in(html):
-    """Return the link targets and bare addresses in an HTML fragment, in order."""
+    """Return the link targets and bare addresses in an HTML fragment, in order.
+
+    BeautifulSoup is imported here, when a comment on a call is parsed: its
+    import takes 50 ms, most of the work `invoke refresh` has with parades.
+    """
+    from bs4 import BeautifulSoup, NavigableString, Tag
+
     found = []
     for node in BeautifulSoup(html, "html.parser").descendants:
         if isinstance(node, Tag) and node.name == "a" and node.get("href"):

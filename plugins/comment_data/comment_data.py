@@ -24,6 +24,9 @@ build's start. The snapshot of each read is written by a forked child on the
 second core while the build goes on (``comments.snapshots``); the build's end
 waits for it.
 
+``invoke refresh`` reads through ``start_read`` and ``share`` instead, so that
+it can classify the comments while the snapshot's child checks them.
+
 Signals: ``initialized`` (ends a freeze), ``generator_init`` (reads),
 ``finalized`` (waits for the snapshot, ends the freeze).
 """
@@ -36,7 +39,7 @@ from pathlib import Path
 from pelican import signals
 
 from comments import config, reader, snapshots
-from comments.source import SourceSettings, load_comment_data
+from comments.source import SourceSettings, load_comment_data, start_loading
 
 logger = logging.getLogger(__name__)
 
@@ -74,15 +77,28 @@ def source_settings(settings, comment_conf, environ):
     )
 
 
-def read_for_build(settings, environ=None):
-    """Read the comment data for a build with these Pelican settings."""
+def build_source(settings, environ=None):
+    """Return the comment source and renderer for a build with these settings."""
     environ = os.environ if environ is None else environ
     comment_conf, _ = config.load_config(environ=environ, create_secrets=False)
-    return load_comment_data(
+    return (
         source_settings(settings, comment_conf, environ),
-        renderer=reader.make_renderer(comment_conf),
-        background=True,
+        reader.make_renderer(comment_conf),
     )
+
+
+def read_for_build(settings, environ=None):
+    """Read the comment data for a build with these Pelican settings."""
+    source, renderer = build_source(settings, environ)
+    return load_comment_data(source, renderer=renderer, background=True)
+
+
+def start_read(settings, environ=None):
+    """Start the read for a build with these Pelican settings; return its
+    Loading: the comments at once, the vanish check and the snapshot in a
+    forked child (``comments.source.start_loading``)."""
+    source, renderer = build_source(settings, environ)
+    return start_loading(source, renderer=renderer)
 
 
 def start_build_data(settings):
@@ -92,18 +108,23 @@ def start_build_data(settings):
     return comment_data
 
 
-def share_comment_data(generator):
-    """Read once per build; every generator of the build sees the same object."""
-    if CONTEXT_KEY in generator.context:
-        return
-    comment_data = start_build_data(generator.settings)
-    generator.context[CONTEXT_KEY] = comment_data
+def share(context, comment_data):
+    """Give the build's context its comment data; freeze the heap until
+    ``finish_build`` (the data lives as long as the build)."""
+    gc.freeze()
+    context[CONTEXT_KEY] = comment_data
     logger.info(
         "comment_data: %d comments, %d removals (source: %s)",
         len(comment_data.comments),
         len(comment_data.removals),
         comment_data.source,
     )
+
+
+def share_comment_data(generator):
+    """Read once per build; every generator of the build sees the same object."""
+    if CONTEXT_KEY not in generator.context:
+        share(generator.context, read_for_build(generator.settings))
 
 
 def end_freeze(_=None):

@@ -11,6 +11,7 @@ from comments import data, reader
 from comments.app import build_server
 from comments.removal import remove_comment
 from comments.source import SourceSettings, load_comment_data
+from tests.support import run_alone
 
 ARTICLE = "/2026/kritik/"
 OTHER = "/2026/anderes/"
@@ -180,14 +181,19 @@ def test_no_source_and_no_snapshot_builds_without_comments(tmp_path, caplog):
     assert "building without comments" in caplog.text
 
 
-def test_comment_vanishing_without_record_is_logged_as_unrecorded(server, tmp_path):
-    question, *_ = fill(server)
-    load_comment_data(settings_for(server, tmp_path), now=NOW)
+def delete_behind_every_back(server, question):
+    """Delete a question and its replies with not even the removal trigger left."""
     with sqlite3.connect(server.database) as db:
-        # Behind every back: even the removal trigger is gone.
         db.execute("DROP TRIGGER blog_record_removal")
         db.execute("DELETE FROM comments WHERE parent = ?", (question,))
         db.execute("DELETE FROM comments WHERE id = ?", (question,))
+    db.close()
+
+
+def test_comment_vanishing_without_record_is_logged_as_unrecorded(server, tmp_path):
+    question, *_ = fill(server)
+    load_comment_data(settings_for(server, tmp_path), now=NOW)
+    delete_behind_every_back(server, question)
     second = load_comment_data(
         settings_for(server, tmp_path), now=NOW + datetime.timedelta(hours=1)
     )
@@ -198,3 +204,78 @@ def test_comment_vanishing_without_record_is_logged_as_unrecorded(server, tmp_pa
         settings_for(server, tmp_path), now=NOW + datetime.timedelta(hours=2)
     )
     assert [r for r in third.removals if r.reason == "unrecorded"] == unrecorded
+
+
+LOAD_IN_BACKGROUND = """
+    import datetime, logging, sys
+    from pathlib import Path
+    logging.basicConfig(level=logging.WARNING, format="LOG %(message)s")
+    from comments import snapshots, source
+    {patch}
+    settings = source.SourceSettings(
+        "database", Path({database!r}), "", "", Path({snapshots!r})
+    )
+    now = datetime.datetime(2026, 11, 27, 13, 0, tzinfo=datetime.UTC)
+    loading = source.start_loading(settings, now=now)
+    print("WRITER", type(loading.write).__name__)
+    print("CHILD REPORTED", loading.write.report() is not None)
+    result = loading.result()
+    print("UNRECORDED", *sorted(
+        r.comment_id for r in result.removals if r.reason == "unrecorded"
+    ))
+    snapshots.wait_for_snapshots()
+"""
+
+
+def load_in_background(server, tmp_path, patch=""):
+    """Load in a fresh single-threaded process, where the vanish check runs
+    in the snapshot's forked child; return its output lines."""
+    code = LOAD_IN_BACKGROUND.format(
+        patch=patch, database=server.database, snapshots=str(tmp_path / "snapshots")
+    )
+    return run_alone(code).splitlines()
+
+
+def test_the_vanish_check_in_the_snapshot_child_finds_what_a_read_here_finds(
+    server, tmp_path
+):
+    question, *_ = fill(server)
+    load_comment_data(settings_for(server, tmp_path), now=NOW)
+    delete_behind_every_back(server, question)
+    output = load_in_background(server, tmp_path)
+    assert "WRITER SnapshotWrite" in output  # a forked child
+    assert "CHILD REPORTED True" in output  # ran the check
+    assert f"UNRECORDED {question} {question + 1}" in output
+    [warning] = [line for line in output if line.startswith("LOG")]
+    assert "2 comment(s) vanished" in warning  # logged once, by the parent
+    # The child saved the completed data: the next read carries the record.
+    later = load_comment_data(
+        settings_for(server, tmp_path), now=NOW + datetime.timedelta(hours=2)
+    )
+    unrecorded = [r for r in later.removals if r.reason == "unrecorded"]
+    assert [r.comment_id for r in unrecorded] == [question, question + 1]
+    assert {r.removed_at for r in unrecorded} == {NOW + datetime.timedelta(hours=1)}
+
+
+def test_when_the_child_cannot_check_the_parent_checks_and_nothing_is_lost(
+    server, tmp_path
+):
+    question, *_ = fill(server)
+    load_comment_data(settings_for(server, tmp_path), now=NOW)
+    delete_behind_every_back(server, question)
+    output = load_in_background(
+        server,
+        tmp_path,
+        patch="source.checked_for_snapshot = lambda known, fresh: 1 / 0",
+    )
+    assert "CHILD REPORTED False" in output
+    assert f"UNRECORDED {question} {question + 1}" in output
+    logged = [line for line in output if line.startswith("LOG")]
+    assert any("2 comment(s) vanished" in line for line in logged)
+    assert any("was not written (ZeroDivisionError" in line for line in logged)
+    # No snapshot of this read: the next read finds the same comments missing.
+    later = load_comment_data(
+        settings_for(server, tmp_path), now=NOW + datetime.timedelta(hours=2)
+    )
+    unrecorded = [r for r in later.removals if r.reason == "unrecorded"]
+    assert [r.comment_id for r in unrecorded] == [question, question + 1]

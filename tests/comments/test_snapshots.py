@@ -2,12 +2,10 @@
 
 import datetime
 import json
-import subprocess
-import sys
-import textwrap
+import threading
 
 from comments import data, snapshots
-from tests.support import ROOT
+from tests.support import run_alone
 
 NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
 
@@ -46,18 +44,6 @@ COMMENTS = data.CommentData(
     removals=(data.Removal(7, "/2026/kritik/", NOW, "spam", "Werbung"),),
     database_id="abc",
 )
-
-
-def run_alone(code):
-    """Run ``code`` in a fresh single-threaded interpreter; return its stdout."""
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout + result.stderr
 
 
 def test_snapshot_round_trip_in_the_current_format(tmp_path):
@@ -187,3 +173,107 @@ def test_a_child_reaped_elsewhere_is_judged_by_its_report_and_file(tmp_path):
         """
     )
     assert output.split() == ["True"]  # no error line, no ChildProcessError
+
+
+def test_a_child_completes_the_data_reports_it_then_writes_the_completed_data(
+    tmp_path,
+):
+    output = run_alone(
+        f"""
+        import json
+        from tests.comments.test_snapshots import COMMENTS, NOW
+        from comments import data, snapshots
+
+        def complete(comment_data):
+            extra = data.Removal(9, "/2026/kritik/", NOW, "unrecorded")
+            report = {{"added": [data.to_json_removal(extra)]}}
+            return report, comment_data.replace(
+                removals=comment_data.removals + (extra,)
+            )
+
+        write = snapshots.save_snapshot_in_background(
+            COMMENTS, {str(tmp_path)!r}, complete=complete
+        )
+        print(type(write).__name__, json.dumps(write.report()))
+        snapshots.wait_for_snapshots()
+        """
+    )
+    kind, report = output.split(" ", 1)
+    assert kind == "SnapshotWrite"
+    assert json.loads(report) == {
+        "added": [
+            {
+                "comment_id": 9,
+                "thread_uri": "/2026/kritik/",
+                "removed_at": "2026-11-27T12:00:00Z",
+                "reason": "unrecorded",
+                "note": "",
+            }
+        ]
+    }
+    saved = snapshots.latest_snapshot(tmp_path)
+    assert [r.comment_id for r in saved.removals] == [7, 9]
+    assert [r.comment_id for r in snapshots.known_comments(tmp_path).unrecorded] == [9]
+
+
+def test_a_child_failing_to_complete_reports_nothing_and_writes_nothing(tmp_path):
+    output = run_alone(
+        f"""
+        import logging
+        logging.basicConfig(level=logging.ERROR, format="%(message)s")
+        from tests.comments.test_snapshots import COMMENTS
+        from comments import snapshots
+
+        def complete(comment_data):
+            raise RuntimeError("kaputt")
+
+        write = snapshots.save_snapshot_in_background(
+            COMMENTS, {str(tmp_path)!r}, complete=complete
+        )
+        print("report", write.report())
+        snapshots.wait_for_snapshots()
+        """
+    )
+    assert "report None" in output
+    [error] = [line for line in output.splitlines() if "not written" in line]
+    assert "RuntimeError: kaputt" in error
+    assert snapshots.list_snapshots(tmp_path) == []
+
+
+def test_an_unread_report_does_not_keep_the_child_from_ending(tmp_path):
+    output = run_alone(
+        f"""
+        from tests.comments.test_snapshots import COMMENTS
+        from comments import snapshots
+
+        def complete(comment_data):  # more than a pipe holds unread
+            return ["x" * 1000] * 1000, comment_data
+
+        snapshots.save_snapshot_in_background(
+            COMMENTS, {str(tmp_path)!r}, complete=complete
+        )
+        snapshots.wait_for_snapshots()
+        print("waited")
+        """
+    )
+    assert output.split() == ["waited"]
+    assert snapshots.latest_snapshot(tmp_path) == COMMENTS
+
+
+def test_with_other_threads_running_the_data_is_completed_in_process(tmp_path):
+    def complete(comment_data):
+        return {"seen": len(comment_data.comments)}, comment_data.replace(removals=())
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        write = snapshots.save_snapshot_in_background(
+            COMMENTS, tmp_path, complete=complete
+        )
+    finally:
+        stop.set()
+        thread.join()
+    assert isinstance(write, snapshots.SnapshotWritten)
+    assert write.report() == {"seen": 2}
+    assert snapshots.latest_snapshot(tmp_path).removals == ()

@@ -1,10 +1,12 @@
 """The transparency page's arithmetic, against hand-computed answers for every rule."""
 
 import datetime
+import random
+import re
 
 import pytest
 
-from answered import figures
+from answered import figures, page
 from comments import data
 
 T0 = datetime.datetime(2026, 10, 1, 9, 0, tzinfo=datetime.UTC)
@@ -294,3 +296,42 @@ def test_classify_follows_the_named_rules_it_writes_out_inline():
         6: None,  # a reader reply under a staff top-level comment
         9: None,  # Anna answered in another thread
     }
+
+
+def excerpt_by_the_rules(markdown_text, limit):
+    """The excerpt as first written: three substitutions on every comment."""
+    text = re.sub(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)", r"\1", markdown_text)
+    text = re.sub(r"(^|\s)[#>]+\s|[*_`~]{1,3}", r"\1", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut.rstrip(" ,.;:–-") + "…"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Ganz **fett** und _schräg_, `Code` ~~weg~~",
+            "Ganz fett und schräg, Code weg",
+        ),
+        ("Siehe [die Doku](https://x.example/a_(b)) hier", "Siehe die Doku hier"),
+        ("# Titel\n> Zitat\n\nText", "Titel Zitat Text"),
+        ("# # doppelt", "# doppelt"),  # the first mark takes the space
+        ("a *# b", "a # b"),  # a mark not after a space stays
+        ("Zeile\u00a0mit\tRaum \n", "Zeile mit Raum"),
+        ("**", ""),
+    ],
+)
+def test_excerpt_keeps_words_and_drops_markdown_marks(text, expected):
+    assert page.excerpt(text, 160) == expected == excerpt_by_the_rules(text, 160)
+
+
+def test_excerpt_equals_its_rules_on_every_mix_of_marks():
+    alphabet = "ab #>*_`~[]()!\n\t\u00a0.,"
+    rng = random.Random(8)
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        for limit in (4, 160):
+            assert page.excerpt(text, limit) == excerpt_by_the_rules(text, limit), text

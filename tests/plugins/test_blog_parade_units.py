@@ -31,6 +31,7 @@ from blog_parade.participants import (
 )
 from comments.data import PENDING, PUBLISHED, REMOVED, WITHDRAWN, Comment
 from pelicanconf import SLUG_REGEX_SUBSTITUTIONS
+from tests.support import run_alone
 
 BERLIN = ZoneInfo("Europe/Berlin")
 slug = functools.partial(
@@ -467,3 +468,18 @@ def test_deadline_calendar_is_one_all_day_event_with_crlf():
         "END:VEVENT",
         "END:VCALENDAR",
     ]
+
+
+def test_beautifulsoup_is_imported_only_to_parse_a_comment():
+    output = run_alone(
+        """
+        import sys
+        sys.path.insert(0, "plugins")
+        import blog_parade.blog_parade
+        from blog_parade.participants import links_in
+        print("before", "bs4" in sys.modules)
+        links_in('<a href="https://a.example/">a</a>')
+        print("after", "bs4" in sys.modules)
+        """
+    )
+    assert output.split() == ["before", "False", "after", "True"]

@@ -3,13 +3,14 @@
 import filecmp
 import gc
 import json
+import sqlite3
 
 import pytest
 from pelican.settings import read_settings
 
 from comment_refresh.refresh import refresh_comment_pages
 from comments.errors import SetupError
-from tests.support import ROOT, build_site, write_files
+from tests.support import ROOT, build_site, run_alone, write_files
 
 ARTICLES = {
     f"articles/a{n}.md": f"""
@@ -101,8 +102,21 @@ def test_refresh_after_new_comments_equals_a_full_build(tmp_path, server, monkey
     server.client.post(
         "/2026/aufruf/", "Mein Beitrag: https://blog.example.net/offen", author="Ida"
     )
-    counts = refresh_comment_pages(settings_for(tmp_path, server, refreshed))
+    collections = []
+
+    def count_collection(phase, info):
+        collections.append(phase)
+
+    settings = settings_for(tmp_path, server, refreshed)
+    gc.callbacks.append(count_collection)
+    try:
+        counts = refresh_comment_pages(settings)
+    finally:
+        gc.callbacks.remove(count_collection)
+    # The collector was paused throughout: one collection, when it resumes.
+    assert collections.count("start") == 1
     assert gc.get_freeze_count() == 0  # the read's heap freeze ended with it
+    assert gc.isenabled()  # and the collector runs again
     assert counts == {"comments": 5, "lines_rewritten": 3}
     parade = json.loads(
         (refreshed / "blogparade/offen-wie-geht-das/parade.json").read_text()
@@ -130,3 +144,59 @@ def test_refresh_before_any_build_says_what_to_do(tmp_path, server):
     write_files(tmp_path / "content", ARTICLES)
     with pytest.raises(SetupError, match="run `invoke build` first"):
         refresh_comment_pages(settings_for(tmp_path, server, tmp_path / "leer"))
+
+
+REFRESH_ALONE = """
+    import json, os, sys
+    sys.path.insert(0, "plugins")
+    from pelican.settings import read_settings
+    from comment_refresh.refresh import refresh_comment_pages
+    forks = []
+    fork = os.fork
+    def counted_fork():
+        forks.append(os.getpid())
+        return fork()
+    os.fork = counted_fork
+    settings = read_settings("pelicanconf.py", override=json.loads({overrides!r}))
+    counts = refresh_comment_pages(settings)
+    print("RESULT", len(forks), json.dumps(counts))
+"""
+
+
+def test_a_refresh_in_its_own_process_forks_and_equals_a_full_build(
+    tmp_path, server, monkeypatch
+):
+    """Alone in its process (as `invoke refresh` runs) the refresh checks for
+    vanished comments in the snapshot's forked child; a test process runs a
+    comment server thread, where everything happens in one process."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+    write_files(tmp_path / "content", ARTICLES)
+    gone = server.client.post("/2026/artikel-3/", "Bald weg").body["id"]
+    refreshed = full_build(tmp_path, server, "refreshed")
+    server.client.post("/2026/artikel-2/", "Neue Frage")
+    with sqlite3.connect(server.database) as db:  # behind every back
+        db.execute("DROP TRIGGER blog_record_removal")
+        db.execute("DELETE FROM comments WHERE id = ?", (gone,))
+    db.close()
+    settings = settings_for(tmp_path, server, refreshed)
+    overrides = {
+        key: settings[key]
+        for key in (
+            "PATH",
+            "OUTPUT_PATH",
+            "CACHE_PATH",
+            "CACHE_CONTENT",
+            "LOAD_CONTENT_CACHE",
+            "COMMENTS_DATABASE",
+            "COMMENTS_SNAPSHOT_DIR",
+        )
+    }
+    output = run_alone(REFRESH_ALONE.format(overrides=json.dumps(overrides)))
+    [result] = [line for line in output.splitlines() if line.startswith("RESULT")]
+    _, forks, counts = result.split(" ", 2)
+    assert json.loads(counts) == {"comments": 3, "lines_rewritten": 2}
+    assert forks == "1"  # one child: the vanish check, then the snapshot
+    document = json.loads((refreshed / "answered/answered.json").read_text())
+    assert document["removed"] == {"unrecorded": 1}
+    fresh = full_build(tmp_path, server, "fresh")
+    assert same_tree(refreshed, fresh) == []
