@@ -411,7 +411,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="one small size only")
     args = parser.parse_args(argv)
     sizes = SIZES["quick" if args.quick else "full"]
-    rounds = 1 if args.quick else 2
+    rounds = 1 if args.quick else 3
     load_seconds = 5 if args.quick else 20
     rows, works = [], []
     try:
