@@ -1,5 +1,6 @@
 """parallel_build: the same site, read and rendered by several processes."""
 
+import json
 import logging
 import os
 import threading
@@ -15,7 +16,7 @@ from pelican.readers import Readers
 from pelican.settings import read_settings
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from tests.support import ROOT, build_site
+from tests.support import ROOT, run_alone
 
 ARTICLES = 70  # enough to fork for reading (32) and writing (64 calls)
 
@@ -69,105 +70,100 @@ def output_files(folder):
     }
 
 
-@pytest.fixture
-def writing_processes(tmp_path):
-    """Record which processes write pages (content_written runs where they do)."""
-    from pelican import signals
+def build_alone(tmp_path, output, settings_file=None, **overrides):
+    """Build ``tmp_path/content`` in a fresh single-threaded interpreter (this
+    test process may run servers' threads, and then the plugin rightly builds
+    in one process). Return what it saw: how many processes wrote pages
+    (``content_written`` runs where a page is written), whether each source
+    came from a reading helper, and the log's lines."""
+    log = tmp_path / f"{output}.writers"
+    code = f"""
+        import json, logging, os, sys
+        sys.path.insert(0, {str(ROOT / "plugins")!r})
+        from pelican import signals
+        from parallel_build.prefetch import Prefetch
+        from tests.support import build_site
 
-    log = tmp_path / "writers.log"
+        def record(path, context=None):
+            with open({str(log)!r}, "a", encoding="utf-8") as stream:
+                stream.write(f"{{os.getpid()}}\\n")
 
-    def record(path, context=None):
-        with open(log, "a", encoding="utf-8") as stream:
-            stream.write(f"{os.getpid()}\n")
+        taken, take = [], Prefetch.take
 
-    signals.content_written.connect(record)
-    yield lambda: set(log.read_text().split()) if log.exists() else set()
-    signals.content_written.disconnect(record)
-    log.unlink(missing_ok=True)
+        def counting_take(self, path):
+            result = take(self, path)
+            taken.append(result is not None)
+            return result
 
-
-@pytest.fixture
-def prefetched(monkeypatch):
-    """Count the sources the build process got from a reading helper."""
-    taken = []
-    take = Prefetch.take
-
-    def counting_take(self, path):
-        result = take(self, path)
-        taken.append(result is not None)
-        return result
-
-    monkeypatch.setattr(Prefetch, "take", counting_take)
-    return taken
+        signals.content_written.connect(record)
+        Prefetch.take = counting_take
+        logging.basicConfig(format="LOG %(levelname)s %(message)s")
+        build_site(
+            {str(tmp_path / "content")!r}, {str(tmp_path / output)!r},
+            *{[settings_file] if settings_file else []!r}, **{overrides!r}
+        )
+        writers = set(open({str(log)!r}, encoding="utf-8").read().split())
+        print("REPORT", json.dumps({{"writers": len(writers), "taken": taken}}))
+    """
+    printed = run_alone(code)
+    report = json.loads(printed.split("REPORT ", 1)[1].splitlines()[0])
+    report["log"] = [line for line in printed.splitlines() if line.startswith("LOG ")]
+    return report
 
 
-def test_two_processes_write_the_same_site_as_one(
-    tmp_path, writing_processes, prefetched
-):
+def test_two_processes_write_the_same_site_as_one(tmp_path):
     write_site(tmp_path / "content")
-    single = build_site(
-        tmp_path / "content", tmp_path / "one", plain_settings(tmp_path, 1)
-    )
-    assert len(writing_processes()) == 1
-    assert prefetched == []
-    parallel = build_site(
-        tmp_path / "content", tmp_path / "two", plain_settings(tmp_path, 2)
-    )
-    assert len(writing_processes()) == 2  # this one and a forked helper
-    assert len(prefetched) == ARTICLES and all(prefetched)
-    expected = output_files(single)
+    single = build_alone(tmp_path, "one", plain_settings(tmp_path, 1))
+    assert single["writers"] == 1
+    assert single["taken"] == []
+    parallel = build_alone(tmp_path, "two", plain_settings(tmp_path, 2))
+    assert parallel["writers"] == 2  # the build process and a forked helper
+    assert len(parallel["taken"]) == ARTICLES and all(parallel["taken"])
+    expected = output_files(tmp_path / "one")
     assert len([name for name in expected if name.endswith(".html")]) > 100
-    assert output_files(parallel) == expected
+    assert output_files(tmp_path / "two") == expected
 
 
 def test_the_project_builds_the_same_site_with_helpers(tmp_path):
     write_site(tmp_path / "content")
-    single = output_files(
-        build_site(tmp_path / "content", tmp_path / "one", BUILD_WORKERS=1)
-    )
-    parallel = output_files(
-        build_site(tmp_path / "content", tmp_path / "two", BUILD_WORKERS=2)
-    )
-    assert parallel.keys() == single.keys()
-    differing = [name for name in single if single[name] != parallel[name]]
+    assert build_alone(tmp_path, "one", BUILD_WORKERS=1)["writers"] == 1
+    parallel = build_alone(tmp_path, "two", BUILD_WORKERS=2)
+    assert parallel["writers"] == 2 and all(parallel["taken"])
+    single = output_files(tmp_path / "one")
+    assert output_files(tmp_path / "two").keys() == single.keys()
+    differing = {
+        name
+        for name, content in output_files(tmp_path / "two").items()
+        if single[name] != content
+    }
     # only the transparency page and its data carry the time of the build
-    assert set(differing) <= {"answered/index.html", "answered/answered.json"}
+    assert differing <= {"answered/index.html", "answered/answered.json"}
 
 
-def test_a_source_that_fails_is_reported_and_skipped_as_pelican_does(
-    tmp_path, caplog, prefetched
-):
+def test_a_source_that_fails_is_reported_and_skipped_as_pelican_does(tmp_path):
     write_site(
         tmp_path / "content",
         **{"articles/kaputt.md": "Title: Kaputt\nDate: kein Datum\n\nText\n"},
     )
-    with caplog.at_level(logging.ERROR):
-        output = build_site(
-            tmp_path / "content", tmp_path / "output", plain_settings(tmp_path, 2)
-        )
-    failures = [r for r in caplog.records if "Could not process" in r.getMessage()]
-    assert len(failures) == 1 and "kaputt.md" in failures[0].getMessage()
-    assert prefetched.count(False) == 1  # read again here, which reported it
-    assert prefetched.count(True) == ARTICLES
-    assert not (output / "kaputt.html").exists()
-    assert (output / "beitrag-0.html").is_file()
+    report = build_alone(tmp_path, "output", plain_settings(tmp_path, 2))
+    failures = [line for line in report["log"] if "Could not process" in line]
+    assert len(failures) == 1 and "kaputt.md" in failures[0]
+    assert report["taken"].count(False) == 1  # read again here, which reported it
+    assert report["taken"].count(True) == ARTICLES
+    assert not (tmp_path / "output" / "kaputt.html").exists()
+    assert (tmp_path / "output" / "beitrag-0.html").is_file()
 
 
-def test_warnings_from_a_reading_helper_reach_the_build_log(tmp_path, caplog):
+def test_warnings_from_a_reading_helper_reach_the_build_log(tmp_path):
     twice = "Title: Eins\nDate: 2026-03-01 09:00\nDate: 2026-03-02 09:00\n\nText\n"
     write_site(tmp_path / "content", **{"articles/doppelt.md": twice})
-    with caplog.at_level(logging.WARNING):
-        build_site(
-            tmp_path / "content", tmp_path / "output", plain_settings(tmp_path, 2)
-        )
+    report = build_alone(tmp_path, "output", plain_settings(tmp_path, 2))
+    assert all(report["taken"])  # doppelt.md too was read by a helper
     warnings = [
-        record
-        for record in caplog.records
-        if "Duplicate definition of `date`" in record.getMessage()
+        line for line in report["log"] if "Duplicate definition of `date`" in line
     ]
     assert len(warnings) == 1
-    assert warnings[0].levelno == logging.WARNING
-    assert "doppelt.md" in warnings[0].getMessage()
+    assert warnings[0].startswith("LOG WARNING") and "doppelt.md" in warnings[0]
 
 
 def readers_for(tmp_path, count):
@@ -317,8 +313,10 @@ def test_build_workers_defaults_to_the_usable_cores():
     assert build_workers({"BUILD_WORKERS": 3}) == 3
 
 
-def test_a_process_running_threads_builds_in_one(tmp_path):
+def test_a_process_running_threads_builds_in_one(monkeypatch):
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     assert may_fork({"BUILD_WORKERS": 2}) == 2
+    monkeypatch.undo()
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
