@@ -59,22 +59,23 @@ class Prefetch:
     """Sources read ahead by ``workers`` forked children."""
 
     def __init__(self, readers, paths, workers):
-        shares = [paths[index::workers] for index in range(workers)]
         shared = {"settings": readers.settings}
-        self.children = [
-            start_child(
-                lambda send, share=share: read_share(readers.readers, share, send),
-                shared,
-            )
-            for share in shares
-            if share
-        ]
-        self.child_of = {
-            path: child
-            for child, share in zip(self.children, shares, strict=False)
-            for path in share
-        }
-        self.arrived = {}
+        self.children, self.child_of, self.arrived = [], {}, {}
+        for share in (paths[index::workers] for index in range(workers)):
+            try:
+                child = start_child(
+                    lambda send, share=share: read_share(readers.readers, share, send),
+                    shared,
+                )
+            except OSError as error:  # no more processes allowed
+                logger.warning(
+                    "parallel_build: a reading helper failed to start (%s); "
+                    "its sources are read in the build process",
+                    error,
+                )
+                break
+            self.children.append(child)
+            self.child_of.update(dict.fromkeys(share, child))
 
     def take(self, path):
         """Return ``(content, metadata)`` read ahead for ``path``, or None when

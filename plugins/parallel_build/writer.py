@@ -20,12 +20,15 @@ file, so a receiver that collects state sees only that process's files (no
 plugin of this project listens to it).
 """
 
+import logging
 import multiprocessing
 import os
 
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from .forks import collect_logs, replay_logs, start_child
+
+logger = logging.getLogger(__name__)
 
 SMALLEST_BATCH = 64  # fewer kept calls are written here, without forking
 
@@ -54,14 +57,28 @@ class ParallelWriter(Writer):
         if len(calls) < SMALLEST_BATCH:
             self.run_calls(calls, iter(range(len(calls))))
             return
-        counter = multiprocessing.get_context("fork").Value("q", 0)
-        children = [
-            start_child(
-                lambda send: self.write_in_child(calls, counter, send),
-                {"settings": self.settings},
-            )
-            for _ in range(self.workers - 1)
-        ]
+        try:
+            counter = multiprocessing.get_context("fork").Value("q", 0)
+        except OSError as error:  # no shared memory here (/dev/shm)
+            logger.warning("parallel_build: writing in one process (%s)", error)
+            self.run_calls(calls, iter(range(len(calls))))
+            return
+        children = []
+        for _ in range(self.workers - 1):
+            try:
+                children.append(
+                    start_child(
+                        lambda send: self.write_in_child(calls, counter, send),
+                        {"settings": self.settings},
+                    )
+                )
+            except OSError as error:  # no more processes allowed: go on with fewer
+                logger.warning(
+                    "parallel_build: a writing helper failed to start "
+                    "(%s); writing with fewer processes",
+                    error,
+                )
+                break
         try:
             self.run_calls(calls, claim(counter, len(calls)))
         finally:

@@ -353,3 +353,28 @@ def test_records_from_helpers_are_logged_once_as_pelican_logs_them(caplog):
         replay_logs([record("gleich 100%"), record("gleich 100%"), record("anders")])
     assert [r.getMessage() for r in caplog.records] == ["gleich 100%", "anders"]
     assert all(r.name == "pelican.x" for r in caplog.records)
+
+
+def test_when_no_helper_can_start_the_build_process_does_it_all(
+    tmp_path, monkeypatch, caplog
+):
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    readers, paths = readers_for(tmp_path, 6)
+    reader = readers.readers["md"]
+    expected = {path: reader.read(path) for path in paths}
+    monkeypatch.setattr(os, "fork", no_fork)
+    with caplog.at_level(logging.WARNING):
+        ahead = Prefetch(readers, paths, 2)
+        read_ahead(reader, ahead)
+        assert {path: reader.read(path) for path in paths} == expected
+        writer = parallel_writer(tmp_path / "out")
+        write_calls(writer, SMALLEST_BATCH + 1)
+        writer.flush()
+    ahead.close()
+    assert (tmp_path / "out" / f"page-{SMALLEST_BATCH}.html").read_text() == (
+        f"{SMALLEST_BATCH}: 100"
+    )
+    assert "a reading helper failed to start" in caplog.text
+    assert "a writing helper failed to start" in caplog.text
