@@ -17,8 +17,14 @@ articles.
 A missing or failing Pagefind is logged as an error: the site is still
 written, only its search page finds nothing.
 
-Signals: ``initialized`` (checks settings), ``all_generators_finalized``
-(notes which files carry indexed text), ``finalized`` (runs Pagefind).
+Pagefind runs on one core. It starts as soon as the articles and pages are
+written (``page_writer_finalized``), so the rest of the build (the other
+generators' pages, static files, the sitemap) goes on beside it; ``finalized``
+waits for it and logs what it did.
+
+Signals: ``initialized`` (checks settings, ends a Pagefind a failed build
+left), ``all_generators_finalized`` (notes which files carry indexed text),
+``page_writer_finalized`` (starts Pagefind), ``finalized`` (waits for it).
 """
 
 import importlib.util
@@ -27,6 +33,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 from pelican import signals
@@ -60,6 +68,7 @@ DIGITS = {"Y": 4, "y": 2, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2, "j": 3}
 GLOB_SPECIAL = set("*?[]{},\\!")
 LONGEST_GLOB = 100_000  # bytes; one argument may hold 128 KiB on Linux
 INDEXED_FILES = []  # output paths of the pages the theme marks, this build
+RUNNING = []  # the PagefindRun started for this build, until finalized
 
 
 def is_listed(settings):
@@ -196,67 +205,137 @@ def indexed_pages(report):
 
 def configure(pelican):
     """Check the settings once, so a mistake stops the build at its start."""
+    stop_leftovers()
     INDEXED_FILES.clear()
     if is_listed(pelican.settings):
         pagefind_settings(pelican.settings)
 
 
-def build_index(pelican):
-    """Run Pagefind over the written site; log what it did or why it failed."""
-    if not is_listed(pelican.settings):
-        return
-    settings = pagefind_settings(pelican.settings)
-    if not settings["PAGEFIND_ENABLED"]:
-        return
+class PagefindRun:
+    """Pagefind started over the output; ``finish`` waits and logs the outcome.
+
+    Its report goes to temporary files, not pipes: nobody reads while it runs,
+    and a full pipe would stop it."""
+
+    def __init__(self, command, timeout, bundle):
+        self.bundle, self.timeout = bundle, timeout
+        # closed by finish or stop, once Pagefind has ended
+        self.stdout = tempfile.TemporaryFile()  # noqa: SIM115
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        self.deadline = time.monotonic() + timeout
+        self.process = subprocess.Popen(  # noqa: S603 - our own command line
+            command, stdout=self.stdout, stderr=self.stderr
+        )
+
+    def report(self, stream):
+        """Return what Pagefind wrote to ``stream``."""
+        stream.seek(0)
+        return stream.read().decode("utf-8", errors="replace")
+
+    def finish(self):
+        """Wait for Pagefind (up to PAGEFIND_TIMEOUT from its start); log."""
+        try:
+            returncode = self.process.wait(
+                timeout=max(0.0, self.deadline - time.monotonic())
+            )
+        except subprocess.TimeoutExpired:
+            self.stop()
+            logger.error(
+                "pagefind_search: Pagefind did not finish within %s s "
+                "(PAGEFIND_TIMEOUT); the site has no search index",
+                self.timeout,
+            )
+            return
+        stdout, stderr = self.report(self.stdout), self.report(self.stderr)
+        self.stdout.close()
+        self.stderr.close()
+        if returncode != 0:
+            logger.error(
+                "pagefind_search: Pagefind failed (exit %s); the site has no "
+                "search index:\n%s",
+                returncode,
+                (stderr or stdout).strip()[-2000:],
+            )
+            return
+        logger.info(
+            "pagefind_search: indexed %s pages into %s",
+            indexed_pages(stdout),
+            self.bundle,
+        )
+
+    def stop(self):
+        """End Pagefind now (a build that failed after starting it)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.stdout.close()
+        self.stderr.close()
+
+
+def start_index(settings, output_path):
+    """Start Pagefind over ``output_path``; return its PagefindRun, or None
+    when this build has no search index (logged if that is a fault)."""
+    if not is_listed(settings):
+        return None
+    values = pagefind_settings(settings)
+    if not values["PAGEFIND_ENABLED"]:
+        return None
     if importlib.util.find_spec("pagefind") is None:
         logger.error(
             "pagefind_search: the pagefind package is missing "
             "(pip install -e .); the site has no search index"
         )
-        return
-    output_path = Path(pelican.output_path)
-    bundle = output_path / settings["PAGEFIND_BUNDLE_DIR"]
+        return None
+    output_path = Path(output_path)
+    bundle = output_path / values["PAGEFIND_BUNDLE_DIR"]
     # Pagefind names its files by content hash; drop the last build's files
     # so that the bundle holds exactly one index.
     shutil.rmtree(bundle, ignore_errors=True)
     command = pagefind_command(
         output_path,
-        settings["PAGEFIND_BUNDLE_DIR"],
-        settings["PAGEFIND_EXCLUDE_SELECTORS"],
-        indexed_glob(INDEXED_FILES, pelican.settings) if INDEXED_FILES else None,
+        values["PAGEFIND_BUNDLE_DIR"],
+        values["PAGEFIND_EXCLUDE_SELECTORS"],
+        indexed_glob(INDEXED_FILES, settings) if INDEXED_FILES else None,
     )
-    try:
-        result = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=settings["PAGEFIND_TIMEOUT"],
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        logger.error(
-            "pagefind_search: Pagefind did not finish within %s s "
-            "(PAGEFIND_TIMEOUT); the site has no search index",
-            settings["PAGEFIND_TIMEOUT"],
-        )
+    return PagefindRun(command, values["PAGEFIND_TIMEOUT"], bundle)
+
+
+def start_after_pages(generator, writer=None):
+    """Start Pagefind as soon as the articles and pages are written.
+
+    Only their files carry indexed text, and Pelican writes them first; the
+    other generators' pages, the static files and the other ``finalized``
+    work (the sitemap) then run while Pagefind indexes on its one core. A
+    writer that keeps pages to write them later (``parallel_build``) is asked
+    to ``flush`` first."""
+    if not is_listed(generator.settings) or not INDEXED_FILES:
         return
-    if result.returncode != 0:
-        logger.error(
-            "pagefind_search: Pagefind failed (exit %s); the site has no search "
-            "index:\n%s",
-            result.returncode,
-            (result.stderr or result.stdout).strip()[-2000:],
-        )
-        return
-    logger.info(
-        "pagefind_search: indexed %s pages into %s",
-        indexed_pages(result.stdout),
-        bundle,
+    flush = getattr(writer, "flush", None)
+    if callable(flush):
+        flush()
+    run = start_index(generator.settings, generator.output_path)
+    if run is not None:
+        RUNNING.append(run)
+
+
+def build_index(pelican):
+    """Finish the build's Pagefind run (start it now if nothing did); log."""
+    run = (
+        RUNNING.pop() if RUNNING else start_index(pelican.settings, pelican.output_path)
     )
+    if run is not None:
+        run.finish()
+
+
+def stop_leftovers():
+    """End a Pagefind a failed build left running."""
+    while RUNNING:
+        RUNNING.pop().stop()
 
 
 def register():
     """Connect the receivers."""
     signals.initialized.connect(configure)
     signals.all_generators_finalized.connect(note_indexed_files)
+    signals.page_writer_finalized.connect(start_after_pages)
     signals.finalized.connect(build_index)

@@ -8,14 +8,20 @@ import pytest
 
 from pagefind_search.pagefind_search import (
     ALL_HTML,
+    INDEXED_FILES,
+    RUNNING,
     PagefindSettingError,
     build_index,
+    configure,
     glob_regex,
     indexed_glob,
     indexed_pages,
+    note_indexed_files,
     pagefind_command,
     pagefind_settings,
     save_as_glob,
+    start_after_pages,
+    start_index,
 )
 
 
@@ -121,3 +127,69 @@ def test_the_glob_goes_to_pagefind_unless_it_is_the_default():
     command = pagefind_command("/out", "pagefind", (), "{a/*.html}")
     assert command[-2:] == ["--glob", "{a/*.html}"]
     assert "--glob" not in pagefind_command("/out", "pagefind", (), ALL_HTML)
+
+
+@pytest.fixture(autouse=True)
+def no_build_left_over():
+    """Each test starts and ends without a noted build or a running Pagefind."""
+    yield
+    INDEXED_FILES.clear()
+    for run in RUNNING:
+        run.stop()
+    RUNNING.clear()
+
+
+PAGE_HTML = (
+    '<html lang="de"><body><article data-pagefind-body>'
+    "<h1>{title}</h1><p>Antworten auf jeden Kommentar.</p></article></body></html>"
+)
+
+
+def listed_generator(output, **settings):
+    """What start_after_pages uses of Pelican's PagesGenerator."""
+    return SimpleNamespace(
+        settings={"PLUGINS": ["pagefind_search"], **PROJECT_SAVE_AS, **settings},
+        output_path=str(output),
+        articles=[
+            SimpleNamespace(save_as="2026/erster/index.html", status="published")
+        ],
+        pages=[SimpleNamespace(save_as="impressum/index.html", status="hidden")],
+    )
+
+
+def test_pagefind_starts_once_articles_and_pages_are_written(tmp_path, caplog):
+    generator = listed_generator(tmp_path)
+    note_indexed_files([generator])
+    assert INDEXED_FILES == ["2026/erster/index.html"]  # hidden pages are not
+
+    class KeepingWriter:  # writes its kept pages only when flushed
+        def flush(self):
+            page = tmp_path / "2026" / "erster" / "index.html"
+            page.parent.mkdir(parents=True)
+            page.write_text(PAGE_HTML.format(title="Erster"), encoding="utf-8")
+
+    with caplog.at_level(logging.INFO):
+        start_after_pages(generator, writer=KeepingWriter())
+        assert len(RUNNING) == 1  # running while the build goes on
+        build_index(SimpleNamespace(settings=generator.settings, output_path=""))
+    assert RUNNING == []
+    assert "indexed 1 pages" in caplog.text  # the page the flush wrote
+    assert (tmp_path / "pagefind" / "pagefind-entry.json").is_file()
+
+
+def test_a_pagefind_over_its_time_is_ended_and_logged(tmp_path, caplog):
+    (tmp_path / "index.html").write_text(PAGE_HTML.format(title="Start"))
+    run = start_index({"PLUGINS": ["pagefind_search"], "PAGEFIND_TIMEOUT": 0}, tmp_path)
+    with caplog.at_level(logging.ERROR):
+        run.finish()
+    assert run.process.returncode is not None  # ended, not left running
+    assert "did not finish within 0 s (PAGEFIND_TIMEOUT)" in caplog.text
+
+
+def test_the_next_build_ends_a_pagefind_a_failed_build_left(tmp_path):
+    (tmp_path / "index.html").write_text(PAGE_HTML.format(title="Start"))
+    run = start_index({"PLUGINS": ["pagefind_search"]}, tmp_path)
+    RUNNING.append(run)  # the build failed before finalized
+    configure(SimpleNamespace(settings={"PLUGINS": ["pagefind_search"]}))
+    assert RUNNING == []
+    assert run.process.returncode is not None
