@@ -20,16 +20,13 @@ kept once it is done).
 """
 
 import logging
-import os
-import threading
 
 from pelican import signals
 from pelican.plugins._utils import plugin_enabled
 from pelican.readers import MarkdownReader
 
-from comments.errors import SetupError
-
 from .prefetch import Prefetch, read_ahead, sources_to_read
+from .workers import build_workers, may_fork
 from .writer import ParallelWriter
 
 logger = logging.getLogger(__name__)
@@ -39,42 +36,9 @@ SMALLEST_PREFETCH = 32  # fewer sources are read here, without forking
 PREFETCHES = {}  # generator → its Prefetch, until the generator has read
 
 
-class BuildWorkersError(SetupError):
-    """BUILD_WORKERS is wrong; the message names it and the fix."""
-
-
 def is_listed(settings):
     """True when this build lists the plugin (receivers are process-wide)."""
     return plugin_enabled(PLUGIN_NAME, settings.get("PLUGINS"))
-
-
-def usable_cores():
-    """Return how many cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def build_workers(settings):
-    """Return the number of processes a build may use; raise if the setting is wrong."""
-    value = settings.get("BUILD_WORKERS")
-    if value is None:
-        return usable_cores()
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise BuildWorkersError(
-            f"BUILD_WORKERS={value!r} must be a whole number of processes, at "
-            "least 1 (1 builds in one process); leave it out to use every core"
-        )
-    return value
-
-
-def may_fork(settings):
-    """Return the number of processes to use here, 1 when forking is unsafe."""
-    workers = build_workers(settings)
-    if workers > 1 and (not hasattr(os, "fork") or threading.active_count() > 1):
-        logger.debug("parallel_build: other threads run; building in one process")
-        return 1
-    return workers
 
 
 def configure(pelican):
@@ -129,10 +93,8 @@ def stop_all_reading():
 
 def parallel_writer(pelican):
     """get_writer: the ParallelWriter when more than one process may be used."""
-    if is_listed(pelican.settings):
-        workers = may_fork(pelican.settings)
-        if workers > 1:
-            return type("ParallelWriter", (ParallelWriter,), {"workers": workers})
+    if is_listed(pelican.settings) and may_fork(pelican.settings) > 1:
+        return ParallelWriter
     return None
 
 

@@ -27,6 +27,7 @@ import os
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from .forks import collect_logs, replay_logs, start_child
+from .workers import build_workers
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +35,11 @@ SMALLEST_BATCH = 64  # fewer kept calls are written here, without forking
 
 
 class ParallelWriter(Writer):
-    """Writes like Pelican's Writer, rendering on ``workers`` processes."""
-
-    workers = 1  # set by the plugin from BUILD_WORKERS
+    """Writes like Pelican's Writer, rendering on BUILD_WORKERS processes."""
 
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
+        self.workers = build_workers(self.settings)
         self.kept = []
 
     def write_file(self, name, template, context, *args, **kwargs):

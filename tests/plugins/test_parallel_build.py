@@ -9,8 +9,8 @@ import pytest
 from jinja2 import Environment
 from parallel_build import parallel_build, prefetch
 from parallel_build.forks import replay_logs
-from parallel_build.parallel_build import BuildWorkersError, build_workers, may_fork
 from parallel_build.prefetch import Prefetch, read_ahead
+from parallel_build.workers import BuildWorkersError, build_workers, may_fork
 from parallel_build.writer import SMALLEST_BATCH, ParallelWriter
 from pelican.readers import Readers
 from pelican.settings import read_settings
@@ -243,8 +243,9 @@ def write_calls(writer, count, divisor_for=lambda index: 1):
 
 
 def parallel_writer(output, workers=2):
-    writer_class = type("ParallelWriter", (ParallelWriter,), {"workers": workers})
-    return writer_class(str(output), settings={"RELATIVE_URLS": False})
+    return ParallelWriter(
+        str(output), settings={"RELATIVE_URLS": False, "BUILD_WORKERS": workers}
+    )
 
 
 def test_kept_calls_and_overrides_leave_the_files_pelican_leaves(tmp_path):
