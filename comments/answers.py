@@ -53,43 +53,61 @@ def is_reader_comment(comment):
     return comment.state in (data.PUBLISHED, data.PENDING)
 
 
+class StaffAnswers:
+    """The published verified staff comments of a site, by thread, oldest first:
+    what tells whether a reader comment got its answer."""
+
+    __slots__ = ("by_thread",)
+
+    def __init__(self, comments):
+        published = data.PUBLISHED
+        by_thread = defaultdict(list)
+        for comment in comments:
+            if comment.staff_name is not None and comment.state == published:
+                by_thread[comment.thread_uri, comment.parent or comment.id].append(
+                    (comment.created, comment.id, comment.staff_name)
+                )
+        for answers in by_thread.values():
+            answers.sort()
+        self.by_thread = dict(by_thread)
+
+    def first_after(self, comment):
+        """Return (time, staff name) of the first staff comment in ``comment``'s
+        thread created after it, or None."""
+        answers = self.by_thread.get((comment.thread_uri, comment.parent or comment.id))
+        if answers:
+            later = bisect.bisect_right(answers, comment.created, key=first)
+            if later < len(answers):
+                answer, _, name = answers[later]
+                return answer, name
+        return None
+
+
 def classify(comments):
     """Return the reader comments, each with its first staff answer's time and name.
 
-    The hot loop of every build: the rules of ``thread_key`` and
-    ``is_reader_comment`` are written out inline (same rules, no call per
-    comment).
+    The rule of ``is_reader_comment`` is written out inline (same rule, no call
+    per comment); builds use ``comments.digest`` instead, which keeps figures
+    rather than one object per reader comment.
     """
     published, pending = data.PUBLISHED, data.PENDING
     with data.many_objects():
-        staff_answers = defaultdict(list)
-        for comment in comments:
-            if comment.staff_name is not None and comment.state == published:
-                staff_answers[comment.thread_uri, comment.parent or comment.id].append(
-                    (comment.created, comment.id, comment.staff_name)
-                )
-        for answers in staff_answers.values():
-            answers.sort()
+        staff_answers = StaffAnswers(comments)
+        first_after = staff_answers.first_after
         classified = []
         append = classified.append
-        no_answers = ()
         for comment in comments:
             if comment.staff_name is not None or (
                 comment.state != published and comment.state != pending
             ):
                 continue
-            created = comment.created
-            answers = staff_answers.get(
-                (comment.thread_uri, comment.parent or comment.id), no_answers
-            )
-            if answers:
-                later = bisect.bisect_right(answers, created, key=first)
-                if later < len(answers):
-                    answer, _, name = answers[later]
-                    seconds = int((answer - created).total_seconds())
-                    append(ReaderComment(comment, answer, seconds, name))
-                    continue
-            append(ReaderComment(comment, None, None))
+            answered = first_after(comment)
+            if answered is None:
+                append(ReaderComment(comment, None, None))
+            else:
+                answer, name = answered
+                seconds = int((answer - comment.created).total_seconds())
+                append(ReaderComment(comment, answer, seconds, name))
         classified.sort(key=reader_order)
     return classified
 

@@ -82,6 +82,11 @@ class Comment(NamedTuple):
         return self.staff_name is not None
 
 
+def oldest_first(comment):
+    """Sort key: creation time, then id (two comments can share a moment)."""
+    return comment.created, comment.id
+
+
 @dataclass(frozen=True, slots=True)
 class Removal:
     """One entry of the public removal log: no content, no personal data."""

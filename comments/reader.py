@@ -17,6 +17,7 @@ from pathlib import Path
 from isso.html import Markup
 
 from comments import data
+from comments.digest import Digester
 from comments.errors import SetupError
 from comments.schema import WITHDRAWN as WITHDRAWN_REASON
 
@@ -65,11 +66,65 @@ def database_fingerprint(session_key):
     return hashlib.sha256(f"blog-database:{session_key}".encode()).hexdigest()[:16]
 
 
-def read_database(db_path, read_at, renderer=None, for_staff=False):
-    """Read the whole site's comments from SQLite, read-only, in one transaction.
+class Reading:
+    """One read-only transaction on the comment database: the small tables read
+    whole, the comments left to stream (``rows``)."""
 
-    ``for_staff=True`` (the answer desk, never a page) keeps the text and name of
-    comments awaiting moderation; emails and addresses are never read at all.
+    def __init__(self, connection, tables, for_staff):
+        self.connection, self.tables, self.for_staff = connection, tables, for_staff
+        self.threads = {
+            thread_id: (uri, unescape(title))
+            for thread_id, uri, title in connection.execute(THREADS_QUERY)
+        }
+        self.staff = (
+            {
+                (comment_id, created): name
+                for comment_id, created, name in connection.execute(STAFF_QUERY)
+            }
+            if "blog_staff_comments" in tables
+            else {}
+        )
+        removal_rows = (
+            connection.execute(REMOVALS_QUERY).fetchall()
+            if "blog_removals" in tables
+            else []
+        )
+        key_row = connection.execute(
+            "SELECT value FROM preferences WHERE key = 'session-key'"
+        ).fetchone()
+        self.database_id = database_fingerprint(key_row[0] if key_row else "")
+        self.removals = tuple(removal_from_row(row) for row in removal_rows)
+        self.removed_by_staff = {
+            removal.comment_id
+            for removal in self.removals
+            if removal.reason != WITHDRAWN_REASON
+        }  # a placeholder (mode 4) with such a record was blanked by staff
+
+    def comments(self, where=""):
+        """Yield the comments, row by row from the cursor (never all rows at once)."""
+        threads, staff = self.threads, self.staff
+        removed_by_staff, for_staff = self.removed_by_staff, self.for_staff
+        for row in self.connection.execute(COMMENTS_QUERY + where):
+            if row[1] in threads:  # as Isso's joins: a comment needs its thread
+                yield comment_from_row(
+                    row, threads[row[1]], staff, removed_by_staff, for_staff
+                )
+
+    def staff_comments(self):
+        """Return the comments recorded as written by staff."""
+        if not self.staff:
+            return []
+        return list(
+            self.comments("WHERE id IN (SELECT comment_id FROM blog_staff_comments)")
+        )
+
+
+def read_transaction(db_path, use, for_staff=False, pinned=None):
+    """Open ``db_path`` read-only, begin one transaction, return ``use(Reading)``.
+
+    ``pinned``, when given, is called once the transaction sees its fixed view
+    of the database (a write-ahead-log database keeps it to the end): a read
+    started after that call sees everything this one sees, or more.
     """
     db_path = Path(db_path)
     if not db_path.is_file():
@@ -87,6 +142,8 @@ def read_database(db_path, read_at, renderer=None, for_staff=False):
                     "SELECT name FROM sqlite_master WHERE type = 'table'"
                 )
             }
+            if pinned is not None:
+                pinned()
             missing = ISSO_TABLES - tables
             if missing:
                 raise CommentDataError(
@@ -94,43 +151,8 @@ def read_database(db_path, read_at, renderer=None, for_staff=False):
                     f"{', '.join(sorted(missing))} table); check [general] dbpath "
                     "in the comment server config"
                 )
-            threads = {
-                thread_id: (uri, unescape(title))
-                for thread_id, uri, title in connection.execute(THREADS_QUERY)
-            }
-            staff = (
-                {
-                    (comment_id, created): name
-                    for comment_id, created, name in connection.execute(STAFF_QUERY)
-                }
-                if "blog_staff_comments" in tables
-                else {}
-            )
-            removal_rows = (
-                connection.execute(REMOVALS_QUERY).fetchall()
-                if "blog_removals" in tables
-                else []
-            )
-            key_row = connection.execute(
-                "SELECT value FROM preferences WHERE key = 'session-key'"
-            ).fetchone()
-            removals = tuple(removal_from_row(row) for row in removal_rows)
-            removed_by_staff = {
-                removal.comment_id
-                for removal in removals
-                if removal.reason != WITHDRAWN_REASON
-            }  # a placeholder (mode 4) with such a record was blanked by staff
             with data.many_objects():
-                # Row by row from the cursor, not fetchall(): the rows never
-                # exist all at once beside the comments made from them.
-                comments = [
-                    comment_from_row(
-                        row, threads[row[1]], staff, removed_by_staff, for_staff
-                    )
-                    for row in connection.execute(COMMENTS_QUERY)
-                    if row[1] in threads  # as Isso's joins: a comment needs its thread
-                ]
-                comments.sort(key=oldest_first)
+                return use(Reading(connection, tables, for_staff))
     except sqlite3.DatabaseError as error:
         raise CommentDataError(
             f"{db_path}: unreadable comment database ({error}); restore it with "
@@ -138,14 +160,45 @@ def read_database(db_path, read_at, renderer=None, for_staff=False):
         ) from None
     finally:
         connection.close()
-    return data.CommentData(
-        read_at=read_at,
-        source="database",
-        comments=tuple(comments),
-        removals=removals,
-        database_id=database_fingerprint(key_row[0] if key_row else ""),
-        renderer=renderer,
-    )
+
+
+def read_database(db_path, read_at, renderer=None, for_staff=False, pinned=None):
+    """Read the whole site's comments from SQLite, read-only, in one transaction.
+
+    ``for_staff=True`` (the answer desk, never a page) keeps the text and name of
+    comments awaiting moderation; emails and addresses are never read at all.
+    ``pinned``: see ``read_transaction``.
+    """
+
+    def everything(reading):
+        comments = list(reading.comments())
+        comments.sort(key=data.oldest_first)
+        return data.CommentData(
+            read_at=read_at,
+            source="database",
+            comments=tuple(comments),
+            removals=reading.removals,
+            database_id=reading.database_id,
+            renderer=renderer,
+        )
+
+    return read_transaction(db_path, everything, for_staff, pinned)
+
+
+def digest_database(db_path, read_at, renderer=None):
+    """Read what a build shows of the comments (``comments.digest``), streaming:
+    the staff comments first, then every comment through the Digester."""
+
+    def gathered(reading):
+        digester = Digester(reading.staff_comments())
+        add = digester.add
+        for comment in reading.comments():
+            add(comment)
+        return digester.digest(
+            read_at, "database", reading.database_id, reading.removals, renderer
+        )
+
+    return read_transaction(db_path, gathered)
 
 
 def removal_from_row(row):
@@ -161,11 +214,6 @@ def unescape(text):
     if not text:
         return ""
     return html.unescape(text) if "&" in text else text
-
-
-def oldest_first(comment):
-    """Sort key: creation time, then id (two comments can share a moment)."""
-    return comment.created, comment.id
 
 
 def comment_from_row(row, thread, staff, removed_by_staff, for_staff=False):

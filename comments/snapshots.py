@@ -8,6 +8,7 @@ They hold what pages may show (no email, no IP address) and are git-ignored.
 
 import atexit
 import datetime
+import functools
 import gc
 import json
 import logging
@@ -213,6 +214,13 @@ def decode_report(sent):
         return None
 
 
+def can_fork():
+    """True when a forked child can safely work beside this process: not when
+    other threads run (a fork copies only the calling thread, and a lock another
+    one holds would stay held in the child forever)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
 def save_snapshot_in_background(comment_data, directory, keep=10, complete=None):
     """Start writing the snapshot in a forked child; return its SnapshotWrite.
 
@@ -224,16 +232,35 @@ def save_snapshot_in_background(comment_data, directory, keep=10, complete=None)
     process through ``SnapshotWrite.report()`` before the snapshot is written,
     so the caller can use it while the child writes.
 
-    Falls back to writing here when the process runs other threads (a fork
-    copies only the calling thread, and a lock another one holds would stay
-    held in the child forever) or cannot fork.
+    Falls back to writing here when the process cannot fork (``can_fork``).
     """
     target = Path(directory) / snapshot_name(comment_data.read_at)
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    if not can_fork():
         reported = None
         if complete is not None:
             reported, comment_data = complete(comment_data)
         return SnapshotWritten(save_snapshot(comment_data, directory, keep), reported)
+    return start_child(lambda pinned: comment_data, target, directory, keep, complete)
+
+
+def read_and_save_in_background(read, read_at, directory, keep=10, complete=None):
+    """Like ``save_snapshot_in_background``, but the forked child reads the
+    data itself: ``read(pinned)`` returns it and calls ``pinned()`` once its
+    read sees a fixed view of the source. Returns the SnapshotWrite once that
+    happened (or the child ended): a read this process starts then sees at
+    least what the child's does. Only call when ``can_fork()``.
+    """
+    target = Path(directory) / snapshot_name(read_at)
+    pin_read, pin_write = os.pipe()
+    write = start_child(read, target, directory, keep, complete, pin_write)
+    with os.fdopen(pin_read, "rb") as pipe:
+        pipe.read(1)  # a byte once pinned; nothing if the child ended first
+    return write
+
+
+def start_child(read, target, directory, keep, complete, pin=None):
+    """Fork the child that reads (``read(pinned)``), completes, reports and
+    writes; return its SnapshotWrite (also in PENDING)."""
     read_end, write_end = os.pipe()
     reports, report_end = os.pipe() if complete is not None else (None, None)
     pid = os.fork()
@@ -245,8 +272,10 @@ def save_snapshot_in_background(comment_data, directory, keep=10, complete=None)
         gc.disable()
         code = 0
         try:
-            if complete is not None:
+            if reports is not None:
                 os.close(reports)
+            comment_data = read(functools.partial(tell_pinned, pin))
+            if complete is not None:
                 reported, comment_data = complete(comment_data)
                 with os.fdopen(report_end, "wb") as pipe:
                     pipe.write(compact(reported).encode())
@@ -259,8 +288,17 @@ def save_snapshot_in_background(comment_data, directory, keep=10, complete=None)
     os.close(write_end)
     if report_end is not None:
         os.close(report_end)
+    if pin is not None:
+        os.close(pin)
     PENDING.append(SnapshotWrite(pid, read_end, target, reports))
     return PENDING[-1]
+
+
+def tell_pinned(pin):
+    """In the child: tell the parent the read's view is fixed (once)."""
+    if pin is not None:
+        os.write(pin, b".")
+        os.close(pin)
 
 
 def latest_snapshot(directory, renderer=None):

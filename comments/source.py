@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from comments import data, reader, snapshots
+from comments.digest import digest_of
 from comments.errors import SetupError
 from comments.schema import UNRECORDED
 
@@ -121,38 +122,42 @@ def describe_age(age):
 
 
 class Loading:
-    """One read: its comments at once, its complete data once checked.
+    """One read for a build: what the build shows at once (``digest``), its
+    removal log completed by the vanish check (``result``).
 
-    The vanish check compares every comment with the previous read (0.12 s at
-    100,000 comments) and only ever adds to the removal log. ``start_loading``
-    has the snapshot's forked child run it before writing, so the caller can
-    work with ``comments`` (classify them) meanwhile. Should the child end
-    without telling, ``result`` runs the check here: nothing is lost.
+    The check compares every comment with the previous read and only ever adds
+    to the removal log; the snapshot's forked child runs it. Should the child
+    end without telling, the removals earlier reads found are carried here and
+    the comments that vanished since are found by the next read: the known
+    comments it compares with stay those of the last written snapshot.
     """
 
-    def __init__(self, fresh, known=None, write=None):
-        self.fresh, self.known, self.write = fresh, known, write
-        self.checked = None if write else fresh
-
-    @property
-    def comments(self):
-        """The comments as read: final already (the check adds removals only)."""
-        return self.fresh.comments
+    def __init__(self, digest, write=None, directory=None):
+        self.digest, self.write, self.directory = digest, write, directory
+        self.checked = None if write else digest
 
     def result(self):
-        """Return the complete comment data; wait for the check if need be."""
+        """Return the complete digest; wait for the check if need be."""
         if self.checked is None:
             reported = self.write.report()
             if reported is None:  # the child ended before it could tell
-                carried, vanished = unrecorded_removals(self.fresh, self.known)
+                carried, vanished = self.carried_here(), []
             else:
                 carried, vanished = (
                     [data.from_json_removal(item) for item in reported[key]]
                     for key in ("carried", "vanished")
                 )
             report_vanished(vanished)
-            self.checked = with_removals(self.fresh, carried, vanished)
+            self.checked = self.digest.with_removals(carried + vanished)
         return self.checked
+
+    def carried_here(self):
+        """Return the unrecorded removals earlier reads found, this read lacks."""
+        known = snapshots.known_comments(self.directory)
+        if known is None or known.database_id != self.digest.database_id:
+            return []
+        logged = {removal.comment_id for removal in self.digest.removals}
+        return [r for r in known.unrecorded if r.comment_id not in logged]
 
 
 def checked_for_snapshot(known, fresh):
@@ -219,16 +224,30 @@ def load_comment_data(settings, renderer=None, now=None, background=False):
 
 
 def start_loading(settings, renderer=None, now=None):
-    """Read like ``load_comment_data(background=True)``, for a caller with work
-    to do meanwhile; return the Loading.
+    """Read what a build shows of the comments; return the Loading.
 
-    The snapshot's forked child runs the vanish check before it writes; until
-    ``Loading.result()`` the caller has the comments (final already) but not
-    the complete removal log. Call ``snapshots.wait_for_snapshots()`` when done.
+    From the database, a forked child reads every comment, checks for vanished
+    ones and writes the snapshot, while this process streams the same database
+    through ``comments.digest`` and never holds every comment: a build's
+    memory grows by its figures, not by its comments (~60 MiB at 100,000).
+    The child's read starts first, so this one sees all it sees, or more.
+
+    Where no child can be forked (a process running threads), and for the
+    export and the snapshot fallback, the comments are read whole here and
+    digested. Call ``snapshots.wait_for_snapshots()`` when done.
     """
-    comment_data, fresh = read_fresh(settings, renderer, now)
+    check_settings(settings)
+    snapshots.wait_for_snapshots()  # the previous read's, before comparing
+    read_at = now or datetime.datetime.now(datetime.UTC)
+    if (
+        settings.source == "database"
+        and settings.database.is_file()
+        and snapshots.can_fork()
+    ):
+        return digest_database_beside_snapshot(settings, renderer, read_at)
+    comment_data, fresh = read_fresh(settings, renderer, read_at)
     if not fresh:
-        return Loading(comment_data)
+        return Loading(digest_of(comment_data))
     known = snapshots.known_comments(settings.snapshot_dir)
     write = snapshots.save_snapshot_in_background(
         comment_data,
@@ -236,4 +255,31 @@ def start_loading(settings, renderer=None, now=None):
         settings.snapshot_keep,
         complete=functools.partial(checked_for_snapshot, known),
     )
-    return Loading(comment_data, known, write)
+    return Loading(digest_of(comment_data), write, settings.snapshot_dir)
+
+
+def digest_database_beside_snapshot(settings, renderer, read_at):
+    """Fork the snapshot's child (read, check, write); digest the database here."""
+
+    def read_whole(pinned):
+        return reader.read_database(settings.database, read_at, pinned=pinned)
+
+    def checked_in_child(fresh):
+        known = snapshots.known_comments(settings.snapshot_dir)
+        return checked_for_snapshot(known, fresh)
+
+    write = snapshots.read_and_save_in_background(
+        read_whole,
+        read_at,
+        settings.snapshot_dir,
+        settings.snapshot_keep,
+        complete=checked_in_child,
+    )
+    try:
+        digest = reader.digest_database(settings.database, read_at, renderer)
+    except reader.SourceUnavailable as why:
+        snapshots.wait_for_snapshots()
+        return Loading(
+            digest_of(last_snapshot_instead(settings, read_at, renderer, why))
+        )
+    return Loading(digest, write, settings.snapshot_dir)

@@ -2,7 +2,8 @@
 
 Thin glue over ``figures`` (the arithmetic), ``page`` (what the page and the
 JSON show) and ``chart`` (the SVG geometry). The figures are computed once per
-build from ``COMMENT_DATA`` (plugins/comment_data) and kept in the build's
+build from ``COMMENT_DATA`` (plugins/comment_data: a ``comments.digest.Digest``,
+not the comments themselves) and kept in the build's
 context; articles and pages get a small plain dict ``answered`` for the line
 under their title; a Generator
 writes ``answered/index.html`` through ``theme/templates/answered.html`` and
@@ -20,8 +21,8 @@ from pelican import signals
 from pelican.generators import Generator
 from pelican.plugins._utils import plugin_enabled
 
-from comments import data
 from comments.clock import build_now
+from comments.digest import Digest
 from comments.errors import SetupError
 
 from . import figures
@@ -76,33 +77,26 @@ def check_settings(settings):
 class BuildFigures:
     """Everything the page, the JSON and the article lines show, for one build."""
 
-    def __init__(self, comment_data, as_of, settings, readers=None):
-        """``readers``: ``figures.classify(comment_data.comments)``, when the
-        caller has classified them already (``invoke refresh`` does, while the
-        read's vanish check runs)."""
-        self.comment_data = comment_data
+    def __init__(self, digest, as_of, settings):
+        """``digest``: the build's ``comments.digest.Digest``."""
+        self.digest = digest
         self.as_of = as_of
         self.target_seconds = round(settings["ANSWERED_TARGET_HOURS"] * 3600)
-        if readers is None:
-            readers = figures.classify(comment_data.comments)
-        self.readers = readers
-        self.summary = figures.summarize(self.readers, self.target_seconds)
+        self.summary = figures.summarize(digest.total, self.target_seconds)
         self.by_thread = {
-            uri: figures.summarize(readers, self.target_seconds)
-            for uri, readers in figures.per_thread_uri(self.readers).items()
+            uri: figures.summarize(entries, self.target_seconds)
+            for uri, entries in digest.by_thread.items()
         }
-        self.staff = figures.by_staff(self.readers)
-        self.pending, self.withdrawn, self.removed = figures.state_counts(
-            comment_data.comments, comment_data.removals
-        )
+        self.staff = figures.by_staff(digest.by_staff)
+        self.pending, self.withdrawn, self.removed = figures.state_counts(digest)
 
 
 def figures_for_build(context, settings):
     """Compute the figures once per build; later calls get the same object."""
     if CONTEXT_KEY not in context:
         now = build_now()
-        comment_data = context.get("COMMENT_DATA") or data.CommentData(now, "none")
-        context[CONTEXT_KEY] = BuildFigures(comment_data, now, settings)
+        digest = context.get("COMMENT_DATA") or Digest(now, "none")
+        context[CONTEXT_KEY] = BuildFigures(digest, now, settings)
     return context[CONTEXT_KEY]
 
 

@@ -1,7 +1,9 @@
-"""The figures of the transparency page, computed from plain comment data.
+"""The figures of the transparency page, computed from a build's comment digest.
 
 Who is a reader comment and who is answered is defined once, in
-``comments.answers``. Here: counts, and
+``comments.answers``; ``comments.digest`` tallies them per article, month and
+staff member (one entry per reader comment: its response time, or OPEN). Here:
+counts, and
 
 - *Median*: the middle value, or the mean of the two middle values (rounded
   down); *90th percentile* by nearest rank. Both None when nothing is answered.
@@ -14,10 +16,9 @@ Who is a reader comment and who is answered is defined once, in
 """
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 
-from comments import data
 from comments.answers import (  # noqa: F401 (the definitions, re-exported)
     ReaderComment,
     classify,
@@ -25,6 +26,7 @@ from comments.answers import (  # noqa: F401 (the definitions, re-exported)
     open_comments,
     thread_key,
 )
+from comments.digest import OPEN, answered_times  # noqa: F401 (re-exported)
 from comments.schema import WITHDRAWN as WITHDRAWN_REASON
 
 
@@ -60,37 +62,28 @@ def percentile_nearest_rank(values, percent):
     return ordered[rank - 1]
 
 
-def summarize(readers, target_seconds):
-    """Count and time a set of classified reader comments."""
-    # (response_seconds is None exactly when not answered: no property call)
-    response_times = [
-        r.response_seconds for r in readers if r.response_seconds is not None
-    ]
+def summarize(entries, target_seconds):
+    """Count and time a tally of reader comments."""
+    response_times = answered_times(entries)
     return Summary(
-        reader_comments=len(readers),
+        reader_comments=len(entries),
         answered=len(response_times),
-        open=len(readers) - len(response_times),
+        open=len(entries) - len(response_times),
         answered_within_target=sum(1 for s in response_times if s <= target_seconds),
         median_response_seconds=median(response_times),
         p90_response_seconds=percentile_nearest_rank(response_times, 90),
     )
 
 
-def per_thread_uri(readers):
-    """Group classified reader comments by article (thread path), keeping order."""
-    grouped = defaultdict(list)
-    for reader in readers:
-        grouped[reader.comment.thread_uri].append(reader)
-    return grouped
-
-
-def state_counts(comments, removals):
+def state_counts(digest):
     """Return (awaiting moderation, withdrawn by authors, removed by reason)."""
-    pending = sum(1 for c in comments if c.state == data.PENDING)
-    withdrawn_rows = sum(1 for c in comments if c.state == data.WITHDRAWN)
-    withdrawn_logged = sum(1 for r in removals if r.reason == WITHDRAWN_REASON)
-    removed = Counter(r.reason for r in removals if r.reason != WITHDRAWN_REASON)
-    return pending, withdrawn_rows + withdrawn_logged, dict(sorted(removed.items()))
+    withdrawn_logged = sum(1 for r in digest.removals if r.reason == WITHDRAWN_REASON)
+    removed = Counter(r.reason for r in digest.removals if r.reason != WITHDRAWN_REASON)
+    return (
+        digest.pending,
+        digest.withdrawn + withdrawn_logged,
+        dict(sorted(removed.items())),
+    )
 
 
 @dataclass(frozen=True)
@@ -115,27 +108,20 @@ def months_back(as_of, count):
     return pairs[::-1]
 
 
-def by_month(readers, as_of, count=12):
-    """Return one Month per calendar month (UTC) of the last ``count`` months."""
-    grouped = defaultdict(list)
-    for reader in readers:
-        created = reader.comment.created
-        grouped[(created.year, created.month)].append(reader)
+def by_month(tallies, as_of, count=12):
+    """Return one Month per calendar month (UTC) of the last ``count`` months,
+    from the tallies by (year, month) of the reader comments' creation."""
     months = []
     for year, month in months_back(as_of, count):
-        readers_of_month = grouped.get((year, month), [])
-        times = [
-            r.response_seconds
-            for r in readers_of_month
-            if r.response_seconds is not None
-        ]
+        entries = tallies.get((year, month), ())
+        times = answered_times(entries)
         months.append(
             Month(
                 year,
                 month,
-                len(readers_of_month),
+                len(entries),
                 len(times),
-                len(readers_of_month) - len(times),
+                len(entries) - len(times),
                 median(times),
             )
         )
@@ -151,15 +137,11 @@ class StaffAnswers:
     median_response_seconds: int
 
 
-def by_staff(readers):
+def by_staff(times_by_name):
     """Return one StaffAnswers per staff name, most answers first, then by name."""
-    times = defaultdict(list)
-    for reader in readers:
-        if reader.answered:
-            times[reader.answered_by].append(reader.response_seconds)
     rows = [
         StaffAnswers(name, len(seconds), median(seconds))
-        for name, seconds in times.items()
+        for name, seconds in times_by_name.items()
     ]
     rows.sort(key=lambda row: (-row.answers, row.name.casefold(), row.name))
     return rows

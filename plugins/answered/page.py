@@ -95,7 +95,7 @@ def siteurl_join(siteurl, url):
 def open_items(build, index, siteurl, limit):
     """Describe every open comment for the page, oldest first."""
     items = []
-    for reader in figures.open_comments(build.readers):
+    for reader in build.digest.open:
         comment = reader.comment
         title, url = index.get(
             comment.thread_uri, (comment.thread_title, comment.thread_uri)
@@ -124,17 +124,7 @@ def article_rows(build, index, siteurl):
     for uri, summary in build.by_thread.items():
         title, url = index.get(uri, (None, uri))
         if title is None:
-            title = (
-                next(
-                    (
-                        c.thread_title
-                        for c in build.comment_data.comments
-                        if c.thread_uri == uri
-                    ),
-                    uri,
-                )
-                or uri
-            )
+            title = build.digest.titles.get(uri) or uri
         rows.append(ArticleRow(title, siteurl_join(siteurl, url), summary))
     rows.sort(
         key=lambda row: (-row.summary.open, -row.summary.reader_comments, row.title)
@@ -148,7 +138,7 @@ def removal_rows(build, index, siteurl):
     Authors withdrawing their own comments are counted apart, not listed here.
     """
     rows = []
-    for removal in build.comment_data.removals:
+    for removal in build.digest.removals:
         if removal.reason == WITHDRAWN_REASON:
             continue
         title, url = index.get(removal.thread_uri or "", (None, removal.thread_uri))
@@ -171,7 +161,7 @@ def page_values(build, context, settings):
     index = content_index(context)
     siteurl = settings.get("SITEURL", "")
     months = figures.by_month(
-        build.readers, build.as_of, settings["ANSWERED_CHART_MONTHS"]
+        build.digest.by_month, build.as_of, settings["ANSWERED_CHART_MONTHS"]
     )
     summary = build.summary
     opened = open_items(build, index, siteurl, settings["ANSWERED_EXCERPT_CHARS"])
@@ -193,8 +183,8 @@ def page_values(build, context, settings):
         "withdrawn": build.withdrawn,
         "removed": build.removed,
         "removals": removal_rows(build, index, siteurl),
-        "data_source": build.comment_data.source,
-        "data_read_at": build.comment_data.read_at,
+        "data_source": build.digest.source,
+        "data_read_at": build.digest.read_at,
     }
 
 

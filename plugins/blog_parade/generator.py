@@ -185,7 +185,7 @@ class ParadeGenerator(Generator):
         thread = (call.isso or {}).get("thread") or thread_id(call.url)
         entries = [
             (comment, comment_data.text_html(comment))
-            for comment in comment_data.thread(thread)
+            for comment in comment_data.linking_comments(thread)
             if counts_as_entry(comment, thread)
         ]
         return from_comments(entries, thread, [site_host(self.settings["SITEURL"])])

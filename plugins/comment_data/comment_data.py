@@ -1,9 +1,11 @@
 """Read the site's comment data once per build and share it with every plugin.
 
 The first generator of a build triggers one read (``comments.source``); the
-result lands in the build's shared context as ``COMMENT_DATA`` (a
-``comments.data.CommentData``), where the other plugins and templates find it.
-A new build has a new context, so nothing is kept between builds.
+result lands in the build's shared context as ``COMMENT_DATA``, where the
+other plugins and templates find it: a ``comments.digest.Digest``, what the
+site's pages show of the comments (figures per article, month and staff
+member; the open comments; those that may link a parade participant), not
+every comment. A new build has a new context, so nothing is kept between builds.
 
 Settings (all optional):
 
@@ -17,15 +19,14 @@ Settings (all optional):
 
 The comment data lives as long as the build, so once it is read the
 collector's generations are frozen (``gc.freeze``) until the build ends: the
-cyclic garbage collector then no longer walks 100,000s of comments on every
-full collection (0.15 s each at 100,000 comments); objects whose reference
-count drops are freed as always. A failed build's freeze ends with the next
-build's start. The snapshot of each read is written by a forked child on the
-second core while the build goes on (``comments.snapshots``); the build's end
-waits for it.
+cyclic garbage collector then no longer walks the open comments on every full
+collection; objects whose reference count drops are freed as always. A failed
+build's freeze ends with the next build's start. A forked child reads every
+comment for the snapshot, checks for vanished ones and writes it on the second
+core while the build goes on (``comments.source.start_loading``); the build's
+end waits for it.
 
-``invoke refresh`` reads through ``start_read`` and ``share`` instead, so that
-it can classify the comments while the snapshot's child checks them.
+``invoke refresh`` reads through ``start_read`` and ``share`` as well.
 
 Signals: ``initialized`` (ends a freeze), ``generator_init`` (reads),
 ``finalized`` (waits for the snapshot, ends the freeze).
@@ -39,7 +40,7 @@ from pathlib import Path
 from pelican import signals
 
 from comments import config, reader, snapshots
-from comments.source import SourceSettings, load_comment_data, start_loading
+from comments.source import SourceSettings, start_loading
 
 logger = logging.getLogger(__name__)
 
@@ -87,18 +88,17 @@ def build_source(settings, environ=None):
     )
 
 
-def read_for_build(settings, environ=None):
-    """Read the comment data for a build with these Pelican settings."""
-    source, renderer = build_source(settings, environ)
-    return load_comment_data(source, renderer=renderer, background=True)
-
-
 def start_read(settings, environ=None):
     """Start the read for a build with these Pelican settings; return its
-    Loading: the comments at once, the vanish check and the snapshot in a
-    forked child (``comments.source.start_loading``)."""
+    Loading: the digest at once, the removal log complete once the snapshot's
+    child has checked for vanished comments (``comments.source.start_loading``)."""
     source, renderer = build_source(settings, environ)
     return start_loading(source, renderer=renderer)
+
+
+def read_for_build(settings, environ=None):
+    """Read what a build with these Pelican settings shows of the comments."""
+    return start_read(settings, environ).result()
 
 
 def start_build_data(settings):
@@ -115,7 +115,7 @@ def share(context, comment_data):
     context[CONTEXT_KEY] = comment_data
     logger.info(
         "comment_data: %d comments, %d removals (source: %s)",
-        len(comment_data.comments),
+        comment_data.comments,
         len(comment_data.removals),
         comment_data.source,
     )

@@ -9,10 +9,9 @@ page's and the parades' generators on that state, and rewrites only the
 answered lines that changed, between their ``<!--answered-line-->`` markers.
 With the same data, the result is the same bytes a full build writes.
 
-It reads the comments itself, before the generators run, and classifies them
-while the read's forked child checks for vanished ones (then writes the
-snapshot); the collector stays paused meanwhile. A refresh at 100,000
-comments takes 1.6 s instead of 2.1 s (benchmarks/FINDINGS.md).
+It reads the comments itself, before the generators run: this process digests
+them while the read's forked child checks for vanished ones and writes the
+snapshot (comments.source.start_loading); the collector stays paused meanwhile.
 """
 
 import datetime
@@ -223,25 +222,22 @@ def refresh_comment_pages(settings):
             finish_build()  # the snapshot's writer, the heap freeze after the read
 
 
-def read_and_classify(context, settings):
+def read_comments(context, settings):
     """Read the comment data and compute the figures into ``context``.
 
-    The read's forked child checks for vanished comments before it writes the
-    snapshot; meanwhile this process classifies the comments. The check cannot
-    change them: it only adds to the removal log, which the figures wait for.
+    As in a build (``comments.source.start_loading``): this process digests
+    the comments while the read's forked child checks for vanished ones and
+    writes the snapshot; the figures wait for the check's removals.
     """
     from answered.answered import CONTEXT_KEY, BuildFigures, check_settings
-    from answered.figures import classify
-    from comment_data.comment_data import share, start_read
+    from comment_data.comment_data import read_for_build, share
 
     if not plugin_enabled("comment_data", settings.get("PLUGINS")):
         return  # the site's builds have no comment data either
-    loading = start_read(settings)
-    readers = classify(loading.comments)
-    comment_data = loading.result()
+    comment_data = read_for_build(settings)
     share(context, comment_data)
     context[CONTEXT_KEY] = BuildFigures(
-        comment_data, build_now(), check_settings(settings), readers
+        comment_data, build_now(), check_settings(settings)
     )
 
 
@@ -253,7 +249,7 @@ def refresh_pages(settings):
     settings = pelican.settings
     state = load_state(settings)
     context = stand_in_context(settings, state)
-    read_and_classify(context, settings)
+    read_comments(context, settings)
     generator_classes = [AnsweredPageGenerator]
     if plugin_enabled("blog_parade", settings.get("PLUGINS")) and settings.get(
         "PARADE_ENABLED"
@@ -280,4 +276,4 @@ def refresh_pages(settings):
     build = figures_for_build(context, settings)
     rewritten = rewrite_lines(generators[0], build, state, line_for)
     write_state(settings, state)
-    return {"comments": len(build.comment_data.comments), "lines_rewritten": rewritten}
+    return {"comments": build.digest.comments, "lines_rewritten": rewritten}

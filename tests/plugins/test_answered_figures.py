@@ -8,6 +8,7 @@ import pytest
 
 from answered import figures, page
 from comments import data
+from comments.digest import digest_of
 
 T0 = datetime.datetime(2026, 10, 1, 9, 0, tzinfo=datetime.UTC)
 MINUTE = 60
@@ -39,6 +40,10 @@ def comment(
     )
 
 
+def digest(comments, removals=()):
+    return digest_of(data.CommentData(T0, "test", tuple(comments), tuple(removals)))
+
+
 def answered_ids(comments):
     return {r.comment.id: r.response_seconds for r in figures.classify(comments)}
 
@@ -60,7 +65,9 @@ def test_reader_follow_up_after_a_staff_answer_is_open_again():
     ]
     readers = figures.classify(comments)
     assert [r.comment.id for r in figures.open_comments(readers)] == [3]
-    assert figures.summarize(readers, 24 * HOUR).answered == 1
+    site = digest(comments)
+    assert [r.comment.id for r in site.open] == [3]
+    assert figures.summarize(site.total, 24 * HOUR).answered == 1
 
 
 def test_two_reader_comments_answered_by_one_staff_reply():
@@ -123,7 +130,7 @@ def test_staff_comment_awaiting_moderation_answers_nothing():
 
 
 def test_empty_site_has_zeros_and_no_times():
-    assert figures.summarize(figures.classify([]), 24 * HOUR) == figures.Summary(
+    assert figures.summarize(digest([]).total, 24 * HOUR) == figures.Summary(
         reader_comments=0,
         answered=0,
         open=0,
@@ -158,7 +165,7 @@ def test_summary_counts_within_target_inclusively():
         comment(4, 24 * 60 + 1, parent=3, staff="Anna", uri="/b/"),  # 24 h 1 min
         comment(5, 0, uri="/c/"),
     ]
-    summary = figures.summarize(figures.classify(comments), 24 * HOUR)
+    summary = figures.summarize(digest(comments).total, 24 * HOUR)
     assert summary == figures.Summary(
         reader_comments=3,
         answered=2,
@@ -183,7 +190,7 @@ def test_by_month_groups_by_the_reader_comments_month():
         comment(3, 40 * 24 * 60, uri="/b/"),  # November, open
     ]
     months = figures.by_month(
-        figures.classify(comments),
+        digest(comments).by_month,
         datetime.datetime(2026, 11, 27, tzinfo=datetime.UTC),
         3,
     )
@@ -216,7 +223,7 @@ def test_state_counts_split_withdrawn_from_removals_by_reason():
         data.Removal(5, "/a/", T0, "withdrawn"),
         data.Removal(6, "/a/", T0, "unrecorded"),
     ]
-    assert figures.state_counts(comments, removals) == (
+    assert figures.state_counts(digest(comments, removals)) == (
         1,
         2,
         {"spam": 2, "unrecorded": 1},
@@ -235,14 +242,14 @@ def test_who_answered_credits_each_answered_comment_to_its_first_answer():
         comment(8, 5, uri="/b/"),  # open
         comment(9, 120, parent=7, uri="/b/", staff="Anna"),  # answers 7 only
     ]
-    readers = figures.classify(comments)
-    assert figures.by_staff(readers) == [
+    site = digest(comments)
+    assert figures.by_staff(site.by_staff) == [
         # 30, 20 and 120 minutes: the middle one is 30.
         figures.StaffAnswers("Anna", 3, 30 * MINUTE),
         figures.StaffAnswers("Jonas", 1, 60 * MINUTE),
     ]
-    staff_total = sum(row.answers for row in figures.by_staff(readers))
-    assert staff_total == figures.summarize(readers, 24 * HOUR).answered == 4
+    staff_total = sum(row.answers for row in figures.by_staff(site.by_staff))
+    assert staff_total == figures.summarize(site.total, 24 * HOUR).answered == 4
 
 
 def test_who_answered_orders_by_answers_then_name_and_is_empty_without_answers():
@@ -252,12 +259,12 @@ def test_who_answered_orders_by_answers_then_name_and_is_empty_without_answers()
         comment(3, 0, uri="/b/"),
         comment(4, 20, parent=3, uri="/b/", staff="Bea"),
     ]
-    rows = figures.by_staff(figures.classify(comments))
+    rows = figures.by_staff(digest(comments).by_staff)
     assert [(row.name, row.median_response_seconds) for row in rows] == [
         ("Bea", 20 * MINUTE),
         ("Zoe", 10 * MINUTE),
     ]
-    assert figures.by_staff(figures.classify([comment(1, 0)])) == []
+    assert figures.by_staff(digest([comment(1, 0)]).by_staff) == []
 
 
 def test_classify_follows_the_named_rules_it_writes_out_inline():

@@ -1,0 +1,182 @@
+"""What a build shows of the comments, gathered one comment at a time.
+
+A site's 100,000 comments take ~60 MiB as objects; its pages need far less:
+
+- counts and response times per article, per month and per staff member (the
+  transparency page and the answered line under each article);
+- the open reader comments in full: the transparency page lists every one;
+- the published reader comments that may link a blog-parade participant;
+- the title Isso recorded for each thread, for threads no page of the site has.
+
+``Digester.add`` takes one comment at a time, so the database reader streams its
+rows through it and no list of every comment exists in a build
+(``reader.digest_database``). Who is a reader comment and who is answered is
+``comments.answers``' definition, the same as the answer desk's.
+"""
+
+from array import array
+from dataclasses import dataclass, field
+
+from comments import data
+from comments.answers import ReaderComment, StaffAnswers, reader_order
+
+
+def may_link(text):
+    """True unless the comment text surely renders to no http(s) link.
+
+    Isso's renderers (misaka, mistune) link only "http(s)://" and "www."
+    addresses; an entity (``&#104;ttp``) or raw HTML (``ht<!-- -->tp``, which
+    the sanitiser drops) can spell one too. Without any of these there is none.
+    """
+    if "&" in text or "<" in text:
+        return True
+    lowered = text.lower()
+    return "http" in lowered or "www." in lowered
+
+
+OPEN = -1  # the "response time" a tally holds for an open reader comment
+
+
+def tally():
+    """Return an empty tally: one entry per reader comment, its response time in
+    whole seconds, or OPEN (an array: 8 bytes a comment)."""
+    return array("q")
+
+
+def answered_times(entries):
+    """Return the response times of a tally's answered comments."""
+    return [seconds for seconds in entries if seconds != OPEN]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything a build shows of the site's comments, read at one moment."""
+
+    read_at: object  # aware UTC datetime
+    source: str  # "database", "http", "snapshot" or "none"
+    database_id: str = ""
+    removals: tuple = ()
+    comments: int = 0  # every comment read, of every state
+    pending: int = 0  # awaiting moderation
+    withdrawn: int = 0  # rows withdrawn by their authors (placeholders)
+    total: array = field(default_factory=tally)  # every reader comment
+    by_thread: dict = field(default_factory=dict)  # thread path → tally
+    by_month: dict = field(default_factory=dict)  # (year, month) → tally
+    by_staff: dict = field(default_factory=dict)  # display name → response times
+    open: tuple = ()  # ReaderComment of every open reader comment, oldest first
+    linking: dict = field(default_factory=dict)  # thread path → Comments, oldest first
+    titles: dict = field(default_factory=dict)  # thread path → Isso's title
+    renderer: object = field(default=None, compare=False, repr=False)
+    rendered: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def linking_comments(self, uri):
+        """Return the published reader comments of one thread whose text may
+        render to a link (``may_link``), oldest first."""
+        return self.linking.get(uri, ())
+
+    def text_html(self, comment):
+        """Return the comment's text rendered and sanitised as Isso does (memoised)."""
+        if comment.id not in self.rendered:
+            self.rendered[comment.id] = (
+                self.renderer.render(comment.text) if comment.text else ""
+            )
+        return self.rendered[comment.id]
+
+    def with_removals(self, removals):
+        """Return a copy whose removal log also holds ``removals``."""
+        if not removals:
+            return self
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        values["removals"] = self.removals + tuple(removals)
+        values["rendered"] = {}
+        return Digest(**values)
+
+
+class Digester:
+    """Gather a Digest from comments added one by one, in any order.
+
+    ``staff`` holds at least every published staff comment of the site: they
+    decide which reader comments are answered, so they come first.
+    """
+
+    def __init__(self, staff):
+        self.first_after = StaffAnswers(staff).first_after
+        self.comments = self.pending = self.withdrawn = 0
+        self.total = tally()
+        self.by_thread, self.by_month, self.by_staff = {}, {}, {}
+        self.open, self.linking, self.titles = [], {}, {}
+
+    def add(self, comment):
+        """Take one comment into the figures (the hot loop of every build)."""
+        self.comments += 1
+        state = comment.state
+        if state != data.PUBLISHED:
+            if state != data.PENDING:
+                self.withdrawn += state == data.WITHDRAWN
+                return
+            self.pending += 1
+        if comment.staff_name is not None:
+            return
+        uri, created = comment.thread_uri, comment.created
+        answered = self.first_after(comment)
+        if answered is None:
+            seconds = OPEN
+            self.open.append(ReaderComment(comment, None, None))
+        else:
+            answer, name = answered
+            seconds = int((answer - created).total_seconds())
+            times = self.by_staff.get(name)
+            if times is None:
+                times = self.by_staff[name] = tally()
+            times.append(seconds)
+        self.total.append(seconds)
+        thread = self.by_thread.get(uri)
+        if thread is None:
+            thread = self.by_thread[uri] = tally()
+            self.titles[uri] = comment.thread_title
+        thread.append(seconds)
+        month = self.by_month.get((created.year, created.month))
+        if month is None:
+            month = self.by_month[created.year, created.month] = tally()
+        month.append(seconds)
+        if state == data.PUBLISHED and may_link(comment.text):
+            self.linking.setdefault(uri, []).append(comment)
+
+    def digest(self, read_at, source, database_id="", removals=(), renderer=None):
+        """Return the Digest of every comment added."""
+        self.open.sort(key=reader_order)
+        for comments in self.linking.values():
+            comments.sort(key=data.oldest_first)
+        return Digest(
+            read_at=read_at,
+            source=source,
+            database_id=database_id,
+            removals=tuple(removals),
+            comments=self.comments,
+            pending=self.pending,
+            withdrawn=self.withdrawn,
+            total=self.total,
+            by_thread=self.by_thread,
+            by_month=self.by_month,
+            by_staff=self.by_staff,
+            open=tuple(self.open),
+            linking={uri: tuple(items) for uri, items in self.linking.items()},
+            titles=self.titles,
+            renderer=renderer,
+        )
+
+
+def digest_of(comment_data):
+    """Return the Digest of a CommentData held whole (a snapshot, an export)."""
+    comments = comment_data.comments
+    with data.many_objects():
+        digester = Digester(comments)
+        for comment in comments:
+            digester.add(comment)
+    return digester.digest(
+        comment_data.read_at,
+        comment_data.source,
+        comment_data.database_id,
+        comment_data.removals,
+        comment_data.renderer,
+    )

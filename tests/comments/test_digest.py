@@ -1,0 +1,141 @@
+"""The build's comment digest: the same answers as classifying every comment."""
+
+import datetime
+import random
+
+import pytest
+
+from blog_parade.links import normalise_url
+from blog_parade.participants import links_in
+from comments import answers, config, data, reader
+from comments.digest import OPEN, digest_of, may_link
+
+T0 = datetime.datetime(2026, 9, 1, 9, 0, tzinfo=datetime.UTC)
+STATES = (data.PUBLISHED,) * 6 + (data.PENDING, data.WITHDRAWN, data.REMOVED)
+
+
+def random_site(rng, count):
+    """Comments over three articles, one level of replies, staff among them."""
+    comments = []
+    for id in range(1, count + 1):
+        tops = [c.id for c in comments if c.parent is None]
+        parent = rng.choice(tops) if tops and rng.random() < 0.6 else None
+        uri = (
+            next(c.thread_uri for c in comments if c.id == parent)
+            if parent
+            else rng.choice(["/a/", "/b/", "/c/"])
+        )
+        comments.append(
+            data.Comment(
+                id=id,
+                thread_uri=uri,
+                thread_title=uri.strip("/").upper(),
+                parent=parent,
+                # Coarse times: ties between a comment and its answer happen.
+                created=T0 + datetime.timedelta(hours=rng.randrange(0, 24 * 90, 7)),
+                modified=None,
+                state=rng.choice(STATES),
+                author="Leser",
+                website="",
+                text=rng.choice(["Danke", "Siehe https://blog.example/x", "&amp;"]),
+                likes=0,
+                staff_name=rng.choice([None, None, "Anna", "Jonas"]),
+            )
+        )
+    return comments
+
+
+def expected_from_classify(comments):
+    """The figures the old way: every reader comment classified."""
+    readers = answers.classify(comments)
+
+    def time_of(reader_comment):
+        seconds = reader_comment.response_seconds
+        return OPEN if seconds is None else seconds
+
+    by_thread, by_month, by_staff = {}, {}, {}
+    for r in readers:
+        by_thread.setdefault(r.comment.thread_uri, []).append(time_of(r))
+        created = r.comment.created
+        by_month.setdefault((created.year, created.month), []).append(time_of(r))
+        if r.answered:
+            by_staff.setdefault(r.answered_by, []).append(r.response_seconds)
+    return {
+        "total": sorted(map(time_of, readers)),
+        "by_thread": {k: sorted(v) for k, v in by_thread.items()},
+        "by_month": {k: sorted(v) for k, v in by_month.items()},
+        "by_staff": {k: sorted(v) for k, v in by_staff.items()},
+        "open": [r for r in readers if not r.answered],
+    }
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_digest_gives_what_classifying_every_comment_gives(seed):
+    comments = random_site(random.Random(seed), 60)
+    rng = random.Random(seed)
+    shuffled = rng.sample(comments, len(comments))  # order must not matter
+    site = digest_of(data.CommentData(T0, "test", tuple(shuffled)))
+    expected = expected_from_classify(comments)
+    assert sorted(site.total) == expected["total"]
+    assert {k: sorted(v) for k, v in site.by_thread.items()} == expected["by_thread"]
+    assert {k: sorted(v) for k, v in site.by_month.items()} == expected["by_month"]
+    assert {k: sorted(v) for k, v in site.by_staff.items()} == expected["by_staff"]
+    assert list(site.open) == expected["open"]  # oldest first, like classify
+    assert site.comments == len(comments)
+    assert site.pending == sum(c.state == data.PENDING for c in comments)
+    assert site.withdrawn == sum(c.state == data.WITHDRAWN for c in comments)
+    for uri in ("/a/", "/b/", "/c/"):
+        kept = [
+            c
+            for c in comments
+            if c.thread_uri == uri
+            and c.state == data.PUBLISHED
+            and not c.is_staff
+            and may_link(c.text)
+        ]
+        assert list(site.linking_comments(uri)) == sorted(kept, key=data.oldest_first)
+
+
+LINKING_TEXTS = [  # links with the project's renderer (mistune, HTML escaped)
+    "Mein Beitrag: https://blog.example/beitrag",
+    "HTTP://LAUT.EXAMPLE/POST",
+    "[Beitrag](https://markdown.example/x)",
+    "<a href='https://roh.example/'>roh</a>",
+    "<https://spitz.example/>",
+]
+OTHER_RENDERER_TEXTS = [  # links with misaka's autolink or raw HTML allowed
+    "www.ohne-schema.example/post",
+    "&#104;ttps://entity.example/",
+    "ht<!-- -->tps://kommentar.example/x",
+]
+PLAIN_TEXTS = [
+    "Danke für den Beitrag!",
+    "h**t**tps://getrennt.example",
+    "Schreib mir: eva@mail.example",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    conf, _ = config.load_config(environ={}, create_secrets=False)
+    return reader.make_renderer(conf)
+
+
+def web_links(renderer, text):
+    """The http(s) links a parade would find in the comment as Isso shows it."""
+    return [link for link in links_in(renderer.render(text)) if normalise_url(link)]
+
+
+@pytest.mark.parametrize("text", LINKING_TEXTS + OTHER_RENDERER_TEXTS + PLAIN_TEXTS)
+def test_a_text_may_link_whenever_isso_renders_a_web_link(renderer, text):
+    if web_links(renderer, text):
+        assert may_link(text)
+
+
+def test_the_link_cases_are_real_and_plain_text_is_passed_over(renderer):
+    # The texts above really render to links (else the test above proves
+    # nothing), and a comment without a hint is not kept.
+    assert all(web_links(renderer, text) for text in LINKING_TEXTS)
+    assert all(may_link(text) for text in OTHER_RENDERER_TEXTS)
+    assert not any(may_link(text) for text in PLAIN_TEXTS[:1] + PLAIN_TEXTS[3:])
