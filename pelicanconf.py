@@ -32,7 +32,7 @@ PLUGINS = [
     "answered",
     "blog_parade",
     "comment_refresh",
-    "neighbors",
+    "article_neighbors",
     "reading_time",
     "author_profiles",
     "pagefind_search",
@@ -182,7 +182,7 @@ PARADE_TIMEZONE = TIMEZONE
 # page is a direct template, noindex. The date line and the answered line under
 # a title are not text. Sitemap and robots.txt: plugins/sitemap_robots. Author
 # bios and photos: content/authors/<slug>.yml (plugins/author_profiles).
-# Reading time: plugins/reading_time. Older/newer links: pelican-neighbors.
+# Reading time: plugins/reading_time. Older/newer links: plugins/article_neighbors.
 DIRECT_TEMPLATES = [*DIRECT_TEMPLATES, "search"]
 SEARCH_URL = "suche/"
 SEARCH_SAVE_AS = "suche/index.html"

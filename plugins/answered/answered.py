@@ -10,7 +10,8 @@ writes ``answered/index.html`` through ``theme/templates/answered.html`` and
 ``answered/answered.json`` beside it. "As of" is the build's time, or
 ``SOURCE_DATE_EPOCH`` when set.
 
-Signals: ``initialized`` (settings), ``article_generator_finalized`` and
+Signals: ``initialized`` (settings), ``content_object_init`` (declares the
+line's attribute), ``article_generator_finalized`` and
 ``page_generator_finalized`` (per-article lines), ``get_generators`` (the page).
 """
 
@@ -18,6 +19,7 @@ import logging
 import os
 
 from pelican import signals
+from pelican.contents import Article, Page
 from pelican.generators import Generator
 from pelican.plugins._utils import plugin_enabled
 
@@ -26,7 +28,8 @@ from comments.digest import Digest
 from comments.errors import SetupError
 
 from . import figures
-from .page import json_document, json_text, page_values
+from .page import json_document, json_pieces, page_values
+from .streamed import write_streamed
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +133,8 @@ class AnsweredPageGenerator(Generator):
             return
         build = figures_for_build(self.context, settings)
         values = page_values(build, self.context, settings)
-        writer.write_file(
+        write_streamed(
+            writer,
             settings["ANSWERED_SAVE_AS"],
             self.get_template("answered"),
             self.context,
@@ -141,7 +145,7 @@ class AnsweredPageGenerator(Generator):
         path = os.path.join(self.output_path, settings["ANSWERED_JSON_SAVE_AS"])
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as stream:
-            stream.write(json_text(json_document(values, settings)))
+            stream.writelines(json_pieces(json_document(values, settings)))
 
 
 def is_listed(settings):
@@ -167,6 +171,15 @@ def attach_lines_for(generator, items):
         attach_lines(items, figures_for_build(generator.context, settings))
 
 
+def declare_line(content):
+    """Give each article and page its ``answered`` attribute as it is made
+    (None until the figures are in). Added later, a new attribute on every
+    article makes CPython give each one a dict of its own: 1.3 KB each, 6.6 MB
+    at 5,000 articles (benchmarks/FINDINGS.md)."""
+    if isinstance(content, (Article, Page)) and is_listed(content.settings):
+        content.answered = None
+
+
 def lines_for_articles(generator):
     """Attach the answered line to every article (and its translations)."""
     attach_lines_for(generator, [*generator.articles, *generator.translations])
@@ -185,6 +198,7 @@ def get_generators(pelican):
 def register():
     """Connect the receivers."""
     signals.initialized.connect(configure)
+    signals.content_object_init.connect(declare_line)
     signals.article_generator_finalized.connect(lines_for_articles)
     signals.page_generator_finalized.connect(lines_for_pages)
     signals.get_generators.connect(get_generators)

@@ -7,15 +7,15 @@ import threading
 
 import pytest
 from jinja2 import Environment
+from pelican.readers import Readers
+from pelican.settings import read_settings
+from pelican.writers import FileOverwriteFailedError, Writer
+
 from parallel_build import parallel_build, prefetch
 from parallel_build.forks import replay_logs
 from parallel_build.prefetch import Prefetch, read_ahead
 from parallel_build.workers import BuildWorkersError, build_workers, may_fork
 from parallel_build.writer import SMALLEST_BATCH, ParallelWriter
-from pelican.readers import Readers
-from pelican.settings import read_settings
-from pelican.writers import FileOverwriteFailedError, Writer
-
 from tests.support import ROOT, run_alone
 
 ARTICLES = 70  # enough to fork for reading (32) and writing (64 calls)

@@ -1,0 +1,3 @@
+from .article_neighbors import register
+
+__all__ = ["register"]
