@@ -43,12 +43,13 @@ def write_streamed(writer, name, template, context, relative_urls=False, **value
         context["localsiteurl"] = local["localsiteurl"]
     path = sanitised_join(writer.output_path, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    try:
-        with writer._open_w(path, "utf-8") as stream:
+    with writer._open_w(path, "utf-8") as stream:
+        try:
             stream.writelines(template.generate(local))
-    except Exception:
-        Path(path).unlink(missing_ok=True)
-        raise
+        except Exception:
+            stream.close()
+            Path(path).unlink(missing_ok=True)
+            raise
     logger.info('Writing "%s"', path)
     signals.content_written.send(path, context=local)
     return path

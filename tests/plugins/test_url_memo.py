@@ -6,7 +6,7 @@ from pelican.contents import Article, Page, Static
 from pelican.settings import read_settings
 
 from tests.support import ROOT, build_site, write_files
-from url_memo.url_memo import memoize_urls
+from url_memo.url_memo import memoize_urls, reserve_name
 
 SETTINGS = read_settings(str(ROOT / "pelicanconf.py"))
 
@@ -49,6 +49,14 @@ def test_an_explicit_url_and_other_content_are_left_alone():
     assert explicit.url == "sonder/eigen/"
     assert not hasattr(static, "override_url")
     assert not hasattr(explicit, "override_save_as")  # overwriting stays refused
+
+
+def test_reserving_the_name_gives_no_override_and_keeps_an_explicit_url():
+    plain, explicit = article("erster"), article("eigen", url="sonder/eigen/")
+    for item in (plain, explicit):
+        reserve_name(item)
+    assert not hasattr(plain, "override_url") and plain.url == "2026/erster/"
+    assert explicit.url == "sonder/eigen/"
 
 
 def test_build_writes_the_same_links(tmp_path):
