@@ -16,7 +16,9 @@ import os
 import re
 import tempfile
 import threading
+from array import array
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from comments import data
@@ -71,8 +73,9 @@ def compact(value):
 def write_atomically(path, header, lists):
     """Write a JSON object to a temporary file, then move it into place.
 
-    ``lists`` maps keys to (items, encode): each item is encoded on its own and
-    streamed, so a site's comments never exist twice in memory as JSON.
+    ``lists`` maps keys to (items, encode): items may be any iterable, read
+    once, in order; each chunk of them is encoded and written on its own, so
+    a site's comments never exist whole in memory as JSON.
     """
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".snapshot-")
     try:
@@ -81,10 +84,11 @@ def write_atomically(path, header, lists):
             for key, (items, encode) in lists.items():
                 stream.write(f",{compact(key)}:[")
                 # Chunks: the C encoder works on whole lists, memory stays small.
-                for start in range(0, len(items), CHUNK):
-                    chunk = [encode(item) for item in items[start : start + CHUNK]]
-                    stream.write("," if start else "")
+                items, separator = iter(items), ""
+                while chunk := [encode(item) for item in islice(items, CHUNK)]:
+                    stream.write(separator)
                     stream.write(compact(chunk)[1:-1])
+                    separator = ","
                 stream.write("]")
             stream.write("}")
         os.replace(temporary, path)
@@ -132,6 +136,88 @@ def write_known_comments(comment_data, directory):
             ),
         },
     )
+
+
+class KeyLog:
+    """The identities of the comments a streamed read went past, for the
+    known-comments file and the vanish check: 24 bytes a comment."""
+
+    def __init__(self):
+        self.ids, self.created_us = array("q"), array("q")
+        self.thread_index = array("q")
+        self.threads = {}
+
+    def add(self, comment):
+        """Note one comment."""
+        self.ids.append(comment.id)
+        self.created_us.append((comment.created - EPOCH) // MICROSECOND)
+        self.thread_index.append(
+            self.threads.setdefault(comment.thread_uri, len(self.threads))
+        )
+
+    def keys(self):
+        """Return the set of ``comment_key``s noted."""
+        return set(zip(self.ids, self.created_us, strict=True))
+
+
+def write_known_keys(keylog, database_id, removals, directory):
+    """Write the known-comments file from a KeyLog (as ``write_known_comments``)."""
+    write_atomically(
+        Path(directory) / KNOWN_NAME,
+        {"format": KNOWN_FORMAT, "database_id": database_id},
+        {
+            "threads": (list(keylog.threads), lambda uri: uri),
+            "ids": (keylog.ids, int),
+            "created_us": (keylog.created_us, int),
+            "thread_index": (keylog.thread_index, int),
+            "unrecorded": (
+                [r for r in removals if r.reason == UNRECORDED],
+                data.to_json_removal,
+            ),
+        },
+    )
+
+
+def save_streamed(header, comments, removals, directory, keep=10):
+    """Write a snapshot while reading it: ``comments`` streamed (each noted in a
+    KeyLog), then ``removals(keylog)``, which may use every comment's identity.
+    Write the known-comments file and keep the newest ``keep``; return the path."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    keylog, logged = KeyLog(), []
+
+    def noted():
+        for comment in comments:
+            keylog.add(comment)
+            yield comment
+
+    def removals_then():
+        logged.extend(removals(keylog))
+        return logged
+
+    target = directory / snapshot_name(data.parse_utc(header["read_at"]))
+    write_atomically(
+        target,
+        header,
+        {
+            "comments": (noted(), data.to_json_comment),
+            "removals": (LazyItems(removals_then), data.to_json_removal),
+        },
+    )
+    write_known_keys(keylog, header["database_id"], logged, directory)
+    for old in list_snapshots(directory)[keep:]:
+        old.unlink()
+    return target
+
+
+class LazyItems:
+    """Items made only when first iterated (after the lists before them)."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def __iter__(self):
+        return iter(self.make())
 
 
 class SnapshotWrite:
@@ -240,31 +326,39 @@ def save_snapshot_in_background(comment_data, directory, keep=10, complete=None)
         if complete is not None:
             reported, comment_data = complete(comment_data)
         return SnapshotWritten(save_snapshot(comment_data, directory, keep), reported)
-    return start_child(lambda pinned: comment_data, target, directory, keep, complete)
+
+    def work(pinned, report):
+        completed = comment_data
+        if complete is not None:
+            reported, completed = complete(comment_data)
+            report(reported)
+        save_snapshot(completed, directory, keep)
+
+    return start_child(work, target, reports=complete is not None)
 
 
-def read_and_save_in_background(read, read_at, directory, keep=10, complete=None):
-    """Like ``save_snapshot_in_background``, but the forked child reads the
-    data itself: ``read(pinned)`` returns it and calls ``pinned()`` once its
-    read sees a fixed view of the source. Returns the SnapshotWrite once that
-    happened (or the child ended): a read this process starts then sees at
-    least what the child's does. Only call when ``can_fork()``.
+def work_in_background(work, read_at, directory):
+    """Fork a child that runs ``work(pinned, report)``: it reads the source,
+    calls ``pinned()`` once its read sees a fixed view, ``report(value)`` once
+    with a JSON-ready value, and writes the snapshot of ``read_at``. Return
+    the SnapshotWrite once pinned (or the child ended): a read this process
+    starts then sees at least what the child's does. Only when ``can_fork()``.
     """
     target = Path(directory) / snapshot_name(read_at)
     pin_read, pin_write = os.pipe()
-    write = start_child(read, target, directory, keep, complete, pin_write)
+    write = start_child(work, target, reports=True, pin=pin_write)
     with os.fdopen(pin_read, "rb") as pipe:
         pipe.read(1)  # a byte once pinned; nothing if the child ended first
     return write
 
 
-def start_child(read, target, directory, keep, complete, pin=None):
-    """Fork the child that reads (``read(pinned)``), completes, reports and
-    writes; return its SnapshotWrite (also in PENDING)."""
+def start_child(work, target, reports=False, pin=None):
+    """Fork the child that runs ``work(pinned, report)``; return its
+    SnapshotWrite (also in PENDING)."""
     read_end, write_end = os.pipe()
-    reports, report_end = os.pipe() if complete is not None else (None, None)
+    reports, report_end = os.pipe() if reports else (None, None)
     pid = os.fork()
-    if pid == 0:  # the child: write, report, leave without running exit hooks
+    if pid == 0:  # the child: work, report, leave without running exit hooks
         os.close(read_end)
         # The child makes only short-lived, acyclic JSON pieces and frees
         # nothing on leaving; each collection would walk the parent's whole
@@ -274,12 +368,10 @@ def start_child(read, target, directory, keep, complete, pin=None):
         try:
             if reports is not None:
                 os.close(reports)
-            comment_data = read(functools.partial(tell_pinned, pin))
-            if complete is not None:
-                reported, comment_data = complete(comment_data)
-                with os.fdopen(report_end, "wb") as pipe:
-                    pipe.write(compact(reported).encode())
-            save_snapshot(comment_data, directory, keep)
+            work(
+                functools.partial(tell_pinned, pin),
+                functools.partial(send_report, report_end),
+            )
         except BaseException as error:
             os.write(write_end, f"{type(error).__name__}: {error}".encode())
             code = 1
@@ -294,6 +386,12 @@ def start_child(read, target, directory, keep, complete, pin=None):
     return PENDING[-1]
 
 
+def send_report(report_end, reported):
+    """In the child: send the report (once)."""
+    with os.fdopen(report_end, "wb") as pipe:
+        pipe.write(compact(reported).encode())
+
+
 def tell_pinned(pin):
     """In the child: tell the parent the read's view is fixed (once)."""
     if pin is not None:
@@ -306,7 +404,10 @@ def latest_snapshot(directory, renderer=None):
     for path in list_snapshots(directory):
         try:
             values = json.loads(path.read_text(encoding="utf-8"))
-            return data.from_json(values, renderer=renderer)
+            snapshot = data.from_json(values, renderer=renderer)
+            # A streamed snapshot holds the comments in the database's order.
+            ordered = tuple(sorted(snapshot.comments, key=data.oldest_first))
+            return snapshot.replace(comments=ordered)
         except (OSError, ValueError) as error:
             logger.warning(
                 "comment_data: skipping unreadable snapshot %s (%s)", path, error

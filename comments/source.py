@@ -73,11 +73,17 @@ def unrecorded_removals(current, known):
         return [], []
     with data.many_objects():
         present = {snapshots.comment_key(comment) for comment in current.comments}
-    logged = {removal.comment_id for removal in current.removals}
+    return unrecorded_among(present, current.removals, current.read_at, known)
+
+
+def unrecorded_among(present, removals, read_at, known):
+    """``unrecorded_removals`` for a read whose comment keys are ``present``
+    and whose removal log is ``removals`` (same database as ``known``)."""
+    logged = {removal.comment_id for removal in removals}
     carried = [r for r in known.unrecorded if r.comment_id not in logged]
     carried_ids = {removal.comment_id for removal in carried}
     vanished = [
-        data.Removal(key[0], uri, current.read_at, UNRECORDED)
+        data.Removal(key[0], uri, read_at, UNRECORDED)
         for key, uri in known.comments.items()
         if key not in present and key[0] not in logged and key[0] not in carried_ids
     ]
@@ -259,27 +265,54 @@ def start_loading(settings, renderer=None, now=None):
 
 
 def digest_database_beside_snapshot(settings, renderer, read_at):
-    """Fork the snapshot's child (read, check, write); digest the database here."""
-
-    def read_whole(pinned):
-        return reader.read_database(settings.database, read_at, pinned=pinned)
-
-    def checked_in_child(fresh):
-        known = snapshots.known_comments(settings.snapshot_dir)
-        return checked_for_snapshot(known, fresh)
-
-    write = snapshots.read_and_save_in_background(
-        read_whole,
+    """Fork the snapshot's child (``snapshot_streamed``); digest the database here."""
+    write = snapshots.work_in_background(
+        functools.partial(snapshot_streamed, settings, read_at),
         read_at,
         settings.snapshot_dir,
-        settings.snapshot_keep,
-        complete=checked_in_child,
     )
     try:
         digest = reader.digest_database(settings.database, read_at, renderer)
     except reader.SourceUnavailable as why:
         snapshots.wait_for_snapshots()
-        return Loading(
-            digest_of(last_snapshot_instead(settings, read_at, renderer, why))
-        )
+        fallback = last_snapshot_instead(settings, read_at, renderer, why)
+        return Loading(digest_of(fallback))
     return Loading(digest, write, settings.snapshot_dir)
+
+
+def snapshot_streamed(settings, read_at, pinned, report):
+    """In the snapshot's child: stream every comment of the database into the
+    snapshot, then check for vanished ones, report them and log them with the
+    removals. Holds the comments' identities (24 bytes each), not the comments."""
+    known = snapshots.known_comments(settings.snapshot_dir)
+
+    def write(reading):
+        header = {
+            **data.to_json_header(
+                data.CommentData(read_at, "database", database_id=reading.database_id)
+            )
+        }
+
+        def removals(keylog):
+            carried, vanished = [], []
+            if known is not None and known.database_id == reading.database_id:
+                carried, vanished = unrecorded_among(
+                    keylog.keys(), reading.removals, read_at, known
+                )
+            report(
+                {
+                    "carried": [data.to_json_removal(r) for r in carried],
+                    "vanished": [data.to_json_removal(r) for r in vanished],
+                }
+            )
+            return reading.removals + tuple(carried + vanished)
+
+        snapshots.save_streamed(
+            header,
+            reading.comments(),
+            removals,
+            settings.snapshot_dir,
+            settings.snapshot_keep,
+        )
+
+    reader.read_transaction(settings.database, write, pinned=pinned)

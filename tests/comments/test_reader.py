@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from comments import data, reader
+from comments import data, reader, snapshots
 from comments.app import build_server
 from comments.digest import digest_of
 from comments.removal import remove_comment
@@ -266,6 +266,22 @@ def load_in_background(server, tmp_path, patch=""):
     return run_alone(code).splitlines()
 
 
+def test_the_snapshot_the_child_streams_holds_what_a_whole_read_holds(server, tmp_path):
+    fill(server)
+    output = load_in_background(server, tmp_path)
+    assert "WRITER SnapshotWrite" in output  # written by the forked child
+    streamed = snapshots.latest_snapshot(tmp_path / "snapshots")
+    whole = reader.read_database(server.database, streamed.read_at)
+    assert len(whole.comments) == 6
+    assert streamed.comments == whole.comments
+    assert streamed.removals == whole.removals
+    assert streamed.database_id == whole.database_id
+    known = snapshots.known_comments(tmp_path / "snapshots")
+    assert known.comments == {
+        snapshots.comment_key(comment): comment.thread_uri for comment in whole.comments
+    }
+
+
 def test_the_vanish_check_in_the_snapshot_child_finds_what_a_read_here_finds(
     server, tmp_path
 ):
@@ -303,7 +319,7 @@ def test_when_the_child_cannot_check_old_records_stay_and_the_next_read_finds_th
     output = load_in_background(
         server,
         tmp_path,
-        patch="source.checked_for_snapshot = lambda known, fresh: 1 / 0",
+        patch="source.unrecorded_among = lambda *arguments: 1 / 0",
     )
     assert "CHILD REPORTED False" in output
     # The records earlier reads made stay on the page; the new vanishing waits.
