@@ -297,9 +297,9 @@ def measure_data(work, db_path, rounds=3):
             data = start_build_data(settings)
             now = build_now()
             build = BuildFigures(data, now, answered_settings)
-            figures.by_month(build.readers, now, 12)
+            figures.by_month(build.digest.by_month, now, 12)
             best = min(best, time.perf_counter() - started)
-            count = len(data.comments)
+            count = data.comments
             finish_build()
             del data, build
         print(best, count)
