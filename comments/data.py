@@ -1,4 +1,7 @@
-"""The comment data every build sees: plain, typed, read-only, without personal data.
+"""Comments as read from the source: plain, typed, read-only, no personal data.
+
+A build sees them digested (``comments.digest``); snapshots, the export and
+the answer desk hold them whole.
 
 No field here can hold an email or IP address: the reader never selects them.
 Text and author of comments awaiting moderation are blanked too, so nothing

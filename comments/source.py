@@ -6,9 +6,10 @@ is; with no snapshot at all it goes on without comments, and says so. Comments
 that vanished since the previous read without a removal record are added to the
 removal log as "unrecorded", and stay there in every later snapshot.
 
-``start_loading`` reads the same way for a caller with work to do meanwhile:
-the snapshot's forked child runs that vanish check before it writes, and the
-caller gets the comments at once, the complete data (the removal log) later.
+``load_comment_data`` returns every comment (tests, tools). Builds and the
+refresh use ``start_loading``: what the pages show (``comments.digest``) at
+once, the removal log complete once the snapshot's forked child has run the
+vanish check; from the database neither process holds every comment.
 """
 
 import datetime
