@@ -118,24 +118,10 @@ def save_snapshot(comment_data, directory, keep=10):
 
 def write_known_comments(comment_data, directory):
     """Write the identities of the comments read (flat lists: quick to load)."""
-    threads = {}
+    keylog = KeyLog()
     for comment in comment_data.comments:
-        threads.setdefault(comment.thread_uri, len(threads))
-    comments = comment_data.comments
-    write_atomically(
-        Path(directory) / KNOWN_NAME,
-        {"format": KNOWN_FORMAT, "database_id": comment_data.database_id},
-        {
-            "threads": (list(threads), lambda uri: uri),
-            "ids": (comments, lambda comment: comment.id),
-            "created_us": (comments, lambda comment: comment_key(comment)[1]),
-            "thread_index": (comments, lambda comment: threads[comment.thread_uri]),
-            "unrecorded": (
-                [r for r in comment_data.removals if r.reason == UNRECORDED],
-                data.to_json_removal,
-            ),
-        },
-    )
+        keylog.add(comment)
+    write_known_keys(keylog, comment_data.database_id, comment_data.removals, directory)
 
 
 class KeyLog:
@@ -149,8 +135,9 @@ class KeyLog:
 
     def add(self, comment):
         """Note one comment."""
-        self.ids.append(comment.id)
-        self.created_us.append((comment.created - EPOCH) // MICROSECOND)
+        comment_id, created_us = comment_key(comment)
+        self.ids.append(comment_id)
+        self.created_us.append(created_us)
         self.thread_index.append(
             self.threads.setdefault(comment.thread_uri, len(self.threads))
         )
@@ -161,7 +148,7 @@ class KeyLog:
 
 
 def write_known_keys(keylog, database_id, removals, directory):
-    """Write the known-comments file from a KeyLog (as ``write_known_comments``)."""
+    """Write the known-comments file: flat lists, quick to load."""
     write_atomically(
         Path(directory) / KNOWN_NAME,
         {"format": KNOWN_FORMAT, "database_id": database_id},

@@ -233,11 +233,12 @@ def load_comment_data(settings, renderer=None, now=None, background=False):
 def start_loading(settings, renderer=None, now=None):
     """Read what a build shows of the comments; return the Loading.
 
-    From the database, a forked child reads every comment, checks for vanished
-    ones and writes the snapshot, while this process streams the same database
-    through ``comments.digest`` and never holds every comment: a build's
-    memory grows by its figures, not by its comments (~60 MiB at 100,000).
-    The child's read starts first, so this one sees all it sees, or more.
+    From the database, a forked child streams every comment into the snapshot
+    and checks for vanished ones (``snapshot_streamed``), while this process
+    streams the same database through ``comments.digest``: neither holds every
+    comment, and a build's memory grows by its figures, not by its comments
+    (~60 MiB at 100,000). The child's read starts first, so this one sees all
+    it sees, or more.
 
     Where no child can be forked (a process running threads), and for the
     export and the snapshot fallback, the comments are read whole here and
@@ -284,15 +285,15 @@ def digest_database_beside_snapshot(settings, renderer, read_at):
 def snapshot_streamed(settings, read_at, pinned, report):
     """In the snapshot's child: stream every comment of the database into the
     snapshot, then check for vanished ones, report them and log them with the
-    removals. Holds the comments' identities (24 bytes each), not the comments."""
-    known = snapshots.known_comments(settings.snapshot_dir)
+    removals. Holds the comments' identities (24 bytes each), not the comments.
+    The known comments are loaded once the read is pinned: the build waits
+    for the pin, not for them."""
 
     def write(reading):
-        header = {
-            **data.to_json_header(
-                data.CommentData(read_at, "database", database_id=reading.database_id)
-            )
-        }
+        known = snapshots.known_comments(settings.snapshot_dir)
+        header = data.to_json_header(
+            data.CommentData(read_at, "database", database_id=reading.database_id)
+        )
 
         def removals(keylog):
             carried, vanished = [], []
