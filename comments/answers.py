@@ -53,23 +53,31 @@ def is_reader_comment(comment):
     return comment.state in (data.PUBLISHED, data.PENDING)
 
 
-class StaffAnswers:
+class StaffAnswerIndex:
     """The published verified staff comments of a site, by thread, oldest first:
     what tells whether a reader comment got its answer."""
 
     __slots__ = ("by_thread",)
 
-    def __init__(self, comments):
-        published = data.PUBLISHED
+    def __init__(self, answers):
+        """``answers``: (thread path, top-level id, created, id, display name)
+        of every published verified staff comment."""
         by_thread = defaultdict(list)
-        for comment in comments:
-            if comment.staff_name is not None and comment.state == published:
-                by_thread[comment.thread_uri, comment.parent or comment.id].append(
-                    (comment.created, comment.id, comment.staff_name)
-                )
-        for answers in by_thread.values():
-            answers.sort()
+        for uri, top, created, comment_id, name in answers:
+            by_thread[uri, top].append((created, comment_id, name))
+        for entries in by_thread.values():
+            entries.sort()
         self.by_thread = dict(by_thread)
+
+    @classmethod
+    def of_comments(cls, comments):
+        """Return the StaffAnswerIndex among ``comments``."""
+        published = data.PUBLISHED
+        return cls(
+            (c.thread_uri, c.parent or c.id, c.created, c.id, c.staff_name)
+            for c in comments
+            if c.staff_name is not None and c.state == published
+        )
 
     def first_after(self, comment):
         """Return (time, staff name) of the first staff comment in ``comment``'s
@@ -92,7 +100,7 @@ def classify(comments):
     """
     published, pending = data.PUBLISHED, data.PENDING
     with data.many_objects():
-        staff_answers = StaffAnswers(comments)
+        staff_answers = StaffAnswerIndex.of_comments(comments)
         first_after = staff_answers.first_after
         classified = []
         append = classified.append

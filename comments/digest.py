@@ -18,7 +18,7 @@ from array import array
 from dataclasses import dataclass, field
 
 from comments import data
-from comments.answers import ReaderComment, StaffAnswers, reader_order
+from comments.answers import ReaderComment, StaffAnswerIndex, reader_order
 
 
 def may_link(text):
@@ -95,12 +95,13 @@ class Digest:
 class Digester:
     """Gather a Digest from comments added one by one, in any order.
 
-    ``staff`` holds at least every published staff comment of the site: they
-    decide which reader comments are answered, so they come first.
+    ``staff_answers`` (``comments.answers.StaffAnswerIndex``) holds every published
+    staff comment of the site: they decide which reader comments are answered,
+    so they come first.
     """
 
-    def __init__(self, staff):
-        self.first_after = StaffAnswers(staff).first_after
+    def __init__(self, staff_answers):
+        self.first_after = staff_answers.first_after
         self.comments = self.pending = self.withdrawn = 0
         self.total = tally()
         self.by_thread, self.by_month, self.by_staff = {}, {}, {}
@@ -170,7 +171,7 @@ def digest_of(comment_data):
     """Return the Digest of a CommentData held whole (a snapshot, an export)."""
     comments = comment_data.comments
     with data.many_objects():
-        digester = Digester(comments)
+        digester = Digester(StaffAnswerIndex.of_comments(comments))
         for comment in comments:
             digester.add(comment)
     return digester.digest(

@@ -116,6 +116,22 @@ def test_the_streamed_digest_equals_the_digest_of_the_whole_read(server):
     assert [c.id for c in streamed.linking_comments(ARTICLE)] == [question, follow_up]
 
 
+def test_a_database_without_the_projects_tables_has_no_staff_answers(server, tmp_path):
+    question, answer, *_ = fill(server)
+    bare = tmp_path / "bare.db"
+    with sqlite3.connect(server.database) as source, sqlite3.connect(bare) as copy:
+        source.backup(copy)
+        for (name,) in copy.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'blog_%'"
+        ).fetchall():
+            copy.execute(f"DROP TABLE {name}")
+    whole = reader.read_database(bare, NOW)
+    assert not any(comment.is_staff for comment in whole.comments)
+    streamed = reader.digest_database(bare, NOW)
+    assert streamed.by_staff == {} and streamed.removals == ()
+    assert {question, answer} <= {r.comment.id for r in streamed.open}
+
+
 def sorted_tallies(value):
     if isinstance(value, dict):
         return {key: sorted(entries) for key, entries in value.items()}
