@@ -21,10 +21,10 @@ The comment data lives as long as the build, so once it is read the
 collector's generations are frozen (``gc.freeze``) until the build ends: the
 cyclic garbage collector then no longer walks the open comments on every full
 collection; objects whose reference count drops are freed as always. A failed
-build's freeze ends with the next build's start. A forked child reads every
-comment for the snapshot, checks for vanished ones and writes it on the second
-core while the build goes on (``comments.source.start_loading``); the build's
-end waits for it.
+build's freeze ends with the next build's start. A forked child streams every
+comment into the snapshot and checks for vanished ones on the second core
+while the build goes on (``comments.source.start_loading``); the build's end
+waits for it.
 
 ``invoke refresh`` reads through ``start_read`` and ``share`` as well.
 
