@@ -299,7 +299,7 @@ def measure_data(work, db_path, rounds=3):
             build = BuildFigures(data, now, answered_settings)
             figures.by_month(build.digest.by_month, now, 12)
             best = min(best, time.perf_counter() - started)
-            count = data.comments
+            count = data.comment_count
             finish_build()
             del data, build
         print(best, count)

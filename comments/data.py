@@ -49,6 +49,15 @@ def utc_from_timestamp(seconds):
     return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
 
 
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+def microseconds(moment):
+    """Return an aware datetime as whole microseconds since 1970 (exact)."""
+    return (moment - EPOCH) // MICROSECOND
+
+
 def parse_utc(text):
     """Parse an ISO 8601 timestamp written by ``to_json``."""
     return datetime.datetime.fromisoformat(text).astimezone(datetime.UTC)

@@ -56,7 +56,7 @@ class Digest:
     source: str  # "database", "http", "snapshot" or "none"
     database_id: str = ""
     removals: tuple = ()
-    comments: int = 0  # every comment read, of every state
+    comment_count: int = 0  # every comment read, of every state
     pending: int = 0  # awaiting moderation
     withdrawn: int = 0  # rows withdrawn by their authors (placeholders)
     total: array = field(default_factory=tally)  # every reader comment
@@ -102,14 +102,14 @@ class Digester:
 
     def __init__(self, staff_answers):
         self.first_after = staff_answers.first_after
-        self.comments = self.pending = self.withdrawn = 0
+        self.comment_count = self.pending = self.withdrawn = 0
         self.total = tally()
         self.by_thread, self.by_month, self.by_staff = {}, {}, {}
         self.open, self.linking, self.titles = [], {}, {}
 
     def add(self, comment):
         """Take one comment into the figures (the hot loop of every build)."""
-        self.comments += 1
+        self.comment_count += 1
         state = comment.state
         if state != data.PUBLISHED:
             if state != data.PENDING:
@@ -153,7 +153,7 @@ class Digester:
             source=source,
             database_id=database_id,
             removals=tuple(removals),
-            comments=self.comments,
+            comment_count=self.comment_count,
             pending=self.pending,
             withdrawn=self.withdrawn,
             total=self.total,

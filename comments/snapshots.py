@@ -29,9 +29,7 @@ logger = logging.getLogger(__name__)
 SNAPSHOT_NAME = re.compile(r"^comments-\d{8}T\d{6}\.\d{6}Z\.json$")
 KNOWN_NAME = "known-comments.json"
 KNOWN_FORMAT = 2  # flat lists; 1 (read only): [id, created_us, thread] each
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 CHUNK = 5_000  # items encoded at a time when streaming a snapshot
-MICROSECOND = datetime.timedelta(microseconds=1)
 
 
 def snapshot_name(read_at):
@@ -42,7 +40,7 @@ def snapshot_name(read_at):
 def comment_key(comment):
     """Identify a comment across reads: id and exact creation time (Isso reuses
     the highest id after a deletion)."""
-    return comment.id, (comment.created - EPOCH) // MICROSECOND
+    return comment.id, data.microseconds(comment.created)
 
 
 @dataclass(frozen=True)
@@ -135,12 +133,13 @@ class KeyLog:
 
     def add(self, comment):
         """Note one comment."""
-        comment_id, created_us = comment_key(comment)
+        self.note(*comment_key(comment), comment.thread_uri)
+
+    def note(self, comment_id, created_us, thread_uri):
+        """Note one comment by its identity (``comment_key``) and thread."""
         self.ids.append(comment_id)
         self.created_us.append(created_us)
-        self.thread_index.append(
-            self.threads.setdefault(comment.thread_uri, len(self.threads))
-        )
+        self.thread_index.append(self.threads.setdefault(thread_uri, len(self.threads)))
 
     def keys(self):
         """Return the set of ``comment_key``s noted."""
@@ -165,46 +164,25 @@ def write_known_keys(keylog, database_id, removals, directory):
     )
 
 
-def save_streamed(header, comments, removals, directory, keep=10):
-    """Write a snapshot while reading it: ``comments`` streamed (each noted in a
-    KeyLog), then ``removals(keylog)``, which may use every comment's identity.
-    Write the known-comments file and keep the newest ``keep``; return the path."""
+def save_streamed(header, comments, removals, keylog, directory, keep=10):
+    """Write a snapshot while reading it (``comments`` streamed, any iterable),
+    with its ``removals`` and the known-comments file from ``keylog`` (the same
+    comments' identities); keep the newest ``keep``. Return the path."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    keylog, logged = KeyLog(), []
-
-    def noted():
-        for comment in comments:
-            keylog.add(comment)
-            yield comment
-
-    def removals_then():
-        logged.extend(removals(keylog))
-        return logged
-
     target = directory / snapshot_name(data.parse_utc(header["read_at"]))
     write_atomically(
         target,
         header,
         {
-            "comments": (noted(), data.to_json_comment),
-            "removals": (LazyItems(removals_then), data.to_json_removal),
+            "comments": (comments, data.to_json_comment),
+            "removals": (removals, data.to_json_removal),
         },
     )
-    write_known_keys(keylog, header["database_id"], logged, directory)
+    write_known_keys(keylog, header["database_id"], removals, directory)
     for old in list_snapshots(directory)[keep:]:
         old.unlink()
     return target
-
-
-class LazyItems:
-    """Items made only when first iterated (after the lists before them)."""
-
-    def __init__(self, make):
-        self.make = make
-
-    def __iter__(self):
-        return iter(self.make())
 
 
 class SnapshotWrite:

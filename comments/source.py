@@ -283,36 +283,37 @@ def digest_database_beside_snapshot(settings, renderer, read_at):
 
 
 def snapshot_streamed(settings, read_at, pinned, report):
-    """In the snapshot's child: stream every comment of the database into the
-    snapshot, then check for vanished ones, report them and log them with the
-    removals. Holds the comments' identities (24 bytes each), not the comments.
-    The known comments are loaded once the read is pinned: the build waits
-    for the pin, not for them."""
+    """In the snapshot's child: note every comment's identity (24 bytes each,
+    from a light query), run the vanish check and report it, then stream the
+    comments into the snapshot, all in one read. The report comes before the
+    writing, so a build waiting for the removal log waits for the check only.
+    The known comments are loaded once the read is pinned: the build waits for
+    the pin, not for them."""
 
     def write(reading):
         known = snapshots.known_comments(settings.snapshot_dir)
+        keylog = snapshots.KeyLog()
+        reading.keys(keylog.note)
+        carried, vanished = [], []
+        if known is not None and known.database_id == reading.database_id:
+            carried, vanished = unrecorded_among(
+                keylog.keys(), reading.removals, read_at, known
+            )
+        report(
+            {
+                "carried": [data.to_json_removal(r) for r in carried],
+                "vanished": [data.to_json_removal(r) for r in vanished],
+            }
+        )
+        del known  # its 100,000 identities are no longer needed
         header = data.to_json_header(
             data.CommentData(read_at, "database", database_id=reading.database_id)
         )
-
-        def removals(keylog):
-            carried, vanished = [], []
-            if known is not None and known.database_id == reading.database_id:
-                carried, vanished = unrecorded_among(
-                    keylog.keys(), reading.removals, read_at, known
-                )
-            report(
-                {
-                    "carried": [data.to_json_removal(r) for r in carried],
-                    "vanished": [data.to_json_removal(r) for r in vanished],
-                }
-            )
-            return reading.removals + tuple(carried + vanished)
-
         snapshots.save_streamed(
             header,
             reading.comments(),
-            removals,
+            reading.removals + tuple(carried + vanished),
+            keylog,
             settings.snapshot_dir,
             settings.snapshot_keep,
         )

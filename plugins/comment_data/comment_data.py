@@ -115,7 +115,7 @@ def share(context, comment_data):
     context[CONTEXT_KEY] = comment_data
     logger.info(
         "comment_data: %d comments, %d removals (source: %s)",
-        comment_data.comments,
+        comment_data.comment_count,
         len(comment_data.removals),
         comment_data.source,
     )

@@ -276,4 +276,4 @@ def refresh_pages(settings):
     build = figures_for_build(context, settings)
     rewritten = rewrite_lines(generators[0], build, state, line_for)
     write_state(settings, state)
-    return {"comments": build.digest.comments, "lines_rewritten": rewritten}
+    return {"comments": build.digest.comment_count, "lines_rewritten": rewritten}

@@ -81,7 +81,7 @@ def test_digest_gives_what_classifying_every_comment_gives(seed):
     assert {k: sorted(v) for k, v in site.by_month.items()} == expected["by_month"]
     assert {k: sorted(v) for k, v in site.by_staff.items()} == expected["by_staff"]
     assert list(site.open) == expected["open"]  # oldest first, like classify
-    assert site.comments == len(comments)
+    assert site.comment_count == len(comments)
     assert site.pending == sum(c.state == data.PENDING for c in comments)
     assert site.withdrawn == sum(c.state == data.WITHDRAWN for c in comments)
     for uri in ("/a/", "/b/", "/c/"):

@@ -65,7 +65,7 @@ def test_one_read_per_build_shared_by_every_generator(server, tmp_path):
     finally:
         signals.generator_init.disconnect(remember)
     comment_data = seen[-1]
-    assert comment_data.comments == 2
+    assert comment_data.comment_count == 2
     # One reader comment, answered by staff: the digest keeps its figures.
     assert len(comment_data.total) == 1 and comment_data.open == ()
     assert list(comment_data.by_staff) == ["Anna Schmidt"]
