@@ -79,7 +79,7 @@ def database_fingerprint(session_key):
 
 class Reading:
     """One read-only transaction on the comment database: the small tables read
-    whole, the comments left to stream (``rows``)."""
+    whole, the comments left to stream (``comments``, ``keys``)."""
 
     def __init__(self, connection, tables, for_staff):
         self.connection, self.tables, self.for_staff = connection, tables, for_staff

@@ -26,7 +26,7 @@ from comments.answers import (  # noqa: F401 (the definitions, re-exported)
     open_comments,
     thread_key,
 )
-from comments.digest import OPEN, answered_times  # noqa: F401 (re-exported)
+from comments.digest import answered_times
 from comments.schema import WITHDRAWN as WITHDRAWN_REASON
 
 
