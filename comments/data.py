@@ -84,7 +84,7 @@ class Comment(NamedTuple):
     state: str
     author: str
     website: str
-    text: str  # Markdown as written; render with CommentData.text_html
+    text: str  # Markdown as written; render with Digest.text_html
     likes: int
     staff_name: str | None = None  # display name when verified staff
 
@@ -119,27 +119,11 @@ class CommentData:
     comments: tuple[Comment, ...] = ()
     removals: tuple[Removal, ...] = ()
     database_id: str = ""  # fingerprint of the database, never its secret
+    # Isso's renderer, handed on to the build's digest (``Digest.text_html``)
     renderer: object = field(default=None, compare=False, repr=False)
-    rendered: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def thread(self, uri):
-        """Return the comments of one thread, oldest first."""
-        return tuple(comment for comment in self.comments if comment.thread_uri == uri)
-
-    def text_html(self, comment):
-        """Return the comment's text rendered and sanitised as Isso does (memoised).
-
-        Rendering costs about a millisecond a comment, so it happens only for
-        the comments a page actually shows.
-        """
-        if comment.id not in self.rendered:
-            self.rendered[comment.id] = (
-                self.renderer.render(comment.text) if comment.text else ""
-            )
-        return self.rendered[comment.id]
 
     def replace(self, **changes):
-        """Return a copy with some fields changed (the render memo starts empty)."""
+        """Return a copy with some fields changed."""
         values = {
             name: getattr(self, name)
             for name in ("read_at", "source", "comments", "removals", "database_id")

@@ -144,7 +144,7 @@ def test_text_is_rendered_and_sanitised_like_isso_does(server):
         server.database, NOW, reader.make_renderer(server.conf)
     )
     [first] = [comment for comment in comment_data.comments if comment.id == question]
-    html = comment_data.text_html(first)
+    html = digest_of(comment_data).text_html(first)
     assert "<em>Frage</em>" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
 
