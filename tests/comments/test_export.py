@@ -6,7 +6,9 @@ import logging
 import pytest
 
 from comments import data, reader
-from comments.source import SourceSettings, load_comment_data
+from comments.digest import OPEN, digest_of
+from comments.snapshots import wait_for_snapshots
+from comments.source import SourceSettings, load_comment_data, start_loading
 
 TOKEN = "export-token-fuer-tests-1234567890"
 NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
@@ -68,6 +70,26 @@ def test_http_source_reads_the_same_data_as_the_database(server, tmp_path):
     assert over_http.source == "http"
     assert over_http.comments == direct.comments
     assert over_http.database_id == direct.database_id
+
+
+def test_a_build_over_http_gets_the_digest_a_database_build_gets(server, tmp_path):
+    snapshot_dir = tmp_path / "snapshots"
+    over_http = start_loading(
+        SourceSettings("http", None, f"{server.url}/export", TOKEN, snapshot_dir),
+        now=NOW,
+    ).result()
+    wait_for_snapshots()
+    direct = digest_of(reader.read_database(server.database, NOW))
+    assert over_http.source == "http" and over_http.comment_count == 3
+    assert list(over_http.total) == list(direct.total) == [OPEN] * 3
+    assert over_http.open == direct.open
+    # The snapshot of the read is written, and a later build away from the
+    # server falls back to it, digested the same way.
+    away = SourceSettings(
+        "http", None, "http://127.0.0.1:9/export", TOKEN, snapshot_dir
+    )
+    fallback = start_loading(away, now=NOW + datetime.timedelta(hours=1)).result()
+    assert fallback.source == "snapshot" and fallback.open == direct.open
 
 
 def test_http_source_with_a_wrong_token_is_a_one_line_error(server, tmp_path):
