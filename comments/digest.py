@@ -14,6 +14,7 @@ rows through it and no list of every comment exists in a build
 ``comments.answers``' definition, the same as the answer desk's.
 """
 
+import dataclasses
 from array import array
 from dataclasses import dataclass, field
 
@@ -86,10 +87,9 @@ class Digest:
         """Return a copy whose removal log also holds ``removals``."""
         if not removals:
             return self
-        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        values["removals"] = self.removals + tuple(removals)
-        values["rendered"] = {}
-        return Digest(**values)
+        return dataclasses.replace(
+            self, removals=self.removals + tuple(removals), rendered={}
+        )
 
 
 class Digester:

@@ -70,18 +70,29 @@ def unrecorded_removals(current, known):
     """Return the unrecorded removals ``current`` lacks, as (carried, vanished):
     those earlier reads found, and comments the previous read saw that
     vanished since without a record."""
-    if known is None or known.database_id != current.database_id:
+    if not same_database(known, current.database_id):
         return [], []
     with data.many_objects():
         present = {snapshots.comment_key(comment) for comment in current.comments}
     return unrecorded_among(present, current.removals, current.read_at, known)
 
 
+def same_database(known, database_id):
+    """True when ``known`` (or None) was read from the database ``database_id``."""
+    return known is not None and known.database_id == database_id
+
+
+def carried_removals(known, removals):
+    """Return the unrecorded removals earlier reads found that ``removals`` lacks."""
+    logged = {removal.comment_id for removal in removals}
+    return [r for r in known.unrecorded if r.comment_id not in logged]
+
+
 def unrecorded_among(present, removals, read_at, known):
     """``unrecorded_removals`` for a read whose comment keys are ``present``
     and whose removal log is ``removals`` (same database as ``known``)."""
     logged = {removal.comment_id for removal in removals}
-    carried = [r for r in known.unrecorded if r.comment_id not in logged]
+    carried = carried_removals(known, removals)
     carried_ids = {removal.comment_id for removal in carried}
     vanished = [
         data.Removal(key[0], uri, read_at, UNRECORDED)
@@ -89,6 +100,22 @@ def unrecorded_among(present, removals, read_at, known):
         if key not in present and key[0] not in logged and key[0] not in carried_ids
     ]
     return carried, vanished
+
+
+def vanish_report(carried, vanished):
+    """Return a vanish check's result as the snapshot's child reports it."""
+    return {
+        "carried": [data.to_json_removal(removal) for removal in carried],
+        "vanished": [data.to_json_removal(removal) for removal in vanished],
+    }
+
+
+def from_vanish_report(reported):
+    """Return (carried, vanished) from a ``vanish_report``."""
+    return tuple(
+        [data.from_json_removal(item) for item in reported[key]]
+        for key in ("carried", "vanished")
+    )
 
 
 def with_removals(current, carried, vanished):
@@ -150,10 +177,7 @@ class Loading:
             if reported is None:  # the child ended before it could tell
                 carried, vanished = self.carried_here(), []
             else:
-                carried, vanished = (
-                    [data.from_json_removal(item) for item in reported[key]]
-                    for key in ("carried", "vanished")
-                )
+                carried, vanished = from_vanish_report(reported)
             report_vanished(vanished)
             self.checked = self.digest.with_removals(carried + vanished)
         return self.checked
@@ -161,21 +185,16 @@ class Loading:
     def carried_here(self):
         """Return the unrecorded removals earlier reads found, this read lacks."""
         known = snapshots.known_comments(self.directory)
-        if known is None or known.database_id != self.digest.database_id:
+        if not same_database(known, self.digest.database_id):
             return []
-        logged = {removal.comment_id for removal in self.digest.removals}
-        return [r for r in known.unrecorded if r.comment_id not in logged]
+        return carried_removals(known, self.digest.removals)
 
 
 def checked_for_snapshot(known, fresh):
     """In the snapshot's child: run the vanish check on ``fresh``; return the
     report for the parent (JSON-ready) and the data to save."""
     carried, vanished = unrecorded_removals(fresh, known)
-    report = {
-        "carried": [data.to_json_removal(removal) for removal in carried],
-        "vanished": [data.to_json_removal(removal) for removal in vanished],
-    }
-    return report, with_removals(fresh, carried, vanished)
+    return vanish_report(carried, vanished), with_removals(fresh, carried, vanished)
 
 
 def last_snapshot_instead(settings, read_at, renderer, why):
@@ -295,16 +314,11 @@ def snapshot_streamed(settings, read_at, pinned, report):
         keylog = snapshots.KeyLog()
         reading.keys(keylog.note)
         carried, vanished = [], []
-        if known is not None and known.database_id == reading.database_id:
+        if same_database(known, reading.database_id):
             carried, vanished = unrecorded_among(
                 keylog.keys(), reading.removals, read_at, known
             )
-        report(
-            {
-                "carried": [data.to_json_removal(r) for r in carried],
-                "vanished": [data.to_json_removal(r) for r in vanished],
-            }
-        )
+        report(vanish_report(carried, vanished))
         del known  # its 100,000 identities are no longer needed
         header = data.to_json_header(
             data.CommentData(read_at, "database", database_id=reading.database_id)

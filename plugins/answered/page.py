@@ -276,8 +276,3 @@ def json_pieces(document):
         else:
             yield compact(value)
     yield "\n}\n"
-
-
-def json_text(document):
-    """Return ``document`` as the JSON text ``json_pieces`` writes."""
-    return "".join(json_pieces(document))
