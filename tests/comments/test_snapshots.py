@@ -114,6 +114,61 @@ def test_a_forked_child_writes_the_snapshot_while_the_parent_goes_on(tmp_path):
     assert snapshots.known_comments(tmp_path).database_id == "abc"
 
 
+PINNED_CHILD = """
+    import logging, time
+    from pathlib import Path
+    logging.basicConfig(level=logging.ERROR, format="%(message)s")
+    from tests.comments.test_snapshots import NOW
+    from comments import snapshots
+    marker = Path({marker!r})
+
+    def work(pinned, report):
+        {before_pin}
+        marker.write_text("read pinned")
+        pinned()
+        time.sleep(1.5)  # the rest of the child's read and writing
+        report({{"done": True}})
+
+    started = time.monotonic()
+    write = snapshots.work_in_background(work, NOW, {folder!r})
+    print("returned after", round(time.monotonic() - started, 1), "s")
+    print("marker", marker.is_file())
+    print("report", write.report())
+    snapshots.wait_for_snapshots()
+"""
+
+
+def test_the_parent_goes_on_once_the_childs_read_is_pinned(tmp_path):
+    """What keeps a build's read no older than the snapshot child's: the
+    parent starts reading only after the child's read has its fixed view,
+    and does not wait for the rest of the child's work."""
+    marker = tmp_path / "marker"
+    output = run_alone(
+        PINNED_CHILD.format(marker=str(marker), before_pin="", folder=str(tmp_path))
+    ).splitlines()
+    assert returned_after(output[0]) < 1.0  # not after the child's 1.5 s
+    assert output[1:3] == ["marker True", "report {'done': True}"]
+
+
+def returned_after(line):
+    """Seconds from a "returned after N s" line."""
+    return float(line.removeprefix("returned after ").removesuffix(" s"))
+
+
+def test_a_child_that_fails_before_its_pin_does_not_hold_the_parent(tmp_path):
+    marker = tmp_path / "marker"
+    output = run_alone(
+        PINNED_CHILD.format(
+            marker=str(marker),
+            before_pin="raise OSError('kaputt')",
+            folder=str(tmp_path),
+        )
+    ).splitlines()
+    assert returned_after(output[0]) < 1.0
+    assert output[1:3] == ["marker False", "report None"]
+    assert any("was not written (OSError: kaputt)" in line for line in output)
+
+
 def test_a_failing_child_is_one_logged_error_not_a_crash(tmp_path):
     blocked = tmp_path / "kein-ordner"
     blocked.write_text("a file where the snapshot folder should be")
