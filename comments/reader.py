@@ -192,12 +192,11 @@ def read_transaction(db_path, use, for_staff=False, pinned=None):
         connection.close()
 
 
-def read_database(db_path, read_at, renderer=None, for_staff=False, pinned=None):
+def read_database(db_path, read_at, renderer=None, for_staff=False):
     """Read the whole site's comments from SQLite, read-only, in one transaction.
 
     ``for_staff=True`` (the answer desk, never a page) keeps the text and name of
     comments awaiting moderation; emails and addresses are never read at all.
-    ``pinned``: see ``read_transaction``.
     """
 
     def everything(reading):
@@ -212,7 +211,7 @@ def read_database(db_path, read_at, renderer=None, for_staff=False, pinned=None)
             renderer=renderer,
         )
 
-    return read_transaction(db_path, everything, for_staff, pinned)
+    return read_transaction(db_path, everything, for_staff)
 
 
 def digest_database(db_path, read_at, renderer=None):

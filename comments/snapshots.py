@@ -299,7 +299,7 @@ def save_snapshot_in_background(comment_data, directory, keep=10, complete=None)
             report(reported)
         save_snapshot(completed, directory, keep)
 
-    return start_child(work, target, reports=complete is not None)
+    return start_child(work, target, with_report=complete is not None)
 
 
 def work_in_background(work, read_at, directory):
@@ -311,17 +311,18 @@ def work_in_background(work, read_at, directory):
     """
     target = Path(directory) / snapshot_name(read_at)
     pin_read, pin_write = os.pipe()
-    write = start_child(work, target, reports=True, pin=pin_write)
+    write = start_child(work, target, with_report=True, pin=pin_write)
     with os.fdopen(pin_read, "rb") as pipe:
         pipe.read(1)  # a byte once pinned; nothing if the child ended first
     return write
 
 
-def start_child(work, target, reports=False, pin=None):
+def start_child(work, target, with_report=False, pin=None):
     """Fork the child that runs ``work(pinned, report)``; return its
-    SnapshotWrite (also in PENDING)."""
+    SnapshotWrite (also in PENDING). ``with_report``: the parent reads what
+    ``report`` sends; ``pin``: the pipe end ``pinned`` writes to."""
     read_end, write_end = os.pipe()
-    reports, report_end = os.pipe() if reports else (None, None)
+    reports, report_end = os.pipe() if with_report else (None, None)
     pid = os.fork()
     if pid == 0:  # the child: work, report, leave without running exit hooks
         os.close(read_end)
