@@ -286,11 +286,6 @@ def save_snapshot_in_background(comment_data, directory, keep=10, complete=None)
     Falls back to writing here when the process cannot fork (``can_fork``).
     """
     target = Path(directory) / snapshot_name(comment_data.read_at)
-    if not can_fork():
-        reported = None
-        if complete is not None:
-            reported, comment_data = complete(comment_data)
-        return SnapshotWritten(save_snapshot(comment_data, directory, keep), reported)
 
     def work(pinned, report):
         completed = comment_data
@@ -299,6 +294,10 @@ def save_snapshot_in_background(comment_data, directory, keep=10, complete=None)
             report(reported)
         save_snapshot(completed, directory, keep)
 
+    if not can_fork():
+        reports = []
+        work(lambda: None, reports.append)
+        return SnapshotWritten(target, reports[0] if reports else None)
     return start_child(work, target, with_report=complete is not None)
 
 
