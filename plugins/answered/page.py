@@ -8,6 +8,7 @@ removal log, the page's values and the JSON document.
 import datetime
 import json
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from comments import data
@@ -92,30 +93,52 @@ def siteurl_join(siteurl, url):
     return f"{siteurl}/{url.lstrip('/')}" if siteurl else "/" + url.lstrip("/")
 
 
+class Rows(Sequence):
+    """A read-only sequence whose rows are made as they are read.
+
+    The transparency page and answered.json each go through the open comments
+    once; made all at once, 12,000 rows and their strings took 9 MiB at the
+    end of the build, when its memory peaks (benchmarks/FINDINGS.md).
+    """
+
+    def __init__(self, sources, make):
+        self.sources, self.make = sources, make
+
+    def __len__(self):
+        return len(self.sources)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.make(source) for source in self.sources[index]]
+        return self.make(self.sources[index])
+
+    def __iter__(self):
+        return map(self.make, self.sources)
+
+
 def open_items(build, index, siteurl, limit):
-    """Describe every open comment for the page, oldest first."""
-    items = []
-    for reader in build.digest.open:
+    """Describe every open comment for the page, oldest first (made as read)."""
+
+    def item(reader):
         comment = reader.comment
         title, url = index.get(
             comment.thread_uri, (comment.thread_title, comment.thread_uri)
         )
         pending = comment.state == data.PENDING
         article_url = siteurl_join(siteurl, url)
-        items.append(
-            OpenComment(
-                id=comment.id,
-                article_title=title or comment.thread_uri,
-                article_url=article_url,
-                link=article_url if pending else f"{article_url}#isso-{comment.id}",
-                created=comment.created,
-                age_seconds=reader.age_seconds(build.as_of),
-                awaiting_moderation=pending,
-                author="" if pending else comment.author,
-                excerpt="" if pending else excerpt(comment.text, limit),
-            )
+        return OpenComment(
+            id=comment.id,
+            article_title=title or comment.thread_uri,
+            article_url=article_url,
+            link=article_url if pending else f"{article_url}#isso-{comment.id}",
+            created=comment.created,
+            age_seconds=reader.age_seconds(build.as_of),
+            awaiting_moderation=pending,
+            author="" if pending else comment.author,
+            excerpt="" if pending else excerpt(comment.text, limit),
         )
-    return items
+
+    return Rows(build.digest.open, item)
 
 
 def article_rows(build, index, siteurl):
@@ -214,16 +237,7 @@ def json_document(values, settings):
             }
             for row in values["articles"]
         ],
-        "open_comments": [
-            {
-                "id": item.id,
-                "article_url": item.article_url,
-                "created": data.format_utc(item.created),
-                "age_seconds": item.age_seconds,
-                "awaiting_moderation": item.awaiting_moderation,
-            }
-            for item in values["open_comments"]
-        ],
+        "open_comments": Rows(values["open_comments"], open_comment_json),
         # When the comment source was away: the time of the snapshot used.
         "data": {
             "source": values["data_source"],
@@ -244,6 +258,17 @@ def json_document(values, settings):
     return document
 
 
+def open_comment_json(item):
+    """One open comment as answered.json lists it (no text, no name)."""
+    return {
+        "id": item.id,
+        "article_url": item.article_url,
+        "created": data.format_utc(item.created),
+        "age_seconds": item.age_seconds,
+        "awaiting_moderation": item.awaiting_moderation,
+    }
+
+
 # One encoder for every line: json.dumps with options makes a new one per call.
 COMPACT = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
 
@@ -259,7 +284,8 @@ def json_pieces(document):
 
     Each line is made by the C encoder; ``json.dump(indent=2)`` encodes in
     Python and takes about twice as long. Written as they come, the pieces
-    never exist as one text (2.7 MB at 12,000 open comments).
+    never exist as one text (2.7 MB at 12,000 open comments), and the items
+    of ``Rows`` are made one at a time.
     """
     yield "{\n"
     separator = ""
@@ -267,12 +293,14 @@ def json_pieces(document):
         value = document[key]
         yield f"{separator}  {json.dumps(key)}: "
         separator = ",\n"
-        if isinstance(value, list) and value:
+        if isinstance(value, (list, Rows)) and value:
             item_separator = "[\n"
             for item in value:
                 yield f"{item_separator}    {compact(item)}"
                 item_separator = ",\n"
             yield "\n  ]"
+        elif isinstance(value, Rows):
+            yield "[]"
         else:
             yield compact(value)
     yield "\n}\n"

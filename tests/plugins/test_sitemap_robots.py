@@ -79,6 +79,35 @@ def test_sitemap_document_is_valid_sitemap_xml():
     )
 
 
+def element_tree_sitemap(entries):
+    """The sitemap as ElementTree writes it (what sitemap_pieces must equal)."""
+    urlset = ET.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
+    for entry in entries:
+        url = ET.SubElement(urlset, "url")
+        ET.SubElement(url, "loc").text = entry.loc
+        if entry.lastmod:
+            ET.SubElement(url, "lastmod").text = entry.lastmod
+    ET.indent(urlset)
+    body = ET.tostring(urlset, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'.encode()
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [],
+        [SitemapEntry("/a/")],
+        [
+            SitemapEntry("https://x.example/a?b=1&c=2", "2026-01-01T00:00:00+01:00"),
+            SitemapEntry("/<b>/\"'ü/", None),
+            SitemapEntry("/c/", "2026-02-01T00:00:00+01:00"),
+        ],
+    ],
+)
+def test_streamed_sitemap_is_byte_for_byte_what_element_tree_writes(entries):
+    assert sitemap_document(entries) == element_tree_sitemap(entries)
+
+
 def test_robots_without_a_sitemap_only_allows():
     assert robots_document(None) == "User-agent: *\nDisallow:\n"
 
