@@ -5,17 +5,21 @@ the config file when set, else ``comments/isso.cfg``. The file is layered over
 Isso's own defaults. Relative paths in it are resolved against its directory.
 Secrets come from the environment or, for local use, from a generated
 ``secrets.cfg`` beside the database (mode 0600, git-ignored).
+
+``load_config`` reads with Isso's own parser, for the server and the tasks.
+A build reads the same files through ``read_config`` and never imports Isso:
+importing any part of it runs its package's ``__init__``, which loads the whole
+server (+8 MiB in a build's peak memory, benchmarks/FINDINGS.md).
 """
 
 import configparser
+import importlib.util
 import logging
 import os
 import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-
-from isso import config as isso_config
 
 from comments.errors import SetupError
 
@@ -68,41 +72,89 @@ def config_path(environ=None):
     return Path(configured).resolve() if configured else DEFAULT_CONFIG_FILE
 
 
+class ConfigReader(configparser.ConfigParser):
+    """Reads a config as Isso's ``IssoParser`` does (values may be empty, no
+    ``%`` interpolation, ``$VARIABLES`` expanded on reading), for processes that
+    do not run Isso. Isso's own methods (``getlist``, ``section``…) are not here."""
+
+    def __init__(self):
+        super().__init__(allow_no_value=True, interpolation=None)
+
+    def get(self, section, option, **kwargs):
+        value = super().get(section, option, **kwargs)
+        return os.path.expandvars(value) if isinstance(value, str) else value
+
+
+def isso_defaults_file():
+    """Return Isso's own isso.cfg, found without importing Isso."""
+    spec = importlib.util.find_spec("isso")
+    return Path(spec.submodule_search_locations[0]) / "isso.cfg"
+
+
 def load_config(path=None, environ=None, create_secrets=True):
     """Load the config file over Isso's defaults; return (conf, generated secrets).
 
-    With ``create_secrets=False`` (builds, read-only tools) nothing is written:
-    missing secrets are simply left unset.
+    ``conf`` is Isso's own parser, as its server needs it. With
+    ``create_secrets=False`` (read-only tools) nothing is written: missing
+    secrets are simply left unset. A build uses ``read_config``.
     """
+    from isso import config as isso_config  # the whole server: see the docstring
+
     environ = os.environ if environ is None else environ
+    conf = layered_config(
+        path,
+        environ,
+        isso_config.new,
+        lambda: isso_config.load(isso_config.default_file()),
+    )
+    generated = fill_secrets(conf, environ) if create_secrets else []
+    return conf, generated
+
+
+def read_config(path=None, environ=None):
+    """Load the config file over Isso's defaults as a build reads it: the same
+    files, checks and paths as ``load_config``, read by ``ConfigReader`` without
+    importing Isso; no secrets."""
+
+    def isso_defaults():
+        defaults = ConfigReader()
+        with open(isso_defaults_file(), encoding="utf-8") as handle:
+            defaults.read_file(handle)
+        return defaults
+
+    environ = os.environ if environ is None else environ
+    return layered_config(path, environ, ConfigReader, isso_defaults)
+
+
+def layered_config(path, environ, new_parser, isso_defaults):
+    """Read the config file with ``new_parser()`` over ``isso_defaults()``."""
     path = Path(path) if path else config_path(environ)
     if not path.is_file():
         raise ConfigError(
             f"{path}: comment server config not found; "
             "set ISSO_SETTINGS to an existing file or unset it for comments/isso.cfg"
         )
-    user = isso_config.new()
+    user = new_parser()
     try:
         with open(path, encoding="utf-8") as handle:
             user.read_file(handle)
     except (configparser.Error, UnicodeDecodeError) as error:
         first_line = str(error).splitlines()[0]
         raise ConfigError(f"{path}: not a valid config file ({first_line})") from None
-    conf = layer_over_isso_defaults(user, path)
+    conf = layer_over_isso_defaults(user, path, isso_defaults())
     resolve_paths(conf, path.parent)
     # Remembered for files kept beside the config (staff accounts).
     conf.set("blog", "config-file", str(path.resolve()))
-    generated = fill_secrets(conf, environ) if create_secrets else []
-    return conf, generated
+    return conf
 
 
-def layer_over_isso_defaults(user, path):
-    """Return Isso's defaults with the user's options, plus the [blog] section.
+def layer_over_isso_defaults(user, path, conf):
+    """Return Isso's defaults ``conf`` with the user's options, plus the [blog]
+    section.
 
     Like ``isso.config.load``, but the project's own ``[blog]`` section is taken
     out first (Isso would warn about it) and checked here.
     """
-    conf = isso_config.load(isso_config.default_file())
     known = {
         (section, option) for section in conf.sections() for option in conf[section]
     }

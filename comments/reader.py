@@ -14,8 +14,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from isso.html import Markup
-
 from comments import data
 from comments.answers import StaffAnswerIndex
 from comments.digest import Digester
@@ -67,9 +65,34 @@ class CommentDataError(SetupError):
     """The comment source answered, but with something unusable."""
 
 
+class IssoRenderer:
+    """Isso's own Markdown renderer and sanitiser, made when first used.
+
+    Importing any part of Isso loads its whole server (+8 MiB in a build's
+    peak memory), and a build renders only the comments a parade page shows,
+    in the process that reads the comments (``comments.source``). The config is
+    loaded again then, with Isso's parser (``comments.config.load_config``).
+    """
+
+    def __init__(self, config_file):
+        self.config_file = config_file
+        self.markup = None
+
+    def render(self, text):
+        """Return ``text`` rendered and sanitised as Isso shows it."""
+        if self.markup is None:
+            from isso.html import Markup
+
+            from comments.config import load_config
+
+            conf, _ = load_config(self.config_file, create_secrets=False)
+            self.markup = Markup(conf)
+        return self.markup.render(text)
+
+
 def make_renderer(conf):
-    """Return Isso's own Markdown renderer and sanitiser for ``conf``."""
-    return Markup(conf)
+    """Return Isso's own renderer for the config ``conf`` was loaded from."""
+    return IssoRenderer(conf.get("blog", "config-file"))
 
 
 def database_fingerprint(session_key):

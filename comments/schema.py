@@ -62,8 +62,6 @@ import sqlite3
 import time
 from contextlib import closing
 
-from isso.db.comments import Comments
-
 logger = logging.getLogger(__name__)
 
 # Reasons a person gives with `invoke comments.remove`.
@@ -209,7 +207,6 @@ END;
 UNTYPED_TID = "tid REFERENCES threads(id),"
 TYPED_TID = "tid INTEGER REFERENCES threads(id),"
 REBUILT = "blog_comments_typed"
-COLUMNS = ", ".join(Comments.fields)
 MIGRATION_TIMEOUT = 120  # seconds to wait for another process's write lock
 
 
@@ -303,6 +300,11 @@ def rebuild_comments(connection):
         # INTEGER affinity would turn '7' or 7.0 into 7: not a faithful copy.
         logger.warning("comments.tid holds non-integers: left untyped (slow reads)")
         return None
+    # Imported here: any part of Isso loads its whole server, and builds import
+    # this module for its reasons only.
+    from isso.db.comments import Comments
+
+    columns = ", ".join(Comments.fields)
     create = Comments.create_table_query(REBUILT)
     old_columns = connection.execute("PRAGMA table_info(comments)").fetchall()
     if UNTYPED_TID not in create:
@@ -321,11 +323,11 @@ def rebuild_comments(connection):
         return None
     before = schema_state(connection)
     connection.execute(
-        f"INSERT INTO {REBUILT} ({COLUMNS}) SELECT {COLUMNS} FROM comments ORDER BY id"
+        f"INSERT INTO {REBUILT} ({columns}) SELECT {columns} FROM comments ORDER BY id"
     )
     if connection.execute(
-        f"SELECT 1 FROM (SELECT {COLUMNS} FROM comments "
-        f"EXCEPT SELECT {COLUMNS} FROM {REBUILT}) LIMIT 1"
+        f"SELECT 1 FROM (SELECT {columns} FROM comments "
+        f"EXCEPT SELECT {columns} FROM {REBUILT}) LIMIT 1"
     ).fetchone():
         raise sqlite3.DatabaseError(
             "typing comments.tid would change rows: rolled back"

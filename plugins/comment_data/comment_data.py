@@ -81,7 +81,7 @@ def source_settings(settings, comment_conf, environ):
 def build_source(settings, environ=None):
     """Return the comment source and renderer for a build with these settings."""
     environ = os.environ if environ is None else environ
-    comment_conf, _ = config.load_config(environ=environ, create_secrets=False)
+    comment_conf = config.read_config(environ=environ)
     return (
         source_settings(settings, comment_conf, environ),
         reader.make_renderer(comment_conf),

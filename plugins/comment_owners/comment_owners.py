@@ -230,7 +230,7 @@ def write_owners(generators):
         return
     settings = {**generators[0].settings, **check_settings(generators[0].settings)}
     try:
-        comment_conf, _ = config.load_config(create_secrets=False)
+        comment_conf = config.read_config()
     except SetupError as error:
         logger.warning("comment_owners: thread owners not written: %s", error)
         return

@@ -1,10 +1,21 @@
 """Finding and loading the comment server config: one rule for every entry point."""
 
+import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
-from comments.config import ConfigError, config_path, listen_address, load_config
+from comments.config import (
+    DEFAULT_CONFIG_FILE,
+    ConfigError,
+    config_path,
+    listen_address,
+    load_config,
+    read_config,
+)
+from tests.support import ROOT
 
 
 def write(path, text):
@@ -110,3 +121,56 @@ def test_unusable_listen_address_is_refused(tmp_path, listen):
     conf, _ = load_config(config, environ={}, create_secrets=False)
     with pytest.raises(ConfigError, match=r"\[server\] listen"):
         listen_address(conf)
+
+
+@pytest.mark.parametrize("text", [None, "variables"])
+def test_a_build_reads_every_value_the_server_reads(tmp_path, monkeypatch, text):
+    """read_config (builds: no Isso) and load_config (Isso's parser) agree on
+    every option, $VARIABLES and relative paths included. Only [smtp] from
+    differs: Isso gives an address without a name one of its own."""
+    if text is None:
+        config = DEFAULT_CONFIG_FILE
+    else:
+        monkeypatch.setenv("BLOG_TEST_DB", "aus-der-umgebung.db")
+        config = write(
+            tmp_path / "c.cfg",
+            "[general]\ndbpath = $BLOG_TEST_DB\nhost =\n  http://a.example/\n"
+            "  http://b.example/\n[guard]\nratelimit = 5\n"
+            "[blog]\nsite-url = https://blog.example/%s\nowners-file = o.json\n",
+        )
+    server, _ = load_config(config, environ={}, create_secrets=False)
+    build = read_config(config, environ={})
+    assert build.sections() == server.sections()
+    for section in server.sections():
+        for option in server[section]:
+            if (section, option) != ("smtp", "from"):
+                assert build.get(section, option) == server.get(section, option), (
+                    section,
+                    option,
+                )
+    if text:
+        assert build.get("general", "dbpath") == str(tmp_path / "aus-der-umgebung.db")
+
+
+def test_a_build_process_never_imports_isso(tmp_path):
+    """Importing any part of Isso loads its whole server: the build's plugins
+    and its config reading leave it out (benchmarks/FINDINGS.md)."""
+    code = (
+        "import sys\n"
+        "from pelican import Pelican\n"
+        "from pelican.settings import read_settings\n"
+        "from comments.config import read_config\n"
+        "Pelican(read_settings('pelicanconf.py'))\n"
+        "read_config()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'isso'))\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'plugins'}"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
