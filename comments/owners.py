@@ -118,33 +118,55 @@ class ThreadOwners:
         return self.threads.get(uri)
 
 
-def thread_owners_json(fallback, threads):
-    """Return the thread-owners file's text (sorted: same input, same bytes)."""
-    document = {
-        "format": OWNERS_FORMAT,
-        "fallback": fallback,
-        "threads": {
-            uri: {"owner": owner, "rule": rule}
-            for uri, (owner, rule) in sorted(threads.items())
-        },
-    }
-    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+def thread_owners_pieces(fallback, threads):
+    """Yield the thread-owners file's text piece by piece, one thread each
+    (sorted: same input, same bytes). The text is ``json.dumps`` of the whole
+    document with ``indent=1, sort_keys=True``; made whole, it and the document
+    took 3 MiB at 5,000 threads, at the end of the build's reading."""
+    head = json.dumps(
+        {"fallback": fallback, "format": OWNERS_FORMAT},
+        ensure_ascii=False,
+        indent=1,
+        sort_keys=True,
+    )
+    if not threads:
+        yield head[:-2] + ',\n "threads": {}\n}\n'
+        return
+    separator = ',\n "threads": {\n'
+    yield head[:-2]
+    for uri, (owner, rule) in sorted(threads.items()):
+        yield (
+            f"{separator}  {json.dumps(uri, ensure_ascii=False)}: {{\n"
+            f'   "owner": {json.dumps(owner, ensure_ascii=False)},\n'
+            f'   "rule": {json.dumps(rule, ensure_ascii=False)}\n  }}'
+        )
+        separator = ",\n"
+    yield "\n }\n}\n"
 
 
 def write_thread_owners(path, fallback, threads):
     """Write the thread-owners file when its content changed; True if written."""
     path = Path(path)
-    text = thread_owners_json(fallback, threads)
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return False
-    except (FileNotFoundError, UnicodeDecodeError):
-        pass
+    if same_text(path, thread_owners_pieces(fallback, threads)):
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
+    with open(temporary, "w", encoding="utf-8") as stream:
+        stream.writelines(thread_owners_pieces(fallback, threads))
     os.replace(temporary, path)
     return True
+
+
+def same_text(path, pieces):
+    """True when the file at ``path`` holds exactly the text of ``pieces``."""
+    try:
+        with open(path, encoding="utf-8", newline="") as stream:
+            for piece in pieces:
+                if stream.read(len(piece)) != piece:
+                    return False
+            return stream.read(1) == ""
+    except (FileNotFoundError, UnicodeDecodeError):
+        return False
 
 
 def read_thread_owners(path):

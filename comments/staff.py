@@ -25,9 +25,6 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import NamedTuple
 
-from itsdangerous import BadData
-from werkzeug.security import check_password_hash, generate_password_hash
-
 from comments.config import write_private_ini
 from comments.errors import SetupError
 
@@ -62,6 +59,25 @@ class StaffAccount(NamedTuple):
     name: str
     password_hash: str
     email: str = ""
+
+
+def hash_password(password):
+    """Return Werkzeug's hash of ``password``.
+
+    Werkzeug is imported here and in ``password_matches``: builds read the
+    accounts (thread owners) but never a password, and importing Werkzeug
+    loads most of it (+2 MiB in a build's peak memory).
+    """
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password)
+
+
+def password_matches(password_hash, password):
+    """True when ``password`` is the one ``password_hash`` was made from."""
+    from werkzeug.security import check_password_hash
+
+    return check_password_hash(password_hash, password)
 
 
 def staff_file(config_file, environ=None):
@@ -132,7 +148,7 @@ def add_account(path, account, display_name, password, email=None):
     if not parser.has_section(account):
         parser.add_section(account)
     parser.set(account, "name", display_name.strip())
-    parser.set(account, "password", generate_password_hash(password))
+    parser.set(account, "password", hash_password(password))
     if email is not None and email.strip():
         parser.set(account, "email", email.strip())
     elif email is not None:
@@ -175,9 +191,9 @@ class StaffDirectory:
         entry = self.accounts().get(account)
         if entry is None:
             # Spend the same time as a real check, so names cannot be probed.
-            check_password_hash(generate_password_hash("x"), password)
+            password_matches(hash_password("x"), password)
             return None
-        if check_password_hash(entry.password_hash, password):
+        if password_matches(entry.password_hash, password):
             return StaffMember(account, entry.name)
         return None
 
@@ -230,6 +246,8 @@ def isso_admin_member(server, cookie_value):
     Isso signs edit cookies, moderation keys and the admin session with one
     key: the signature alone proves nothing, the payload must be the admin's.
     """
+    from itsdangerous import BadData  # the server's (see hash_password)
+
     if not cookie_value:
         return None
     try:

@@ -200,3 +200,13 @@ def test_a_refresh_in_its_own_process_forks_and_equals_a_full_build(
     assert document["removed"] == {"unrecorded": 1}
     fresh = full_build(tmp_path, server, "fresh")
     assert same_tree(refreshed, fresh) == []
+
+
+def test_the_state_is_written_entry_by_entry_as_one_json_document():
+    from comment_refresh.refresh import state_pieces
+
+    entries = [{"title": "Ä", "url": "a/"}, {"title": "B", "url": "b/"}]
+    state = {"format": 2, "output_path": "/out", "pages": [], "categories": []}
+    text = "".join(state_pieces({**state, "content": iter(entries)}))
+    assert json.loads(text) == {**state, "content": entries}
+    assert json.loads("".join(state_pieces({"content": iter(())}))) == {"content": []}
