@@ -38,7 +38,12 @@ class ReaderComment(NamedTuple):
 
     def age_seconds(self, as_of):
         """Whole seconds this comment has waited as of ``as_of``."""
-        return max(0, int((as_of - self.comment.created).total_seconds()))
+        return waited_seconds(self.comment, as_of)
+
+
+def waited_seconds(comment, as_of):
+    """Whole seconds ``comment`` has waited as of ``as_of``."""
+    return max(0, int((as_of - comment.created).total_seconds()))
 
 
 def thread_key(comment):

@@ -17,9 +17,10 @@ rows through it and no list of every comment exists in a build
 import dataclasses
 from array import array
 from dataclasses import dataclass, field
+from itertools import chain
 
 from comments import data
-from comments.answers import ReaderComment, StaffAnswerIndex, reader_order
+from comments.answers import StaffAnswerIndex
 
 
 def may_link(text):
@@ -36,12 +37,14 @@ def may_link(text):
 
 
 OPEN = -1  # the "response time" a tally holds for an open reader comment
+# A tally's entries are 32-bit: a response time is counted up to 68 years.
+LONGEST_RESPONSE = 2**31 - 1
 
 
 def tally():
     """Return an empty tally: one entry per reader comment, its response time in
-    whole seconds, or OPEN (an array: 8 bytes a comment)."""
-    return array("q")
+    whole seconds, or OPEN (an array: 4 bytes a comment)."""
+    return array("i")
 
 
 def answered_times(entries):
@@ -60,15 +63,19 @@ class Digest:
     comment_count: int = 0  # every comment read, of every state
     pending: int = 0  # awaiting moderation
     withdrawn: int = 0  # rows withdrawn by their authors (placeholders)
-    total: array = field(default_factory=tally)  # every reader comment
     by_thread: dict = field(default_factory=dict)  # thread path → tally
     by_month: dict = field(default_factory=dict)  # (year, month) → tally
     by_staff: dict = field(default_factory=dict)  # display name → response times
-    open: tuple = ()  # ReaderComment of every open reader comment, oldest first
+    open: tuple = ()  # the Comment of every open reader comment, oldest first
     linking: dict = field(default_factory=dict)  # thread path → Comments, oldest first
     titles: dict = field(default_factory=dict)  # thread path → Isso's title
     renderer: object = field(default=None, compare=False, repr=False)
     rendered: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def total(self):
+        """Return the tally of every reader comment (made from the threads')."""
+        return array("i", chain.from_iterable(self.by_thread.values()))
 
     def linking_comments(self, uri):
         """Return the published reader comments of one thread whose text may
@@ -103,7 +110,6 @@ class Digester:
     def __init__(self, staff_answers):
         self.first_after = staff_answers.first_after
         self.comment_count = self.pending = self.withdrawn = 0
-        self.total = tally()
         self.by_thread, self.by_month, self.by_staff = {}, {}, {}
         self.open, self.linking, self.titles = [], {}, {}
 
@@ -122,15 +128,14 @@ class Digester:
         answered = self.first_after(comment)
         if answered is None:
             seconds = OPEN
-            self.open.append(ReaderComment(comment, None, None))
+            self.open.append(comment)
         else:
             answer, name = answered
-            seconds = int((answer - created).total_seconds())
+            seconds = min(int((answer - created).total_seconds()), LONGEST_RESPONSE)
             times = self.by_staff.get(name)
             if times is None:
                 times = self.by_staff[name] = tally()
             times.append(seconds)
-        self.total.append(seconds)
         thread = self.by_thread.get(uri)
         if thread is None:
             thread = self.by_thread[uri] = tally()
@@ -145,7 +150,7 @@ class Digester:
 
     def digest(self, read_at, source, database_id="", removals=(), renderer=None):
         """Return the Digest of every comment added."""
-        self.open.sort(key=reader_order)
+        self.open.sort(key=data.oldest_first)
         for comments in self.linking.values():
             comments.sort(key=data.oldest_first)
         return Digest(
@@ -156,7 +161,6 @@ class Digester:
             comment_count=self.comment_count,
             pending=self.pending,
             withdrawn=self.withdrawn,
-            total=self.total,
             by_thread=self.by_thread,
             by_month=self.by_month,
             by_staff=self.by_staff,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from comments import data
+from comments.answers import waited_seconds
 from comments.schema import WITHDRAWN as WITHDRAWN_REASON
 
 from . import chart, figures
@@ -119,8 +120,7 @@ class Rows(Sequence):
 def open_items(build, index, siteurl, limit):
     """Describe every open comment for the page, oldest first (made as read)."""
 
-    def item(reader):
-        comment = reader.comment
+    def item(comment):
         title, url = index.get(
             comment.thread_uri, (comment.thread_title, comment.thread_uri)
         )
@@ -132,7 +132,7 @@ def open_items(build, index, siteurl, limit):
             article_url=article_url,
             link=article_url if pending else f"{article_url}#isso-{comment.id}",
             created=comment.created,
-            age_seconds=reader.age_seconds(build.as_of),
+            age_seconds=waited_seconds(comment, build.as_of),
             awaiting_moderation=pending,
             author="" if pending else comment.author,
             excerpt="" if pending else excerpt(comment.text, limit),

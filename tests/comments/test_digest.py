@@ -65,7 +65,7 @@ def expected_from_classify(comments):
         "by_thread": {k: sorted(v) for k, v in by_thread.items()},
         "by_month": {k: sorted(v) for k, v in by_month.items()},
         "by_staff": {k: sorted(v) for k, v in by_staff.items()},
-        "open": [r for r in readers if not r.answered],
+        "open": [r.comment for r in readers if not r.answered],
     }
 
 

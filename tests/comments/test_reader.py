@@ -109,8 +109,8 @@ def test_the_streamed_digest_equals_the_digest_of_the_whole_read(server):
             ), name
         else:
             assert getattr(streamed, name) == getattr(whole, name), name
-    assert {follow_up, second} <= {r.comment.id for r in streamed.open}
-    assert question not in {r.comment.id for r in streamed.open}  # answered
+    assert {follow_up, second} <= {c.id for c in streamed.open}
+    assert question not in {c.id for c in streamed.open}  # answered
     assert list(streamed.by_staff) == ["Anna Schmidt"]
     # The question's "&" and "<" could spell a link; the staff answer is no entry.
     assert [c.id for c in streamed.linking_comments(ARTICLE)] == [question, follow_up]
@@ -129,7 +129,7 @@ def test_a_database_without_the_projects_tables_has_no_staff_answers(server, tmp
     assert not any(comment.is_staff for comment in whole.comments)
     streamed = reader.digest_database(bare, NOW)
     assert streamed.by_staff == {} and streamed.removals == ()
-    assert {question, answer} <= {r.comment.id for r in streamed.open}
+    assert {question, answer} <= {c.id for c in streamed.open}
 
 
 def sorted_tallies(value):

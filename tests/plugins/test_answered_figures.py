@@ -66,7 +66,7 @@ def test_reader_follow_up_after_a_staff_answer_is_open_again():
     readers = figures.classify(comments)
     assert [r.comment.id for r in figures.open_comments(readers)] == [3]
     site = digest(comments)
-    assert [r.comment.id for r in site.open] == [3]
+    assert [c.id for c in site.open] == [3]
     assert figures.summarize(site.total, 24 * HOUR).answered == 1
 
 
