@@ -9,7 +9,8 @@ Secrets come from the environment or, for local use, from a generated
 ``load_config`` reads with Isso's own parser, for the server and the tasks.
 A build reads the same files through ``read_config`` and never imports Isso:
 importing any part of it runs its package's ``__init__``, which loads the whole
-server (+8 MiB in a build's peak memory, benchmarks/FINDINGS.md).
+server (7.8 MiB imported alone; 2–3 MiB of a build's peak together with
+Werkzeug's, benchmarks/FINDINGS.md).
 """
 
 import configparser

@@ -68,10 +68,10 @@ class CommentDataError(SetupError):
 class IssoRenderer:
     """Isso's own Markdown renderer and sanitiser, made when first used.
 
-    Importing any part of Isso loads its whole server (+8 MiB in a build's
-    peak memory), and a build renders only the comments a parade page shows,
-    in the process that reads the comments (``comments.source``). The config is
-    loaded again then, with Isso's parser (``comments.config.load_config``).
+    Importing any part of Isso loads its whole server (``comments.config``),
+    and a build renders only the comments a parade page shows: most render
+    none. The config is loaded again then, with Isso's parser
+    (``comments.config.load_config``).
     """
 
     def __init__(self, config_file):

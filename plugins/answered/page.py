@@ -98,8 +98,9 @@ class Rows(Sequence):
     """A read-only sequence whose rows are made as they are read.
 
     The transparency page and answered.json each go through the open comments
-    once; made all at once, 12,000 rows and their strings took 9 MiB at the
-    end of the build, when its memory peaks (benchmarks/FINDINGS.md).
+    once; made all at once, 12,000 rows and their strings, then the JSON's
+    dicts, took 7 MiB at the end of the build, when its memory peaks
+    (benchmarks/FINDINGS.md).
     """
 
     def __init__(self, sources, make):
