@@ -193,11 +193,6 @@ def sitemap_pieces(entries):
     yield f"{start} />\n" if start else "</urlset>\n"
 
 
-def sitemap_document(entries):
-    """Return the sitemap XML of ``entries`` as bytes."""
-    return "".join(sitemap_pieces(entries)).encode()
-
-
 def robots_document(sitemap_url):
     """Return robots.txt allowing every crawler and naming the sitemap."""
     lines = ["User-agent: *", "Disallow:"]

@@ -11,8 +11,8 @@ from sitemap_robots.sitemap_robots import (
     collect_entries,
     read_head,
     robots_document,
-    sitemap_document,
     sitemap_entry,
+    sitemap_pieces,
     sitemap_settings,
 )
 from tests.support import write_files
@@ -64,6 +64,11 @@ def test_entries_are_sorted_unique_and_skip_the_search_bundle(tmp_path):
         SitemapEntry("/a/", "2026-01-01T00:00:00+01:00"),
         SitemapEntry("/b/"),
     ]
+
+
+def sitemap_document(entries):
+    """The sitemap as write_files writes it, as bytes."""
+    return "".join(sitemap_pieces(entries)).encode()
 
 
 def test_sitemap_document_is_valid_sitemap_xml():
