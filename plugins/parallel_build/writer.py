@@ -15,9 +15,16 @@ What stays as in Pelican:
   "is to be overwritten" error, found when the written names come together.
 - Errors and log records from a child reach the build process and are raised
   or logged there.
-What differs: ``content_written`` receivers run in the process that wrote the
-file, so a receiver that collects state sees only that process's files (no
-plugin of this project listens to it).
+What differs:
+- ``content_written`` receivers run in the process that wrote the file, so a
+  receiver that collects state sees only that process's files (no plugin of
+  this project listens to it).
+- A page that lists every article on one page (the archive: ``dates`` given,
+  its template not paginated) is written piece by piece with
+  ``write_streamed``: the same bytes, without the whole page held as one
+  string and again as its UTF-8 bytes. With its comment counts the archive of
+  5,000 articles is 2.2 MB of HTML, and rendering it whole set the build's
+  peak memory (benchmarks/FINDINGS.md).
 """
 
 import logging
@@ -27,6 +34,7 @@ import os
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from .forks import collect_logs, replay_logs, start_child
+from .streamed import write_streamed
 from .workers import build_workers
 
 logger = logging.getLogger(__name__)
@@ -44,10 +52,10 @@ class ParallelWriter(Writer):
 
     def write_file(self, name, template, context, *args, **kwargs):
         """Keep an ordinary call for ``flush``; run any other at once."""
-        # override_output is Writer.write_file's 7th parameter (4th after context)
-        override = kwargs.get("override_output", len(args) > 3 and args[3])
-        if not name or override or self.workers < 2:
+        if not name or write_arguments(*args, **kwargs)["override_output"]:
             return super().write_file(name, template, context, *args, **kwargs)
+        if self.workers < 2:
+            return self.write_call(name, template, context, args, kwargs)
         self.kept.append((name, template, context, args, kwargs))
         return None
 
@@ -90,8 +98,23 @@ class ParallelWriter(Writer):
     def run_calls(self, calls, indexes):
         """Run the kept calls at ``indexes`` with Pelican's write_file."""
         for index in indexes:
-            name, template, context, args, kwargs = calls[index]
+            self.write_call(*calls[index])
+
+    def write_call(self, name, template, context, args, kwargs):
+        """Write one call that replaces nothing: a page listing every article
+        piece by piece, any other with Pelican's write_file."""
+        call = write_arguments(*args, **kwargs)
+        if not lists_every_article(call, self.settings):
             super().write_file(name, template, context, *args, **kwargs)
+            return
+        write_streamed(
+            self,
+            name,
+            template,
+            context,
+            relative_urls=call["relative_urls"],
+            **call["values"],
+        )
 
     def write_in_child(self, calls, counter, send):
         """In a child: write claimed calls, then send the names written."""
@@ -112,6 +135,40 @@ class ParallelWriter(Writer):
                     "written to it previously (set `override=True` if intended)"
                 )
             self._written_files.add(path)
+
+
+def write_arguments(
+    relative_urls=False,
+    paginated=None,
+    template_name=None,
+    override_output=False,
+    url=None,
+    **values,
+):
+    """Name the arguments of a ``Writer.write_file`` call that follow
+    ``context``, as Pelican's signature names them; ``values`` are the
+    template variables."""
+    return {
+        "relative_urls": relative_urls,
+        "paginated": paginated,
+        "template_name": template_name,
+        "override_output": override_output,
+        "url": url,
+        "values": values,
+    }
+
+
+def lists_every_article(call, settings):
+    """Whether a ``write_file`` call (``write_arguments``) writes one page
+    listing a whole article list: ``dates`` given and not paginated."""
+    listed = call["values"]
+    if "dates" not in listed:
+        return False
+    paginated = call["paginated"]
+    if paginated is None:
+        paginated = {key: listed[key] for key in ("articles", "dates") if key in listed}
+    paginated_templates = settings.get("PAGINATED_TEMPLATES", {})
+    return not (paginated and call["template_name"] in paginated_templates)
 
 
 def claim(counter, total):

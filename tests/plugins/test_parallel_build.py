@@ -15,7 +15,12 @@ from parallel_build import parallel_build, prefetch
 from parallel_build.forks import replay_logs
 from parallel_build.prefetch import Prefetch, read_ahead
 from parallel_build.workers import BuildWorkersError, build_workers, may_fork
-from parallel_build.writer import SMALLEST_BATCH, ParallelWriter
+from parallel_build.writer import (
+    SMALLEST_BATCH,
+    ParallelWriter,
+    lists_every_article,
+    write_arguments,
+)
 from tests.support import ROOT, run_alone
 
 ARTICLES = 70  # enough to fork for reading (32) and writing (64 calls)
@@ -301,6 +306,64 @@ def test_a_writer_with_one_worker_writes_at_once(tmp_path):
     write_calls(writer, 3)
     assert writer.kept == []
     assert (tmp_path / "out" / "page-2.html").read_text() == "2: 100"
+
+
+ARCHIVE = (
+    "{% for title in dates %}"
+    "<a href='{{ SITEURL }}/{{ title }}'>{{ title }}</a>"
+    "{% endfor %}"
+)
+
+
+def archive_call(writer):
+    titles = [f"Beitrag {number} – Grüße" for number in range(2000)]
+    writer.write_file(
+        "archiv/index.html",
+        writer.archive,
+        {"SITEURL": "https://blog.example"},
+        relative_urls=True,
+        articles=titles,
+        dates=titles,
+        template_name="archives",
+        url="archiv/",
+    )
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_page_listing_every_article_is_written_piece_by_piece(tmp_path, workers):
+    pelican = Writer(str(tmp_path / "pelican"), settings=read_settings(None))
+    pelican.archive = Environment().from_string(ARCHIVE)
+    archive_call(pelican)
+
+    def whole(*args, **kwargs):
+        raise AssertionError("the archive was rendered to one string")
+
+    writer = parallel_writer(tmp_path / "parallel", workers)
+    writer.archive = Environment().from_string(ARCHIVE)
+    writer.archive.render = whole
+    archive_call(writer)
+    writer.flush()
+    page = "archiv/index.html"
+    expected = (tmp_path / "pelican" / page).read_bytes()
+    assert b"href='../Beitrag 1999" in expected
+    assert (tmp_path / "parallel" / page).read_bytes() == expected
+
+
+@pytest.mark.parametrize(
+    "arguments, streamed",
+    [
+        ({"dates": [1], "articles": [1], "template_name": "archives"}, True),
+        ({"dates": [1], "articles": [1], "template_name": "period_archives"}, True),
+        ({"dates": [1], "articles": [1], "template_name": "tag"}, False),
+        ({"dates": [1], "template_name": "tag", "paginated": {}}, True),
+        ({"articles": [1], "template_name": "archives"}, False),
+        ({"label": 1}, False),
+    ],
+)
+def test_only_pages_listing_a_whole_article_list_are_streamed(arguments, streamed):
+    settings = read_settings(None)
+    call = write_arguments(**arguments)
+    assert lists_every_article(call, settings) == streamed
 
 
 @pytest.mark.parametrize("value", [0, -1, "2", 1.5, True])

@@ -1,10 +1,12 @@
-"""Write a page rendered piece by piece, for pages that grow with the comments.
+"""Write a page rendered piece by piece, for pages that grow with the site.
 
 Pelican's ``Writer.write_file`` renders a template to one string, then writes
-it. The transparency page lists every open comment: at 12,000 of them it is
-6 MB of HTML, and rendering it whole held the template's pieces, the page as
-one string (two bytes a character once a single one is outside Latin-1) and
-its UTF-8 bytes at once: 20 MB at the build's peak (benchmarks/FINDINGS.md).
+it. Two pages here grow with the site: the archive lists every article
+(2.2 MB of HTML for 5,000 of them, with their comment counts), and the
+transparency page every open comment: at 12,000 of them it is 6 MB of HTML,
+and rendering it whole held the template's pieces, the page as one string
+(two bytes a character once a single one is outside Latin-1) and its UTF-8
+bytes at once: 20 MB at the build's peak (benchmarks/FINDINGS.md).
 ``write_streamed`` writes Jinja's ``generate()`` output as it comes.
 
 It does what ``write_file`` does for one page without pagination: the same

@@ -5,7 +5,7 @@ import pytest
 from pelican.settings import DEFAULT_CONFIG
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from answered.streamed import write_streamed
+from parallel_build.streamed import write_streamed
 
 TEMPLATES = {
     "page.html": (
