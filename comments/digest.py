@@ -4,7 +4,8 @@ A site's 100,000 comments take ~60 MiB as objects; its pages need far less:
 
 - counts and response times per article, per month and per staff member (the
   transparency page and the answered line under each article);
-- the open reader comments in full: the transparency page lists every one;
+- the open reader comments, as much as the transparency page lists of each
+  (``OpenComments``);
 - the published reader comments that may link a blog-parade participant;
 - the title Isso recorded for each thread, for threads no page of the site has.
 
@@ -15,9 +16,12 @@ rows through it and no list of every comment exists in a build
 """
 
 import dataclasses
+import datetime
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import NamedTuple
 
 from comments import data
 from comments.answers import StaffAnswerIndex
@@ -52,6 +56,105 @@ def answered_times(entries):
     return [seconds for seconds in entries if seconds != OPEN]
 
 
+class OpenReaderComment(NamedTuple):
+    """One open reader comment, as much of it as a build shows."""
+
+    id: int
+    thread_uri: str
+    thread_title: str
+    created: datetime.datetime  # aware, UTC
+    state: str  # data.PUBLISHED, or data.PENDING (author and text blank)
+    author: str
+    text: str  # Markdown as written
+
+
+def open_reader_comment(comment):
+    """Return what a build keeps of an open reader comment (a data.Comment)."""
+    return OpenReaderComment(
+        comment.id,
+        comment.thread_uri,
+        comment.thread_title,
+        comment.created,
+        comment.state,
+        comment.author,
+        comment.text,
+    )
+
+
+MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+class OpenComments(Sequence):
+    """The open reader comments, oldest first, kept column by column.
+
+    The transparency page lists every open comment, and a site can have
+    12,000 of them. Kept as ``data.Comment`` tuples with their datetimes and
+    every row's own copy of the author's name, they took 4.3 MiB of a build's
+    peak (benchmarks/FINDINGS.md); here a comment costs 29 bytes of arrays and
+    two list slots, plus its text and, once per distinct name, its author.
+    Items (``OpenReaderComment``) are made as they are read.
+    """
+
+    def __init__(self, titles):
+        self.titles = titles  # thread path → Isso's title (the Digest's)
+        self.ids = array("q")
+        self.micros = array("q")  # creation time, µs since the Unix epoch
+        self.pending = bytearray()
+        self.uris, self.authors, self.texts = [], [], []
+        self.names = {}  # one string per distinct author name
+
+    def append(self, comment):
+        """Keep an open reader comment (a data.Comment), in any order."""
+        self.ids.append(comment.id)
+        self.micros.append((comment.created - data.EPOCH) // MICROSECOND)
+        self.pending.append(comment.state == data.PENDING)
+        self.uris.append(comment.thread_uri)
+        self.authors.append(self.names.setdefault(comment.author, comment.author))
+        self.texts.append(comment.text)
+
+    def sort(self):
+        """Order the comments oldest first (``data.oldest_first``)."""
+        order = sorted(range(len(self.ids)), key=self.sort_key)
+        self.ids = array("q", (self.ids[i] for i in order))
+        self.micros = array("q", (self.micros[i] for i in order))
+        self.pending = bytearray(self.pending[i] for i in order)
+        self.uris = [self.uris[i] for i in order]
+        self.authors = [self.authors[i] for i in order]
+        self.texts = [self.texts[i] for i in order]
+        self.names = {}
+
+    def sort_key(self, index):
+        """Sort key of the comment at ``index``: creation time, then id."""
+        return self.micros[index], self.ids[index]
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        uri = self.uris[index]
+        return OpenReaderComment(
+            self.ids[index],
+            uri,
+            self.titles.get(uri),
+            data.EPOCH + self.micros[index] * MICROSECOND,
+            data.PENDING if self.pending[index] else data.PUBLISHED,
+            self.authors[index],
+            self.texts[index],
+        )
+
+    def __eq__(self, other):
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and list(self) == list(other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"<OpenComments: {len(self)}>"
+
+
 @dataclass(frozen=True)
 class Digest:
     """Everything a build shows of the site's comments, read at one moment."""
@@ -66,7 +169,7 @@ class Digest:
     by_thread: dict = field(default_factory=dict)  # thread path → tally
     by_month: dict = field(default_factory=dict)  # (year, month) → tally
     by_staff: dict = field(default_factory=dict)  # display name → response times
-    open: tuple = ()  # the Comment of every open reader comment, oldest first
+    open: Sequence = ()  # OpenComments: every open reader comment, oldest first
     linking: dict = field(default_factory=dict)  # thread path → Comments, oldest first
     titles: dict = field(default_factory=dict)  # thread path → Isso's title
     renderer: object = field(default=None, compare=False, repr=False)
@@ -111,7 +214,8 @@ class Digester:
         self.first_after = staff_answers.first_after
         self.comment_count = self.pending = self.withdrawn = 0
         self.by_thread, self.by_month, self.by_staff = {}, {}, {}
-        self.open, self.linking, self.titles = [], {}, {}
+        self.linking, self.titles = {}, {}
+        self.open = OpenComments(self.titles)
 
     def add(self, comment):
         """Take one comment into the figures (the hot loop of every build)."""
@@ -150,7 +254,7 @@ class Digester:
 
     def digest(self, read_at, source, database_id="", removals=(), renderer=None):
         """Return the Digest of every comment added."""
-        self.open.sort(key=data.oldest_first)
+        self.open.sort()
         for comments in self.linking.values():
             comments.sort(key=data.oldest_first)
         return Digest(
@@ -164,7 +268,7 @@ class Digester:
             by_thread=self.by_thread,
             by_month=self.by_month,
             by_staff=self.by_staff,
-            open=tuple(self.open),
+            open=self.open,
             linking={uri: tuple(items) for uri, items in self.linking.items()},
             titles=self.titles,
             renderer=renderer,

@@ -8,7 +8,13 @@ import pytest
 from blog_parade.links import normalise_url
 from blog_parade.participants import links_in
 from comments import answers, config, data, reader
-from comments.digest import OPEN, digest_of, may_link
+from comments.digest import (
+    OPEN,
+    OpenComments,
+    digest_of,
+    may_link,
+    open_reader_comment,
+)
 
 T0 = datetime.datetime(2026, 9, 1, 9, 0, tzinfo=datetime.UTC)
 STATES = (data.PUBLISHED,) * 6 + (data.PENDING, data.WITHDRAWN, data.REMOVED)
@@ -65,7 +71,7 @@ def expected_from_classify(comments):
         "by_thread": {k: sorted(v) for k, v in by_thread.items()},
         "by_month": {k: sorted(v) for k, v in by_month.items()},
         "by_staff": {k: sorted(v) for k, v in by_staff.items()},
-        "open": [r.comment for r in readers if not r.answered],
+        "open": [open_reader_comment(r.comment) for r in readers if not r.answered],
     }
 
 
@@ -94,6 +100,48 @@ def test_digest_gives_what_classifying_every_comment_gives(seed):
             and may_link(c.text)
         ]
         assert list(site.linking_comments(uri)) == sorted(kept, key=data.oldest_first)
+
+
+def test_open_comments_keep_what_the_page_shows_exactly():
+    created = [
+        datetime.datetime(2026, 9, 1, 9, 0, 0, 999_999, tzinfo=datetime.UTC),
+        datetime.datetime(1969, 12, 31, 23, 59, 59, 1, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 9, 1, 9, 0, 0, 999_999, tzinfo=datetime.UTC),
+    ]
+    comments = [
+        data.Comment(
+            id=id,
+            thread_uri="/a/",
+            thread_title="Ein Titel",
+            parent=None,
+            created=moment,
+            modified=None,
+            state=state,
+            # a string of its own per row, as SQLite gives them
+            author="".join(["Leserin", " Ä"]) if state == data.PUBLISHED else "",
+            website="https://leserin.example/",
+            text="Frage „offen“?" if state == data.PUBLISHED else "",
+            likes=2,
+        )
+        for id, moment, state in zip(
+            [9, 4, 7],
+            created,
+            [data.PUBLISHED, data.PENDING, data.PUBLISHED],
+            strict=True,
+        )
+    ]
+    assert comments[0].author is not comments[2].author
+    kept = OpenComments({"/a/": "Ein Titel"})
+    for comment in comments:
+        kept.append(comment)
+    kept.sort()
+    expected = [open_reader_comment(c) for c in sorted(comments, key=data.oldest_first)]
+    assert list(kept) == expected and kept == expected
+    assert [c.id for c in kept] == [4, 7, 9]  # a tie in time: the lower id first
+    assert kept[0].created == created[1] and kept[0].created.tzinfo is datetime.UTC
+    assert kept[1:] == expected[1:] and kept[-1] == expected[-1]
+    assert kept[1].author is kept[2].author  # one string per distinct name
+    assert kept != expected[:2]
 
 
 LINKING_TEXTS = [  # links with the project's renderer (mistune, HTML escaped)
