@@ -104,7 +104,8 @@ def figures_for_build(context, settings):
 
 
 def line_for(summary):
-    """Return the plain dict an article's "answered" line is drawn from."""
+    """Return the plain dict an article's "answered" line is drawn from (what
+    ``invoke refresh`` keeps and compares)."""
     if summary is None:
         return None
     return {
@@ -116,11 +117,13 @@ def line_for(summary):
 
 
 def attach_lines(items, build):
-    """Give each article or page with comments its ``answered`` line data."""
+    """Give each article or page with comments its thread's ``Summary`` (or
+    None), which the answered line is drawn from: the figures' own object, no
+    dict per article (0.9 MiB at 5,000 articles)."""
     for item in items:
         thread = getattr(item, "isso", None)
         if thread and thread["state"] != "off":
-            item.answered = line_for(build.by_thread.get(thread["thread"]))
+            item.answered = build.by_thread.get(thread["thread"])
 
 
 class AnsweredPageGenerator(Generator):

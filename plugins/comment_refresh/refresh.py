@@ -43,15 +43,16 @@ def state_path(settings):
     return Path(settings["CACHE_PATH"]) / STATE_NAME
 
 
-def content_entry(item, kind):
-    """Describe one article or page: what the comment-driven pages read of it."""
+def content_entry(item, kind, line_for):
+    """Describe one article or page: what the comment-driven pages read of it
+    (its answered line as ``line_for`` gives it)."""
     entry = {
         "kind": kind,
         "title": item.title,
         "url": item.url,
         "save_as": item.save_as,
         "isso": getattr(item, "isso", None),
-        "answered": getattr(item, "answered", None),
+        "answered": line_for(getattr(item, "answered", None)),
         "metadata": {},
         "source_path": item.source_path,
     }
@@ -73,8 +74,10 @@ def content_entry(item, kind):
 
 def save_state(context, settings):
     """Write the state a later refresh needs (called by every full build)."""
+    from answered.answered import line_for
+
     commented = (  # made one entry at a time as the state is written
-        content_entry(item, kind)
+        content_entry(item, kind, line_for)
         for kind, items in (
             ("article", context.get("articles", ())),
             ("page", context.get("pages", ())),
