@@ -6,4 +6,10 @@ hidden articles and turns logged errors into a failure, ``leaks.find_leaks``
 scans the result, and ``deploy`` puts it live: a new release folder and a
 symlink swap for a local target, ``rsync --delay-updates --delete-after`` for
 anything rsync reaches. ``settings`` reads and checks the ``PUBLISH_…`` settings.
+
+``streamed`` writes a page piece by piece; the plugins that write pages
+growing with the site use it (the transparency page, the archive). It lives
+here, in an installed package, because Pelican loads plugins without putting
+their folder on ``sys.path``: one plugin can import another only if it was
+loaded first.
 """

@@ -26,7 +26,7 @@ from pelican.plugins._utils import plugin_enabled
 from comments.clock import build_now
 from comments.digest import Digest
 from comments.errors import SetupError
-from parallel_build.streamed import write_streamed
+from publishing.streamed import write_streamed
 
 from . import figures
 from .page import json_document, json_pieces, page_values

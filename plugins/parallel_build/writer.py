@@ -33,8 +33,9 @@ import os
 
 from pelican.writers import FileOverwriteFailedError, Writer
 
+from publishing.streamed import write_streamed
+
 from .forks import collect_logs, replay_logs, start_child
-from .streamed import write_streamed
 from .workers import build_workers
 
 logger = logging.getLogger(__name__)

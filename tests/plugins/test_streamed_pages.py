@@ -5,7 +5,7 @@ import pytest
 from pelican.settings import DEFAULT_CONFIG
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from parallel_build.streamed import write_streamed
+from publishing.streamed import write_streamed
 
 TEMPLATES = {
     "page.html": (
