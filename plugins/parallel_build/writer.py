@@ -97,7 +97,7 @@ class ParallelWriter(Writer):
             self.merge(written)
 
     def run_calls(self, calls, indexes):
-        """Run the kept calls at ``indexes`` with Pelican's write_file."""
+        """Run the kept calls at ``indexes`` (``write_call``)."""
         for index in indexes:
             self.write_call(*calls[index])
 
