@@ -90,8 +90,9 @@ class OpenComments(Sequence):
     The transparency page lists every open comment, and a site can have
     12,000 of them. Kept as ``data.Comment`` tuples with their datetimes and
     every row's own copy of the author's name, they took 4.3 MiB of a build's
-    peak (benchmarks/FINDINGS.md); here a comment costs 29 bytes of arrays and
-    two list slots, plus its text and, once per distinct name, its author.
+    peak (benchmarks/FINDINGS.md); here a comment costs 17 bytes in arrays and
+    three list slots (24 bytes), plus its text and, once per distinct name,
+    its author.
     Items (``OpenReaderComment``) are made as they are read.
     """
 
