@@ -52,6 +52,7 @@ def pelican_build(settings_file, **overrides):
     from pelican.settings import read_settings
 
     from comments.errors import SetupError
+    from publishing.plugin_setup import check_theme_plugins
 
     init_logging(level=logging.WARNING, name="pelican")
     try:
@@ -60,7 +61,9 @@ def pelican_build(settings_file, **overrides):
         # Pelican reports its own setting mistakes as ValueError.
         raise Exit(f"build failed: {settings_file}: {error}", code=1) from None
     try:
-        Pelican(settings).run()
+        pelican = Pelican(settings)
+        check_theme_plugins(pelican.settings)
+        pelican.run()
     except SetupError as error:
         raise Exit(f"build failed: {error}", code=1) from None
 

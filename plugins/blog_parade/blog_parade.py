@@ -26,7 +26,8 @@ deadline day, until that day ends in ``PARADE_TIMEZONE``.
 Metadata mistakes never stop the build: one warning names the file and the key,
 and the article builds without the bad value.
 
-Signals: ``initialized`` (defaults, checks the settings once), ``get_generators``
+Signals: ``initialized`` (defaults, checks the settings and that
+``comment_data`` and ``isso_comments`` are loaded, once), ``get_generators``
 (adds ParadeGenerator; it runs after the articles generator, reads the articles
 in ``generate_context`` and writes its files in ``generate_output``).
 """
@@ -37,10 +38,12 @@ from pelican import signals
 from pelican.plugins._utils import plugin_enabled
 
 from comments.errors import SetupError
+from publishing.plugin_setup import require_plugins
 
 from .generator import PER_PARADE_PATHS, ParadeGenerator
 
 PLUGIN_NAME = "blog_parade"
+NEEDS = ("comment_data", "isso_comments")  # the call's comments, its thread ids
 
 DEFAULTS = {
     "PARADE_ENABLED": True,
@@ -99,6 +102,7 @@ def configure(pelican):
     settings = pelican.settings
     if not is_listed(settings):
         return
+    require_plugins(settings, PLUGIN_NAME, NEEDS)
     for key, default in DEFAULTS.items():
         settings.setdefault(key, default)
     settings["PARADE_TIMEZONE"] = (

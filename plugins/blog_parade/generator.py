@@ -17,9 +17,8 @@ from zoneinfo import ZoneInfo
 from pelican.generators import Generator
 from pelican.utils import sanitised_join, slugify, strftime
 
-from comment_data.comment_data import CONTEXT_KEY as COMMENT_DATA_KEY
 from comments.clock import build_now
-from isso_comments.isso_comments import thread_id
+from publishing.plugin_setup import plugin_module
 
 from .ical import deadline_calendar
 from .links import is_web_url, site_host
@@ -37,6 +36,10 @@ from .parades import (
 from .participants import counts_as_entry, from_comments, parse_manual, unique
 
 logger = logging.getLogger(__name__)
+
+# Sibling plugins, loaded whatever their place in PLUGINS (plugin_setup).
+COMMENT_DATA_KEY = plugin_module("comment_data.comment_data", __file__).CONTEXT_KEY
+thread_id = plugin_module("isso_comments.isso_comments", __file__).thread_id
 
 PER_PARADE_PATHS = (
     "PARADE_URL",

@@ -7,19 +7,30 @@ pages of the blog parades we host, and the answered lines of articles whose
 figures changed — through the same theme and generators, in well under the
 time of a build.
 
-Signals: ``all_generators_finalized`` (every generator has its context; nothing
+Signals: ``initialized`` (checks that ``comment_data`` and ``answered`` are
+loaded), ``all_generators_finalized`` (every generator has its context; nothing
 is written yet).
 """
 
 from pelican import signals
 from pelican.plugins._utils import plugin_enabled
 
+from publishing.plugin_setup import require_plugins
+
 from .refresh import save_state
+
+NEEDS = ("comment_data", "answered")  # the comments, the pages it refreshes
 
 
 def is_listed(settings):
     """True when this build lists the plugin (receivers are process-wide)."""
     return plugin_enabled("comment_refresh", settings.get("PLUGINS"))
+
+
+def configure(pelican):
+    """Check once that the plugins a refresh stands on are loaded."""
+    if is_listed(pelican.settings):
+        require_plugins(pelican.settings, "comment_refresh", NEEDS)
 
 
 def remember_build(generators):
@@ -30,5 +41,6 @@ def remember_build(generators):
 
 
 def register():
-    """Connect the receiver."""
+    """Connect the receivers."""
+    signals.initialized.connect(configure)
     signals.all_generators_finalized.connect(remember_build)

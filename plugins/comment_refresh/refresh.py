@@ -29,6 +29,7 @@ from pelican.writers import Writer
 from comments.clock import build_now
 from comments.data import many_objects
 from comments.errors import SetupError
+from publishing.plugin_setup import check_theme_plugins
 
 logger = logging.getLogger(__name__)
 
@@ -265,6 +266,7 @@ def refresh_pages(settings):
 
     pelican = Pelican(settings)
     settings = pelican.settings
+    check_theme_plugins(settings)
     state = load_state(settings)
     context = stand_in_context(settings, state)
     read_comments(context, settings)
