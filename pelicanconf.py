@@ -12,7 +12,10 @@ SITENAME = "Beispiel GmbH – Blog"
 SITESUBTITLE = "Offen kommentiert. Jeder Kommentar bekommt eine Antwort."
 SITEURL = ""
 
+# Relative to this file (Pelican's rule for these two), so `invoke build` run
+# from a subfolder still reads content/ and writes output/ here.
 PATH = "content"
+OUTPUT_PATH = "output"
 ARTICLE_PATHS = ["articles"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images"]

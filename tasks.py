@@ -45,27 +45,73 @@ def article_slug(title, settings):
     )
 
 
-def pelican_build(settings_file, **overrides):
-    """Build the site in-process; a configuration mistake exits with one line."""
+def pelican_build(settings_file, debug=False, **overrides):
+    """Build the site in-process; a mistake exits with one line.
+
+    Pelican's own command prints a traceback for any exception. Here a setup
+    mistake (``SetupError``), two pages for one file and any other failure
+    exit with one line; ``debug`` re-raises the last kind, traceback and all.
+    A "Could not process FILE" error line gets its reason appended (Pelican
+    logs it only with ``DEBUG``).
+    """
     from pelican import Pelican
     from pelican.log import init as init_logging
-    from pelican.settings import read_settings
+    from pelican.writers import FileOverwriteFailedError
 
     from comments.errors import SetupError
+    from publishing.build import reasons_in_error_lines
     from publishing.plugin_setup import check_theme_plugins
 
     init_logging(level=logging.WARNING, name="pelican")
+    settings = read_build_settings("build failed", settings_file, **overrides)
+    with reasons_in_error_lines():
+        try:
+            pelican = Pelican(settings)
+            check_theme_plugins(pelican.settings)
+            pelican.run()
+        except SetupError as error:
+            raise Exit(f"build failed: {error}", code=1) from None
+        except FileOverwriteFailedError as error:
+            raise Exit(
+                f"build failed: {one_line(error)}: two pages are saved to this "
+                "file; give one of them another Slug (or save_as)",
+                code=1,
+            ) from None
+        except Exception as error:  # noqa: BLE001 - one line, as promised
+            if debug or is_fatal_log_line(error):
+                raise  # a fatal log line (invoke publish): its watch names it
+            raise Exit(f"build failed: {unexpected(error)}", code=1) from None
+
+
+def read_build_settings(prefix, settings_file, **overrides):
+    """Read a Pelican settings file; any mistake in it exits with one line."""
+    from pelican.settings import read_settings
+
     try:
-        settings = read_settings(settings_file, override=overrides or None)
-    except (OSError, ValueError, SyntaxError) as error:
+        return read_settings(str(settings_file), override=overrides or None)
+    except Exception as error:  # noqa: BLE001 - the settings file is Python
         # Pelican reports its own setting mistakes as ValueError.
-        raise Exit(f"build failed: {settings_file}: {error}", code=1) from None
-    try:
-        pelican = Pelican(settings)
-        check_theme_plugins(pelican.settings)
-        pelican.run()
-    except SetupError as error:
-        raise Exit(f"build failed: {error}", code=1) from None
+        raise Exit(f"{prefix}: {settings_file}: {one_line(error)}", code=1) from None
+
+
+def is_fatal_log_line(error):
+    """Whether Pelican's logger raised ``error`` for a line made fatal."""
+    return isinstance(error, RuntimeError) and str(error) == (
+        "Warning or error encountered"  # pelican.log.FatalLogger
+    )
+
+
+def one_line(error):
+    """An exception's message on one line."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def unexpected(error):
+    """One line for a failure no check foresaw, with how to see where it was."""
+    return (
+        f"{type(error).__name__}: {one_line(error)} "
+        "(`invoke build --debug` shows the traceback)"
+    )
 
 
 def load_comment_config():
@@ -159,10 +205,10 @@ def clean(c):
             shutil.rmtree(path)
 
 
-@task
-def build(c):
+@task(help={"debug": "show the traceback of a failure no check names"})
+def build(c, debug=False):
     """Build the site into output/ with pelicanconf.py."""
-    pelican_build(CONFIG["settings_base"])
+    pelican_build(CONFIG["settings_base"], debug=debug)
 
 
 @task(help={"settings": "settings file (default: pelicanconf.py)"})
@@ -171,7 +217,6 @@ def refresh(c, settings=None):
     import time
 
     from pelican.log import init as init_logging
-    from pelican.settings import read_settings
 
     sys.path.insert(0, str(ROOT / "plugins"))  # the name Pelican loads it under
     from comment_refresh.refresh import refresh_comment_pages
@@ -179,10 +224,11 @@ def refresh(c, settings=None):
 
     init_logging(level=logging.WARNING, name="pelican")
     started = time.perf_counter()
+    site_settings = read_build_settings(
+        "refresh failed", settings or CONFIG["settings_base"]
+    )
     try:
-        counts = refresh_comment_pages(
-            read_settings(settings or CONFIG["settings_base"])
-        )
+        counts = refresh_comment_pages(site_settings)
     except SetupError as error:
         raise Exit(f"refresh failed: {error}", code=1) from None
     print(

@@ -11,6 +11,10 @@
   becomes a ``SetupError`` with one line. Warnings (such as building from the
   last comment snapshot) stay warnings.
 
+Every build (``invoke build`` too) runs inside ``reasons_in_error_lines()``:
+Pelican's error lines say why, "Could not process articles/x.md: 'gestern'
+is not a valid date", where Pelican alone prints the first half.
+
 Signals: ``all_generators_finalized``, connected only while the block runs.
 """
 
@@ -70,13 +74,52 @@ class ErrorRecorder(logging.Handler):
         self.watch = watch
 
     def emit(self, record):
-        message = record.getMessage()
-        # Pelican logs "Could not process FILE" inside its except block and
-        # leaves the reason out unless DEBUG is set; it is the one being handled.
-        reason = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
-        if reason is not None and str(reason) not in message:
-            message = f"{message}: {reason}"
-        self.watch.errors.append(" ".join(message.split()))
+        self.watch.errors.append(" ".join(with_reason(record).split()))
+
+
+def with_reason(record):
+    """Return a log record's message with the reason of the exception being
+    handled appended, unless the message says it already.
+
+    Pelican logs "Could not process FILE" inside its except block and leaves
+    the reason out unless DEBUG is set; it is the exception being handled.
+    """
+    message = record.getMessage()
+    reason = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
+    if reason is not None and str(reason) and str(reason) not in message:
+        message = f"{message}: {reason}"
+    return message
+
+
+class ReasonFilter(logging.Filter):
+    """Append the reason to Pelican's error lines logged while it handles an
+    exception (the project's own lines name their reasons themselves)."""
+
+    def filter(self, record):
+        if (
+            record.levelno >= logging.ERROR
+            and not record.exc_info
+            and record.name.partition(".")[0] == "pelican"
+        ):
+            message = with_reason(record)
+            record.msg, record.args = message, None
+        return True
+
+
+@contextmanager
+def reasons_in_error_lines():
+    """While the block runs, error lines of the root logger's handlers say why
+    (``with_reason``): "Could not process articles/x.md: 'gestern' is not a
+    valid date" instead of the bare first half."""
+    reason_filter = ReasonFilter()
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(reason_filter)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(reason_filter)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from invoke import Context, Exit
 
 import tasks
-from tests.support import ROOT, build_site, write_isso_config
+from tests.support import ROOT, build_site, write_files, write_isso_config
 
 INVOKE = [sys.executable, "-m", "invoke"]
 
@@ -175,3 +175,107 @@ def test_corrupt_comment_database_fails_the_build_with_one_line(tmp_path):
     message = str(failure.value.message)
     assert message.startswith(f"build failed: {broken}: unreadable comment database")
     assert "\n" not in message
+
+
+def build_into(tmp_path, **overrides):
+    """``tasks.pelican_build`` of ``tmp_path/content`` with the project's settings."""
+    tasks.pelican_build(
+        str(ROOT / "pelicanconf.py"),
+        PATH=str(tmp_path / "content"),
+        OUTPUT_PATH=str(tmp_path / "out"),
+        CACHE_PATH=str(tmp_path / "cache"),
+        CACHE_CONTENT=False,
+        COMMENTS_DATABASE=str(tmp_path / "comments.db"),
+        COMMENTS_SNAPSHOT_DIR=str(tmp_path / "snapshots"),
+        COMMENT_OWNERS={},
+        **overrides,
+    )
+
+
+def short_article(title, date="2026-11-02 09:30", slug=None):
+    head = f"Title: {title}\nDate: {date}\nCategory: Technik\n"
+    return head + (f"Slug: {slug}\n" if slug else "") + "\nText.\n"
+
+
+def test_an_article_that_cannot_be_read_is_logged_with_its_reason(tmp_path, caplog):
+    write_files(
+        tmp_path / "content",
+        {
+            "articles/gut.md": short_article("Gut"),
+            "articles/kaputt.md": short_article("Kaputt", date="gestern"),
+        },
+    )
+    build_into(tmp_path)
+    errors = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelname == "ERROR" and r.name.startswith("pelican")
+    ]
+    # Pelican alone logs only "Could not process articles/kaputt.md"
+    assert errors == [
+        "Could not process articles/kaputt.md: 'gestern' is not a valid date"
+    ]
+    assert (tmp_path / "out/2026/gut/index.html").is_file()
+
+
+def test_two_articles_with_one_slug_fail_the_build_with_one_line(tmp_path):
+    write_files(
+        tmp_path / "content",
+        {
+            "articles/eins.md": short_article("Eins", slug="doppelt"),
+            "articles/zwei.md": short_article("Zwei", slug="doppelt"),
+        },
+    )
+    with pytest.raises(Exit) as failure:
+        build_into(tmp_path)
+    message = str(failure.value.message)
+    assert message.startswith('build failed: Failed to overwrite "')
+    assert "2026/doppelt/index.html" in message
+    assert message.endswith("give one of them another Slug (or save_as)")
+    assert "\n" not in message
+
+
+def test_an_unforeseen_failure_is_one_line_and_debug_shows_the_traceback(
+    tmp_path, monkeypatch
+):
+    from pelican import Pelican
+
+    def fail(self):
+        raise ZeroDivisionError("division by zero\nsecond line")
+
+    monkeypatch.setattr(Pelican, "run", fail)
+    write_files(tmp_path / "content", {"articles/gut.md": short_article("Gut")})
+    with pytest.raises(Exit) as failure:
+        build_into(tmp_path)
+    assert failure.value.message == (
+        "build failed: ZeroDivisionError: division by zero second line "
+        "(`invoke build --debug` shows the traceback)"
+    )
+    with pytest.raises(ZeroDivisionError):
+        build_into(tmp_path, debug=True)
+
+
+def test_a_settings_file_that_fails_to_run_is_one_line(tmp_path):
+    settings = tmp_path / "kaputt.py"
+    settings.write_text("from pelicanconf import *\nimport gibt_es_nicht\n")
+    with pytest.raises(Exit) as failure:
+        tasks.pelican_build(str(settings))
+    assert failure.value.message == (
+        f"build failed: {settings}: No module named 'gibt_es_nicht'"
+    )
+    with pytest.raises(Exit) as failure:
+        tasks.refresh(Context(), settings=str(tmp_path / "fehlt.py"))
+    assert failure.value.message.startswith(
+        f"refresh failed: {tmp_path / 'fehlt.py'}: [Errno 2] No such file"
+    )
+
+
+def test_the_site_is_read_and_written_beside_the_settings_wherever_one_runs(
+    tmp_path, monkeypatch
+):
+    from pelican.settings import read_settings
+
+    monkeypatch.chdir(tmp_path)  # e.g. `invoke build` typed in content/articles
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    assert settings["PATH"] == str(ROOT / "content")
+    assert settings["OUTPUT_PATH"] == str(ROOT / "output")
