@@ -12,12 +12,14 @@ import signal
 import subprocess
 import sys
 import threading
+import unicodedata
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from invoke import Collection, Exit, task
 
 ROOT = Path(__file__).resolve().parent
+MAX_FILE_NAME = 255  # bytes in a file name on the usual Linux file systems
 
 CONFIG = {
     "settings_base": str(ROOT / "pelicanconf.py"),
@@ -286,14 +288,40 @@ def new_post(c, title, category="Allgemein", author=None, tags=""):
     title = title.strip()
     if not title:
         raise Exit("new-post: the title is empty; run: invoke new-post 'Titel'", code=1)
+    for name, value in (
+        ("title", title),
+        ("--category", category),
+        ("--author", author or ""),
+        ("--tags", tags),
+    ):
+        if any(unicodedata.category(char) == "Cc" for char in value):
+            # A line break would start a metadata line of its own ("Status: …").
+            raise Exit(
+                f"new-post: the {name} {value!r} holds a line break or another "
+                "control character; each metadata value is one line",
+                code=1,
+            )
     settings = read_settings(CONFIG["settings_base"])
     slug = article_slug(title, settings)
     if not slug:
         raise Exit(f"new-post: no URL slug can be made from {title!r}", code=1)
     now = datetime.datetime.now(ZoneInfo(settings["TIMEZONE"]))
     path = CONFIG["articles_path"] / f"{now:%Y-%m-%d}-{slug}.md"
+    if len(path.name.encode()) > MAX_FILE_NAME:
+        raise Exit(
+            f"new-post: the title makes a file name of {len(path.name.encode())} "
+            f"bytes (at most {MAX_FILE_NAME}); choose a shorter title",
+            code=1,
+        )
     if path.exists():
         raise Exit(f"new-post: {path} exists already; choose another title", code=1)
+    taken = article_with_slug(CONFIG["articles_path"], slug, now.year)
+    if taken is not None:
+        raise Exit(
+            f"new-post: {taken.name} has the slug {slug!r} in {now.year} already "
+            f"(the same URL and comment thread); choose another title",
+            code=1,
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         post_skeleton(title, slug, now, category, author or settings["AUTHOR"], tags),
@@ -301,6 +329,22 @@ def new_post(c, title, category="Allgemein", author=None, tags=""):
     )
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     print(f"Created {shown} (a draft: set 'Status: published' to publish)")
+
+
+def article_with_slug(folder, slug, year):
+    """Return the article in ``folder`` whose ``Slug`` and year are these, if any
+    (this project's URLs are ``{date:%Y}/{slug}/``)."""
+    for path in sorted(folder.glob("*.md")):
+        metadata = {}
+        with path.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                key, colon, value = line.partition(":")
+                if not line.strip() or not colon:
+                    break  # the metadata block ends at the first other line
+                metadata.setdefault(key.strip().lower(), value.strip())
+        if metadata.get("slug") == slug and metadata.get("date", "")[:4] == str(year):
+            return path
+    return None
 
 
 def post_skeleton(title, slug, date, category, author, tags):

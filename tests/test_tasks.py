@@ -1,5 +1,6 @@
 """The commands people type: listed with help, new posts that build, clean errors."""
 
+import datetime
 import os
 import signal
 import socket
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
@@ -84,6 +86,54 @@ def test_new_post_refuses_to_overwrite(tmp_path, monkeypatch):
     with pytest.raises(Exit, match="exists already"):
         tasks.new_post(Context(), "Zweimal")
     assert next(tmp_path.glob("*.md")).read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"title": "Zeile eins\nStatus: published"}, "the title"),
+        ({"title": "Gut", "author": "X\rStatus: published"}, "the --author"),
+        ({"title": "Gut", "tags": "a,\tb"}, "the --tags"),
+    ],
+)
+def test_new_post_refuses_a_line_break_in_any_value(
+    tmp_path, monkeypatch, options, named
+):
+    monkeypatch.setitem(tasks.CONFIG, "articles_path", tmp_path)
+    with pytest.raises(Exit) as failure:
+        tasks.new_post(Context(), **options)
+    message = failure.value.message
+    assert message.startswith(f"new-post: {named} ")
+    assert message.endswith("each metadata value is one line")
+    assert list(tmp_path.iterdir()) == []  # nothing written, nothing published
+
+
+def test_new_post_refuses_a_slug_taken_in_the_same_year(tmp_path, monkeypatch):
+    monkeypatch.setitem(tasks.CONFIG, "articles_path", tmp_path)
+    year = datetime.datetime.now(ZoneInfo("Europe/Berlin")).year  # as new-post
+    (tmp_path / "alt.md").write_text(
+        f"Title: Alt\nDate: {year}-01-05 10:00\nSlug: zweimal\n\nText.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "vorjahr.md").write_text(
+        f"Title: Alt\nDate: {year - 1}-01-05\nSlug: anders\n\nText.\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(Exit) as failure:
+        tasks.new_post(Context(), "Zweimal")
+    assert failure.value.message == (
+        f"new-post: alt.md has the slug 'zweimal' in {year} already (the same URL "
+        "and comment thread); choose another title"
+    )
+    tasks.new_post(Context(), "Anders")  # last year's URL is another one
+    assert len(list(tmp_path.glob("*-anders.md"))) == 1
+
+
+def test_new_post_refuses_a_title_too_long_for_a_file_name(tmp_path, monkeypatch):
+    monkeypatch.setitem(tasks.CONFIG, "articles_path", tmp_path)
+    with pytest.raises(Exit, match=r"file name of 2\d\d\d bytes \(at most 255\)"):
+        tasks.new_post(Context(), "Wort " * 400)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_bad_setting_fails_the_build_with_one_line(tmp_path):
