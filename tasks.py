@@ -31,8 +31,9 @@ CONFIG = {
     # The local preview binds to loopback only.
     "host": "127.0.0.1",
     "port": 8000,
-    # Newest comment database backups kept by `invoke comments.backup`.
-    "backup_keep": int(os.environ.get("BLOG_BACKUP_KEEP", "14")),
+    # Newest comment database backups kept by `invoke comments.backup`
+    # (BLOG_BACKUP_KEEP, read when a backup runs).
+    "backup_keep": None,
 }
 
 
@@ -418,6 +419,34 @@ def staff_directory(server):
     )
 
 
+def whole_number(prefix, name, value):
+    """Return ``value`` (an argument typed on the command line) as a whole
+    number; exit with one line naming ``name`` when it is none."""
+    text = str(value).strip()
+    if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()):
+        raise Exit(f"{prefix}: {name} {value!r} is not a whole number", code=1)
+    number = int(text)
+    if not -(2**63) <= number < 2**63:  # SQLite's INTEGER
+        raise Exit(f"{prefix}: {name} {value!r} is out of range", code=1)
+    return number
+
+
+def comment_id_argument(prefix, value):
+    """A comment id typed on the command line, checked (``whole_number``)."""
+    return whole_number(prefix, "comment id", value)
+
+
+def backups_to_keep(keep):
+    """``--keep``, else BLOG_BACKUP_KEEP, else CONFIG (default 14), checked."""
+    if keep is not None:
+        return whole_number("backup", "--keep", keep)
+    if CONFIG["backup_keep"] is not None:
+        return CONFIG["backup_keep"]
+    return whole_number(
+        "backup", "BLOG_BACKUP_KEEP", os.environ.get("BLOG_BACKUP_KEEP", "14")
+    )
+
+
 def fail_on_setup_error(prefix, action, *args, **kwargs):
     """Run ``action``; a SetupError becomes a one-line exit."""
     from comments.errors import SetupError
@@ -439,6 +468,7 @@ def reply(c, comment_id, text, as_):
     """Answer a comment as a verified staff member."""
     from comments.replies import post_staff_reply
 
+    comment_id = comment_id_argument("reply", comment_id)
     server = open_comment_server(guard=False)
     member = fail_on_setup_error("reply", staff_directory(server).member, as_)
     if member is None:
@@ -449,7 +479,7 @@ def reply(c, comment_id, text, as_):
             code=1,
         )
     new_id = fail_on_setup_error(
-        "reply", post_staff_reply, server, int(comment_id), text, member
+        "reply", post_staff_reply, server, comment_id, text, member
     )
     print(f"Answered comment {comment_id} as {member.display_name}: comment {new_id}")
 
@@ -472,10 +502,11 @@ def remove(c, comment_id, reason, note="", by=""):
             f"remove: --reason {reason!r} is not one of {', '.join(REMOVAL_REASONS)}",
             code=1,
         )
+    comment_id = comment_id_argument("remove", comment_id)
     server = open_comment_server()
     removed_by = by or os.environ.get("USER", "")
     uri = fail_on_setup_error(
-        "remove", remove_comment, server, int(comment_id), reason, note, removed_by
+        "remove", remove_comment, server, comment_id, reason, note, removed_by
     )
     print(f"Removed comment {comment_id} from {uri} (reason: {reason}); logged.")
 
@@ -493,7 +524,7 @@ def backup(c, keep=None):
         backup_database,
         db_path,
         db_path.parent / "backups",
-        keep=int(keep or CONFIG["backup_keep"]),
+        keep=backups_to_keep(keep),
     )
     print(f"Backup written: {written}")
 
@@ -798,6 +829,7 @@ def comments_assign(c, comment_id, name, by=""):
     from comments import owners
     from comments.errors import SetupError
 
+    comment_id = comment_id_argument("assign", comment_id)
     conf = desk_config()
     handed_by = (
         by or os.environ.get(STAFF_ACCOUNT_VARIABLE, "") or os.environ.get("USER", "")
@@ -805,7 +837,7 @@ def comments_assign(c, comment_id, name, by=""):
     try:
         roster = owners.roster_for(conf)
         before, after = owners.assign(
-            conf, roster, int(comment_id), name, handed_by, owners.CLI
+            conf, roster, comment_id, name, handed_by, owners.CLI
         )
     except SetupError as error:
         raise Exit(f"assign: {error}", code=1) from None

@@ -75,7 +75,7 @@ def backup_database(db_path, backup_dir, keep=14, now=None):
         )
         raise BackupError(f"{db_path}: cannot be backed up ({error}); {fix}") from None
     logger.info("backed up %s to %s", db_path, backup)
-    prune_backups(backup_dir, keep)
+    prune_backups(backup_dir, keep, just_written=backup)
     return backup
 
 
@@ -108,6 +108,28 @@ def verify_database(path):
             f"{path}: empty or foreign database (no {', '.join(sorted(missing))} "
             "table); choose a backup of the comment database"
         )
+    with closing(connect_read_only(path)) as db:
+        for table, needed in isso_columns().items():
+            columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if needed - columns:
+                raise BackupError(
+                    f"{path}: foreign database (its {table} table has no "
+                    f"{', '.join(sorted(needed - columns))} column); choose a "
+                    "backup of the comment database"
+                )
+
+
+def isso_columns():
+    """The columns Isso reads from each of its tables."""
+    # Imported here: any part of Isso loads its whole server.
+    from isso.db.comments import Comments
+
+    return {
+        # Isso adds ``notification`` itself when it opens an older database.
+        "comments": set(Comments.fields) - {"notification"},
+        "threads": {"id", "uri", "title"},
+        "preferences": {"key", "value"},
+    }
 
 
 def restore_database(backup_file, db_path, backup_dir, now=None):
@@ -177,10 +199,19 @@ def list_backups(backup_dir):
     return sorted(backups, key=backup_age_key, reverse=True)
 
 
-def prune_backups(backup_dir, keep):
-    """Delete all but the newest ``keep`` backups; return the deleted paths."""
+def prune_backups(backup_dir, keep, just_written=None):
+    """Delete all but the newest ``keep`` backups; return the deleted paths.
+
+    ``just_written`` counts as the newest whatever the names say: backups
+    named later than now (a clock that ran ahead, files copied from another
+    host) must not push the backup just made out.
+    """
     check_keep(keep)
-    removed = list_backups(backup_dir)[keep:]
+    backups = list_backups(backup_dir)
+    if just_written is not None and Path(just_written) in backups:
+        backups.remove(Path(just_written))
+        backups.insert(0, Path(just_written))
+    removed = backups[keep:]
     for path in removed:
         path.unlink(missing_ok=True)
         logger.info("pruned old backup %s", path)

@@ -123,3 +123,58 @@ def test_restore_of_a_broken_file_is_one_line_and_touches_nothing(server, tmp_pa
     assert len(result.stderr.strip().splitlines()) == 1
     assert str(broken) in result.stderr
     assert Path(server.database).read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("comments.reply", "abc", "Danke", "--as", "anna"),
+            "reply: comment id 'abc' is not a whole number",
+        ),
+        (
+            ("comments.remove", "99999999999999999999999", "--reason", "spam"),
+            "remove: comment id '99999999999999999999999' is out of range",
+        ),
+        (
+            ("comments.assign", "1.5", "anna"),
+            "assign: comment id '1.5' is not a whole number",
+        ),
+        (
+            ("comments.backup", "--keep", "viele"),
+            "backup: --keep 'viele' is not a whole number",
+        ),
+    ],
+)
+def test_a_number_typed_wrong_is_one_line_and_changes_nothing(server, args, line):
+    before = Path(server.database).read_bytes()
+    result = invoke(server, *args)
+    assert result.returncode == 1
+    assert result.stderr.strip() == line
+    assert Path(server.database).read_bytes() == before
+    assert not Path(server.database).with_name("backups").exists()
+
+
+def test_a_wrong_blog_backup_keep_spoils_only_the_backup(server):
+    environment = {"BLOG_BACKUP_KEEP": "vierzehn"}
+    listing = subprocess.run(
+        [sys.executable, "-m", "invoke", "--list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **environment},
+    )
+    assert listing.returncode == 0 and "comments.backup" in listing.stdout
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "comments.backup"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **environment, "ISSO_SETTINGS": server.config_file},
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "backup: BLOG_BACKUP_KEEP 'vierzehn' is not a whole number"
+    )

@@ -224,6 +224,23 @@ def test_prune_keeps_the_newest_and_leaves_other_files_alone(live, tmp_path):
     )
 
 
+def test_backups_named_in_the_future_never_push_out_the_new_one(live, tmp_path):
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    ahead = [backups / f"comments-2099010{day}T000000Z.db" for day in (1, 2, 3)]
+    for path in ahead:
+        path.write_bytes(live.read_bytes())
+    written = backup_database(
+        live, backups, keep=3, now=datetime(2026, 11, 27, tzinfo=UTC)
+    )
+    assert written.is_file()
+    assert comment_texts(written) == ["Erste Frage", "Zweite Frage"]
+    # kept: the new one and the two newest by name; the oldest name is pruned
+    assert sorted(path.name for path in backups.iterdir()) == sorted(
+        [written.name, ahead[1].name, ahead[2].name]
+    )
+
+
 @pytest.mark.parametrize("keep", [0, -1])
 def test_backup_refuses_to_keep_no_backup(live, tmp_path, keep):
     with pytest.raises(BackupError, match=f"keep = {keep}"):
@@ -256,6 +273,12 @@ def write_foreign_database(path):
         db.execute("INSERT INTO kunden (name) VALUES ('Beispiel GmbH')")
 
 
+def write_same_names_other_columns(path):
+    with closing(sqlite3.connect(path)) as db, db:
+        for table in ("threads", "comments", "preferences"):
+            db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY)")
+
+
 def write_truncated_database(path):
     whole = isso_database(path.with_name("whole.db"), ["Hallo"] * 20)
     path.write_bytes(whole.read_bytes()[:4096])
@@ -271,10 +294,14 @@ def write_nothing(path):
         (write_random_bytes, "not a readable SQLite database"),
         (write_empty_file, "empty or foreign database"),
         (write_foreign_database, "empty or foreign database"),
+        (
+            write_same_names_other_columns,
+            "foreign database (its comments table has no author, created,",
+        ),
         (write_truncated_database, "not a readable SQLite database"),
         (write_nothing, "backup not found"),
     ],
-    ids=["corrupt", "empty", "foreign", "truncated", "missing"],
+    ids=["corrupt", "empty", "foreign", "other-columns", "truncated", "missing"],
 )
 def test_restore_refuses_an_unusable_backup_and_touches_nothing(
     live, tmp_path, make_backup, reason
