@@ -23,25 +23,35 @@ Kept in the same SQLite file so that one backup holds everything:
   whom; rows are added, never changed. A comment's default owner comes from
   the build (``comments.owners``); only hand-overs are kept here.
 
-Besides, ``ensure_schema`` gives Isso's ``comments.tid`` column a type. Isso
+Besides, ``ensure_schema`` rebuilds Isso's ``comments`` table once, for two
+reasons. Isso declares ``id INTEGER PRIMARY KEY`` without AUTOINCREMENT, and
+SQLite then hands the highest id out again once that comment is deleted: a
+spam comment removed as the newest one, and the next reader's comment got its
+id, so ``invoke comments.remove 3`` run a second time (or ``comments.reply 3``
+from an older staff mail) hit the reader's comment. Rebuilt with
+``AUTOINCREMENT`` no id is given twice; ids spent before the rebuild (in the
+removal log, among staff comments) are entered in ``sqlite_sequence`` too.
+
+And it gives Isso's ``comments.tid`` column a type. Isso
 declares it ``tid REFERENCES threads(id)``, with no type and so no type
 affinity; every thread listing, count and new comment compares it with the
 integer ``threads.id`` in a join, and SQLite then cannot use the index on
 ``(tid, mode)`` below: each query scanned all comments of the site (about
 12 ms at 100,000 comments, several times per thread read). Declared
 ``tid INTEGER REFERENCES threads(id)`` the same queries search the index
-(0.1 ms). SQLite cannot change a column's type in place, so the table is
-rebuilt once, by the procedure of https://www.sqlite.org/lang_altertable.html
+(0.1 ms). SQLite cannot change a column's type in place (nor add
+AUTOINCREMENT), so the table is rebuilt once, by the procedure of https://www.sqlite.org/lang_altertable.html
 ("Making Other Kinds Of Table Schema Changes"): in one transaction, create
 the typed table with Isso's column list, copy every row (ids kept), drop the
 old table, rename the new one and re-create the indexes, triggers and views
 read from ``sqlite_master`` before. Dropping a table fires no DELETE
 triggers, so the removal log gains nothing (checked before committing).
 Values keep their types (Isso stores integer thread ids; a database holding
-anything else is left as it is, with a warning). Later starts find the column
-typed and do nothing; a new database gets Isso's untyped table first (the
+anything else is left as it is, with a warning). Later starts find the table
+upgraded and do nothing (a database typed by an earlier version, ids still
+reused, is rebuilt once more); a new database gets Isso's table first (the
 server creates ``comments.app.CommentServer`` before calling this) and is
-typed at once.
+upgraded at once.
 
 And it switches the database to SQLite's write-ahead log (``journal_mode =
 WAL``, kept in the file). With the default rollback journal every commit
@@ -74,7 +84,8 @@ SYSTEM_REASONS = (UNSPECIFIED, WITHDRAWN, UNRECORDED)
 
 SCHEMA = f"""
 -- Isso's comment ids are not AUTOINCREMENT: SQLite reuses the highest id
--- after it is deleted. A comment is therefore identified by (id, created).
+-- after it is deleted (until ensure_schema's rebuild, and in old backups).
+-- A comment is therefore identified by (id, created).
 CREATE TABLE IF NOT EXISTS blog_staff_comments (
     comment_id INTEGER NOT NULL,
     comment_created REAL NOT NULL,
@@ -203,9 +214,12 @@ END;
 """
 
 
-# The rebuilt table: Isso's own definition with the one column typed.
+# The rebuilt table: Isso's own definition with the thread column typed and
+# ids never handed out twice.
 UNTYPED_TID = "tid REFERENCES threads(id),"
 TYPED_TID = "tid INTEGER REFERENCES threads(id),"
+REUSED_ID = "id INTEGER PRIMARY KEY,"
+NEVER_REUSED_ID = "id INTEGER PRIMARY KEY AUTOINCREMENT,"
 REBUILT = "blog_comments_typed"
 MIGRATION_TIMEOUT = 120  # seconds to wait for another process's write lock
 
@@ -215,7 +229,7 @@ def ensure_schema(db_path):
     with closing(
         sqlite3.connect(db_path, timeout=MIGRATION_TIMEOUT, isolation_level=None)
     ) as connection:
-        type_thread_column(connection)
+        upgrade_comments_table(connection)
         connection.executescript(SCHEMA)
         use_write_ahead_log(connection)
 
@@ -244,13 +258,30 @@ def thread_column_type(connection):
     return None
 
 
-def type_thread_column(connection):
-    """Rebuild Isso's ``comments`` with ``tid INTEGER``; return True if it did.
+def ids_never_reused(connection):
+    """Whether ``comments`` hands out each id once (AUTOINCREMENT); None: no table."""
+    row = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'comments'"
+    ).fetchone()
+    return None if row is None else "AUTOINCREMENT" in row[0].upper()
+
+
+def needs_upgrade(connection):
+    """Whether Isso's ``comments`` exists and is untyped or reuses ids."""
+    never_reused = ids_never_reused(connection)
+    return never_reused is not None and (
+        not never_reused or thread_column_type(connection) == ""
+    )
+
+
+def upgrade_comments_table(connection):
+    """Rebuild Isso's ``comments`` with ``tid INTEGER`` and ids never reused;
+    return True if it did.
 
     ``connection`` must be in autocommit mode (``isolation_level=None``). Does
-    nothing when the table is missing (Isso makes it) or typed already.
+    nothing when the table is missing (Isso makes it) or upgraded already.
     """
-    if thread_column_type(connection) != "":
+    if not needs_upgrade(connection):
         return False
     foreign_keys = connection.execute("PRAGMA foreign_keys").fetchone()[0]
     if foreign_keys:
@@ -274,11 +305,11 @@ def type_thread_column(connection):
             connection.execute("PRAGMA foreign_keys = ON")
     if rows is None:
         return False
-    # A new, empty database is typed on its first start: no news worth a line.
+    # A new, empty database is upgraded on its first start: no news worth a line.
     logger.log(
         logging.INFO if rows else logging.DEBUG,
-        "typed comments.tid (INTEGER) for the thread index: %d comments copied "
-        "in %.1f s",
+        "rebuilt comments (tid INTEGER for the thread index, ids never reused): "
+        "%d comments copied in %.1f s",
         rows,
         time.monotonic() - started,
     )
@@ -286,14 +317,15 @@ def type_thread_column(connection):
 
 
 def rebuild_comments(connection):
-    """Inside a write transaction: rebuild ``comments`` typed; return its row count.
+    """Inside a write transaction: rebuild ``comments`` typed and with ids
+    never reused; return its row count.
 
-    Returns None (to roll back) when another process typed it meanwhile, or
-    when the table is not the one this code knows how to copy. Raises when
+    Returns None (to roll back) when another process upgraded it meanwhile,
+    or when the table is not the one this code knows how to copy. Raises when
     the copy would differ from the original in anything but the column type.
     """
-    if thread_column_type(connection) != "":
-        return None  # typed by another process while this one waited
+    if not needs_upgrade(connection):
+        return None  # upgraded by another process while this one waited
     if connection.execute(
         "SELECT 1 FROM comments WHERE typeof(tid) NOT IN ('integer', 'null') LIMIT 1"
     ).fetchone():
@@ -307,10 +339,15 @@ def rebuild_comments(connection):
     columns = ", ".join(Comments.fields)
     create = Comments.create_table_query(REBUILT)
     old_columns = connection.execute("PRAGMA table_info(comments)").fetchall()
-    if UNTYPED_TID not in create:
-        logger.warning("Isso's comments table changed: tid left untyped (slow reads)")
+    if UNTYPED_TID not in create or REUSED_ID not in create:
+        logger.warning(
+            "Isso's comments table changed: left as it is (tid untyped: slow "
+            "reads; ids may be reused)"
+        )
         return None
-    connection.execute(create.replace(UNTYPED_TID, TYPED_TID))
+    connection.execute(
+        create.replace(UNTYPED_TID, TYPED_TID).replace(REUSED_ID, NEVER_REUSED_ID)
+    )
     expected = [
         (*column[:2], "INTEGER" if column[1] == "tid" else column[2], *column[3:])
         for column in old_columns
@@ -342,6 +379,19 @@ def rebuild_comments(connection):
     connection.execute(f"ALTER TABLE {REBUILT} RENAME TO comments")
     for *_, sql in before["dependents"]:
         connection.execute(sql)
+    # Ids removed before the upgrade (the removal log, staff records) are
+    # spent too: the next comment gets a higher one.
+    spent = highest_id_spent(connection)
+    if (
+        connection.execute(
+            "UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'comments'",
+            (spent,),
+        ).rowcount
+        == 0
+    ):
+        connection.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES ('comments', ?)", (spent,)
+        )
     after = schema_state(connection)
     if after != before or thread_column_type(connection) != "INTEGER":
         changed = sorted(key for key in before if before[key] != after[key])
@@ -350,6 +400,20 @@ def rebuild_comments(connection):
             "rolled back"
         )
     return after["comments"][0]
+
+
+def highest_id_spent(connection):
+    """The highest comment id this database has seen: in ``comments``, in the
+    removal log, among staff comments (0 when none)."""
+    highest = connection.execute("SELECT COALESCE(MAX(id), 0) FROM comments")
+    ids = [highest.fetchone()[0]]
+    for table in ("blog_removals", "blog_staff_comments"):
+        try:
+            row = connection.execute(f"SELECT MAX(comment_id) FROM {table}").fetchone()
+        except sqlite3.OperationalError:  # not made yet
+            continue
+        ids.append(row[0] or 0)
+    return max(ids)
 
 
 def schema_state(connection):

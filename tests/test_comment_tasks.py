@@ -91,6 +91,21 @@ def test_remove_logs_the_reason(server):
         ).fetchall() == [(comment_id, "spam", "jonas")]
 
 
+def test_removing_the_newest_comment_twice_never_hits_the_next_one(server):
+    spam = server.client.post(ARTICLE, "Kaufen Sie jetzt!").body["id"]
+    first = invoke(server, "comments.remove", str(spam), "--reason", "spam")
+    assert first.returncode == 0, first.stderr
+    reader = server.client.post(ARTICLE, "Eine echte Frage zum Artikel").body["id"]
+    assert reader != spam  # Isso alone gave the freed id out again
+
+    again = invoke(server, "comments.remove", str(spam), "--reason", "spam")
+
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert again.stderr.startswith("remove: ") and str(spam) in again.stderr
+    texts = [reply["text"] for reply in server.client.thread(ARTICLE).body["replies"]]
+    assert texts == ["<p>Eine echte Frage zum Artikel</p>"]
+
+
 def test_remove_with_an_unknown_reason_changes_nothing(server):
     comment_id = server.client.post(ARTICLE, "Bleibt stehen").body["id"]
     result = invoke(server, "comments.remove", str(comment_id), "--reason", "doof")

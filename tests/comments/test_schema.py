@@ -20,7 +20,7 @@ from comments.schema import (
     SCHEMA,
     ensure_schema,
     thread_column_type,
-    type_thread_column,
+    upgrade_comments_table,
 )
 
 ARTICLE = "/2026/warum-wir-antworten/"
@@ -122,9 +122,20 @@ def contents(path):
             table: [
                 tuple((type(value).__name__, value) for value in row)
                 for row in connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid')
+                # the rebuild adds the comments' own (id_sequence checks it)
+                if not (table == "sqlite_sequence" and row[0] == "comments")
             ]
             for table in tables
         }
+
+
+def id_sequence(path):
+    """The highest comment id SQLite has handed out (None: ids are reused)."""
+    with connect(path) as connection:
+        row = connection.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'comments'"
+        ).fetchone()
+    return None if row is None else row[0]
 
 
 def schema_objects(path):
@@ -190,6 +201,77 @@ def test_untyped_database_keeps_every_row_and_record(tmp_path):
         assert view.fetchall() == sorted([(ARTICLE, 2), (OTHER, 1), (LONELY, 1)])
 
 
+def sequence_names(path):
+    with connect(path) as connection:
+        return sorted(
+            row[0] for row in connection.execute("SELECT name FROM sqlite_sequence")
+        )
+
+
+def test_no_comment_id_is_handed_out_twice(tmp_path):
+    path = tmp_path / "comments.db"
+    ids = untyped_database(path)
+    db = isso_db(path)
+    newest = db.comments.add(LONELY, comment("Neuester, gleich gelöscht"))["id"]
+    db.comments.delete(newest)  # no reply: the row goes, the removal log keeps it
+    # Before the upgrade SQLite gives the deleted newest id out again:
+    assert id_sequence(path) is None
+    assert max(removal_log_ids(path)) == newest > max(all_ids(path))
+
+    ensure_schema(path)
+
+    assert id_sequence(path) == newest  # spent ids count, not only present ones
+    assert "blog_comments_typed" not in sequence_names(path)
+    reader = isso_db(path).comments.add(LONELY, comment("Echte Frage"))["id"]
+    assert reader == newest + 1
+    isso_db(path).comments.delete(reader)
+    again = isso_db(path).comments.add(LONELY, comment("Noch eine"))["id"]
+    assert again == reader + 1  # the deleted newest one stays spent
+    assert ids["question"] in all_ids(path)
+
+
+def test_a_database_typed_before_gets_ids_never_reused_once(tmp_path):
+    path = tmp_path / "comments.db"
+    isso_db(path)  # Isso's tables, at Isso's schema version
+    with connect(path) as connection:  # comments as the previous version left it
+        connection.execute("DROP TABLE comments")
+        connection.execute(
+            Comments.create_table_query("comments").replace(
+                "tid REFERENCES threads(id),", "tid INTEGER REFERENCES threads(id),"
+            )
+        )
+    db = isso_db(path)
+    db.threads.new(ARTICLE, "Artikel")
+    for text in ("Eins", "Zwei", "Drei"):
+        db.comments.add(ARTICLE, comment(text))
+    with connect(path) as connection:
+        connection.executescript(SCHEMA)
+    assert column_type(path) == "INTEGER"
+    rows = contents(path)
+
+    ensure_schema(path)
+
+    assert contents(path) == rows
+    assert id_sequence(path) == 3
+    with connect(path) as connection:
+        version = connection.execute("PRAGMA schema_version").fetchone()
+    ensure_schema(path)  # once only
+    with connect(path) as connection:
+        assert connection.execute("PRAGMA schema_version").fetchone() == version
+
+
+def all_ids(path):
+    with connect(path) as connection:
+        return {row[0] for row in connection.execute("SELECT id FROM comments")}
+
+
+def removal_log_ids(path):
+    with connect(path) as connection:
+        return {
+            row[0] for row in connection.execute("SELECT comment_id FROM blog_removals")
+        }
+
+
 def test_thread_reads_search_the_index_instead_of_scanning(tmp_path):
     path = tmp_path / "comments.db"
     untyped_database(path)
@@ -252,7 +334,7 @@ def test_second_start_changes_nothing(tmp_path):
 
     with connect(path) as connection:
         assert connection.execute("PRAGMA schema_version").fetchone() == version
-        assert type_thread_column(connection) is False
+        assert upgrade_comments_table(connection) is False
     assert contents(path) == rows
 
 
@@ -277,7 +359,10 @@ def test_two_workers_starting_together_type_it_once(tmp_path, caplog):
     assert errors == []
     assert column_type(path) == "INTEGER"
     assert contents(path) == rows
-    assert sum("typed comments.tid" in message for message in caplog.messages) == 1
+    assert (
+        sum("rebuilt comments (tid INTEGER" in message for message in caplog.messages)
+        == 1
+    )
 
 
 def test_foreign_key_enforcement_is_left_as_it_was(tmp_path):
@@ -291,7 +376,7 @@ def test_foreign_key_enforcement_is_left_as_it_was(tmp_path):
     rows = contents(path)
     with connect(path) as connection:
         connection.execute("PRAGMA foreign_keys = ON")
-        assert type_thread_column(connection) is True
+        assert upgrade_comments_table(connection) is True
         assert connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
     assert contents(path) == rows
 
