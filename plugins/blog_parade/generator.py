@@ -113,6 +113,13 @@ class ParadeGenerator(Generator):
         """Group the articles into parades and attach each one's banner data."""
         self.now = build_now()
         timezone = ZoneInfo(self.settings["PARADE_TIMEZONE"])
+        for page in self.context.get("pages", ()):
+            if any(key.startswith("parade") for key in page.metadata):
+                logger.warning(
+                    "blog_parade: %s: Parade metadata on a page is ignored; only "
+                    "articles join a parade",
+                    page.source_path,
+                )
         articles = {item.source_path: item for item in self.context.get("articles", ())}
         contributions = [
             contribution

@@ -11,13 +11,15 @@ An article joins a parade through its metadata (Pelican lowercases the keys)::
     Parade_hashtag: KundenserviceParade
     Parade_slug: social-media-kundenservice
 
-Only ``Parade`` is needed. The call of a parade we host is the host article
+Only ``Parade`` is needed; any other ``Parade…`` key is reported as a typo.
+The call of a parade we host is the host article
 itself, so a host article needs no ``Parade_url``. A value that cannot be used
 becomes a ``Problem`` (metadata key and message) and is left out; the article
 still joins.
 """
 
 import datetime
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -94,10 +96,30 @@ def same_path(url, article_path):
     return path.split("#")[0].split("?")[0].strip("/") == article_path.strip("/")
 
 
+def unknown_keys(metadata):
+    """Return a Problem for each ``Parade…`` key that is none of ``KEYS``
+    (a typo would otherwise drop its value without a word)."""
+    known = {key.lower(): key for key in KEYS.values()}
+    problems = []
+    for key in sorted(metadata):
+        if not key.startswith("parade") or key in known:
+            continue
+        guess = difflib.get_close_matches(key, known, n=1)
+        hint = (
+            f"did you mean {known[guess[0]]}?"
+            if guess
+            else (f"the keys are {', '.join(KEYS.values())}")
+        )
+        problems.append(
+            Problem(key.capitalize(), f"is not a parade key, ignored; {hint}")
+        )
+    return problems
+
+
 def parse_metadata(metadata, slugify, article_path=""):
     """Return ``(ParadeInfo or None, [Problem, …])`` for one article's metadata."""
     values = {name: text_value(metadata.get(key.lower())) for name, key in KEYS.items()}
-    problems = []
+    problems = unknown_keys(metadata)
     if not values["title"]:
         if KEYS["title"].lower() in metadata:
             problems.append(

@@ -62,7 +62,7 @@ def content_entry(item, kind, line_for):
         for key, value in getattr(item, "metadata", {}).items()
         if key.startswith("parade")
     }
-    if parade_keys:  # what the blog parade generator reads of a contribution
+    if parade_keys and kind == "article":  # what the parade generator reads
         entry.update(
             metadata=parade_keys,
             authors=[author.name for author in getattr(item, "authors", ())],
@@ -85,7 +85,10 @@ def save_state(context, settings):
         )
         for item in items
         if getattr(item, "isso", None)
-        or any(key.startswith("parade") for key in getattr(item, "metadata", {}))
+        or (
+            kind == "article"  # pages join no parade
+            and any(key.startswith("parade") for key in getattr(item, "metadata", {}))
+        )
     )
     state = {
         "format": STATE_FORMAT,

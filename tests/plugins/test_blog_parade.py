@@ -545,6 +545,7 @@ BAD_ARTICLES = {
     "role.md": ({"Parade_role": "teilnehmer"}, "Parade_role"),
     "hashtag.md": ({"Parade_hashtag": "zwei Wörter"}, "Parade_hashtag"),
     "slug.md": ({"Parade_slug": "„“"}, "Parade_slug"),
+    "typo.md": ({"Parade_dedline": "2026-12-15"}, "Parade_dedline"),
 }
 
 
@@ -573,12 +574,38 @@ def test_each_bad_value_is_one_warning_naming_file_and_key(
         keys = keys if isinstance(keys, tuple) else (keys,)
         mine = [w for w in warnings if f"/articles/{name}:" in w]
         assert [w.split(": ")[2].split()[0] for w in mine] == list(keys), mine
-    assert len(warnings) == 9
+    assert len(warnings) == 10
+    [typo] = [w for w in warnings if "/articles/typo.md:" in w]
+    assert typo.endswith("is not a parade key, ignored; did you mean Parade_deadline?")
     for name in expected:
         assert (output / f"2026/{name[:-3]}/index.html").exists()
     for name in BAD_ARTICLES:  # the article still joins its parade
         assert (output / f"blogparade/parade-{name[:-3]}/index.html").exists()
     assert not (output / "blogparade/ohne").exists()
+
+
+def test_parade_metadata_on_a_page_is_one_warning_and_the_build_goes_on(
+    tmp_path, at_build_time, caplog
+):
+    files = {
+        "articles/aufruf.md": host_article(),
+        "pages/seite.md": "Title: Seite\nParade: Eine andere Parade\n\nText.\n",
+    }
+    with caplog.at_level(logging.WARNING):
+        output = build(tmp_path, files)  # with comment_refresh's state written
+    warnings = [
+        r.getMessage() for r in caplog.records if "blog_parade" in r.getMessage()
+    ]
+    assert len(warnings) == 1
+    assert warnings[0].endswith(
+        "/pages/seite.md: Parade metadata on a page is ignored; only articles "
+        "join a parade"
+    )
+    assert (output / "seite/index.html").is_file()
+    assert sorted(p.name for p in (output / "blogparade").iterdir()) == [
+        "index.html",
+        "offenes-firmenblog",
+    ]
 
 
 @pytest.mark.parametrize(
