@@ -41,6 +41,19 @@ def withdraw_announcement(connection, comment_id):
     )
 
 
+def blanked_reason(connection, comment_id):
+    """Why a blanked comment (mode 4) was removed, as the removal log says
+    ("withdrawn" when the log has no line for it: Isso blanks a comment its
+    author deletes)."""
+    row = connection.execute(
+        "SELECT r.reason FROM blog_removals AS r JOIN comments AS c "
+        "ON c.id = r.comment_id AND c.created = r.comment_created "
+        "WHERE c.id = ? ORDER BY r.id DESC LIMIT 1",
+        (comment_id,),
+    ).fetchone()
+    return row[0] if row else WITHDRAWN
+
+
 def record_blanked(connection, comment_id, reason, note="", removed_by=""):
     """Record a comment Isso blanked and kept (mode 4) because it has replies."""
     row = connection.execute(
@@ -77,7 +90,11 @@ def remove_comment(server, comment_id, reason, note="", removed_by=""):
                 "the removal log lists it)"
             )
         if row[0] == 4:
-            raise RemovalError(f"comment {comment_id} is already blanked (withdrawn)")
+            raise RemovalError(
+                f"comment {comment_id} is removed already (reason: "
+                f"{blanked_reason(connection, comment_id)}); its replies keep an "
+                "empty placeholder in the thread"
+            )
         announce(connection, comment_id, reason, note, removed_by)
     connection.close()
     try:

@@ -7,11 +7,13 @@ server records it as a staff comment ("cli").
 
 import json
 import sqlite3
+from contextlib import closing
 
 from isso import local_manager
 from werkzeug.test import Client
 
 from comments.errors import SetupError
+from comments.removal import blanked_reason
 from comments.staff_web import current_staff, staff_channel
 
 
@@ -34,6 +36,13 @@ def thread_of(db_path, comment_id):
     if mode == 2:
         raise ReplyError(
             f"comment {comment_id} awaits moderation; approve it before answering"
+        )
+    if mode == 4:
+        with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
+            reason = blanked_reason(db, comment_id)
+        raise ReplyError(
+            f"comment {comment_id} is removed (reason: {reason}); answer one of "
+            "its replies, or the article's thread, instead"
         )
     return uri, title, parent or comment_id
 

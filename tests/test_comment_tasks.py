@@ -79,6 +79,46 @@ def test_reply_as_unknown_account_names_the_known_ones(server):
     assert len(server.client.thread(ARTICLE).body["replies"]) == 1
 
 
+def test_a_removed_comment_is_neither_answered_nor_removed_again(
+    comment_server_factory,
+):
+    server = comment_server_factory(
+        guard={"ratelimit": "100", "direct-reply": "100", "reply-to-self": "true"}
+    )
+    invoke(
+        server, "comments.staff-add", "jonas", "Jonas Weber", stdin="geheim-und-lang\n"
+    )
+    question = server.client.post(ARTICLE, "Meine Adresse: Hauptstr. 1").body["id"]
+    assert server.client.post(ARTICLE, "Dazu", parent=question).status == 201
+    removed = invoke(
+        server, "comments.remove", str(question), "--reason", "personal-data"
+    )
+    assert removed.returncode == 0, removed.stderr  # blanked: it has a reply
+    before = comments_and_removals(server)
+
+    answer = invoke(server, "comments.reply", str(question), "Danke!", "--as", "jonas")
+    again = invoke(server, "comments.remove", str(question), "--reason", "spam")
+
+    assert answer.returncode == 1 and again.returncode == 1
+    assert answer.stderr.strip() == (
+        f"reply: comment {question} is removed (reason: personal-data); answer "
+        "one of its replies, or the article's thread, instead"
+    )
+    assert again.stderr.strip() == (
+        f"remove: comment {question} is removed already (reason: personal-data); "
+        "its replies keep an empty placeholder in the thread"
+    )
+    assert comments_and_removals(server) == before
+
+
+def comments_and_removals(server):
+    with sqlite3.connect(server.database) as db:
+        return [
+            db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+            for table in ("comments", "blog_removals", "blog_staff_comments")
+        ]
+
+
 def test_remove_logs_the_reason(server):
     comment_id = server.client.post(ARTICLE, "Kaufen Sie jetzt!").body["id"]
     result = invoke(
