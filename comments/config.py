@@ -16,6 +16,7 @@ Werkzeug's, benchmarks/FINDINGS.md).
 import configparser
 import importlib.util
 import logging
+import math
 import os
 import secrets
 import stat
@@ -49,6 +50,32 @@ SECRETS = {
     # (section, option): (environment variable, Isso's public default)
     ("admin", "password"): ("ISSO_ADMIN_PASSWORD", ISSO_DEFAULT_PASSWORD),
     ("hash", "salt"): ("ISSO_HASH_SALT", ISSO_DEFAULT_SALT),
+}
+
+
+# Isso reads these with getboolean / getint; a wrong value there first shows
+# when a reader posts (every comment failing with 500), so they are checked on
+# start. "duration": Isso's "15m", "1h30m", "3w" or whole seconds.
+TYPED_OPTIONS = {
+    ("general", "gravatar"): "boolean",
+    ("general", "reply-notifications"): "boolean",
+    ("general", "latest-enabled"): "boolean",
+    ("general", "max-age"): "duration",
+    ("moderation", "enabled"): "boolean",
+    ("moderation", "approve-if-email-previously-approved"): "boolean",
+    ("moderation", "purge-after"): "duration",
+    ("guard", "enabled"): "boolean",
+    ("guard", "ratelimit"): "positive",
+    ("guard", "direct-reply"): "positive",
+    ("guard", "reply-to-self"): "boolean",
+    ("guard", "require-email"): "boolean",
+    ("guard", "require-author"): "boolean",
+    ("admin", "enabled"): "boolean",
+}
+KIND_HINTS = {
+    "boolean": "true or false",
+    "positive": "a whole number of at least 1",
+    "duration": "a duration like 15m, 1h30m or 3w",
 }
 
 
@@ -108,8 +135,37 @@ def load_config(path=None, environ=None, create_secrets=True):
         isso_config.new,
         lambda: isso_config.load(isso_config.default_file()),
     )
+    check_option_types(conf, isso_config.timedelta)
     generated = fill_secrets(conf, environ) if create_secrets else []
     return conf, generated
+
+
+def check_option_types(conf, parse_duration):
+    """Raise a one-line ConfigError for the first option in ``TYPED_OPTIONS``
+    whose value Isso could not read (or would read as nonsense)."""
+    for (section, option), kind in TYPED_OPTIONS.items():
+        if not conf.has_option(section, option):
+            continue
+        value = conf.get(section, option, raw=True).strip()
+        if not value_fits(value, kind, parse_duration):
+            raise ConfigError(
+                f"{config_file_of(conf)}: [{section}] {option} = {value!r} must be "
+                f"{KIND_HINTS[kind]}"
+            )
+
+
+def value_fits(value, kind, parse_duration):
+    """Whether ``value`` is one Isso reads as ``kind`` (``TYPED_OPTIONS``)."""
+    if kind == "boolean":
+        return value.lower() in configparser.ConfigParser.BOOLEAN_STATES
+    if value.isascii() and value.isdigit():
+        return kind == "duration" or int(value) >= 1
+    if kind == "duration" and value:
+        try:
+            return parse_duration(value).total_seconds() > 0
+        except ValueError:
+            return False
+    return False
 
 
 def read_config(path=None, environ=None):
@@ -182,7 +238,7 @@ def layer_over_isso_defaults(user, path, conf):
             hours = float(conf.get("blog", option))
         except ValueError:
             hours = -1
-        if hours <= 0:
+        if not (0 < hours < math.inf):  # nan and inf are no promise either
             raise ConfigError(
                 f"{path}: [blog] {option} = {conf.get('blog', option)!r} must be "
                 "a positive number of hours"
@@ -289,7 +345,7 @@ def listen_address(conf):
             "only; use gunicorn with comments.wsgi:application for unix sockets"
         )
     host, _, port = listen.removeprefix("http://").rstrip("/").rpartition(":")
-    if not host or not port.isdigit():
+    if not host or not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
         raise ConfigError(
             f"[server] listen = {listen!r}: expected http://HOST:PORT, "
             "e.g. http://127.0.0.1:8080"

@@ -75,6 +75,46 @@ def test_blog_section_has_defaults_and_is_checked(tmp_path):
         load_config(bad, environ={}, create_secrets=False)
 
 
+@pytest.mark.parametrize(
+    ("section", "option", "value", "must_be"),
+    [
+        ("guard", "ratelimit", "two", "a whole number of at least 1"),
+        ("guard", "ratelimit", "-5", "a whole number of at least 1"),
+        ("guard", "direct-reply", "3.5", "a whole number of at least 1"),
+        ("guard", "reply-to-self", "maybe", "true or false"),
+        ("general", "max-age", "fifteen", "a duration like 15m, 1h30m or 3w"),
+        ("moderation", "enabled", "yes please", "true or false"),
+        ("blog", "answer-target-hours", "nan", "a positive number of hours"),
+        ("blog", "remind-before-hours", "inf", "a positive number of hours"),
+    ],
+)
+def test_a_value_isso_cannot_read_stops_the_start_in_one_line(
+    tmp_path, section, option, value, must_be
+):
+    config = write(tmp_path / "c.cfg", f"[{section}]\n{option} = {value}\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(config, environ={}, create_secrets=False)
+    assert str(raised.value) == (
+        f"{config}: [{section}] {option} = {value!r} must be {must_be}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("section", "option", "value"),
+    [
+        ("general", "max-age", "1h30m"),
+        ("general", "max-age", "0"),
+        ("moderation", "purge-after", "30d"),
+        ("guard", "ratelimit", "5"),
+        ("guard", "require-email", "Yes"),
+    ],
+)
+def test_values_isso_reads_pass(tmp_path, section, option, value):
+    config = write(tmp_path / "c.cfg", f"[{section}]\n{option} = {value}\n")
+    conf, _ = load_config(config, environ={}, create_secrets=False)
+    assert conf.get(section, option) == value
+
+
 def test_unknown_options_are_warned_about_naming_the_file(tmp_path, caplog):
     config = write(tmp_path / "c.cfg", "[general]\ndbpaht = x.db\n[blog]\nziel = 3\n")
     load_config(config, environ={}, create_secrets=False)
@@ -114,7 +154,14 @@ def test_listen_address(tmp_path, listen, expected):
 
 
 @pytest.mark.parametrize(
-    "listen", ["unix:///tmp/isso.sock", "http://127.0.0.1", "http://:x"]
+    "listen",
+    [
+        "unix:///tmp/isso.sock",
+        "http://127.0.0.1",
+        "http://:x",
+        "http://127.0.0.1:99999",  # would bind 99999 - 65536 = 34463
+        "http://127.0.0.1:0",
+    ],
 )
 def test_unusable_listen_address_is_refused(tmp_path, listen):
     config = write(tmp_path / "c.cfg", f"[server]\nlisten = {listen}\n")
