@@ -137,6 +137,9 @@ def load_comment_config():
 
 def start_comment_server(conf):
     """Create the comment server on its configured address; return the server."""
+    import errno
+    import sqlite3
+
     from comments.app import create_app
     from comments.config import listen_address
     from comments.errors import SetupError
@@ -151,10 +154,22 @@ def start_comment_server(conf):
         return comment_server(app, host, port)
     except SetupError as error:
         raise Exit(f"comment server: {error}", code=1) from None
+    except sqlite3.DatabaseError as error:
+        raise Exit(
+            f"comment server: {conf.get('general', 'dbpath')}: unreadable comment "
+            f"database ({error}); restore it with `invoke comments.restore` from a "
+            "backup",
+            code=1,
+        ) from None
     except OSError as error:
+        fix = (
+            "stop what runs there or change [server] listen"
+            if error.errno == errno.EADDRINUSE
+            else "change [server] listen"
+        )
         raise Exit(
             f"comment server: cannot listen on {conf.get('server', 'listen')} "
-            f"({error.strerror}); stop what runs there or change [server] listen",
+            f"({error.strerror or error}); {fix}",
             code=1,
         ) from None
 
@@ -393,8 +408,12 @@ def lint(c):
 
 
 def open_comment_server(guard=True):
-    """Build the Isso instance in-process for a one-off command."""
+    """Build the Isso instance in-process for a one-off command on the
+    existing comment database."""
+    import sqlite3
+
     from comments.app import build_server
+    from comments.config import config_file_of, database_path
     from comments.errors import SetupError
 
     # Importing Isso sets the root logger to INFO; a one-off command prints
@@ -403,10 +422,25 @@ def open_comment_server(guard=True):
     conf = load_comment_config()
     if not guard:
         conf.set("guard", "enabled", "false")  # staff commands are not rate-limited
+    db_path = database_path(conf)
+    if not db_path.is_file():
+        # Isso would create an empty one, and `comments.open` would then
+        # report "no open comments" from it.
+        raise Exit(
+            f"comment server: {db_path}: comment database not found; check "
+            f"[general] dbpath in {config_file_of(conf)}",
+            code=1,
+        )
     try:
         return build_server(conf)
     except SetupError as error:
         raise Exit(f"comment server: {error}", code=1) from None
+    except sqlite3.DatabaseError as error:
+        raise Exit(
+            f"comment server: {db_path}: unreadable comment database ({error}); "
+            "restore it with `invoke comments.restore` from a backup",
+            code=1,
+        ) from None
 
 
 def staff_directory(server):
@@ -567,7 +601,7 @@ def staff_add(c, account, name, email=None):
         if getpass.getpass("Again: ") != password:
             raise Exit("staff-add: the passwords differ", code=1)
     else:
-        password = sys.stdin.readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     fail_on_setup_error(
         "staff-add", add_account, path, account, name, password, email=email
     )

@@ -245,9 +245,16 @@ def free_name(folder, prefix, now):
 
 def make_private_folder(folder):
     """Create ``folder`` (owner only) if it is missing."""
-    if not folder.is_dir():
+    if folder.is_dir():
+        return
+    try:
         folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
-        os.chmod(folder, PRIVATE_FOLDER)
+    except OSError as error:  # a file in its place, no permission, disk full
+        raise BackupError(
+            f"{folder}: cannot be the backup folder ({error.strerror or error}); "
+            "move what is there aside or fix the permissions"
+        ) from None
+    os.chmod(folder, PRIVATE_FOLDER)
 
 
 def write_private_copy(folder, fill, final_name):

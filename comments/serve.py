@@ -4,14 +4,24 @@ Used by ``invoke comments``/``invoke serve`` (in the foreground) and by the
 tests (in a background thread on an ephemeral port).
 """
 
+import socket
 import threading
 from contextlib import contextmanager
 
-from werkzeug.serving import make_server
+from werkzeug.serving import make_server, select_address_family
 
 
 def comment_server(app, host="127.0.0.1", port=0):
-    """Return a threaded werkzeug server for ``app``; port 0 picks a free one."""
+    """Return a threaded werkzeug server for ``app``; port 0 picks a free one.
+
+    An address that cannot be bound raises OSError: werkzeug itself would
+    print the error and end the whole process (``sys.exit``), leaving the
+    caller no say in the message.
+    """
+    if port:
+        with socket.socket(select_address_family(host, port)) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))  # werkzeug binds the same way, next
     return make_server(host, port, app, threaded=True)
 
 

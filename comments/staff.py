@@ -142,9 +142,32 @@ def add_account(path, account, display_name, password, email=None):
         raise StaffError("the password needs at least 12 characters")
     if email and not is_email(email.strip()):
         raise StaffError(f"email {email!r} is not a mail address (name@example.com)")
+    if account == ISSO_ADMIN.account:
+        raise StaffError(
+            f"account name {account!r} is the shared login of Isso's admin page; "
+            "choose a personal name"
+        )
     parser = configparser.ConfigParser(interpolation=None)
     if Path(path).exists():
-        parser.read(path, encoding="utf-8")
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError) as error:
+            raise StaffError(
+                f"{path}: unreadable staff file ({str(error).splitlines()[0]}); "
+                "mend it by hand (one [account] section each), nothing was changed"
+            ) from None
+    for other in parser.sections():
+        taken = parser.get(other, "name", fallback="").strip()
+        if other != account and taken.casefold() == display_name.strip().casefold():
+            raise StaffError(
+                f"the display name {display_name.strip()!r} belongs to the account "
+                f"{other!r} already; readers could not tell the two apart"
+            )
+    if display_name.strip().casefold() == ISSO_ADMIN.display_name.casefold():
+        raise StaffError(
+            f"the display name {display_name.strip()!r} is the shared account's "
+            "(Isso's admin login); choose a personal name"
+        )
     if not parser.has_section(account):
         parser.add_section(account)
     parser.set(account, "name", display_name.strip())

@@ -1,6 +1,7 @@
 """The comments.* commands, run as people run them, against a live server's database."""
 
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT
+from tests.support import ROOT, write_isso_config
 
 ARTICLE = "/2026/kritik/"
 
@@ -233,3 +234,70 @@ def test_a_wrong_blog_backup_keep_spoils_only_the_backup(server):
     assert result.stderr.strip() == (
         "backup: BLOG_BACKUP_KEEP 'vierzehn' is not a whole number"
     )
+
+
+def test_a_port_in_use_is_one_line_naming_the_setting(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = write_isso_config(tmp_path, port=port)
+        result = subprocess.run(
+            [sys.executable, "-m", "invoke", "comments"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "ISSO_SETTINGS": str(config)},
+        )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"comment server: cannot listen on http://127.0.0.1:{port} (Address already "
+        "in use); stop what runs there or change [server] listen"
+    )
+    assert "is in use by another program" not in result.stderr  # werkzeug's own
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["comments.remove", "1", "--reason", "spam"],
+        ["comments.reply", "1", "Danke schön", "--as", "anna"],
+    ],
+)
+def test_a_one_off_command_never_creates_a_missing_database(tmp_path, arguments):
+    config = write_isso_config(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "ISSO_SETTINGS": str(config)},
+    )
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "comment database not found" in result.stderr
+    assert not (tmp_path / "comments.db").exists()
+
+
+def test_a_corrupt_live_database_is_one_line_for_the_server_and_commands(tmp_path):
+    with socket.socket() as probe:  # a free port, should the check ever fail
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_isso_config(tmp_path, port=port)
+    (tmp_path / "comments.db").write_bytes(b"kein SQLite " * 800)
+    for arguments in (["comments.remove", "1", "--reason", "spam"], ["comments"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "invoke", *arguments],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "ISSO_SETTINGS": str(config)},
+        )
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines()[-1] == (
+            f"comment server: {tmp_path / 'comments.db'}: unreadable comment database "
+            "(file is not a database); restore it with `invoke comments.restore` "
+            "from a backup"
+        )

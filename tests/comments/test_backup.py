@@ -241,6 +241,25 @@ def test_backups_named_in_the_future_never_push_out_the_new_one(live, tmp_path):
     )
 
 
+def test_a_file_where_the_backup_folder_belongs_is_one_line(live, tmp_path):
+    backups = tmp_path / "backups"
+    backups.write_text("keine Sicherung", encoding="utf-8")
+    for attempt in (
+        lambda: backup_database(live, backups),
+        lambda: restore_database(
+            isso_database(tmp_path / "b.db", ["B"]), live, backups
+        ),
+    ):
+        with pytest.raises(BackupError) as raised:
+            attempt()
+        assert str(raised.value) == (
+            f"{backups}: cannot be the backup folder (File exists); move what is "
+            "there aside or fix the permissions"
+        )
+    assert backups.read_text(encoding="utf-8") == "keine Sicherung"
+    assert comment_texts(live) == ["Erste Frage", "Zweite Frage"]
+
+
 @pytest.mark.parametrize("keep", [0, -1])
 def test_backup_refuses_to_keep_no_backup(live, tmp_path, keep):
     with pytest.raises(BackupError, match=f"keep = {keep}"):

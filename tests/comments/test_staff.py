@@ -176,6 +176,31 @@ def test_staff_email_is_optional_kept_on_password_change_and_checked(tmp_path):
         read_accounts(path)
 
 
+def test_staff_add_refuses_names_readers_could_mistake_and_a_damaged_file(tmp_path):
+    from comments.staff import StaffError, add_account, read_accounts
+
+    path = tmp_path / "staff.cfg"
+    add_account(path, "anna", "Anna Schmidt", "ein-langes-passwort")
+    with pytest.raises(StaffError, match="'redaktion' is the shared login"):
+        add_account(path, "redaktion", "Fake Redaktion", "ein-langes-passwort")
+    with pytest.raises(
+        StaffError, match="'anna schmidt' belongs to the account 'anna'"
+    ):
+        add_account(path, "gina", "anna schmidt", "ein-langes-passwort")
+    with pytest.raises(StaffError, match="'Redaktion' is the shared account's"):
+        add_account(path, "gina", "Redaktion", "ein-langes-passwort")
+    add_account(path, "anna", "Anna Schmidt", "ein-neues-passwort!")  # her own name
+    assert sorted(read_accounts(path)) == ["anna"]
+
+    damaged = path.read_text(encoding="utf-8") + "[anna]\nname = Zweimal\n"
+    path.write_text(damaged, encoding="utf-8")
+    with pytest.raises(StaffError) as raised:
+        add_account(path, "jonas", "Jonas Weber", "ein-langes-passwort")
+    assert str(raised.value).startswith(f"{path}: unreadable staff file (")
+    assert str(raised.value).endswith("nothing was changed")
+    assert path.read_text(encoding="utf-8") == damaged
+
+
 def test_published_origin_of_the_comment_server_counts_as_its_own(
     comment_server_factory,
 ):
