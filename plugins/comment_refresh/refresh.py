@@ -34,7 +34,10 @@ from publishing.plugin_setup import check_theme_plugins
 logger = logging.getLogger(__name__)
 
 STATE_NAME = "comment-refresh-state.json"
-STATE_FORMAT = 2
+STATE_FORMAT = 3
+# Settings that shape the refreshed pages: a refresh with other values would
+# write pages that link and read unlike the rest of the site.
+SHAPING_SETTINGS = ("SITEURL", "RELATIVE_URLS", "DEFAULT_LANG", "THEME")
 LINE_START = "<!--answered-line-->"
 LINE_END = "<!--/answered-line-->"
 
@@ -93,6 +96,7 @@ def save_state(context, settings):
     state = {
         "format": STATE_FORMAT,
         "output_path": str(Path(settings["OUTPUT_PATH"]).resolve()),
+        "settings": shaping_settings(settings),
         "content": commented,
         "pages": [
             {"title": page.title, "url": page.url, "slug": page.slug}
@@ -134,22 +138,45 @@ def state_pieces(state):
     yield "]}"
 
 
+def shaping_settings(settings):
+    """The values of ``SHAPING_SETTINGS`` in ``settings``, as JSON keeps them."""
+    return {name: settings.get(name) for name in SHAPING_SETTINGS}
+
+
 def load_state(settings):
-    """Read the state of the last full build into the output folder in use."""
+    """Read the state of the last full build into the output folder in use,
+    made with the same site settings, its site still there."""
     path = state_path(settings)
+    unreadable = f"{path}: unreadable; run `invoke build` again"
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SetupError(
             f"{path}: no full build to refresh; run `invoke build` first"
         ) from None
-    except ValueError:
-        raise SetupError(f"{path}: unreadable; run `invoke build` again") from None
-    output = str(Path(settings["OUTPUT_PATH"]).resolve())
-    if state.get("format") != STATE_FORMAT or state.get("output_path") != output:
+    except (OSError, ValueError):  # a folder in its place, bad JSON or UTF-8
+        raise SetupError(unreadable) from None
+    if not isinstance(state, dict):
+        raise SetupError(unreadable)
+    output = Path(settings["OUTPUT_PATH"]).resolve()
+    if state.get("format") != STATE_FORMAT or state.get("output_path") != str(output):
         raise SetupError(
             f"{path}: made by a build into another folder or version; "
             "run `invoke build` again"
+        )
+    built_with = state.get("settings", {})
+    for name, value in shaping_settings(settings).items():
+        if built_with.get(name) != value:
+            raise SetupError(
+                f"{path}: the last build had {name} = {built_with.get(name)!r}, "
+                f"these settings {value!r}; refresh with the last build's settings "
+                "file (--settings) or run a full build"
+            )
+    index = output / settings["INDEX_SAVE_AS"]
+    if not index.is_file():
+        raise SetupError(
+            f"{output}: the last build's site is gone ({index.name} is missing); "
+            "run `invoke build` first"
         )
     return state
 
@@ -271,7 +298,12 @@ def refresh_pages(settings):
     settings = pelican.settings
     check_theme_plugins(settings)
     state = load_state(settings)
-    context = stand_in_context(settings, state)
+    try:
+        context = stand_in_context(settings, state)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise SetupError(
+            f"{state_path(settings)}: unreadable; run `invoke build` again"
+        ) from None
     read_comments(context, settings)
     generator_classes = [AnsweredPageGenerator]
     if plugin_enabled("blog_parade", settings.get("PLUGINS")) and settings.get(

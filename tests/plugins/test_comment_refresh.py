@@ -4,6 +4,7 @@ import filecmp
 import gc
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 from pelican.settings import read_settings
@@ -144,6 +145,56 @@ def test_refresh_before_any_build_says_what_to_do(tmp_path, server):
     write_files(tmp_path / "content", ARTICLES)
     with pytest.raises(SetupError, match="run `invoke build` first"):
         refresh_comment_pages(settings_for(tmp_path, server, tmp_path / "leer"))
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (
+            lambda output, settings: settings.update(
+                SITEURL="https://blog.example.org"
+            ),
+            "the last build had SITEURL = '', these settings 'https://blog.example.org'",
+        ),
+        (
+            lambda output, settings: (output / "index.html").unlink(),
+            "the last build's site is gone (index.html is missing)",
+        ),
+        (
+            lambda output, settings: state_file(settings).write_text("[]"),
+            "unreadable; run `invoke build` again",
+        ),
+        (
+            lambda output, settings: rewrite_state(
+                settings, lambda state: state["content"].append({"kind": "neu"})
+            ),
+            "unreadable; run `invoke build` again",
+        ),
+    ],
+    ids=["other-siteurl", "site-gone", "not-an-object", "unknown-kind"],
+)
+def test_a_refresh_that_would_not_match_the_site_refuses_and_writes_nothing(
+    tmp_path, server, spoil, message
+):
+    write_files(tmp_path / "content", ARTICLES)
+    output = full_build(tmp_path, server, "out")
+    settings = settings_for(tmp_path, server, output)
+    spoil(output, settings)
+    before = {p: p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    with pytest.raises(SetupError) as raised:
+        refresh_comment_pages(settings)
+    assert message in str(raised.value)
+    assert {p: p.read_bytes() for p in output.rglob("*") if p.is_file()} == before
+
+
+def state_file(settings):
+    return Path(settings["CACHE_PATH"]) / "comment-refresh-state.json"
+
+
+def rewrite_state(settings, change):
+    state = json.loads(state_file(settings).read_text(encoding="utf-8"))
+    change(state)
+    state_file(settings).write_text(json.dumps(state), encoding="utf-8")
 
 
 REFRESH_ALONE = """
