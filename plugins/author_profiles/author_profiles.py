@@ -123,15 +123,22 @@ def load_profiles(generator):
         return
     content_root = Path(generator.path)
     folder = content_root / settings["AUTHOR_PROFILES_PATH"]
-    if not folder.is_dir():
-        logger.debug("author_profiles: no folder %s; authors have no profiles", folder)
-        generator.context[CONTEXT_KEY] = {}
-        return
     authors = {
         author
         for article in [*generator.articles, *generator.drafts]
         for author in getattr(article, "authors", ())
     }
+    if not folder.is_dir():
+        if authors:  # a profile missing costs a warning; so do all of them
+            logger.warning(
+                "author_profiles: no folder %s (AUTHOR_PROFILES_PATH = %r); "
+                "none of the %d authors has a profile",
+                folder,
+                settings["AUTHOR_PROFILES_PATH"],
+                len(authors),
+            )
+        generator.context[CONTEXT_KEY] = {}
+        return
     profiles, problems = profiles_for(authors, folder, content_root)
     for path, messages in problems.items():
         logger.warning("author_profiles: %s: %s", path, "; ".join(messages))

@@ -147,6 +147,12 @@ def configure(pelican):
             raise CommentsSettingError(
                 f"{key}={plugin_settings[key]!r} must be one of {', '.join(STATES)}"
             )
+    if not isinstance(plugin_settings["COMMENTS_ENABLED"], bool):
+        # "false" in quotes would be true, and comments stay on
+        raise CommentsSettingError(
+            f"COMMENTS_ENABLED={plugin_settings['COMMENTS_ENABLED']!r} must be True "
+            "or False (without quotes)"
+        )
     settings["COMMENTS_URL"] = validate_comments_url(plugin_settings["COMMENTS_URL"])
     settings["COMMENTS_EMBED_ATTRIBUTES"] = embed_attributes(
         plugin_settings["COMMENTS_ISSO_OPTIONS"], settings.get("DEFAULT_LANG", "de")

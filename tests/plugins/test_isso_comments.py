@@ -245,3 +245,15 @@ def test_comment_state_reads_metadata(value, expected):
 def test_unknown_comment_state_warns_naming_the_file(caplog):
     assert comment_state("zu", "open", "content/articles/x.md") == "open"
     assert "content/articles/x.md" in caplog.text and "'zu'" in caplog.text
+
+
+@pytest.mark.parametrize("value", ["false", 0, None])
+def test_comments_enabled_must_be_true_or_false(tmp_path, value):
+    write_files(
+        tmp_path / "content", {"articles/a.md": "Title: A\nDate: 2026-01-01\n\nText.\n"}
+    )
+    with pytest.raises(CommentsSettingError) as raised:
+        build_site(tmp_path / "content", tmp_path / "out", COMMENTS_ENABLED=value)
+    assert str(raised.value) == (
+        f"COMMENTS_ENABLED={value!r} must be True or False (without quotes)"
+    )

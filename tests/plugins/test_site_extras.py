@@ -420,3 +420,25 @@ def test_no_page_loads_from_a_third_party_host_and_every_asset_exists(published)
                         relative,
                         url.path,
                     )
+
+
+def test_a_profile_folder_that_is_not_there_is_one_warning(tmp_path, caplog):
+    write_files(
+        tmp_path / "content", {"articles/kritik.md": SITE["articles/kritik.md"]}
+    )
+    build_site(
+        tmp_path / "content",
+        tmp_path / "out",
+        COMMENTS_URL=COMMENTS_URL,
+        PAGEFIND_ENABLED=False,
+        AUTHOR_PROFILES_PATH="autoren",
+    )
+    warnings = [
+        record.getMessage()
+        for record in caplog.records
+        if record.getMessage().startswith("author_profiles:")
+    ]
+    assert warnings == [
+        f"author_profiles: no folder {tmp_path / 'content' / 'autoren'} "
+        "(AUTHOR_PROFILES_PATH = 'autoren'); none of the 2 authors has a profile"
+    ]
