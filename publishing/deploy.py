@@ -231,11 +231,40 @@ class LocalReleases:
 
     def preview(self, build):
         """Return the Changes a deploy of ``build`` would make; change nothing."""
+        self.check_first_deploy()
         live = self.current_release() if self.folder.is_dir() else None
         return compare_sites(Path(build), self.live_folder(live))[0]
 
+    def check_first_deploy(self):
+        """Before the first deploy: refuse a target whose parent is missing (a
+        mistyped path would be created and published to) or a folder that
+        holds a site of another kind (releases/ and current beside it)."""
+        if self.releases_dir.is_dir():
+            return
+        if not self.folder.exists():
+            if not self.folder.parent.is_dir():
+                raise SetupError(
+                    f"PUBLISH_TARGET {self.folder}: {self.folder.parent} does not "
+                    "exist; fix the path, or create the folder above the target "
+                    "(a first publish creates only the target itself)"
+                )
+            return
+        others = sorted(
+            entry.name
+            for entry in self.folder.iterdir()
+            if entry.name not in (RELEASES, CURRENT, LOCK_FILE)
+        )
+        if others:
+            shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
+            raise SetupError(
+                f"PUBLISH_TARGET {self.folder} holds files of its own ({shown}); "
+                "publish into an empty folder (the web server serves its "
+                f"{CURRENT}/), or move them aside"
+            )
+
     def deploy(self, build, now=None):
         """Copy ``build`` into a new release and make it current atomically."""
+        self.check_first_deploy()
         try:
             self.releases_dir.mkdir(parents=True, exist_ok=True)
             with self.locked():

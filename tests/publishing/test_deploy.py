@@ -191,6 +191,38 @@ def test_a_real_folder_named_current_is_refused(tmp_path):
         LocalReleases(tmp_path / "site").deploy(make_build(tmp_path / "b", "v"))
 
 
+def test_a_target_whose_parent_is_missing_is_refused_and_not_created(tmp_path):
+    target = tmp_path / "srv" / "wwww" / "blog"  # a typo in the folder above
+    releases = LocalReleases(target)
+    build = make_build(tmp_path / "b", "v")
+    for attempt in (releases.preview, releases.deploy):
+        with pytest.raises(SetupError) as raised:
+            attempt(build)
+        assert str(raised.value) == (
+            f"PUBLISH_TARGET {target}: {target.parent} does not exist; fix the "
+            "path, or create the folder above the target (a first publish "
+            "creates only the target itself)"
+        )
+    assert not (tmp_path / "srv").exists()
+    (tmp_path / "srv" / "wwww").mkdir(parents=True)
+    assert releases.deploy(build).new_release  # the target itself is made
+
+
+def test_a_folder_holding_another_site_is_refused_and_left_alone(tmp_path):
+    webroot = make_build(tmp_path / "www", "alt", {"robots.txt": "User-agent: *\n"})
+    before = tree(webroot)
+    releases = LocalReleases(webroot)
+    for attempt in (releases.preview, releases.deploy):
+        with pytest.raises(SetupError) as raised:
+            attempt(make_build(tmp_path / "b", "neu"))
+        assert str(raised.value) == (
+            f"PUBLISH_TARGET {webroot} holds files of its own (2026, index.html, "
+            "robots.txt …); publish into an empty folder (the web server serves "
+            "its current/), or move them aside"
+        )
+    assert tree(webroot) == before
+
+
 def test_a_second_deploy_at_the_same_time_is_refused(tmp_path):
     target = LocalReleases(tmp_path / "site")
     target.deploy(make_build(tmp_path / "b1", "v1"))
