@@ -5,7 +5,9 @@ posted on the site, with the staff member set as the verified author: the
 server records it as a staff comment ("cli").
 """
 
+import html
 import json
+import re
 import sqlite3
 from contextlib import closing
 
@@ -47,10 +49,21 @@ def thread_of(db_path, comment_id):
     return uri, title, parent or comment_id
 
 
+def refusal_reason(body):
+    """The reason in an error page (werkzeug's ``<p>…</p>``), on one line."""
+    found = re.search(r"<p>(.*?)</p>", body, re.DOTALL)
+    text = html.unescape(found[1] if found else re.sub(r"<[^>]+>", " ", body))
+    return " ".join(text.split())[:200] or "no reason given"
+
+
 def post_staff_reply(server, comment_id, text, member):
     """Post ``text`` as ``member``'s answer to ``comment_id``; return the new id."""
     if len(text.strip()) < 3:
         raise ReplyError("the reply needs at least 3 characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes the shell passed that are not UTF-8
+        raise ReplyError("the reply is not valid UTF-8 text") from None
     db_path = server.conf.get("general", "dbpath")
     uri, title, parent = thread_of(db_path, comment_id)
     app = local_manager.make_middleware(server)
@@ -77,6 +90,6 @@ def post_staff_reply(server, comment_id, text, member):
     if response.status_code != 201:
         raise ReplyError(
             f"the comment server refused the reply ({response.status_code}: "
-            f"{response.get_data(as_text=True)[:200].strip()})"
+            f"{refusal_reason(response.get_data(as_text=True))})"
         )
     return response.json["id"]

@@ -301,3 +301,18 @@ def test_a_corrupt_live_database_is_one_line_for_the_server_and_commands(tmp_pat
             "(file is not a database); restore it with `invoke comments.restore` "
             "from a backup"
         )
+
+
+def test_a_reply_the_server_refuses_is_one_line_with_its_reason(server):
+    invoke(
+        server, "comments.staff-add", "jonas", "Jonas Weber", stdin="geheim-und-lang\n"
+    )
+    question = server.client.post(ARTICLE, "Frage?").body["id"]
+    result = invoke(
+        server, "comments.reply", str(question), "x" * 70000, "--as", "jonas"
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "reply: the comment server refused the reply (400: text is too long "
+        "(maximum length: 65535))"
+    )
