@@ -75,6 +75,9 @@ def comments_settings(settings):
     return {key: settings.get(key, default) for key, default in DEFAULTS.items()}
 
 
+URL_UNSAFE = frozenset(" \"'<>\\`")  # would break out of an HTML attribute
+
+
 def validate_comments_url(url):
     """Return ``url`` without a trailing slash, or raise naming the fix."""
     parts = urlsplit(url or "")
@@ -87,11 +90,21 @@ def validate_comments_url(url):
         raise CommentsSettingError(
             f"COMMENTS_URL={url!r} must not have a query or fragment"
         )
+    if any(char in URL_UNSAFE or not char.isprintable() for char in url):
+        raise CommentsSettingError(
+            f"COMMENTS_URL={url!r} holds a space, quote or bracket, which no "
+            "address has; check the value"
+        )
     return url.rstrip("/")
 
 
-def isso_option_value(value):
+def isso_option_value(value, name="?"):
     """Render one option the way the Isso client parses it (JSON, else text)."""
+    if not isinstance(value, (bool, int, float, str)):
+        raise CommentsSettingError(
+            f"COMMENTS_ISSO_OPTIONS[{name!r}]={value!r} must be text, a number "
+            "or True/False"
+        )
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -101,6 +114,11 @@ def isso_option_value(value):
 
 def embed_attributes(options, lang):
     """Return the sorted ``data-isso-*`` attribute pairs for the embed script."""
+    if not isinstance(options, dict) or not all(isinstance(k, str) for k in options):
+        raise CommentsSettingError(
+            f"COMMENTS_ISSO_OPTIONS={options!r} must be a dict of option names "
+            "(text) to values, e.g. {'vote': False}"
+        )
     unknown = sorted(set(options) - KNOWN_ISSO_OPTIONS)
     if unknown:
         raise CommentsSettingError(
@@ -109,7 +127,7 @@ def embed_attributes(options, lang):
         )
     merged = {"lang": lang, "default-lang": lang, **options}
     return [
-        (f"data-isso-{name}", isso_option_value(value))
+        (f"data-isso-{name}", isso_option_value(value, name))
         for name, value in sorted(merged.items())
     ]
 

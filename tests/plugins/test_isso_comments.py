@@ -203,7 +203,16 @@ def test_unknown_isso_option_is_refused_with_its_name():
 
 
 @pytest.mark.parametrize(
-    "url", ["", "localhost:8080", "ftp://example.org", "http://", "http://x/?a=1"]
+    "url",
+    [
+        "",
+        "localhost:8080",
+        "ftp://example.org",
+        "http://",
+        "http://x/?a=1",
+        'http://localhost:8080"><script>alert(1)</script>',
+        "http://exa mple.com",
+    ],
 )
 def test_bad_comments_url_is_refused_naming_the_setting(url):
     with pytest.raises(CommentsSettingError, match="COMMENTS_URL"):
@@ -257,3 +266,34 @@ def test_comments_enabled_must_be_true_or_false(tmp_path, value):
     assert str(raised.value) == (
         f"COMMENTS_ENABLED={value!r} must be True or False (without quotes)"
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (None, "COMMENTS_ISSO_OPTIONS=None must be a dict"),
+        (["vote"], "COMMENTS_ISSO_OPTIONS=['vote'] must be a dict"),
+        ({"vote": None}, "COMMENTS_ISSO_OPTIONS['vote']=None must be text"),
+        ({"css": {"a": 1}}, "COMMENTS_ISSO_OPTIONS['css']={'a': 1} must be text"),
+    ],
+)
+def test_isso_options_of_the_wrong_shape_are_one_line(options, named):
+    with pytest.raises(CommentsSettingError) as raised:
+        embed_attributes(options, "de")
+    assert str(raised.value).startswith(named)
+
+
+def test_an_option_value_with_a_quote_stays_inside_its_attribute(tmp_path):
+    write_files(
+        tmp_path / "content", {"articles/a.md": "Title: A\nDate: 2026-01-01\n\nText.\n"}
+    )
+    output = build_site(
+        tmp_path / "content",
+        tmp_path / "out",
+        COMMENTS_ISSO_OPTIONS={"reply-notifications-default-enabled": 'a"b<c'},
+    )
+    page = BeautifulSoup(
+        (output / "2026/a/index.html").read_text(encoding="utf-8"), "html.parser"
+    )
+    script = page.select_one("script[data-isso]")
+    assert script["data-isso-reply-notifications-default-enabled"] == 'a"b<c'
