@@ -95,12 +95,34 @@ def pagefind_settings(settings):
             "e.g. 'pagefind'"
         )
     selectors = values["PAGEFIND_EXCLUDE_SELECTORS"]
-    if isinstance(selectors, str) or not all(isinstance(s, str) for s in selectors):
+    if not isinstance(selectors, (list, tuple)) or not all(
+        isinstance(s, str) for s in selectors
+    ):
         raise PagefindSettingError(
             f"PAGEFIND_EXCLUDE_SELECTORS={selectors!r} must be a list of CSS "
             "selectors, e.g. ['.answered-line']"
         )
+    for selector in selectors:
+        problem = selector_problem(selector)
+        if problem:
+            # Pagefind would panic on it (85 lines) and the site had no search.
+            raise PagefindSettingError(
+                f"PAGEFIND_EXCLUDE_SELECTORS: {selector!r} is not a CSS selector "
+                f"({problem})"
+            )
     return values
+
+
+def selector_problem(selector):
+    """Why ``selector`` is no CSS selector (soupsieve, which BeautifulSoup
+    brings), or "" when it is one."""
+    import soupsieve  # only when selectors are set
+
+    try:
+        soupsieve.compile(selector)
+    except soupsieve.SelectorSyntaxError as error:
+        return str(error).splitlines()[0]
+    return ""
 
 
 def field_glob(field):

@@ -50,11 +50,23 @@ def test_report_says_how_many_pages():
         {"PAGEFIND_BUNDLE_DIR": "../pagefind"},
         {"PAGEFIND_BUNDLE_DIR": "/"},
         {"PAGEFIND_EXCLUDE_SELECTORS": ".answered-line"},
+        {"PAGEFIND_EXCLUDE_SELECTORS": None},
+        {"PAGEFIND_EXCLUDE_SELECTORS": [".answered-line", "..bad[["]},
     ],
 )
 def test_bad_settings_are_refused_naming_them(settings):
     with pytest.raises(PagefindSettingError, match=next(iter(settings))):
         pagefind_settings(settings)
+
+
+def test_a_selector_pagefind_would_panic_on_is_named_with_the_reason():
+    with pytest.raises(PagefindSettingError) as raised:
+        pagefind_settings({"PAGEFIND_EXCLUDE_SELECTORS": [".answered-line", "..x[["]})
+    assert str(raised.value) == (
+        "PAGEFIND_EXCLUDE_SELECTORS: '..x[[' is not a CSS selector (Malformed "
+        "class selector at position 0)"
+    )
+    assert pagefind_settings({"PAGEFIND_EXCLUDE_SELECTORS": ["div > p.date"]})
 
 
 def test_a_site_that_cannot_be_indexed_logs_an_error(tmp_path, caplog):
