@@ -209,8 +209,9 @@ class SnapshotWrite:
             self.reported = decode_report(sent)
         return self.reported
 
-    def wait(self):
-        """Wait for the child; log one error line if it failed. Idempotent."""
+    def wait(self, quiet=False):
+        """Wait for the child; log one error line if it failed, unless
+        ``quiet`` (the caller reports the same cause). Idempotent."""
         if self.pid is None:
             return self.target
         atexit.unregister(self.wait)
@@ -223,7 +224,7 @@ class SnapshotWrite:
         except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored)
             status, failed = "unknown", bool(why) or not self.target.is_file()
         self.pid = None
-        if failed:
+        if failed and not quiet:
             logger.error(
                 "comment_data: the snapshot %s was not written (%s); the next "
                 "read writes one",
@@ -243,18 +244,19 @@ class SnapshotWritten:
         """Return what completing the data found here."""
         return self.reported
 
-    def wait(self):
-        """Return the snapshot's path."""
+    def wait(self, quiet=False):
+        """Return the snapshot's path (written already: nothing to report)."""
         return self.target
 
 
 PENDING = []  # snapshot writes this process started and has not waited for
 
 
-def wait_for_snapshots():
-    """Wait for every snapshot this process started writing."""
+def wait_for_snapshots(quiet=False):
+    """Wait for every snapshot this process started writing (``quiet``: log
+    no failure of theirs; the caller reports the cause)."""
     while PENDING:
-        PENDING.pop().wait()
+        PENDING.pop().wait(quiet=quiet)
 
 
 def decode_report(sent):

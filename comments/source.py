@@ -298,6 +298,10 @@ def digest_database_beside_snapshot(settings, renderer, read_at):
         snapshots.wait_for_snapshots()
         fallback = last_snapshot_instead(settings, read_at, renderer, why)
         return Loading(digest_of(fallback))
+    except reader.CommentDataError:
+        # The child read the same damaged database: one line says it, not two.
+        snapshots.wait_for_snapshots(quiet=True)
+        raise
     return Loading(digest, write, settings.snapshot_dir)
 
 

@@ -1,6 +1,7 @@
 """The commands people type: listed with help, new posts that build, clean errors."""
 
 import datetime
+import logging
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ from bs4 import BeautifulSoup
 from invoke import Context, Exit
 
 import tasks
+from comments import snapshots
 from tests.support import ROOT, build_site, write_files, write_isso_config
 
 INVOKE = [sys.executable, "-m", "invoke"]
@@ -211,7 +213,7 @@ def test_serve_runs_site_and_comment_server_until_stopped(tmp_path, stop_signal)
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
 
 
-def test_corrupt_comment_database_fails_the_build_with_one_line(tmp_path):
+def test_corrupt_comment_database_fails_the_build_with_one_line(tmp_path, caplog):
     broken = tmp_path / "comments.db"
     broken.write_bytes(b"kein SQLite" * 200)
     with pytest.raises(Exit) as failure:
@@ -225,6 +227,8 @@ def test_corrupt_comment_database_fails_the_build_with_one_line(tmp_path):
     message = str(failure.value.message)
     assert message.startswith(f"build failed: {broken}: unreadable comment database")
     assert "\n" not in message
+    snapshots.wait_for_snapshots()  # the snapshot's child read it too: no echo
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def build_into(tmp_path, **overrides):
