@@ -28,7 +28,11 @@ from comments.connections import ThreadConnection
 from comments.desk_web import DeskPage
 from comments.events import CommentEventLog
 from comments.export import TOKEN_VARIABLE, ExportEndpoint
-from comments.middleware import SecurityHeaders, UntrustedForwardingFilter
+from comments.middleware import (
+    MalformedRequests,
+    SecurityHeaders,
+    UntrustedForwardingFilter,
+)
 from comments.notify import notifiers
 from comments.read_cache import ThreadReadCache
 from comments.removal import RemovalRecorder
@@ -217,6 +221,7 @@ def wrap(server, conf, environ):
     hosts = list(conf.getiter("general", "host"))
     directory = StaffDirectory(staff_file(config_file_of(conf), environ), db_path)
     app = local_manager.make_middleware(server)
+    app = MalformedRequests(app)
     app = ThreadReadCache(app, db_path)
     app = SharedDataMiddleware(
         app,

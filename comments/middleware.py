@@ -3,6 +3,10 @@
 Each class does one thing; ``comments.app.create_app`` composes them in one place.
 """
 
+import io
+import json
+import re
+
 FORWARDED_HEADERS = (
     "HTTP_X_FORWARDED_FOR",
     "HTTP_X_FORWARDED_HOST",
@@ -55,3 +59,102 @@ class SecurityHeaders:
             return start_response(status, headers, exc_info)
 
         return self.app(environ, add_headers)
+
+
+class MalformedRequests:
+    """Answer request bodies and ids Isso cannot handle with 400 or 404.
+
+    Isso assumes the shape of what it is sent: a JSON array instead of an
+    object for a new comment, a list of lists for the counts, a comment id or
+    ``parent`` beyond SQLite's 64-bit integers, or text with a lone surrogate
+    escape (``"\\udcff"``, valid JSON, not encodable) each ended in a 500 and a
+    traceback in the log. Bodies are checked only where Isso reads them (a new
+    or edited comment, the counts) and only up to Isso's own size limit;
+    anything else passes unchanged.
+    """
+
+    LARGEST_BODY = 256 * 1024  # isso.wsgi.Request.max_content_length
+    LARGEST_ID = 2**63 - 1  # SQLite's INTEGER
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
+        ids = ID_SEGMENT.findall(path)
+        if any(int(number) > self.LARGEST_ID for number in ids):
+            return plain_response(start_response, "404 Not Found", "no such comment")
+        shape = None
+        if (method, path.rstrip("/")) == ("POST", "/new") or (method == "PUT" and ids):
+            shape = is_comment_body  # a new comment, an edit
+        elif (method, path.rstrip("/")) == ("POST", "/count"):
+            shape = is_list_of_texts
+        if shape is None:
+            return self.app(environ, start_response)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return self.app(environ, start_response)
+        if not 0 < length <= self.LARGEST_BODY:
+            return self.app(environ, start_response)  # Isso answers 400 / 413
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            value = json.loads(body)
+        except ValueError:  # not JSON at all: Isso says so itself
+            return self.app(environ, start_response)
+        if not shape(value):
+            return plain_response(
+                start_response, "400 Bad Request", "request body of the wrong shape"
+            )
+        return self.app(environ, start_response)
+
+
+ID_SEGMENT = re.compile(r"/id/(\d+)(?:/|$)")
+
+
+def is_text(value):
+    """A string SQLite can store (no lone surrogate)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def is_comment_body(value):
+    """A new or edited comment as Isso reads it: an object of texts, numbers,
+    booleans and nulls; ``parent`` null or a 64-bit id."""
+    if not isinstance(value, dict) or not all(map(is_text, value)):
+        return False
+    parent = value.get("parent")
+    if parent is not None and not (
+        isinstance(parent, int)
+        and not isinstance(parent, bool)
+        and 0 <= parent <= MalformedRequests.LARGEST_ID
+    ):
+        return False
+    return all(
+        item is None or isinstance(item, (bool, int, float)) or is_text(item)
+        for item in value.values()
+    )
+
+
+def is_list_of_texts(value):
+    """The thread paths ``/count`` is asked for."""
+    return isinstance(value, list) and all(map(is_text, value))
+
+
+def plain_response(start_response, status, text):
+    """Answer with a short plain-text body."""
+    body = f"{text}\n".encode()
+    start_response(
+        status,
+        [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+        ],
+    )
+    return [body]

@@ -3,6 +3,8 @@
 import logging
 import sqlite3
 
+import pytest
+
 ARTICLE = "/2026/warum-wir-antworten/"
 
 
@@ -129,3 +131,39 @@ def test_shipped_configs_agree_on_the_answer_target():
     settings = read_settings(str(ROOT / "pelicanconf.py"))
     target = settings.get("ANSWERED_TARGET_HOURS", 24)
     assert float(conf.get("blog", "answer-target-hours")) == target
+
+
+HUGE = 99999999999999999999999
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "status"),
+    [
+        ("POST", f"/new?uri={ARTICLE}", ["text", "author"], 400),
+        ("POST", f"/new?uri={ARTICLE}", {"text": "Hallo", "parent": HUGE}, 400),
+        ("POST", f"/new?uri={ARTICLE}", {"text": "abc \udcff"}, 400),
+        ("POST", "/count", [[1]], 400),
+        ("POST", "/count", ["/a/", "\udcff"], 400),
+        ("GET", f"/id/{HUGE}", None, 404),
+        ("PUT", f"/id/{HUGE}", {"text": "neu"}, 404),
+    ],
+    ids=[
+        "array",
+        "huge-parent",
+        "surrogate",
+        "count-lists",
+        "count-surrogate",
+        "get-huge-id",
+        "put-huge-id",
+    ],
+)
+def test_requests_isso_cannot_handle_get_4xx_not_500(
+    comment_server, caplog, method, path, payload, status
+):
+    reply = comment_server.client.request(method, path, payload)
+    assert reply.status == status
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    created = comment_server.client.post(ARTICLE, "Danach geht alles weiter")
+    assert created.status == 201
+    assert comment_server.client.counts([ARTICLE]).body == [1]
