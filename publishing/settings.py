@@ -14,6 +14,7 @@
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from comments.errors import SetupError
 
@@ -50,6 +51,7 @@ def publish_settings(settings, settings_file):
             f"PUBLISH_TARGET is not set in {settings_file}; set it there or in the "
             "environment variable PUBLISH_TARGET (a folder or user@host:/path)"
         )
+    check_site_url(settings.get("SITEURL"))
     method = values["PUBLISH_METHOD"]
     if method not in METHODS:
         raise SetupError(
@@ -86,6 +88,23 @@ def publish_settings(settings, settings_file):
         keep_releases=keep,
         email_allowlist=tuple(entry.strip().lower() for entry in allowlist),
     )
+
+
+def check_site_url(site_url):
+    """Refuse a SITEURL a published site cannot link with: every link, feed
+    and canonical address starts with it."""
+    parts = urlsplit(site_url if isinstance(site_url, str) else "")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or any(char.isspace() for char in site_url)
+    ):
+        raise SetupError(
+            f"SITEURL={site_url!r} (BLOG_SITEURL) must be the site's absolute "
+            "address, e.g. https://blog.example.org"
+        )
 
 
 def check_outside_build(target, settings):

@@ -103,6 +103,8 @@ def test_a_bad_setting_stops_before_anything_is_built(tmp_path):
         ({"PUBLISH_METHOD": "ftp"}, "PUBLISH_METHOD='ftp' must be one of auto, "),
         ({"PUBLISH_TARGET": "web1:"}, "names no site folder"),
         ({"PUBLISH_EMAIL_ALLOWLIST": "a@b.org"}, "must be a list of addresses"),
+        ({"SITEURL": "blog.example.org"}, "SITEURL='blog.example.org' (BLOG_SITEURL)"),
+        ({"SITEURL": ""}, "SITEURL='' (BLOG_SITEURL) must be the site's absolute"),
     ],
 )
 def test_unusable_publish_settings_are_one_line(tmp_path, setting, message):
