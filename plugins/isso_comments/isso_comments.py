@@ -182,6 +182,15 @@ def attach_thread(content):
     """Attach the ``isso`` dict to an article or page."""
     if not isinstance(content, (Article, Page)):
         return
+    if not content.slug:  # "Title: ???" slugifies to nothing
+        logger.warning(
+            "isso_comments: %s: no URL slug (the title %r has no letters or "
+            "digits), so its address is %r; set Slug: to give it a lasting "
+            "address and comment thread",
+            content.source_path,
+            content.title,
+            content.url,
+        )
     settings = comments_settings(content.settings)
     if not settings["COMMENTS_ENABLED"]:
         content.isso = {"thread": thread_id(content.url), "state": "off"}

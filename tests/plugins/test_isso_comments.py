@@ -297,3 +297,19 @@ def test_an_option_value_with_a_quote_stays_inside_its_attribute(tmp_path):
     )
     script = page.select_one("script[data-isso]")
     assert script["data-isso-reply-notifications-default-enabled"] == 'a"b<c'
+
+
+def test_a_title_without_letters_warns_that_the_address_has_no_slug(tmp_path, caplog):
+    write_files(
+        tmp_path / "content",
+        {"articles/fragen.md": "Title: ???\nDate: 2026-01-01\n\nText.\n"},
+    )
+    build_site(tmp_path / "content", tmp_path / "out")
+    [warning] = [
+        r.getMessage() for r in caplog.records if "no URL slug" in r.getMessage()
+    ]
+    assert warning.startswith("isso_comments: ")
+    assert (
+        "fragen.md: no URL slug (the title '???' has no letters or digits)" in warning
+    )
+    assert warning.endswith("set Slug: to give it a lasting address and comment thread")
