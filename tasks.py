@@ -63,6 +63,7 @@ def pelican_build(settings_file, debug=False, **overrides):
 
     from comments.errors import SetupError
     from publishing.build import reasons_in_error_lines
+    from publishing.output_paths import check_output_paths
     from publishing.plugin_setup import check_theme_plugins
 
     init_logging(level=logging.WARNING, name="pelican")
@@ -71,6 +72,7 @@ def pelican_build(settings_file, debug=False, **overrides):
         try:
             pelican = Pelican(settings)
             check_theme_plugins(pelican.settings)
+            check_output_paths(pelican.settings)
             pelican.run()
         except SetupError as error:
             raise Exit(f"build failed: {error}", code=1) from None

@@ -333,3 +333,34 @@ def test_the_site_is_read_and_written_beside_the_settings_wherever_one_runs(
     settings = read_settings(str(ROOT / "pelicanconf.py"))
     assert settings["PATH"] == str(ROOT / "content")
     assert settings["OUTPUT_PATH"] == str(ROOT / "output")
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            {"ROBOTS_SAVE_AS": "index.html"},
+            "INDEX_SAVE_AS and ROBOTS_SAVE_AS both name 'index.html'",
+        ),
+        (
+            {"SITEMAP_SAVE_AS": "answered/index.html"},
+            "SITEMAP_SAVE_AS and ANSWERED_SAVE_AS both name 'answered/index.html'",
+        ),
+        (
+            {"PARADE_JSON_SAVE_AS": "blogparade/{slug}/index.html"},
+            "PARADE_SAVE_AS and PARADE_JSON_SAVE_AS both name "
+            "'blogparade/{slug}/index.html'",
+        ),
+    ],
+)
+def test_two_settings_naming_one_file_stop_the_build_before_it_writes(
+    tmp_path, setting, message
+):
+    write_files(tmp_path / "content", {"articles/gut.md": short_article("Gut")})
+    with pytest.raises(Exit) as failure:
+        build_into(tmp_path, **setting)
+    assert failure.value.message == (
+        f"build failed: {message}: one would replace the other's file; give one "
+        "of them another path"
+    )
+    assert not (tmp_path / "out").exists()
