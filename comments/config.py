@@ -35,7 +35,7 @@ ISSO_DEFAULT_SALT = "Eech7co8Ohloopo9Ol6baimi"
 
 # The project's own options, in a [blog] section of the same config file.
 BLOG_DEFAULTS = {
-    # Keep equal to ANSWERED_TARGET_HOURS in pelicanconf.py: the promise.
+    # The promise; the transparency page follows it (plugins/answered).
     "answer-target-hours": "24",
     # The reminder digest warns this many hours before the target passes.
     "remind-before-hours": "4",

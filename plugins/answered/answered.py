@@ -10,12 +10,14 @@ writes ``answered/index.html`` through ``theme/templates/answered.html`` and
 ``answered/answered.json`` beside it. "As of" is the build's time, or
 ``SOURCE_DATE_EPOCH`` when set.
 
-Signals: ``initialized`` (settings), ``content_object_init`` (declares the
+Signals: ``initialized`` (settings; the promise follows the comment server's
+``[blog] answer-target-hours`` unless set), ``content_object_init`` (declares the
 line's attribute), ``article_generator_finalized`` and
 ``page_generator_finalized`` (per-article lines), ``get_generators`` (the page).
 """
 
 import logging
+import math
 import os
 
 from pelican import signals
@@ -23,6 +25,7 @@ from pelican.contents import Article, Page
 from pelican.generators import Generator
 from pelican.plugins._utils import plugin_enabled
 
+from comments import config
 from comments.clock import build_now
 from comments.digest import Digest
 from comments.errors import SetupError
@@ -55,7 +58,11 @@ def check_settings(settings):
     """Return the plugin's settings, checked; raise naming a wrong one."""
     values = {key: settings.get(key, default) for key, default in DEFAULTS.items()}
     target = values["ANSWERED_TARGET_HOURS"]
-    if isinstance(target, bool) or not isinstance(target, (int, float)) or target <= 0:
+    if (
+        isinstance(target, bool)
+        or not isinstance(target, (int, float))
+        or not 0 < target < math.inf  # nan and inf are no promise
+    ):
         raise AnsweredSettingError(
             f"ANSWERED_TARGET_HOURS={target!r} must be a positive number of hours"
         )
@@ -157,12 +164,41 @@ def is_listed(settings):
 
 
 def configure(pelican):
-    """Check the settings once; publish the defaults to templates."""
+    """Check the settings once; publish the defaults to templates.
+
+    The promise comes from the comment server's ``[blog] answer-target-hours``
+    (which the desk and the reminders use) unless ANSWERED_TARGET_HOURS is set;
+    set to other hours, the page would promise what staff are not reminded
+    of, and a warning says so.
+    """
     if not is_listed(pelican.settings):
         return
-    values = check_settings(pelican.settings)
+    settings = pelican.settings
+    server_hours = comment_server_target_hours()
+    if "ANSWERED_TARGET_HOURS" not in settings and server_hours is not None:
+        settings["ANSWERED_TARGET_HOURS"] = server_hours
+    values = check_settings(settings)
+    if server_hours is not None and values["ANSWERED_TARGET_HOURS"] != server_hours:
+        logger.warning(
+            "answered: ANSWERED_TARGET_HOURS = %s, but the comment server's "
+            "[blog] answer-target-hours = %s: the page promises other hours than "
+            "the desk and the reminders hold staff to; set them alike",
+            values["ANSWERED_TARGET_HOURS"],
+            server_hours,
+        )
     for key, value in values.items():
-        pelican.settings.setdefault(key, value)
+        settings.setdefault(key, value)
+
+
+def comment_server_target_hours(environ=None):
+    """``[blog] answer-target-hours`` of the comment server's config (a whole
+    number when it is one), or None without a usable config."""
+    try:
+        conf = config.read_config(environ=os.environ if environ is None else environ)
+    except SetupError:  # no config here: the plugin's default promise
+        return None
+    hours = float(conf.get("blog", "answer-target-hours"))  # checked when read
+    return int(hours) if hours.is_integer() else hours
 
 
 def attach_lines_for(generator, items):

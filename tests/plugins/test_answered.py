@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 
 from comments.app import build_server
 from comments.removal import remove_comment
-from tests.support import build_site, set_created, write_files
+from tests.support import build_site, set_created, write_files, write_isso_config
 
 ARTICLE = "/2026/ein-artikel/"
 T0 = datetime.datetime(2026, 11, 1, 9, 0, tzinfo=datetime.UTC).timestamp()
@@ -275,3 +275,31 @@ def test_show_staff_must_be_a_boolean(tmp_path, monkeypatch):
     write_files(tmp_path / "content", CONTENT)
     with pytest.raises(AnsweredSettingError, match="ANSWERED_SHOW_STAFF='nein'"):
         build_site(tmp_path / "content", tmp_path / "out", ANSWERED_SHOW_STAFF="nein")
+
+
+def test_the_page_promises_what_the_comment_server_holds_staff_to(
+    tmp_path, monkeypatch, caplog
+):
+    config = write_isso_config(tmp_path, blog={"answer-target-hours": "48"})
+    monkeypatch.setenv("ISSO_SETTINGS", str(config))
+    write_files(
+        tmp_path / "content", {"articles/a.md": "Title: A\nDate: 2026-01-01\n\nText.\n"}
+    )
+    output = build_site(tmp_path / "content", tmp_path / "out")
+    document = json.loads((output / "answered/answered.json").read_text("utf-8"))
+    assert document["target_hours"] == 48
+    assert "promises other hours" not in caplog.text
+
+    build_site(tmp_path / "content", tmp_path / "out2", ANSWERED_TARGET_HOURS=24)
+    assert (
+        "ANSWERED_TARGET_HOURS = 24, but the comment server's [blog] "
+        "answer-target-hours = 48: the page promises other hours" in caplog.text
+    )
+
+
+@pytest.mark.parametrize("hours", [float("nan"), float("inf"), 0, -1, "24", True])
+def test_a_promise_that_is_no_positive_number_is_refused(hours):
+    from answered.answered import AnsweredSettingError, check_settings
+
+    with pytest.raises(AnsweredSettingError, match="must be a positive number"):
+        check_settings({"ANSWERED_TARGET_HOURS": hours})
