@@ -209,10 +209,11 @@ def thread_owners(items, settings, roster, staff_path):
         threads[item.isso["thread"]] = resolve_owner(
             wanted, authors, category, mapping, fallback, account_of
         )
-    for problem in mapping_problems(
-        settings["COMMENT_OWNERS"], names, roster, staff_path
-    ):
-        logger.warning(problem)
+    if threads:  # with nothing commented, no name can be checked against the site
+        for problem in mapping_problems(
+            settings["COMMENT_OWNERS"], names, roster, staff_path
+        ):
+            logger.warning(problem)
     return threads, fallback
 
 

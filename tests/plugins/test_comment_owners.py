@@ -13,7 +13,7 @@ from comment_owners.comment_owners import (
 from comments.owners import OWNERS_FILE_NAME
 from comments.staff import add_account
 from publishing.leaks import find_leaks
-from tests.support import build_site, write_isso_config
+from tests.support import build_site, write_files, write_isso_config
 
 OWNERS = folded({"Anna Schmidt": "anna", "Technik": "jonas", "Lena Gast": "niemand"})
 KNOWN = {"anna": "anna", "jonas": "jonas", "jonas weber": "jonas", "leyla": "leyla"}
@@ -232,3 +232,16 @@ def test_file_is_rewritten_only_when_owners_change(site, caplog):
 def test_wrong_setting_type_stops_the_build_naming_it(site, caplog):
     with pytest.raises(CommentOwnersSettingError, match="COMMENT_OWNERS=.*must map"):
         build(site, caplog, COMMENT_OWNERS=[("Anna Schmidt", "anna")])
+
+
+def test_with_comments_switched_off_no_owner_name_is_called_unknown(tmp_path, caplog):
+    write_files(
+        tmp_path / "content",
+        {
+            "articles/a.md": (
+                "Title: A\nDate: 2026-01-01\nAuthors: Anna Schmidt\n\nText.\n"
+            )
+        },
+    )
+    build_site(tmp_path / "content", tmp_path / "out", COMMENTS_ENABLED=False)
+    assert "names no author or category" not in caplog.text
