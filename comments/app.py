@@ -8,12 +8,14 @@ layer runs on one SQLite connection per thread instead of one per statement,
 and ``POST /count`` counts the asked threads only (same answers as Isso).
 """
 
+import ipaddress
 import logging
 import os
 import sqlite3
 import threading
 from collections import OrderedDict
 from functools import partial
+from urllib.parse import urlsplit
 
 from isso import Isso, local_manager, wsgi
 from isso.core import Cache, ThreadedMixin
@@ -33,11 +35,11 @@ from comments.middleware import (
     SecurityHeaders,
     UntrustedForwardingFilter,
 )
-from comments.notify import notifiers
+from comments.notify import notifiers, staff_recipients
 from comments.read_cache import ThreadReadCache
 from comments.removal import RemovalRecorder
 from comments.schema import ensure_schema
-from comments.staff import StaffDirectory, staff_file
+from comments.staff import StaffDirectory, is_email, staff_file
 from comments.staff_web import StaffLayer, StaffRecorder
 
 logger = logging.getLogger(__name__)
@@ -189,6 +191,28 @@ def check_config(conf):
             "[general] host is empty: list the blog's origin(s), "
             "e.g. http://localhost:8000"
         )
+    for host in conf.getiter("general", "host"):
+        parts = urlsplit(host)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            # The browser's Origin header would never match: every comment
+            # from the blog refused.
+            raise ConfigError(
+                f"[general] host = {host!r} is not the blog's origin, e.g. "
+                "https://blog.example.org (with http:// or https://)"
+            )
+    for proxy in conf.getiter("server", "trusted-proxies"):
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            raise ConfigError(
+                f"[server] trusted-proxies = {proxy!r} is not an IP address (the "
+                "reverse proxy's, e.g. 127.0.0.1)"
+            ) from None
+    for address in staff_recipients(conf):
+        if not is_email(address):
+            raise ConfigError(
+                f"[smtp] to = {address!r} is not a mail address (name@example.org)"
+            )
     if any(backend.lower() == "smtp" for backend in conf.getlist("general", "notify")):
         raise ConfigError(
             "[general] notify = smtp: Isso's own mails show readers' email and IP "

@@ -167,3 +167,30 @@ def test_requests_isso_cannot_handle_get_4xx_not_500(
     created = comment_server.client.post(ARTICLE, "Danach geht alles weiter")
     assert created.status == 201
     assert comment_server.client.counts([ARTICLE]).body == [1]
+
+
+@pytest.mark.parametrize(
+    ("sections", "message"),
+    [
+        (
+            {"general": {"host": "blog.example.org"}},
+            "[general] host = 'blog.example.org' is not the blog's origin",
+        ),
+        (
+            {"server": {"trusted-proxies": "der-proxy"}},
+            "[server] trusted-proxies = 'der-proxy' is not an IP address",
+        ),
+        (
+            {"smtp": {"host": "127.0.0.1", "to": "redaktion, anna@example.org"}},
+            "[smtp] to = 'redaktion' is not a mail address",
+        ),
+    ],
+)
+def test_settings_that_cannot_work_stop_the_start_in_one_line(
+    comment_server_factory, sections, message
+):
+    from comments.config import ConfigError
+
+    with pytest.raises(ConfigError) as raised:
+        comment_server_factory(**sections)
+    assert str(raised.value).startswith(message)
