@@ -187,6 +187,8 @@ def parse_metadata(metadata, slugify, article_path=""):
     slug = ""
     if values["slug"]:
         slug = slugify(values["slug"])
+        if not any(char.isalnum() for char in slug):  # "---" slugifies to "-"
+            slug = ""
         if not slug:
             problems.append(
                 Problem(
@@ -196,6 +198,8 @@ def parse_metadata(metadata, slugify, article_path=""):
                 )
             )
     slug = slug or slugify(values["title"])
+    if not any(char.isalnum() for char in slug):
+        slug = ""
     if not slug:
         problems.append(
             Problem(

@@ -117,6 +117,15 @@ def test_parade_slug_and_host_role():
     assert (info.slug, info.role, info.url) == ("offen-ae", HOST, "")
 
 
+def test_a_parade_slug_of_dashes_only_falls_back_to_the_title():
+    info, problems = parse_metadata(
+        {"parade": "Wie offen?", "parade_slug": "---"},
+        lambda text: "-" if text == "---" else slug(text),
+    )
+    assert info.slug == "wie-offen"
+    assert [problem.key for problem in problems] == ["Parade_slug"]
+
+
 def test_non_latin_title_still_gives_an_ascii_slug():
     info, _ = parse_metadata(
         {"parade": "Ελληνικά"},
