@@ -16,6 +16,13 @@ ARTICLE = "/2026/kritik/"
 
 
 def invoke(server, *args, stdin=""):
+    return invoke_with(server.config_file, *args, stdin=stdin)
+
+
+def invoke_with(config_file, *args, stdin="", env=None):
+    """Run ``invoke *args`` as a person would, with this comment server config
+    (None: no ISSO_SETTINGS) and ``env`` added to the environment."""
+    settings = {"ISSO_SETTINGS": str(config_file)} if config_file else {}
     return subprocess.run(
         [sys.executable, "-m", "invoke", *args],
         cwd=ROOT,
@@ -23,7 +30,7 @@ def invoke(server, *args, stdin=""):
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "ISSO_SETTINGS": server.config_file},
+        env={**os.environ, **settings, **(env or {})},
     )
 
 
@@ -213,23 +220,9 @@ def test_a_number_typed_wrong_is_one_line_and_changes_nothing(server, args, line
 
 def test_a_wrong_blog_backup_keep_spoils_only_the_backup(server):
     environment = {"BLOG_BACKUP_KEEP": "vierzehn"}
-    listing = subprocess.run(
-        [sys.executable, "-m", "invoke", "--list"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **environment},
-    )
+    listing = invoke_with(None, "--list", env=environment)
     assert listing.returncode == 0 and "comments.backup" in listing.stdout
-    result = subprocess.run(
-        [sys.executable, "-m", "invoke", "comments.backup"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **environment, "ISSO_SETTINGS": server.config_file},
-    )
+    result = invoke_with(server.config_file, "comments.backup", env=environment)
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "backup: BLOG_BACKUP_KEEP 'vierzehn' is not a whole number"
@@ -242,14 +235,7 @@ def test_a_port_in_use_is_one_line_naming_the_setting(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         config = write_isso_config(tmp_path, port=port)
-        result = subprocess.run(
-            [sys.executable, "-m", "invoke", "comments"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "ISSO_SETTINGS": str(config)},
-        )
+        result = invoke_with(config, "comments")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
         f"comment server: cannot listen on http://127.0.0.1:{port} (Address already "
@@ -266,15 +252,7 @@ def test_a_port_in_use_is_one_line_naming_the_setting(tmp_path):
     ],
 )
 def test_a_one_off_command_never_creates_a_missing_database(tmp_path, arguments):
-    config = write_isso_config(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-m", "invoke", *arguments],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "ISSO_SETTINGS": str(config)},
-    )
+    result = invoke_with(write_isso_config(tmp_path), *arguments)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "comment database not found" in result.stderr
     assert not (tmp_path / "comments.db").exists()
@@ -287,14 +265,7 @@ def test_a_corrupt_live_database_is_one_line_for_the_server_and_commands(tmp_pat
     config = write_isso_config(tmp_path, port=port)
     (tmp_path / "comments.db").write_bytes(b"kein SQLite " * 800)
     for arguments in (["comments.remove", "1", "--reason", "spam"], ["comments"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "invoke", *arguments],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "ISSO_SETTINGS": str(config)},
-        )
+        result = invoke_with(config, *arguments)
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert result.stderr.strip().splitlines()[-1] == (
             f"comment server: {tmp_path / 'comments.db'}: unreadable comment database "
