@@ -34,6 +34,14 @@ def invoke_with(config_file, *args, stdin="", env=None):
     )
 
 
+def add_jonas(server):
+    """Add the staff account jonas (Jonas Weber) as a person would."""
+    added = invoke(
+        server, "comments.staff-add", "jonas", "Jonas Weber", stdin="geheim-und-lang\n"
+    )
+    assert added.returncode == 0, added.stderr
+
+
 @pytest.fixture
 def server(comment_server_factory):
     return comment_server_factory(guard={"ratelimit": "100", "direct-reply": "100"})
@@ -60,9 +68,7 @@ def test_staff_add_refuses_a_short_password_in_one_line(server):
 
 
 def test_reply_as_staff_is_recorded_and_badged(server):
-    invoke(
-        server, "comments.staff-add", "jonas", "Jonas Weber", stdin="geheim-und-lang\n"
-    )
+    add_jonas(server)
     question = server.client.post(ARTICLE, "Gibt es ein Update?").body["id"]
     result = invoke(
         server, "comments.reply", str(question), "Ja, morgen.", "--as", "jonas"
@@ -93,9 +99,7 @@ def test_a_removed_comment_is_neither_answered_nor_removed_again(
     server = comment_server_factory(
         guard={"ratelimit": "100", "direct-reply": "100", "reply-to-self": "true"}
     )
-    invoke(
-        server, "comments.staff-add", "jonas", "Jonas Weber", stdin="geheim-und-lang\n"
-    )
+    add_jonas(server)
     question = server.client.post(ARTICLE, "Meine Adresse: Hauptstr. 1").body["id"]
     assert server.client.post(ARTICLE, "Dazu", parent=question).status == 201
     removed = invoke(
@@ -275,9 +279,7 @@ def test_a_corrupt_live_database_is_one_line_for_the_server_and_commands(tmp_pat
 
 
 def test_a_reply_the_server_refuses_is_one_line_with_its_reason(server):
-    invoke(
-        server, "comments.staff-add", "jonas", "Jonas Weber", stdin="geheim-und-lang\n"
-    )
+    add_jonas(server)
     question = server.client.post(ARTICLE, "Frage?").body["id"]
     result = invoke(
         server, "comments.reply", str(question), "x" * 70000, "--as", "jonas"
