@@ -79,6 +79,11 @@ def excerpt(markdown_text, limit):
     return cut.rstrip(" ,.;:–-") + "…"
 
 
+# (title, url) of a thread without a published article or page: the page
+# says "an address without a published page" and links nowhere.
+UNPUBLISHED = ("", "")
+
+
 def content_index(context):
     """Map thread paths to (title, url) of the articles and pages that embed them."""
     index = {}
@@ -122,16 +127,15 @@ def open_items(build, index, siteurl, limit):
     """Describe every open comment for the page, oldest first (made as read)."""
 
     def item(comment):
-        title, url = index.get(
-            comment.thread_uri, (comment.thread_title, comment.thread_uri)
-        )
+        title, url = index.get(comment.thread_uri, UNPUBLISHED)
         pending = comment.state == data.PENDING
-        article_url = siteurl_join(siteurl, url)
+        article_url = siteurl_join(siteurl, url) if url else ""
+        link = f"{article_url}#isso-{comment.id}" if url and not pending else ""
         return OpenComment(
             id=comment.id,
-            article_title=title or comment.thread_uri,
+            article_title=title,
             article_url=article_url,
-            link=article_url if pending else f"{article_url}#isso-{comment.id}",
+            link=link or article_url,
             created=comment.created,
             age_seconds=waited_seconds(comment, build.as_of),
             awaiting_moderation=pending,
@@ -143,16 +147,28 @@ def open_items(build, index, siteurl, limit):
 
 
 def article_rows(build, index, siteurl):
-    """Return one row per article with reader comments, most open first."""
-    rows = []
+    """Return one row per article with reader comments, most open first, and
+    last one row (no title, no address) for all threads without a published
+    article or page: drafts, pages taken down, addresses made up by whoever
+    posted to the comment server. Their comments count in every figure, but
+    their paths and Isso's titles (sent by the poster) are never shown."""
+    rows, elsewhere = [], []
     for uri, summary in build.by_thread.items():
-        title, url = index.get(uri, (None, uri))
-        if title is None:
-            title = build.digest.titles.get(uri) or uri
+        if uri not in index:
+            elsewhere.append(uri)
+            continue
+        title, url = index[uri]
         rows.append(ArticleRow(title, siteurl_join(siteurl, url), summary))
     rows.sort(
         key=lambda row: (-row.summary.open, -row.summary.reader_comments, row.title)
     )
+    if elsewhere:
+        entries = [
+            entry for uri in sorted(elsewhere) for entry in build.digest.by_thread[uri]
+        ]
+        rows.append(
+            ArticleRow("", "", figures.summarize(entries, build.target_seconds))
+        )
     return rows
 
 
@@ -165,14 +181,14 @@ def removal_rows(build, index, siteurl):
     for removal in build.digest.removals:
         if removal.reason == WITHDRAWN_REASON:
             continue
-        title, url = index.get(removal.thread_uri or "", (None, removal.thread_uri))
+        title, url = index.get(removal.thread_uri or "", UNPUBLISHED)
         rows.append(
             RemovalRow(
                 comment_id=removal.comment_id,
                 removed_at=removal.removed_at,
                 reason=removal.reason,
                 note=removal.note,
-                article_title=title or removal.thread_uri or "",
+                article_title=title,
                 article_url=siteurl_join(siteurl, url) if url else "",
             )
         )
@@ -229,8 +245,8 @@ def json_document(values, settings):
         "removed": values["removed"],
         "articles": [
             {
-                "url": row.url,
-                "title": row.title,
+                "url": row.url or None,  # None: threads without a published page
+                "title": row.title or None,
                 "reader_comments": row.summary.reader_comments,
                 "answered": row.summary.answered,
                 "open": row.summary.open,
@@ -263,7 +279,7 @@ def open_comment_json(item):
     """One open comment as answered.json lists it (no text, no name)."""
     return {
         "id": item.id,
-        "article_url": item.article_url,
+        "article_url": item.article_url or None,  # None: no published page
         "created": data.format_utc(item.created),
         "age_seconds": item.age_seconds,
         "awaiting_moderation": item.awaiting_moderation,

@@ -192,7 +192,9 @@ def attach_thread(content):
             content.url,
         )
     settings = comments_settings(content.settings)
-    if not settings["COMMENTS_ENABLED"]:
+    if not settings["COMMENTS_ENABLED"] or getattr(content, "status", "") == "draft":
+        # A draft's address (/entwuerfe/…) is not the one it is published at:
+        # comments there would stay behind, and a preview needs none.
         content.isso = {"thread": thread_id(content.url), "state": "off"}
         return
     default_key = (

@@ -303,3 +303,52 @@ def test_a_promise_that_is_no_positive_number_is_refused(hours):
 
     with pytest.raises(AnsweredSettingError, match="must be a positive number"):
         check_settings({"ANSWERED_TARGET_HOURS": hours})
+
+
+DRAFT = """
+    Title: Noch geheim
+    Date: 2026-10-03 09:00
+    Category: Technik
+    Slug: noch-geheim
+    Status: draft
+
+    Entwurf.
+"""
+
+
+def test_threads_without_a_published_page_count_but_show_no_address_or_title(
+    tmp_path, monkeypatch, comment_server
+):
+    client = comment_server.client
+    assert client.post(ARTICLE, "Echte Frage").status == 201
+    # Isso takes any address when the poster sends a title; a draft's address
+    # can be guessed from its slug.
+    for uri, title in (
+        ("/gibt-es-nicht/", "Kauft hier ein"),
+        ("/entwuerfe/noch-geheim/", "Noch geheim"),
+    ):
+        assert client.post(uri, "Hallo?", title=title).status == 201
+    write_files(tmp_path / "content", {**CONTENT, "articles/draft.md": DRAFT})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(AS_OF))
+    output = build_site(
+        tmp_path / "content",
+        tmp_path / "out",
+        COMMENTS_DATABASE=comment_server.database,
+    )
+    page = (output / "answered/index.html").read_text(encoding="utf-8")
+    document = json.loads((output / "answered/answered.json").read_text("utf-8"))
+    for hidden in ("gibt-es-nicht", "Kauft hier ein", "entwuerfe", "Noch geheim"):
+        assert hidden not in page and hidden not in json.dumps(document)
+    assert document["reader_comments"] == 3 and document["open"] == 3
+    assert [(row["url"], row["reader_comments"]) for row in document["articles"]] == [
+        ("/2026/ein-artikel/", 1),
+        (None, 2),
+    ]
+    assert sorted(item["article_url"] or "" for item in document["open_comments"]) == [
+        "",
+        "",
+        "/2026/ein-artikel/",
+    ]
+    assert "Adressen ohne veröffentlichte Seite" in page
+    draft = (output / "entwuerfe/noch-geheim/index.html").read_text(encoding="utf-8")
+    assert "data-isso" not in draft  # no comment form on a draft

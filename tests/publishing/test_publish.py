@@ -224,3 +224,31 @@ def test_publish_and_rollback_are_listed_with_help(publish_env):
     for name in ("publish", "rollback"):
         line = next(line for line in listing if line.split()[:1] == [name])
         assert len(line.split(None, 1)) == 2, f"{name} has no help text"
+
+
+def test_a_comment_posted_to_a_drafts_address_never_blocks_a_publish(
+    tmp_path, comment_server
+):
+    write_article(tmp_path, "Text.")
+    write_files(
+        tmp_path / "content",
+        {
+            "articles/geheim.md": """
+                Title: Geheim
+                Date: 2026-10-02 09:00
+                Category: Technik
+                Slug: geheim
+                Status: draft
+
+                Entwurf.
+            """
+        },
+    )
+    posted = comment_server.client.post("/entwuerfe/geheim/", "Blockiert?", title="G")
+    assert posted.status == 201
+    tasks.publish_site(
+        PUBLISHCONF,
+        **site_settings(tmp_path, COMMENTS_DATABASE=comment_server.database),
+    )
+    assert "Text." in live_page(tmp_path)
+    assert "entwuerfe" not in live_page(tmp_path, "answered/index.html")
