@@ -799,7 +799,13 @@ def publish_site(settings_file, dry_run=False, **overrides):
         output = Path(work) / "output"
         try:
             with watch_build() as watch:
-                pelican_build(settings_file, **overrides, OUTPUT_PATH=str(output))
+                # Its own cache too: the local build's refresh state (and
+                # cache) stay the local site's, so `invoke refresh` still works.
+                pelican_build(
+                    settings_file,
+                    **{"CACHE_PATH": str(Path(work) / "cache"), **overrides},
+                    OUTPUT_PATH=str(output),
+                )
         except (SetupError, Exit) as error:
             reason = error.message if isinstance(error, Exit) else error
             raise Exit(f"publish: nothing deployed: {reason}", code=1) from None

@@ -252,3 +252,30 @@ def test_a_comment_posted_to_a_drafts_address_never_blocks_a_publish(
     )
     assert "Text." in live_page(tmp_path)
     assert "entwuerfe" not in live_page(tmp_path, "answered/index.html")
+
+
+def test_a_publish_leaves_the_local_refresh_working(tmp_path, comment_server):
+    from pelican.settings import read_settings
+
+    from comment_refresh.refresh import refresh_comment_pages
+
+    write_article(tmp_path, "Text.")
+    cache = f"CACHE_PATH = {str(tmp_path / 'cache')!r}\n"
+    local_conf = tmp_path / "local.py"
+    local_conf.write_text(f"from pelicanconf import *\n{cache}", encoding="utf-8")
+    publish_conf = tmp_path / "publish.py"
+    publish_conf.write_text(f"from publishconf import *\n{cache}", encoding="utf-8")
+    local = {
+        "PATH": str(tmp_path / "content"),
+        "OUTPUT_PATH": str(tmp_path / "out"),
+        "COMMENTS_DATABASE": comment_server.database,
+        "COMMENTS_SNAPSHOT_DIR": str(tmp_path / "snapshots"),
+    }
+    tasks.pelican_build(str(local_conf), **local)
+    tasks.publish_site(
+        str(publish_conf),
+        **site_settings(tmp_path, COMMENTS_DATABASE=comment_server.database),
+    )
+    assert comment_server.client.post("/2026/hallo/", "Neu!").status == 201
+    counts = refresh_comment_pages(read_settings(str(local_conf), override=local))
+    assert counts["comments"] == 1
