@@ -176,14 +176,76 @@ def start_comment_server(conf):
         ) from None
 
 
+def allow_site_origins(conf, port):
+    """Let the comment server take comments from the local site on ``port``
+    (``[general] host`` lists the default port's origins only)."""
+    hosts = list(conf.getiter("general", "host"))
+    for origin in (f"http://localhost:{port}", f"http://127.0.0.1:{port}"):
+        if origin not in hosts:
+            hosts.append(origin)
+    conf.set("general", "host", "\n".join(hosts))
+
+
+def listen_address_or_exit(conf):
+    """``[server] listen`` as (host, port); a wrong value exits with one line."""
+    from comments.config import listen_address
+    from comments.errors import SetupError
+
+    try:
+        return listen_address(conf)
+    except SetupError as error:
+        raise Exit(f"comment server: {error}", code=1) from None
+
+
+def check_free(name, host, port, fix):
+    """Exit with one line unless ``host:port`` can be listened on now."""
+    from comments.serve import try_binding
+
+    try:
+        try_binding(host, port)
+    except OSError as error:
+        raise Exit(
+            f"{name}: cannot listen on {host}:{port} ({error.strerror or error}); "
+            f"{fix}",
+            code=1,
+        ) from None
+
+
 def start_site_server(host, port):
-    """Create the static file server for output/ on host:port; return it."""
+    """Create the static file server for output/ on host:port; return it.
+
+    One thread per connection: a browser's idle preconnected socket would
+    otherwise hold the whole site (and Ctrl-C) until it closes.
+    """
+    import socketserver
+
     from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
 
-    RootedHTTPServer.allow_reuse_address = True
+    class ThreadedRootedHTTPServer(socketserver.ThreadingMixIn, RootedHTTPServer):
+        allow_reuse_address = True
+        daemon_threads = True  # Ctrl-C does not wait for open connections
+
+    class SiteRequestHandler(ComplexHTTPRequestHandler):
+        """Pelican's handler, but a missing page gets 404 and the site's
+        404.html, as the web server in production gives it (Pelican's own
+        closes the connection without a reply)."""
+
+        def get_path_that_exists(self, original_path):
+            found = super().get_path_that_exists(original_path)
+            if found is None:
+                page = Path(self.base_path) / "404.html"
+                body = page.read_bytes() if page.is_file() else b"Not found\n"
+                self.send_response(404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+            return found
+
     try:
-        return RootedHTTPServer(
-            str(CONFIG["deploy_path"]), (host, port), ComplexHTTPRequestHandler
+        return ThreadedRootedHTTPServer(
+            str(CONFIG["deploy_path"]), (host, port), SiteRequestHandler
         )
     except OSError as error:
         raise Exit(
@@ -278,11 +340,25 @@ def comments_run(c):
 @task(help={"port": "port of the site (default 8000)", "no_build": "skip the build"})
 def serve(c, port=CONFIG["port"], no_build=False):
     """Build, then serve the site on localhost:8000 and the comment server together."""
+    port = int(whole_number("serve", "--port", port))
+    conf = load_comment_config()
+    allow_site_origins(conf, port)
+    # Both addresses first: a second `invoke serve` should not rebuild the
+    # site under the running one only to find its ports taken.
+    check_free(
+        "site server", CONFIG["host"], port, "stop what runs there or pass --port"
+    )
+    comment_host, comment_port = listen_address_or_exit(conf)
+    check_free(
+        "comment server",
+        comment_host,
+        comment_port,
+        "stop what runs there or change [server] listen",
+    )
     if not no_build:
         build(c)
-    conf = load_comment_config()
     comment_server = start_comment_server(conf)
-    site_server = start_site_server(CONFIG["host"], int(port))
+    site_server = start_site_server(CONFIG["host"], port)
     print(f"Blog:           http://localhost:{port}/")
     comments_url = conf.get("server", "listen").replace("127.0.0.1", "localhost")
     print(f"Comment server: {comments_url}")

@@ -19,10 +19,16 @@ def comment_server(app, host="127.0.0.1", port=0):
     caller no say in the message.
     """
     if port:
-        with socket.socket(select_address_family(host, port)) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((host, port))  # werkzeug binds the same way, next
+        try_binding(host, port)
     return make_server(host, port, app, threaded=True)
+
+
+def try_binding(host, port):
+    """Bind ``host:port`` as a server would and let go; raise OSError if it
+    cannot be listened on (in use, not this machine's, not resolvable)."""
+    with socket.socket(select_address_family(host, port)) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
 
 
 @contextmanager

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from zoneinfo import ZoneInfo
 
@@ -184,9 +185,8 @@ def wait_for(url, deadline=30):
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_serve_runs_site_and_comment_server_until_stopped(tmp_path, stop_signal):
     site_port, comment_port = free_port(), free_port()
-    config = write_isso_config(
-        tmp_path, port=comment_port, hosts=(f"http://localhost:{site_port}",)
-    )
+    # The config allows the default port's origin only: serve adds its own.
+    config = write_isso_config(tmp_path, port=comment_port)
     process = subprocess.Popen(
         [*INVOKE, "serve", "--port", str(site_port)],
         cwd=ROOT,
@@ -195,14 +195,32 @@ def test_serve_runs_site_and_comment_server_until_stopped(tmp_path, stop_signal)
         stderr=subprocess.STDOUT,
         text=True,
     )
+    idle = socket.socket()
     try:
         status, index = wait_for(f"http://127.0.0.1:{site_port}/", deadline=90)
         assert status == 200 and 'id="main"' in index
+        # A browser's preconnected socket that sends nothing holds no one up.
+        idle.connect(("127.0.0.1", site_port))
+        status, index = wait_for(f"http://127.0.0.1:{site_port}/", deadline=5)
+        assert status == 200
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{site_port}/fehlt/", timeout=5)
+        assert missing.value.code == 404
+        assert "Seite nicht gefunden" in missing.value.read().decode("utf-8")
         status, script = wait_for(f"http://127.0.0.1:{comment_port}/js/embed.min.js")
         assert status == 200
+        origin = f"http://localhost:{site_port}"
+        counts = urllib.request.Request(
+            f"http://127.0.0.1:{comment_port}/count",
+            data=b'["/2026/x/"]',
+            headers={"Origin": origin, "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(counts, timeout=5) as reply:
+            assert reply.headers["Access-Control-Allow-Origin"] == origin
         process.send_signal(stop_signal)
         output, _ = process.communicate(timeout=20)
     finally:
+        idle.close()
         process.kill()
     assert process.returncode == 0, output
     assert "Generated the comment server's admin password:" in output
@@ -364,3 +382,21 @@ def test_two_settings_naming_one_file_stop_the_build_before_it_writes(
         "of them another path"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_serve_with_a_port_taken_says_so_before_it_builds(tmp_path):
+    comment_port = free_port()
+    config = write_isso_config(tmp_path, port=comment_port)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_invoke(
+            "serve", "--port", str(port), env={"ISSO_SETTINGS": str(config)}
+        )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"site server: cannot listen on 127.0.0.1:{port} (Address already in use); "
+        "stop what runs there or pass --port"
+    )
+    assert "Processed" not in result.stdout + result.stderr  # nothing was built
