@@ -217,3 +217,22 @@ def test_published_origin_of_the_comment_server_counts_as_its_own(
         headers={"Cookie": cookie, "Origin": "https://kommentare.example"},
     )
     assert staff_badges(server) == {str(answer.body["id"]): "Anna Schmidt"}
+
+
+def test_staff_answer_past_the_reader_guard_from_the_readers_address(
+    comment_server_factory,
+):
+    # The guard as shipped: one reply-to-self window, two posts a minute.
+    server = comment_server_factory(
+        staff={"anna": ("Anna Schmidt", "ein-langes-passwort")},
+        guard={"ratelimit": "2", "direct-reply": "3", "reply-to-self": "false"},
+    )
+    question = server.client.post(ARTICLE, "Frage aus dem Büro").body["id"]
+    cookie = server.client.staff_login("anna", "ein-langes-passwort")
+    answers = [
+        post_as(server, f"Antwort {n}", cookie, parent=question) for n in range(3)
+    ]
+    assert [answer.status for answer in answers] == [201, 201, 201]
+    # A reader from the same address is still held to the guard.
+    again = server.client.post(ARTICLE, "Noch eine", parent=question)
+    assert again.status == 403
