@@ -68,9 +68,11 @@ WAL. A network file system cannot hold a WAL database: keep it on local disk.
 """
 
 import logging
+import os
 import sqlite3
 import time
 from contextlib import closing
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +234,21 @@ def ensure_schema(db_path):
         upgrade_comments_table(connection)
         connection.executescript(SCHEMA)
         use_write_ahead_log(connection)
+    keep_private(db_path)
+
+
+def keep_private(db_path):
+    """Make the database and SQLite's files beside it readable by their owner
+    only (as backups and snapshots are): they hold readers' email and IP
+    addresses. SQLite creates them by the umask, usually readable by all."""
+    for path in (Path(f"{db_path}{suffix}") for suffix in ("", "-wal", "-shm")):
+        try:
+            info = path.stat()
+            if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+                path.chmod(0o600)
+                logger.info("%s made private (0600): it holds personal data", path)
+        except OSError:  # gone meanwhile, or not ours to change
+            continue
 
 
 def use_write_ahead_log(connection):

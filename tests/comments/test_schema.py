@@ -464,3 +464,14 @@ def test_a_failed_commit_leaves_no_transaction_behind(tmp_path):
     execute("INSERT INTO checked VALUES (1)")
     with connect(path) as other:
         assert other.execute("SELECT tid FROM checked").fetchall() == [(1,)]
+
+
+def test_the_database_and_its_log_files_are_private(comment_server):
+    import stat
+    from pathlib import Path
+
+    path = Path(comment_server.database)
+    assert comment_server.client.post(ARTICLE, "Hallo").status == 201
+    for suffix in ("", "-wal", "-shm"):
+        mode = stat.S_IMODE(Path(f"{path}{suffix}").stat().st_mode)
+        assert mode == 0o600, (suffix, oct(mode))
