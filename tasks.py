@@ -314,7 +314,8 @@ def refresh(c, settings=None):
     except SetupError as error:
         raise Exit(f"refresh failed: {error}", code=1) from None
     print(
-        f"Refreshed from {counts['comments']} comments: transparency page, "
+        f"Refreshed from {counts['comments']} "
+        f"comment{'' if counts['comments'] == 1 else 's'}: transparency page, "
         f"{counts['lines_rewritten']} answer line(s) rewritten "
         f"in {time.perf_counter() - started:.2f} s."
     )
@@ -494,10 +495,8 @@ def open_comment_server(guard=True):
     from comments.config import config_file_of, database_path
     from comments.errors import SetupError
 
-    # Importing Isso sets the root logger to INFO; a one-off command prints
-    # its own summary and should show only warnings besides.
-    logging.getLogger().setLevel(logging.WARNING)
     conf = load_comment_config()
+    quiet_isso_logging()
     if not guard:
         conf.set("guard", "enabled", "false")  # staff commands are not rate-limited
     db_path = database_path(conf)
@@ -529,6 +528,22 @@ def staff_directory(server):
     return StaffDirectory(
         staff_file(config_file_of(server.conf)), database_path(server.conf)
     )
+
+
+def login_name():
+    """The login this command runs under ($USER, $LOGNAME, the account), or ""."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no such variable and no passwd entry
+        return ""
+
+
+def quiet_isso_logging():
+    """Show warnings only: importing Isso sets the root logger to INFO, and a
+    one-off command prints its own summary (else it shows up twice)."""
+    logging.getLogger().setLevel(logging.WARNING)
 
 
 def whole_number(prefix, name, value):
@@ -576,10 +591,16 @@ def fail_on_setup_error(prefix, action, *args, **kwargs):
         "as": "staff account name (see staff.cfg; 'redaktion' for the shared one)",
     }
 )
-def reply(c, comment_id, text, as_):
+def reply(c, comment_id, text, as_=""):
     """Answer a comment as a verified staff member."""
     from comments.replies import post_staff_reply
 
+    if not as_:
+        raise Exit(
+            "reply: say who answers with --as ACCOUNT (see staff.cfg; "
+            "'redaktion' for the shared one)",
+            code=1,
+        )
     comment_id = comment_id_argument("reply", comment_id)
     server = open_comment_server(guard=False)
     member = fail_on_setup_error("reply", staff_directory(server).member, as_)
@@ -616,7 +637,7 @@ def remove(c, comment_id, reason, note="", by=""):
         )
     comment_id = comment_id_argument("remove", comment_id)
     server = open_comment_server()
-    removed_by = by or os.environ.get("USER", "")
+    removed_by = by or login_name()
     uri = fail_on_setup_error(
         "remove", remove_comment, server, comment_id, reason, note, removed_by
     )
@@ -630,6 +651,7 @@ def backup(c, keep=None):
     from comments.config import database_path
 
     conf = load_comment_config()
+    quiet_isso_logging()
     db_path = database_path(conf)
     written = fail_on_setup_error(
         "backup",
@@ -648,6 +670,7 @@ def restore(c, file):
     from comments.config import database_path
 
     conf = load_comment_config()
+    quiet_isso_logging()
     db_path = database_path(conf)
     kept = fail_on_setup_error(
         "restore", restore_database, Path(file), db_path, db_path.parent / "backups"
@@ -686,13 +709,17 @@ def staff_add(c, account, name, email=None):
     print(f"Staff account {account} ({name}) saved in {path}.")
 
 
-def desk_config():
-    """Load the comment server config for a desk command, with Isso's logging quiet."""
+def desk_config(code=1):
+    """Load the comment server config for a desk command, with Isso's logging
+    quiet; a config that cannot be used exits with ``code``."""
     from comments.config import load_config
+    from comments.errors import SetupError
 
-    # Importing Isso sets the root logger to INFO; show warnings only.
-    logging.getLogger().setLevel(logging.WARNING)
-    conf, _ = fail_on_setup_error("comment server", load_config, create_secrets=False)
+    try:
+        conf, _ = load_config(create_secrets=False)
+    except SetupError as error:
+        raise Exit(f"comment server: {error}", code=code) from None
+    quiet_isso_logging()  # after the import of Isso that load_config makes
     return conf
 
 
@@ -780,7 +807,7 @@ def comments_open(c, json_=False, owner="", mine=False):
     from comments import owners, reader
     from comments.errors import SetupError
 
-    conf = desk_config()
+    conf = desk_config(code=2)  # 1 means "overdue" to monitoring
     now = datetime.datetime.now(datetime.UTC)
     try:
         roster = owners.roster_for(conf)
@@ -949,9 +976,7 @@ def comments_assign(c, comment_id, name, by=""):
 
     comment_id = comment_id_argument("assign", comment_id)
     conf = desk_config()
-    handed_by = (
-        by or os.environ.get(STAFF_ACCOUNT_VARIABLE, "") or os.environ.get("USER", "")
-    )
+    handed_by = by or os.environ.get(STAFF_ACCOUNT_VARIABLE, "") or login_name()
     try:
         roster = owners.roster_for(conf)
         before, after = owners.assign(

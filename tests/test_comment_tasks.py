@@ -289,3 +289,25 @@ def test_a_reply_the_server_refuses_is_one_line_with_its_reason(server):
         "reply: the comment server refused the reply (400: text is too long "
         "(maximum length: 65535))"
     )
+
+
+def test_reply_without_as_says_which_option_is_missing(server):
+    result = invoke(server, "comments.reply", "1", "Danke schön")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "reply: say who answers with --as ACCOUNT (see staff.cfg; 'redaktion' for "
+        "the shared one)"
+    )
+
+
+def test_a_missing_config_is_exit_2_for_monitoring_not_overdue(tmp_path):
+    result = invoke_with(tmp_path / "fehlt.cfg", "comments.open")
+    assert result.returncode == 2  # 1 would mean "a comment is overdue"
+    assert "comment server config not found" in result.stderr
+
+
+def test_backup_says_it_once(server):
+    result = invoke(server, "comments.backup")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Backup written: ")
+    assert "backed up" not in result.stderr  # the log line would repeat it
