@@ -31,9 +31,6 @@ CONFIG = {
     # The local preview binds to loopback only.
     "host": "127.0.0.1",
     "port": 8000,
-    # Newest comment database backups kept by `invoke comments.backup`
-    # (BLOG_BACKUP_KEEP, read when a backup runs).
-    "backup_keep": None,
 }
 
 
@@ -143,8 +140,9 @@ def start_comment_server(conf):
     import sqlite3
 
     from comments.app import create_app
-    from comments.config import listen_address
+    from comments.config import database_path, listen_address
     from comments.errors import SetupError
+    from comments.reader import unreadable_database
     from comments.serve import comment_server
 
     # Show comment events (ids and threads only) in the terminal, whatever
@@ -157,12 +155,8 @@ def start_comment_server(conf):
     except SetupError as error:
         raise Exit(f"comment server: {error}", code=1) from None
     except sqlite3.DatabaseError as error:
-        raise Exit(
-            f"comment server: {conf.get('general', 'dbpath')}: unreadable comment "
-            f"database ({error}); restore it with `invoke comments.restore` from a "
-            "backup",
-            code=1,
-        ) from None
+        problem = unreadable_database(database_path(conf), error)
+        raise Exit(f"comment server: {problem}", code=1) from None
     except OSError as error:
         fix = (
             "stop what runs there or change [server] listen"
@@ -341,7 +335,7 @@ def comments_run(c):
 @task(help={"port": "port of the site (default 8000)", "no_build": "skip the build"})
 def serve(c, port=CONFIG["port"], no_build=False):
     """Build, then serve the site on localhost:8000 and the comment server together."""
-    port = int(whole_number("serve", "--port", port))
+    port = whole_number("serve", "--port", port)
     conf = load_comment_config()
     allow_site_origins(conf, port)
     # Both addresses first: a second `invoke serve` should not rebuild the
@@ -494,6 +488,7 @@ def open_comment_server(guard=True):
     from comments.app import build_server
     from comments.config import config_file_of, database_path
     from comments.errors import SetupError
+    from comments.reader import unreadable_database
 
     conf = load_comment_config()
     quiet_isso_logging()
@@ -513,11 +508,8 @@ def open_comment_server(guard=True):
     except SetupError as error:
         raise Exit(f"comment server: {error}", code=1) from None
     except sqlite3.DatabaseError as error:
-        raise Exit(
-            f"comment server: {db_path}: unreadable comment database ({error}); "
-            "restore it with `invoke comments.restore` from a backup",
-            code=1,
-        ) from None
+        problem = unreadable_database(db_path, error)
+        raise Exit(f"comment server: {problem}", code=1) from None
 
 
 def staff_directory(server):
@@ -564,11 +556,10 @@ def comment_id_argument(prefix, value):
 
 
 def backups_to_keep(keep):
-    """``--keep``, else BLOG_BACKUP_KEEP, else CONFIG (default 14), checked."""
+    """How many backups to keep: ``--keep``, else BLOG_BACKUP_KEEP, else 14;
+    read when a backup runs (a wrong value spoils that command only)."""
     if keep is not None:
         return whole_number("backup", "--keep", keep)
-    if CONFIG["backup_keep"] is not None:
-        return CONFIG["backup_keep"]
     return whole_number(
         "backup", "BLOG_BACKUP_KEEP", os.environ.get("BLOG_BACKUP_KEEP", "14")
     )

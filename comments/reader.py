@@ -207,12 +207,17 @@ def read_transaction(db_path, use, for_staff=False, pinned=None):
             with data.many_objects():
                 return use(Reading(connection, tables, for_staff))
     except sqlite3.DatabaseError as error:
-        raise CommentDataError(
-            f"{db_path}: unreadable comment database ({error}); restore it with "
-            "`invoke comments.restore` from a backup"
-        ) from None
+        raise unreadable_database(db_path, error) from None
     finally:
         connection.close()
+
+
+def unreadable_database(db_path, error):
+    """The CommentDataError for a database SQLite cannot read, with the fix."""
+    return CommentDataError(
+        f"{db_path}: unreadable comment database ({error}); restore it with "
+        "`invoke comments.restore` from a backup"
+    )
 
 
 def read_database(db_path, read_at, renderer=None, for_staff=False):
