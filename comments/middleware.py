@@ -15,6 +15,8 @@ FORWARDED_HEADERS = (
     "HTTP_X_FORWARDED_PREFIX",
     "HTTP_FORWARDED",
 )
+# A comment id in a path: /id/42, /id/42/like, /id/42/delete/<key>.
+ID_SEGMENT = re.compile(r"/id/(\d+)(?:/|$)")
 
 
 class UntrustedForwardingFilter:
@@ -108,9 +110,6 @@ class MalformedRequests:
                 start_response, "400 Bad Request", "request body of the wrong shape"
             )
         return self.app(environ, start_response)
-
-
-ID_SEGMENT = re.compile(r"/id/(\d+)(?:/|$)")
 
 
 def is_text(value):

@@ -130,12 +130,13 @@ def open_items(build, index, siteurl, limit):
         title, url = index.get(comment.thread_uri, UNPUBLISHED)
         pending = comment.state == data.PENDING
         article_url = siteurl_join(siteurl, url) if url else ""
-        link = f"{article_url}#isso-{comment.id}" if url and not pending else ""
+        # a pending comment is not on its page yet: the link goes to the page
+        link = article_url if pending or not url else f"{article_url}#isso-{comment.id}"
         return OpenComment(
             id=comment.id,
             article_title=title,
             article_url=article_url,
-            link=link or article_url,
+            link=link,
             created=comment.created,
             age_seconds=waited_seconds(comment, build.as_of),
             awaiting_moderation=pending,
