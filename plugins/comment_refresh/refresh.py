@@ -138,6 +138,11 @@ def state_pieces(state):
     yield "]}"
 
 
+def unreadable_state(settings):
+    """The SetupError for a refresh state that is not one a build wrote."""
+    return SetupError(f"{state_path(settings)}: unreadable; run `invoke build` again")
+
+
 def shaping_settings(settings):
     """The values of ``SHAPING_SETTINGS`` in ``settings``, as JSON keeps them."""
     return {name: settings.get(name) for name in SHAPING_SETTINGS}
@@ -147,7 +152,7 @@ def load_state(settings):
     """Read the state of the last full build into the output folder in use,
     made with the same site settings, its site still there."""
     path = state_path(settings)
-    unreadable = f"{path}: unreadable; run `invoke build` again"
+    unreadable = unreadable_state(settings)
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -155,9 +160,9 @@ def load_state(settings):
             f"{path}: no full build to refresh; run `invoke build` first"
         ) from None
     except (OSError, ValueError):  # a folder in its place, bad JSON or UTF-8
-        raise SetupError(unreadable) from None
+        raise unreadable from None
     if not isinstance(state, dict):
-        raise SetupError(unreadable)
+        raise unreadable
     output = Path(settings["OUTPUT_PATH"]).resolve()
     if state.get("format") != STATE_FORMAT or state.get("output_path") != str(output):
         raise SetupError(
@@ -301,9 +306,7 @@ def refresh_pages(settings):
     try:
         context = stand_in_context(settings, state)
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise SetupError(
-            f"{state_path(settings)}: unreadable; run `invoke build` again"
-        ) from None
+        raise unreadable_state(settings) from None
     read_comments(context, settings)
     generator_classes = [AnsweredPageGenerator]
     if plugin_enabled("blog_parade", settings.get("PLUGINS")) and settings.get(

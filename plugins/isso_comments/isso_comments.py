@@ -98,8 +98,8 @@ def validate_comments_url(url):
     return url.rstrip("/")
 
 
-def isso_option_value(value, name="?"):
-    """Render one option the way the Isso client parses it (JSON, else text)."""
+def isso_option_value(value, name):
+    """Render option ``name`` the way the Isso client parses it (JSON, else text)."""
     if not isinstance(value, (bool, int, float, str)):
         raise CommentsSettingError(
             f"COMMENTS_ISSO_OPTIONS[{name!r}]={value!r} must be text, a number "
