@@ -247,6 +247,13 @@ def digest_database(db_path, read_at, renderer=None):
     the staff comments first, then every comment through the Digester."""
 
     def gathered(reading):
+        if not reading.has_staff:
+            logger.warning(
+                "comment_data: %s has no staff records (blog_staff_comments): no "
+                "answer counts as staff's until the comment server of this project "
+                "has opened it; is [general] dbpath the right database?",
+                db_path,
+            )
         digester = Digester(reading.staff_answers())
         add = digester.add
         for comment in reading.comments():
