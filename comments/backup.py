@@ -88,7 +88,7 @@ def verify_database(path):
         with closing(connect_read_only(path)) as db:
             problems = [row[0] for row in db.execute("PRAGMA quick_check")]
             tables = {
-                row[0]
+                row[0]: {column[1] for column in table_columns(db, row[0])}
                 for row in db.execute(
                     "SELECT name FROM sqlite_master WHERE type='table'"
                 )
@@ -102,21 +102,25 @@ def verify_database(path):
         raise BackupError(
             f"{path}: damaged database (quick_check: {first}); choose another backup"
         )
-    missing = ISSO_TABLES - tables
+    missing = ISSO_TABLES - tables.keys()
     if missing:
         raise BackupError(
             f"{path}: empty or foreign database (no {', '.join(sorted(missing))} "
             "table); choose a backup of the comment database"
         )
-    with closing(connect_read_only(path)) as db:
-        for table, needed in isso_columns().items():
-            columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-            if needed - columns:
-                raise BackupError(
-                    f"{path}: foreign database (its {table} table has no "
-                    f"{', '.join(sorted(needed - columns))} column); choose a "
-                    "backup of the comment database"
-                )
+    for table, needed in isso_columns().items():
+        if needed - tables[table]:
+            raise BackupError(
+                f"{path}: foreign database (its {table} table has no "
+                f"{', '.join(sorted(needed - tables[table]))} column); choose a "
+                "backup of the comment database"
+            )
+
+
+def table_columns(db, table):
+    """``PRAGMA table_info`` of one table (its name quoted as SQLite wants)."""
+    quoted = table.replace('"', '""')
+    return db.execute(f'PRAGMA table_info("{quoted}")').fetchall()
 
 
 def isso_columns():

@@ -25,13 +25,14 @@ class ReplyError(SetupError):
 
 def thread_of(db_path, comment_id):
     """Return (thread path, thread title, top-level id) of a comment."""
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as connection:
-        row = connection.execute(
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
+        row = db.execute(
             "SELECT t.uri, t.title, c.parent, c.mode FROM comments AS c "
             "JOIN threads AS t ON t.id = c.tid WHERE c.id = ?",
             (comment_id,),
         ).fetchone()
-    connection.close()
+        removed = row is not None and row[3] == 4
+        reason = blanked_reason(db, comment_id) if removed else None
     if row is None:
         raise ReplyError(f"comment {comment_id} does not exist")
     uri, title, parent, mode = row
@@ -39,9 +40,7 @@ def thread_of(db_path, comment_id):
         raise ReplyError(
             f"comment {comment_id} awaits moderation; approve it before answering"
         )
-    if mode == 4:
-        with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
-            reason = blanked_reason(db, comment_id)
+    if removed:
         raise ReplyError(
             f"comment {comment_id} is removed (reason: {reason}); answer one of "
             "its replies, or the article's thread, instead"

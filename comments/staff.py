@@ -156,17 +156,18 @@ def add_account(path, account, display_name, password, email=None):
                 f"{path}: unreadable staff file ({str(error).splitlines()[0]}); "
                 "mend it by hand (one [account] section each), nothing was changed"
             ) from None
+    name = display_name.strip()
     for other in parser.sections():
         taken = parser.get(other, "name", fallback="").strip()
-        if other != account and taken.casefold() == display_name.strip().casefold():
+        if other != account and taken.casefold() == name.casefold():
             raise StaffError(
-                f"the display name {display_name.strip()!r} belongs to the account "
-                f"{other!r} already; readers could not tell the two apart"
+                f"the display name {name!r} belongs to the account {other!r} "
+                "already; readers could not tell the two apart"
             )
-    if display_name.strip().casefold() == ISSO_ADMIN.display_name.casefold():
+    if name.casefold() == ISSO_ADMIN.display_name.casefold():
         raise StaffError(
-            f"the display name {display_name.strip()!r} is the shared account's "
-            "(Isso's admin login); choose a personal name"
+            f"the display name {name!r} is the shared account's (Isso's admin "
+            "login); choose a personal name"
         )
     if not parser.has_section(account):
         parser.add_section(account)
