@@ -40,8 +40,9 @@ integer ``threads.id`` in a join, and SQLite then cannot use the index on
 12 ms at 100,000 comments, several times per thread read). Declared
 ``tid INTEGER REFERENCES threads(id)`` the same queries search the index
 (0.1 ms). SQLite cannot change a column's type in place (nor add
-AUTOINCREMENT), so the table is rebuilt once, by the procedure of https://www.sqlite.org/lang_altertable.html
-("Making Other Kinds Of Table Schema Changes"): in one transaction, create
+AUTOINCREMENT), so the table is rebuilt once, by the procedure of
+https://www.sqlite.org/lang_altertable.html ("Making Other Kinds Of Table
+Schema Changes"): in one transaction, create
 the typed table with Isso's column list, copy every row (ids kept), drop the
 old table, rename the new one and re-create the indexes, triggers and views
 read from ``sqlite_master`` before. Dropping a table fires no DELETE
