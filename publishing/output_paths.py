@@ -36,15 +36,14 @@ PER_PARADE = ("PARADE_SAVE_AS", "PARADE_JSON_SAVE_AS", "PARADE_ICS_SAVE_AS")
 def check_output_paths(settings):
     """Raise a one-line SetupError when two settings name the same file."""
     named = {}
-    for group in (SINGLE_FILES, PER_PARADE):
-        for name in group:
-            value = settings.get(name)
-            if not isinstance(value, str) or not value:
-                continue
-            path = os.path.normpath(value)
-            if path in named:
-                raise SetupError(
-                    f"{named[path]} and {name} both name {value!r}: one would "
-                    "replace the other's file; give one of them another path"
-                )
-            named[path] = name
+    for name in (*SINGLE_FILES, *PER_PARADE):
+        value = settings.get(name)
+        if not isinstance(value, str) or not value:
+            continue
+        path = os.path.normpath(value)
+        if path in named:
+            raise SetupError(
+                f"{named[path]} and {name} both name {value!r}: one would "
+                "replace the other's file; give one of them another path"
+            )
+        named[path] = name

@@ -96,6 +96,11 @@ def same_path(url, article_path):
     return path.split("#")[0].split("?")[0].strip("/") == article_path.strip("/")
 
 
+def usable(slug):
+    """``slug``, or "" when it has no letter or digit ("---" slugifies to "-")."""
+    return slug if any(char.isalnum() for char in slug) else ""
+
+
 def unknown_keys(metadata):
     """Return a Problem for each ``Parade…`` key that is none of ``KEYS``
     (a typo would otherwise drop its value without a word)."""
@@ -186,9 +191,7 @@ def parse_metadata(metadata, slugify, article_path=""):
 
     slug = ""
     if values["slug"]:
-        slug = slugify(values["slug"])
-        if not any(char.isalnum() for char in slug):  # "---" slugifies to "-"
-            slug = ""
+        slug = usable(slugify(values["slug"]))
         if not slug:
             problems.append(
                 Problem(
@@ -197,9 +200,7 @@ def parse_metadata(metadata, slugify, article_path=""):
                     "using the title instead",
                 )
             )
-    slug = slug or slugify(values["title"])
-    if not any(char.isalnum() for char in slug):
-        slug = ""
+    slug = slug or usable(slugify(values["title"]))
     if not slug:
         problems.append(
             Problem(

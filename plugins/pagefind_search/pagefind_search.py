@@ -118,10 +118,8 @@ def pagefind_settings(settings):
 # hundred) cost every build and refresh 0.23 s and ~3 MiB.
 IDENT = r"-?[A-Za-z_][A-Za-z0-9_-]*"
 COMPOUND = rf"(?:{IDENT}|\*)?(?:[.#]{IDENT})+|{IDENT}|\*"
-PLAIN_SELECTOR = re.compile(
-    rf"\s*(?:{COMPOUND})(?:\s*[>+~]\s*(?:{COMPOUND})|\s+(?:{COMPOUND}))*\s*"
-    rf"(?:,\s*(?:{COMPOUND})(?:\s*[>+~]\s*(?:{COMPOUND})|\s+(?:{COMPOUND}))*\s*)*"
-)
+SELECTOR = rf"\s*(?:{COMPOUND})(?:\s*[>+~]\s*(?:{COMPOUND})|\s+(?:{COMPOUND}))*\s*"
+PLAIN_SELECTOR = re.compile(rf"{SELECTOR}(?:,{SELECTOR})*")  # a list of them
 
 
 def selector_problem(selector):
