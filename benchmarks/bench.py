@@ -390,7 +390,8 @@ def bench_size(work, articles, comments, rounds, load_seconds):
             f"read p50 {server['read_p50_ms']:.1f} ms, "
             f"p99 {server['read_p99_ms']:.1f} ms; "
             f"write p99 {server['write_p99_ms']:.1f} ms; acknowledged "
-            f"{server['acknowledged']}, in database {server['stored']}",
+            f"{server['acknowledged']}, in database {server['stored']}, "
+            f"misattributed {server['misattributed']}",
         ),
     ]
 

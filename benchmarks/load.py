@@ -3,8 +3,10 @@
 Starts the real server in its own process on a free loopback port (gunicorn,
 as in production, when installed; else the werkzeug server `invoke comments`
 uses), then runs a fixed number of client threads for a fixed time: 80 %
-thread reads, 20 % new comments. Afterwards every acknowledged comment (201)
-must be in the database.
+thread reads, 20 % new comments, each with a text of its own. Afterwards every
+acknowledged comment (201) must be in the database, and every answer must name
+the comment its client sent (a misattributed answer would hand one reader the
+edit cookie of another's comment).
 """
 
 import http.client
@@ -74,6 +76,7 @@ def client(port, uris, deadline, seed, results):
     """One client: read or write until the deadline, recording latencies."""
     rng = random.Random(seed)
     reads, writes, acknowledged, errors = [], [], [], 0
+    misattributed = 0
     while time.monotonic() < deadline:
         uri = rng.choice(uris)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -86,7 +89,8 @@ def client(port, uris, deadline, seed, results):
                 reads.append(time.perf_counter() - started)
                 errors += response.status not in (200, 404)
             else:
-                body = json.dumps({"text": "Lasttest-Kommentar", "title": "T"})
+                text = f"Lasttest-Kommentar {seed}-{len(writes)}."
+                body = json.dumps({"text": text, "title": "T"})
                 connection.request(
                     "POST",
                     f"/new?uri={uri}",
@@ -97,14 +101,16 @@ def client(port, uris, deadline, seed, results):
                 payload = response.read()
                 writes.append(time.perf_counter() - started)
                 if response.status == 201:
-                    acknowledged.append(json.loads(payload)["id"])
+                    answer = json.loads(payload)
+                    acknowledged.append((answer["id"], text))
+                    misattributed += text not in answer["text"]
                 else:
                     errors += 1
         except OSError:
             errors += 1
         finally:
             connection.close()
-    results.append((reads, writes, acknowledged, errors))
+    results.append((reads, writes, acknowledged, errors, misattributed))
 
 
 def run_load(work, seconds=20, clients=20):
@@ -140,12 +146,12 @@ def run_load(work, seconds=20, clients=20):
     writes = [w for result in results for w in result[1]]
     acknowledged = [a for result in results for a in result[2]]
     with sqlite3.connect(db_path) as db:
-        stored = sum(
-            db.execute("SELECT COUNT(*) FROM comments WHERE id = ?", (cid,)).fetchone()[
-                0
-            ]
-            for cid in acknowledged
-        )
+        rows = dict(db.execute("SELECT id, text FROM comments"))
+    stored = sum(cid in rows for cid, _ in acknowledged)
+    # An answer naming another comment, or a row holding another text.
+    misattributed = sum(result[4] for result in results) + sum(
+        cid in rows and rows[cid] != text for cid, text in acknowledged
+    )
     db.close()
     return {
         "server": kind,
@@ -157,5 +163,6 @@ def run_load(work, seconds=20, clients=20):
         "write_p99_ms": percentile(writes, 99) * 1000,
         "acknowledged": len(acknowledged),
         "stored": stored,
+        "misattributed": misattributed,
         "errors": sum(result[3] for result in results),
     }

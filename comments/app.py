@@ -5,7 +5,8 @@ reach, replaces the personal-data-leaking stdout notifier, and puts
 ``UntrustedForwardingFilter`` outermost so rate limits hold. It sends no
 request at start (``make_app`` probes every configured host). Isso's database
 layer runs on one SQLite connection per thread instead of one per statement,
-and ``POST /count`` counts the asked threads only (same answers as Isso).
+``POST /count`` counts the asked threads only (same answers as Isso), and a
+new comment is read back by the id its INSERT produced (``comments.comment_insert``).
 """
 
 import ipaddress
@@ -25,6 +26,7 @@ from isso.utils.cache import SimpleCache
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
+from comments.comment_insert import add_comment
 from comments.config import ConfigError, config_file_of, database_path
 from comments.connections import ThreadConnection
 from comments.desk_web import DeskPage
@@ -170,6 +172,7 @@ class CommentServer(Isso, RoomierCacheMixin):
         # Isso's tables, threads, comments and guard all query through this.
         self.db.execute = ConnectionPerThread(self.db.path)
         self.db.comments.count = partial(count_published, self.db)
+        self.db.comments.add = partial(add_comment, self.db.comments)
         exempt_staff_from_guard(self.db.guard)
 
     def render(self, text):
