@@ -278,7 +278,7 @@ def wrap(server, conf, environ):
             "/img": os.path.join(ISSO_STATIC, "img"),
         },
     )
-    app = RemovalRecorder(app, db_path)
+    app = RemovalRecorder(app, server)
     app = staff_layer = StaffLayer(
         app, server, directory, hosts, conf.get("server", "public-endpoint")
     )

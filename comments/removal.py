@@ -13,31 +13,44 @@ import re
 import sqlite3
 import time
 
+from werkzeug.http import parse_cookie
+
 from comments.errors import SetupError
 from comments.schema import REMOVAL_REASONS, UNSPECIFIED, WITHDRAWN
 
 logger = logging.getLogger(__name__)
 
 AUTHOR_DELETE = re.compile(r"^/id/(\d+)/?$")
-MODERATOR_DELETE = re.compile(r"^/id/(\d+)/delete/[^/]+/?$")
+MODERATOR_DELETE = re.compile(r"^/id/(\d+)/delete/([^/]+)/?$")
 
 
 class RemovalError(SetupError):
     """A removal cannot be done; the message says why."""
 
 
-def announce(connection, comment_id, reason, note="", removed_by=""):
-    """Tell the removal trigger why ``comment_id`` is about to be deleted."""
+def announce(connection, comment_id, reason, note="", removed_by="", replace=True):
+    """Tell the removal trigger why ``comment_id`` is about to be deleted.
+
+    ``replace=False`` leaves a reason already announced (a staff removal under
+    way) as it is.
+    """
+    verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
     connection.execute(
-        "INSERT OR REPLACE INTO blog_pending_removals VALUES (?, ?, ?, ?)",
+        f"{verb} INTO blog_pending_removals VALUES (?, ?, ?, ?)",
         (comment_id, reason, note, removed_by),
     )
 
 
-def withdraw_announcement(connection, comment_id):
-    """Forget an announcement once the deletion is over (or was refused)."""
+def withdraw_announcement(connection, comment_id, reason, note="", removed_by=""):
+    """Forget this announcement once the deletion is over (or was refused).
+
+    Only the announcement with these values goes: one request never clears
+    the reason another one gave.
+    """
     connection.execute(
-        "DELETE FROM blog_pending_removals WHERE comment_id = ?", (comment_id,)
+        "DELETE FROM blog_pending_removals WHERE comment_id = ? AND reason = ? "
+        "AND note = ? AND removed_by = ?",
+        (comment_id, reason, note, removed_by),
     )
 
 
@@ -103,32 +116,41 @@ def remove_comment(server, comment_id, reason, note="", removed_by=""):
     finally:
         with sqlite3.connect(db_path) as connection:
             record_blanked(connection, comment_id, reason, note, removed_by)
-            withdraw_announcement(connection, comment_id)
+            withdraw_announcement(connection, comment_id, reason, note, removed_by)
         connection.close()
     logger.info("comment %s removed (%s)", comment_id, reason)
     return row[1]
 
 
 class RemovalRecorder:
-    """WSGI middleware: give deletions through Isso's own routes a reason."""
+    """WSGI middleware: give deletions through Isso's own routes a reason.
 
-    def __init__(self, app, db_path):
+    Only a deletion Isso will allow is announced: an author's ``DELETE`` with
+    the comment's edit cookie, a moderator's link with a key signed for that
+    comment. Anyone else's request reaches Isso (which refuses it) without
+    touching the removal log.
+    """
+
+    def __init__(self, app, server):
         self.app = app
-        self.db_path = db_path
+        self.server = server
+        self.db_path = server.conf.get("general", "dbpath")
+        self.edit_seconds = server.conf.getint("general", "max-age")
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD")
-        reason = None
+        comment_id = None
         if method == "DELETE" and (match := AUTHOR_DELETE.match(path)):
             reason, removed_by = WITHDRAWN, "author"
+            comment_id = self.author_may_delete(environ, int(match.group(1)))
         elif method == "POST" and (match := MODERATOR_DELETE.match(path)):
             reason, removed_by = UNSPECIFIED, "isso-admin"
-        if reason is None:
+            comment_id = self.moderator_deletes(match.group(2))
+        if comment_id is None:
             return self.app(environ, start_response)
-        comment_id = int(match.group(1))
         with sqlite3.connect(self.db_path) as connection:
-            announce(connection, comment_id, reason, removed_by=removed_by)
+            announce(connection, comment_id, reason, "", removed_by, replace=False)
         connection.close()
         try:
             # Isso answers from inside this call; its body is ready afterwards.
@@ -139,5 +161,29 @@ class RemovalRecorder:
                     record_blanked(
                         connection, comment_id, reason, removed_by=removed_by
                     )
-                withdraw_announcement(connection, comment_id)
+                withdraw_announcement(connection, comment_id, reason, "", removed_by)
             connection.close()
+
+    def author_may_delete(self, environ, comment_id):
+        """``comment_id`` when the request carries its author's edit cookie."""
+        signed = parse_cookie(environ).get(str(comment_id), "")
+        payload = self.unsigned(signed, self.edit_seconds)
+        if isinstance(payload, list) and payload[:1] == [comment_id]:
+            return comment_id
+        return None
+
+    def moderator_deletes(self, key):
+        """The comment a moderation key is signed for (Isso deletes that one)."""
+        payload = self.unsigned(key, 2**32)
+        return payload if type(payload) is int else None
+
+    def unsigned(self, value, max_age):
+        """The payload of a value Isso signed, or None."""
+        from itsdangerous import BadData  # the server's (see comments.staff)
+
+        if not value:
+            return None
+        try:
+            return self.server.unsign(value, max_age=max_age)
+        except (BadData, ValueError, TypeError):
+            return None

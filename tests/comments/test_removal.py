@@ -98,6 +98,31 @@ def test_refused_delete_leaves_no_record(server):
         )
 
 
+def pending_reasons(server):
+    with sqlite3.connect(server.database) as db:
+        return db.execute("SELECT * FROM blog_pending_removals").fetchall()
+
+
+def test_a_refused_delete_never_touches_a_reason_announced_by_staff(server):
+    comment_id = server.client.post(ARTICLE, "Rechtswidrig").body["id"]
+    staff_reason = (comment_id, "illegal", "Gerichtsbeschluss", "jonas")
+    with sqlite3.connect(server.database) as db:  # comments.remove under way
+        db.execute("INSERT INTO blog_pending_removals VALUES (?, ?, ?, ?)", staff_reason)
+    for path in (f"/id/{comment_id}", f"/id/{comment_id}/delete/forged-key"):
+        method = "DELETE" if path.count("/") == 2 else "POST"
+        assert server.client.request(method, path).status == 403
+    assert pending_reasons(server) == [staff_reason]
+
+
+def test_a_moderation_key_records_the_comment_it_was_signed_for(server):
+    asked = server.client.post(ARTICLE, "Im Pfad genannt").body["id"]
+    signed = server.client.post(ARTICLE, "Wirklich gelöscht").body["id"]
+    key = isso_instance(server).sign(signed)
+    assert server.client.request("POST", f"/id/{asked}/delete/{key}").status == 200
+    assert removal_log(server) == [(signed, ARTICLE, "unspecified", "", "isso-admin")]
+    assert comment_ids(server) == [asked] and pending_reasons(server) == []
+
+
 def test_delete_on_isso_admin_page_is_logged_as_unspecified(server):
     top = server.client.post(ARTICLE, "Mit Antwort").body["id"]
     server.client.post(ARTICLE, "Antwort", parent=top)
