@@ -5,8 +5,9 @@ about a millisecond or two per comment, so a popular thread costs tens of
 milliseconds per reader. The listing does not depend on who asks, so it can be
 kept — as long as the thread has not changed. Before serving a kept listing one
 indexed query asks the database for the thread's fingerprint (count, newest
-creation and edit, votes, states); any post, edit, vote, approval or deletion
-changes it. That works across gunicorn workers, which share only the database.
+creation and edit, votes, states, and a checksum of every shown field); any
+post, edit, vote, approval or deletion changes it — also a moderator's edit on
+Isso's admin page, which leaves ``modified`` as it was. That works across gunicorn workers, which share only the database.
 
 The fingerprint is asked on one read-only connection per thread, kept open:
 a new connection would first read and parse the whole schema, which costs
@@ -15,6 +16,7 @@ more than the two queries.
 
 import sqlite3
 import threading
+import zlib
 from collections import OrderedDict
 from functools import partial
 from urllib.parse import parse_qs
@@ -27,9 +29,24 @@ THREAD_QUERY = "SELECT id FROM threads WHERE uri = ?"
 # affinity that keeps SQLite from using the index on it.
 FINGERPRINT_QUERY = """
 SELECT COUNT(*), MAX(id), MAX(created), MAX(IFNULL(modified, 0)),
-       SUM(likes), SUM(dislikes), SUM(mode), SUM(LENGTH(text))
+       SUM(likes), SUM(dislikes), SUM(mode),
+       SUM(content_checksum(id, text, author, email, website))
 FROM comments WHERE tid = ?
 """
+
+
+def content_checksum(*fields):
+    """CRC-32 of a comment's shown fields (the email feeds the avatar hash)."""
+    return zlib.crc32(repr(fields).encode("utf-8", "surrogatepass"))
+
+
+def open_reader(db_path):
+    """A read-only connection that knows ``content_checksum``."""
+    connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    connection.create_function(
+        "content_checksum", 5, content_checksum, deterministic=True
+    )
+    return connection
 
 
 class ThreadReadCache:
@@ -41,9 +58,7 @@ class ThreadReadCache:
         self.max_entries = max_entries
         self.entries = OrderedDict()
         self.lock = threading.Lock()
-        self.connection = ThreadConnection(
-            partial(sqlite3.connect, f"file:{db_path}?mode=ro", uri=True)
-        )
+        self.connection = ThreadConnection(partial(open_reader, db_path))
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/":

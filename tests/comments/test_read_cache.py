@@ -52,3 +52,19 @@ def test_different_queries_are_kept_apart(server):
     limited = server.client.request("GET", f"/?uri={ARTICLE}&limit=1").body
     full = server.client.thread(ARTICLE).body
     assert len(limited["replies"]) == 1 and len(full["replies"]) == 3
+
+
+def test_a_moderators_edit_that_keeps_modified_shows_on_the_next_read(server):
+    comment_id = server.client.post(ARTICLE, "Anruf 0170123456").body["id"]
+    assert server.client.thread(ARTICLE).body["replies"][0]["author"] == "Leserin"
+    with sqlite3.connect(server.database) as db:  # Isso's admin edit: same length
+        db.execute(
+            "UPDATE comments SET author = 'Anonymisiert', text = 'Anruf [entfernt]'"
+            " WHERE id = ?",
+            (comment_id,),
+        )
+    shown = server.client.thread(ARTICLE).body["replies"][0]
+    assert (shown["author"], shown["text"]) == (
+        "Anonymisiert",
+        "<p>Anruf [entfernt]</p>",
+    )
