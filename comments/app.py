@@ -35,14 +35,17 @@ from comments.export import TOKEN_VARIABLE, ExportEndpoint
 from comments.middleware import (
     MalformedRequests,
     SecurityHeaders,
+    UnparsableOrigins,
     UntrustedForwardingFilter,
 )
 from comments.notify import notifiers, staff_recipients
+from comments.owners import owners_file
 from comments.read_cache import ThreadReadCache
 from comments.removal import RemovalRecorder
 from comments.schema import ensure_schema
 from comments.staff import StaffDirectory, is_email, staff_file
 from comments.staff_web import StaffLayer, StaffRecorder, current_staff
+from comments.write_guard import ClosedThreads, WriteGuard
 
 logger = logging.getLogger(__name__)
 
@@ -279,6 +282,13 @@ def wrap(server, conf, environ):
         },
     )
     app = RemovalRecorder(app, server)
+    app = WriteGuard(
+        app,
+        db_path,
+        hosts,
+        conf.get("server", "public-endpoint"),
+        ClosedThreads(owners_file(conf)),
+    )
     app = staff_layer = StaffLayer(
         app, server, directory, hosts, conf.get("server", "public-endpoint")
     )
@@ -293,7 +303,7 @@ def wrap(server, conf, environ):
     app = DeskPage(app, staff_layer, conf)
     app = wsgi.SubURI(app)
     app = partial(ProxyFix, x_prefix=1)(app)
-    app = SecurityHeaders(app)
+    app = SecurityHeaders(UnparsableOrigins(app))
     return UntrustedForwardingFilter(app, conf.getiter("server", "trusted-proxies"))
 
 

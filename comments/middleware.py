@@ -7,6 +7,8 @@ import io
 import json
 import re
 
+from isso.wsgi import urlsplit as isso_urlsplit
+
 FORWARDED_HEADERS = (
     "HTTP_X_FORWARDED_FOR",
     "HTTP_X_FORWARDED_HOST",
@@ -17,6 +19,7 @@ FORWARDED_HEADERS = (
 )
 # A comment id in a path: /id/42, /id/42/like, /id/42/delete/<key>.
 ID_SEGMENT = re.compile(r"/id/(\d+)(?:/|$)")
+LONGEST_TEXT = 65535  # Isso's own limit for a comment's text (API.verify)
 
 
 class UntrustedForwardingFilter:
@@ -63,16 +66,40 @@ class SecurityHeaders:
         return self.app(environ, add_headers)
 
 
+class UnparsableOrigins:
+    """Answer 400 to an Origin or Referer whose port is no number.
+
+    Isso's CORS layer and its request setup parse both headers for every
+    request, and ``Origin: http://localhost:8000.evil.example`` raised a
+    ValueError there: a 500 and a traceback for any request, read or write.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        for header in ("HTTP_ORIGIN", "HTTP_REFERER"):
+            if header in environ:
+                try:
+                    isso_urlsplit(environ[header])
+                except ValueError:
+                    return plain_response(
+                        start_response, "400 Bad Request", f"malformed {header[5:]}"
+                    )
+        return self.app(environ, start_response)
+
+
 class MalformedRequests:
     """Answer request bodies and ids Isso cannot handle with 400 or 404.
 
     Isso assumes the shape of what it is sent: a JSON array instead of an
     object for a new comment, a list of lists for the counts, a comment id or
     ``parent`` beyond SQLite's 64-bit integers, or text with a lone surrogate
-    escape (``"\\udcff"``, valid JSON, not encodable) each ended in a 500 and a
-    traceback in the log. Bodies are checked only where Isso reads them (a new
-    or edited comment, the counts) and only up to Isso's own size limit;
-    anything else passes unchanged.
+    escape (``"\\udcff"``, valid JSON, not encodable), JSON nested 100,000 deep
+    (RecursionError) each ended in a 500 and a traceback in the log; a preview
+    may be as long as a comment, no longer. Bodies are checked only where Isso
+    reads them (a new or edited comment, the counts, a preview) and only up to
+    Isso's own size limit; anything else passes unchanged.
     """
 
     LARGEST_BODY = 256 * 1024  # isso.wsgi.Request.max_content_length
@@ -91,6 +118,8 @@ class MalformedRequests:
             shape = is_comment_body  # a new comment, an edit
         elif (method, path.rstrip("/")) == ("POST", "/count"):
             shape = is_list_of_texts
+        elif (method, path.rstrip("/")) == ("POST", "/preview"):
+            shape = is_preview_body
         if shape is None:
             return self.app(environ, start_response)
         try:
@@ -105,6 +134,10 @@ class MalformedRequests:
             value = json.loads(body)
         except ValueError:  # not JSON at all: Isso says so itself
             return self.app(environ, start_response)
+        except RecursionError:  # arrays nested 100,000 deep: Isso's parse fails too
+            return plain_response(
+                start_response, "400 Bad Request", "request body nested too deeply"
+            )
         if not shape(value):
             return plain_response(
                 start_response, "400 Bad Request", "request body of the wrong shape"
@@ -138,6 +171,15 @@ def is_comment_body(value):
     return all(
         item is None or isinstance(item, (bool, int, float)) or is_text(item)
         for item in value.values()
+    )
+
+
+def is_preview_body(value):
+    """A comment text to preview, no longer than a comment may be."""
+    return (
+        isinstance(value, dict)
+        and is_text(value.get("text"))
+        and len(value["text"]) <= LONGEST_TEXT
     )
 
 

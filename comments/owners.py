@@ -112,19 +112,20 @@ class ThreadOwners:
 
     fallback: str = ISSO_ADMIN.account
     threads: dict = field(default_factory=dict)
+    closed: frozenset = frozenset()  # threads whose article says Comments: closed
 
     def get(self, uri):
         """Return (owner name, rule) of a thread, or None."""
         return self.threads.get(uri)
 
 
-def thread_owners_pieces(fallback, threads):
+def thread_owners_pieces(fallback, threads, closed=()):
     """Yield the thread-owners file's text piece by piece, one thread each
     (sorted: same input, same bytes). The text is ``json.dumps`` of the whole
     document with ``indent=1, sort_keys=True``; made whole, it and the document
     took 3 MiB at 5,000 threads, at the end of the build's reading."""
     head = json.dumps(
-        {"fallback": fallback, "format": OWNERS_FORMAT},
+        {"closed": sorted(closed), "fallback": fallback, "format": OWNERS_FORMAT},
         ensure_ascii=False,
         indent=1,
         sort_keys=True,
@@ -144,15 +145,19 @@ def thread_owners_pieces(fallback, threads):
     yield "\n }\n}\n"
 
 
-def write_thread_owners(path, fallback, threads):
-    """Write the thread-owners file when its content changed; True if written."""
+def write_thread_owners(path, fallback, threads, closed=()):
+    """Write the thread-owners file when its content changed; True if written.
+
+    ``closed`` lists the threads that take no new comments (the server
+    refuses them).
+    """
     path = Path(path)
-    if same_text(path, thread_owners_pieces(fallback, threads)):
+    if same_text(path, thread_owners_pieces(fallback, threads, closed)):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     with open(temporary, "w", encoding="utf-8") as stream:
-        stream.writelines(thread_owners_pieces(fallback, threads))
+        stream.writelines(thread_owners_pieces(fallback, threads, closed))
     os.replace(temporary, path)
     return True
 
@@ -186,7 +191,12 @@ def read_thread_owners(path):
         for uri, entry in (document.get("threads") or {}).items()
         if isinstance(entry, dict)
     }
-    return ThreadOwners(str(document.get("fallback") or ISSO_ADMIN.account), threads)
+    closed = document.get("closed") or []
+    return ThreadOwners(
+        str(document.get("fallback") or ISSO_ADMIN.account),
+        threads,
+        frozenset(uri for uri in closed if isinstance(uri, str)),
+    )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ kept — as long as the thread has not changed. Before serving a kept listing on
 indexed query asks the database for the thread's fingerprint (count, newest
 creation and edit, votes, states, and a checksum of every shown field); any
 post, edit, vote, approval or deletion changes it — also a moderator's edit on
-Isso's admin page, which leaves ``modified`` as it was. That works across gunicorn workers, which share only the database.
+Isso's admin page, which leaves ``modified`` as it was. That works across
+gunicorn workers, which share only the database.
 
 The fingerprint is asked on one read-only connection per thread, kept open:
 a new connection would first read and parse the whole schema, which costs

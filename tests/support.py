@@ -193,9 +193,9 @@ class CommentClient:
         payload = {"text": text, "author": author, "title": title, **fields}
         return self.request("POST", f"/new?uri={uri}", payload, headers)
 
-    def thread(self, uri):
+    def thread(self, uri, headers=None):
         """Return the thread listing of ``uri``."""
-        return self.request("GET", f"/?uri={uri}")
+        return self.request("GET", f"/?uri={uri}", headers=headers)
 
     def counts(self, uris):
         """Return the published comment counts of ``uris``."""

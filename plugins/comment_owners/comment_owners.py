@@ -19,7 +19,9 @@ The result, ``{thread path: (owner, rule)}``, is written for the comment server
 (``comments.owners``) to ``COMMENT_OWNERS_FILE``, by default
 ``thread-owners.json`` beside the comment database (or where the comment server
 config's ``[blog] owners-file`` says) — never into output/. It is rewritten
-only when it changes. Per-comment hand-overs are the server's own data.
+only when it changes. Per-comment hand-overs are the server's own data. The
+same file lists the threads whose ``Comments`` metadata says ``closed``: the
+server refuses new comments and votes there (``comments.write_guard``).
 
 Signals: ``initialized`` (settings), ``all_generators_finalized`` (every
 article and page is known; nothing is written to output/ yet).
@@ -236,12 +238,12 @@ def write_owners(generators):
         logger.warning("comment_owners: thread owners not written: %s", error)
         return
     roster, staff_path = load_roster(comment_conf)
-    threads, fallback = thread_owners(
-        commented_items(generators), settings, roster, staff_path
-    )
+    items = list(commented_items(generators))
+    threads, fallback = thread_owners(items, settings, roster, staff_path)
+    closed = [item.isso["thread"] for item in items if item.isso["state"] == "closed"]
     path = owners_file_for(settings, comment_conf)
     try:
-        written = write_thread_owners(path, fallback, threads)
+        written = write_thread_owners(path, fallback, threads, closed)
     except OSError as error:
         logger.warning("comment_owners: cannot write %s (%s)", path, error)
         return

@@ -13,9 +13,11 @@ THREADS = {
 }
 
 
+@pytest.mark.parametrize("closed", [[], ["/2026/b/", "/2026/a/"]])
 @pytest.mark.parametrize("threads", [{}, {"/x/": ("anna", owners.AUTHOR)}, THREADS])
-def test_pieces_are_the_sorted_indented_document(threads):
+def test_pieces_are_the_sorted_indented_document(threads, closed):
     document = {
+        "closed": sorted(closed),
         "format": owners.OWNERS_FORMAT,
         "fallback": "Anna Schmidt",
         "threads": {
@@ -24,8 +26,9 @@ def test_pieces_are_the_sorted_indented_document(threads):
         },
     }
     expected = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True)
-    pieces = "".join(owners.thread_owners_pieces("Anna Schmidt", threads))
+    pieces = "".join(owners.thread_owners_pieces("Anna Schmidt", threads, closed))
     assert pieces == expected + "\n"
+    assert json.loads(pieces) == document
 
 
 def test_a_file_is_rewritten_only_when_its_text_changes(tmp_path):

@@ -107,7 +107,9 @@ def test_a_refused_delete_never_touches_a_reason_announced_by_staff(server):
     comment_id = server.client.post(ARTICLE, "Rechtswidrig").body["id"]
     staff_reason = (comment_id, "illegal", "Gerichtsbeschluss", "jonas")
     with sqlite3.connect(server.database) as db:  # comments.remove under way
-        db.execute("INSERT INTO blog_pending_removals VALUES (?, ?, ?, ?)", staff_reason)
+        db.execute(
+            "INSERT INTO blog_pending_removals VALUES (?, ?, ?, ?)", staff_reason
+        )
     for path in (f"/id/{comment_id}", f"/id/{comment_id}/delete/forged-key"):
         method = "DELETE" if path.count("/") == 2 else "POST"
         assert server.client.request(method, path).status == 403

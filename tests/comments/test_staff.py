@@ -97,7 +97,9 @@ def test_staff_session_is_not_lent_to_another_site(server):
         "Von fremder Seite",
         headers={"Cookie": cookie, "Origin": "http://evil.example"},
     )
-    assert foreign.status == 201
+    assert foreign.status == 403  # comments.write_guard: no foreign writes at all
+    with sqlite3.connect(server.database) as db:
+        assert db.execute("SELECT COUNT(*) FROM comments").fetchone() == (0,)
     assert staff_badges(server) == {}
 
 

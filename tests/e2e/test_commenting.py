@@ -1,5 +1,7 @@
 """A reader comments in Chromium: stored by the real server, shown after a reload."""
 
+import sqlite3
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -49,12 +51,30 @@ def test_closed_article_shows_comments_without_a_form(live_blog, page):
     from tests.support import CommentClient
 
     client = CommentClient(live_blog.comments_url)
-    assert client.post(CLOSED_ARTICLE, "Ein früherer Kommentar").status == 201
+    refused = client.post(CLOSED_ARTICLE, "Ein später Kommentar")
+    assert (refused.status, refused.body["reason"]) == (403, "closed")
+    add_comment_before_closing(live_blog.database, "Ein früherer Kommentar")
     page.goto(live_blog.site_url + CLOSED_ARTICLE)
     page.locator("#isso-root .isso-comment").first.wait_for()
     assert "Ein früherer Kommentar" in page.locator("#isso-root").inner_text()
     assert not page.locator(".isso-postbox").first.is_visible()
     assert not page.locator(".isso-comment .isso-reply").first.is_visible()
+
+
+def add_comment_before_closing(database, text):
+    """Store a reader comment as if it came before the article was closed."""
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "INSERT OR IGNORE INTO threads (uri, title) VALUES (?, 'Geschlossen')",
+            (CLOSED_ARTICLE,),
+        )
+        db.execute(
+            "INSERT INTO comments (tid, created, mode, remote_addr, text, author, "
+            "voters) SELECT id, ?, 1, '127.0.0.0', ?, 'Leserin', x'00' "
+            "FROM threads WHERE uri = ?",
+            (time.time(), text, CLOSED_ARTICLE),
+        )
+    db.close()
 
 
 def write_comment(page, text, name):
