@@ -248,3 +248,4 @@ def damage_middle(path, size=64 * 1024):
     with path.open("r+b") as file:
         file.seek(middle)
         file.write(bytes(range(256)) * (size // 256))
+    return path
