@@ -7,12 +7,16 @@ Shared by the transparency page (plugins/answered) and the answer desk
   comment awaiting moderation (which counts as open). Withdrawn and removed
   comments and staff comments owe no answer and are not reader comments.
 - A *thread* is a top-level comment with its replies (Isso nests one level).
-- A reader comment is *answered* when a published verified staff comment in the
-  same thread was created after it; its *response time* is the first such staff
-  comment's creation time minus its own, in whole seconds rounded down.
-- It was *answered by* the display name on that first staff comment (of two
-  created at the same moment, the one with the lower id).
-- *Open* = not answered; its *age* = "as of" minus its creation time.
+- A reader comment is *answered* when a published verified staff comment comes
+  after it in the same thread: a higher comment id, whatever the clocks say.
+  Isso numbers comments in the order it stores them (``comments.schema`` makes
+  sure no id is given twice), so a clock set back cannot leave a comment open
+  for ever, nor one set ahead make an earlier staff comment its answer.
+- Its *response time* is the first such staff comment's creation time minus
+  its own, in whole seconds rounded down, and 0 when the clocks put the answer
+  first; it was *answered by* the display name on that staff comment.
+- *Open* = not answered; its *age* = "as of" minus its creation time (0 for a
+  comment dated later than "as of").
 """
 
 import bisect
@@ -28,7 +32,7 @@ class ReaderComment(NamedTuple):
 
     comment: data.Comment
     answered_at: object  # datetime of the first later staff comment, or None
-    response_seconds: int | None  # whole seconds until then, rounded down
+    response_seconds: int | None  # whole seconds until then (``response_seconds``)
     answered_by: str | None = None  # display name on that staff comment
 
     @property
@@ -46,6 +50,11 @@ def waited_seconds(comment, as_of):
     return max(0, int((as_of - comment.created).total_seconds()))
 
 
+def response_seconds(created, answered_at):
+    """Whole seconds from ``created`` to its answer; 0 if the clocks put it first."""
+    return max(0, int((answered_at - created).total_seconds()))
+
+
 def thread_key(comment):
     """Return (thread path, top-level id): the thread a comment belongs to."""
     return comment.thread_uri, comment.parent or comment.id
@@ -59,8 +68,8 @@ def is_reader_comment(comment):
 
 
 class StaffAnswerIndex:
-    """The published verified staff comments of a site, by thread, oldest first:
-    what tells whether a reader comment got its answer."""
+    """The published verified staff comments of a site, by thread, in the order
+    they were stored (by id): what tells whether a reader comment got its answer."""
 
     __slots__ = ("by_thread",)
 
@@ -69,7 +78,7 @@ class StaffAnswerIndex:
         of every published verified staff comment."""
         by_thread = defaultdict(list)
         for uri, top, created, comment_id, name in answers:
-            by_thread[uri, top].append((created, comment_id, name))
+            by_thread[uri, top].append((comment_id, created, name))
         for entries in by_thread.values():
             entries.sort()
         self.by_thread = dict(by_thread)
@@ -85,13 +94,13 @@ class StaffAnswerIndex:
         )
 
     def first_after(self, comment):
-        """Return (time, staff name) of the first staff comment in ``comment``'s
-        thread created after it, or None."""
+        """Return (time, staff name) of the first staff comment after ``comment``
+        in its thread (the lowest higher id), or None."""
         answers = self.by_thread.get((comment.thread_uri, comment.parent or comment.id))
         if answers:
-            later = bisect.bisect_right(answers, comment.created, key=first)
+            later = bisect.bisect_right(answers, comment.id, key=first)
             if later < len(answers):
-                answer, _, name = answers[later]
+                _, answer, name = answers[later]
                 return answer, name
         return None
 
@@ -119,14 +128,14 @@ def classify(comments):
                 append(ReaderComment(comment, None, None))
             else:
                 answer, name = answered
-                seconds = int((answer - comment.created).total_seconds())
+                seconds = response_seconds(comment.created, answer)
                 append(ReaderComment(comment, answer, seconds, name))
         classified.sort(key=reader_order)
     return classified
 
 
 def first(answer):
-    """The creation time of a (created, id, name) staff answer."""
+    """The id of an (id, created, name) staff answer."""
     return answer[0]
 
 

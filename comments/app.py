@@ -32,6 +32,7 @@ from comments.connections import ThreadConnection
 from comments.desk_web import DeskPage
 from comments.events import CommentEventLog
 from comments.export import TOKEN_VARIABLE, ExportEndpoint
+from comments.integrity import refuse_damaged_database
 from comments.middleware import (
     MalformedRequests,
     SecurityHeaders,
@@ -256,6 +257,7 @@ def build_server(conf, environ=None):
     """Return the Isso instance with the project's tables and subscribers."""
     environ = os.environ if environ is None else environ
     check_config(conf)
+    refuse_damaged_database(database_path(conf))
     server = CommentServer(conf)
     db_path = database_path(conf)
     ensure_schema(db_path)

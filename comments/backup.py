@@ -16,6 +16,11 @@ comments, keeps the file's owner and mode, and never meets a journal that
 belongs to another file. Only when no usable database is there is the backup
 renamed into place. A comment posted between keeping and restoring is in
 neither; stop the server first where that matters.
+
+A copy counts as a backup only once SQLite finds it sound (``quick_check``): a
+damaged live database gives no backup, and the command says so and names the
+newest sound backup to restore. Pruning keeps the newest ``keep`` sound
+backups; a damaged backup never counts toward them.
 """
 
 import logging
@@ -30,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from comments.errors import SetupError
+from comments.integrity import DAMAGED, connect_read_only, damage
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +45,6 @@ BACKUP_NAME = re.compile(r"comments-(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<number>\d+))?
 ISSO_TABLES = frozenset({"threads", "comments", "preferences"})
 PRIVATE_FILE = stat.S_IRUSR | stat.S_IWUSR
 PRIVATE_FOLDER = stat.S_IRWXU
-# SQLite's names for a file that is no database, or a damaged one.
-DAMAGED = frozenset({"SQLITE_NOTADB", "SQLITE_CORRUPT"})
 # Files SQLite keeps beside a database; a leftover one would be replayed into
 # whatever file next carries the database's name.
 SIDE_FILE_SUFFIXES = ("-journal", "-wal", "-shm")
@@ -64,19 +68,56 @@ def backup_database(db_path, backup_dir, keep=14, now=None):
     try:
         backup = write_private_copy(
             backup_dir,
-            lambda temporary: copy_database(db_path, temporary),
+            lambda temporary: copy_sound_database(db_path, temporary, backup_dir),
             lambda: free_name(backup_dir, BACKUP_PREFIX, started),
         )
     except sqlite3.DatabaseError as error:
-        fix = (
-            "restore it from an earlier backup"
-            if error_name(error) in DAMAGED
-            else "check that this user may read it and its folder"
-        )
-        raise BackupError(f"{db_path}: cannot be backed up ({error}); {fix}") from None
+        if error_name(error) in DAMAGED:
+            raise damaged_live_database(db_path, error, backup_dir) from None
+        raise BackupError(
+            f"{db_path}: cannot be backed up ({error}); check that this user may "
+            "read it and its folder"
+        ) from None
     logger.info("backed up %s to %s", db_path, backup)
     prune_backups(backup_dir, keep, just_written=backup)
     return backup
+
+
+def copy_sound_database(db_path, target, backup_dir):
+    """Copy ``db_path`` into ``target``; raise unless the copy is sound."""
+    copy_database(db_path, target)
+    problem = damage(target)
+    if problem is not None:
+        raise damaged_live_database(db_path, problem, backup_dir)
+
+
+def damaged_live_database(db_path, problem, backup_dir):
+    """The BackupError for a damaged live database, naming the backup to restore."""
+    newest = newest_sound_backup(backup_dir)
+    fix = (
+        f"restore the newest sound backup: invoke comments.restore {newest}"
+        if newest
+        else f"there is no sound backup in {backup_dir}; stop the comment server "
+        f"and save what SQLite can still read: sqlite3 {db_path} .recover"
+    )
+    return BackupError(
+        f"{db_path}: the live comment database is damaged ({problem}); no backup "
+        f"written, none pruned; {fix}"
+    )
+
+
+def is_sound(path):
+    """Tell whether ``path`` is a sound comment database (``verify_database``)."""
+    try:
+        verify_database(path)
+    except BackupError:
+        return False
+    return True
+
+
+def newest_sound_backup(backup_dir):
+    """Return the newest sound backup in ``backup_dir``, or None."""
+    return next(filter(is_sound, list_backups(backup_dir)), None)
 
 
 def verify_database(path):
@@ -204,18 +245,28 @@ def list_backups(backup_dir):
 
 
 def prune_backups(backup_dir, keep, just_written=None):
-    """Delete all but the newest ``keep`` backups; return the deleted paths.
+    """Delete the backups older than the newest ``keep`` sound ones; return them.
 
-    ``just_written`` counts as the newest whatever the names say: backups
-    named later than now (a clock that ran ahead, files copied from another
-    host) must not push the backup just made out.
+    A damaged backup never counts toward ``keep``, so no sound backup goes in
+    favour of a damaged one. ``just_written`` (checked already) counts as the
+    newest whatever the names say: backups named later than now (a clock that
+    ran ahead, files copied from another host) must not push it out.
     """
     check_keep(keep)
     backups = list_backups(backup_dir)
-    if just_written is not None and Path(just_written) in backups:
-        backups.remove(Path(just_written))
-        backups.insert(0, Path(just_written))
-    removed = backups[keep:]
+    just_written = None if just_written is None else Path(just_written)
+    if just_written in backups:
+        backups.remove(just_written)
+        backups.insert(0, just_written)
+    sound, removed = 0, []
+    for index, path in enumerate(backups):
+        if sound == keep:
+            removed = backups[index:]
+            break
+        if path == just_written or is_sound(path):
+            sound += 1
+        else:
+            logger.warning("backup %s is damaged; it does not count as one", path)
     for path in removed:
         path.unlink(missing_ok=True)
         logger.info("pruned old backup %s", path)
@@ -298,11 +349,6 @@ def copy_database(source, target, single_file=True):
             # the mode: make it one plain file, so no -wal/-shm ever sits
             # beside a backup (reading it read-only would leave them there).
             target_db.execute("PRAGMA journal_mode = DELETE").fetchone()
-
-
-def connect_read_only(path):
-    """Open ``path`` read-only, whatever characters its name holds."""
-    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
 
 
 def readable_as_database(path):

@@ -24,7 +24,7 @@ from itertools import chain
 from typing import NamedTuple
 
 from comments import data
-from comments.answers import StaffAnswerIndex
+from comments.answers import StaffAnswerIndex, response_seconds
 
 
 def may_link(text):
@@ -236,7 +236,7 @@ class Digester:
             self.open.append(comment)
         else:
             answer, name = answered
-            seconds = min(int((answer - created).total_seconds()), LONGEST_RESPONSE)
+            seconds = min(response_seconds(created, answer), LONGEST_RESPONSE)
             times = self.by_staff.get(name)
             if times is None:
                 times = self.by_staff[name] = tally()

@@ -30,6 +30,12 @@ ISSO_MODES = {1: data.PUBLISHED, 2: data.PENDING, 4: data.WITHDRAWN}
 
 ISSO_TABLES = {"threads", "comments", "preferences"}
 
+# Isso stores `created` and `modified` as Unix seconds. Outside these bounds a
+# value is no time a comment of this blog was written (a clock at zero, a
+# value in ms, text typed into a shell) and datetime cannot follow it far:
+# refused with the comment named, never a traceback.
+EARLIEST, LATEST = 946_684_800, 32_503_680_000  # 2000-01-01, 3000-01-01 UTC
+
 # Columns are named one by one: `email` and `remote_addr` are never read.
 # Threads are joined in Python and comments sorted there: SQLite's join and
 # ORDER BY cost twice the plain scan (0.29 s vs 0.13 s for 100,000 rows). The
@@ -63,6 +69,26 @@ class SourceUnavailable(Exception):
 
 class CommentDataError(SetupError):
     """The comment source answered, but with something unusable."""
+
+
+class UnusableTime(ValueError):
+    """A comment row's time is no time (``utc_time``); names the comment."""
+
+
+def utc_time(seconds, comment_id, thread_uri, column="created"):
+    """Return Unix ``seconds`` as an aware UTC datetime; raise UnusableTime
+    naming the comment unless it lies between 2000 and 3000."""
+    try:
+        if EARLIEST <= seconds < LATEST:  # False for NaN, TypeError for text
+            return datetime.datetime.fromtimestamp(seconds, UTC)
+    except TypeError:
+        pass
+    shown = repr(seconds)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    raise UnusableTime(
+        f"comment {comment_id} on {thread_uri} has {column} = {shown}, no time "
+        "between 2000 and 3000"
+    )
 
 
 class IssoRenderer:
@@ -148,8 +174,9 @@ class Reading:
         threads = self.threads
         for comment_id, tid, created in self.connection.execute(KEYS_QUERY):
             if tid in threads:
-                moment = datetime.datetime.fromtimestamp(created, UTC)
-                note(comment_id, data.microseconds(moment), threads[tid][0])
+                uri = threads[tid][0]
+                moment = utc_time(created, comment_id, uri)
+                note(comment_id, data.microseconds(moment), uri)
 
     def staff_answers(self):
         """Return the StaffAnswerIndex of the published staff comments, made from
@@ -161,7 +188,7 @@ class Reading:
             (
                 threads[tid][0],
                 parent or comment_id,
-                datetime.datetime.fromtimestamp(created, UTC),
+                utc_time(created, comment_id, threads[tid][0]),
                 comment_id,
                 names.setdefault(name, name),  # one string per staff name
             )
@@ -206,7 +233,7 @@ def read_transaction(db_path, use, for_staff=False, pinned=None):
                 )
             with data.many_objects():
                 return use(Reading(connection, tables, for_staff))
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, UnusableTime) as error:
         raise unreadable_database(db_path, error) from None
     finally:
         connection.close()
@@ -308,8 +335,8 @@ def comment_from_row(row, thread, removed_by_staff, for_staff=False):
         uri,
         title,
         parent,
-        datetime.datetime.fromtimestamp(created, UTC),
-        datetime.datetime.fromtimestamp(modified, UTC) if modified else None,
+        utc_time(created, comment_id, uri),
+        utc_time(modified, comment_id, uri, "modified") if modified else None,
         state,
         unescape(author) if visible else "",
         unescape(website) if visible else "",

@@ -216,3 +216,36 @@ def decode(raw):
         return json.loads(text)
     except ValueError:
         return text
+
+
+def isso_database_with(path, count, uri="/2026/viele-kommentare/"):
+    """Create an Isso database (Isso's own tables, rollback journal, as a restored
+    backup is) holding ``count`` published comments of ~300 bytes on ``uri``."""
+    from isso import config as isso_config
+    from isso.db import SQLite3
+
+    SQLite3(str(path), isso_config.load(isso_config.default_file()))
+    text = "Eine ausführliche Frage zum Artikel, mit Beispielen und Gründen. " * 5
+    with sqlite3.connect(path) as db:
+        thread = db.execute(
+            "INSERT INTO threads (uri, title) VALUES (?, 'Viele')", (uri,)
+        ).lastrowid
+        db.executemany(
+            "INSERT INTO comments (tid, parent, created, mode, remote_addr, text, "
+            "author, email, voters, likes, dislikes) VALUES (?, NULL, ?, 1, "
+            "'192.0.2.0', ?, 'Leserin', 'leserin@example.com', x'00', 0, 0)",
+            [(thread, 1_767_225_600 + number, text) for number in range(count)],
+        )
+    db.close()
+    return Path(path)
+
+
+def damage_middle(path, size=64 * 1024):
+    """Overwrite ``size`` bytes in the middle of ``path`` with noise, as a failing
+    disk or a stray write would; the header stays, so SQLite still opens it."""
+    path = Path(path)
+    middle = path.stat().st_size // 2 - size // 2
+    with path.open("r+b") as file:
+        file.seek(middle)
+        file.write(bytes(range(256)) * (size // 256))
+    return path

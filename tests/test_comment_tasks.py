@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT, write_isso_config
+from comments.backup import list_backups
+from tests.support import ROOT, damage_middle, isso_database_with, write_isso_config
 
 ARTICLE = "/2026/kritik/"
 
@@ -311,3 +312,25 @@ def test_backup_says_it_once(server):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Backup written: ")
     assert "backed up" not in result.stderr  # the log line would repeat it
+
+
+def test_a_damaged_live_database_is_one_line_and_keeps_the_sound_backups(tmp_path):
+    config = write_isso_config(tmp_path)
+    database = isso_database_with(tmp_path / "comments.db", 2000)
+    for _ in range(2):
+        written = invoke_with(config, "comments.backup", "--keep", "2")
+        assert written.returncode == 0, written.stderr
+    sound = list_backups(tmp_path / "backups")  # newest first
+    damage_middle(database)
+    for _ in range(2):
+        result = invoke_with(config, "comments.backup", "--keep", "2")
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert "Backup written" not in result.stdout
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(
+            f"backup: {database}: the live comment database is damaged (quick_check:"
+        )
+        assert line.endswith(f"invoke comments.restore {sound[0]}")
+    assert list_backups(tmp_path / "backups") == sound
+    restored = invoke_with(config, "comments.restore", str(sound[0]))
+    assert restored.returncode == 0, restored.stderr

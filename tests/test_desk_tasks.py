@@ -237,3 +237,17 @@ def test_open_and_assign_say_what_is_wrong(owned_server):
     missing = invoke_as(owned_server, "anna", "comments.assign", "999", "jonas")
     assert missing.returncode == 1
     assert missing.stderr == "assign: comment 999 is no open reader comment\n"
+
+
+def test_open_names_a_comment_whose_time_is_no_time_and_exits_2(server):
+    late = post(server, "Wann war das?")
+    with sqlite3.connect(server.database) as db:
+        db.execute("UPDATE comments SET created = 1e12 WHERE id = ?", (late,))
+    db.close()
+    result = invoke(server, "comments.open")
+    assert result.returncode == 2  # 1 would mean "a comment is overdue"
+    assert result.stderr == (
+        f"open: {server.database}: unreadable comment database (comment {late} on "
+        f"{ARTICLE} has created = 1000000000000.0, no time between 2000 and "
+        "3000); restore it with `invoke comments.restore` from a backup\n"
+    )

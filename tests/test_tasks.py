@@ -5,6 +5,7 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +19,14 @@ from invoke import Context, Exit
 
 import tasks
 from comments import snapshots
-from tests.support import ROOT, build_site, write_files, write_isso_config
+from comments.schema import ensure_schema
+from tests.support import (
+    ROOT,
+    build_site,
+    isso_database_with,
+    write_files,
+    write_isso_config,
+)
 
 INVOKE = [sys.executable, "-m", "invoke"]
 
@@ -400,3 +408,25 @@ def test_serve_with_a_port_taken_says_so_before_it_builds(tmp_path):
         "stop what runs there or pass --port"
     )
     assert "Processed" not in result.stdout + result.stderr  # nothing was built
+
+
+def test_a_comment_time_that_is_no_time_fails_the_build_naming_it(tmp_path):
+    database = isso_database_with(tmp_path / "comments.db", 3)
+    ensure_schema(database)
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE comments SET created = 1e12 WHERE id = 2")
+    db.close()
+    with pytest.raises(Exit) as failure:
+        tasks.pelican_build(
+            str(ROOT / "pelicanconf.py"),
+            OUTPUT_PATH=str(tmp_path / "out"),
+            COMMENTS_DATABASE=str(database),
+            COMMENTS_SNAPSHOT_DIR=str(tmp_path / "snapshots"),
+            CACHE_CONTENT=False,
+        )
+    snapshots.wait_for_snapshots()
+    assert failure.value.message == (
+        f"build failed: {database}: unreadable comment database (comment 2 on "
+        "/2026/viele-kommentare/ has created = 1000000000000.0, no time between "
+        "2000 and 3000); restore it with `invoke comments.restore` from a backup"
+    )

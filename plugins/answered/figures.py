@@ -18,6 +18,7 @@ counts, and
 import math
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 from comments.answers import (  # noqa: F401 (the definitions, re-exported)
     ReaderComment,
@@ -110,10 +111,18 @@ def months_back(as_of, count):
 
 def by_month(tallies, as_of, count=12):
     """Return one Month per calendar month (UTC) of the last ``count`` months,
-    from the tallies by (year, month) of the reader comments' creation."""
+    from the tallies by (year, month) of the reader comments' creation.
+
+    A comment dated after ``as_of``'s month (a clock set ahead) counts in that
+    month, so the months cover every reader comment of their span.
+    """
+    latest = (as_of.year, as_of.month)
+    ahead = [entries for key, entries in tallies.items() if key > latest]
     months = []
     for year, month in months_back(as_of, count):
         entries = tallies.get((year, month), ())
+        if (year, month) == latest and ahead:
+            entries = [*entries, *chain.from_iterable(ahead)]
         times = answered_times(entries)
         months.append(
             Month(

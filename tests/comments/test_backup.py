@@ -23,6 +23,7 @@ from comments.backup import (
     verify_database,
 )
 from comments.errors import SetupError
+from tests.support import damage_middle, isso_database_with
 
 ARTICLE = "/2026/warum-wir-antworten/"
 WRITERS = 4
@@ -420,3 +421,64 @@ def test_restore_refuses_a_leftover_journal_beside_a_missing_database(live, tmp_
 
     assert str(raised.value).startswith(f"{journal}: ")
     assert not target.exists()
+
+
+def test_a_damaged_live_database_gives_no_backup_and_pushes_none_out(tmp_path):
+    live = isso_database_with(tmp_path / "comments.db", 2000)
+    backups = tmp_path / "backups"
+    sound = [
+        backup_database(live, backups, keep=2, now=datetime(2026, 3, day, tzinfo=UTC))
+        for day in (1, 2)
+    ]
+    damage_middle(live)
+    for day in (3, 4):
+        with pytest.raises(BackupError) as refused:
+            backup_database(
+                live, backups, keep=2, now=datetime(2026, 3, day, tzinfo=UTC)
+            )
+        message = str(refused.value)
+        assert message.startswith(
+            f"{live}: the live comment database is damaged (quick_check: "
+        )
+        assert message.endswith(
+            "); no backup written, none pruned; restore the newest sound backup: "
+            f"invoke comments.restore {sound[1]}"
+        )
+        assert "\n" not in message
+    assert sorted(path.name for path in backups.iterdir()) == [p.name for p in sound]
+
+    restore_database(sound[1], live, backups)
+    verify_database(live)
+    assert len(comment_ids(live)) == 2000
+
+
+def test_a_damaged_live_database_without_backups_says_how_to_save_it(tmp_path):
+    live = damage_middle(isso_database_with(tmp_path / "comments.db", 2000))
+    with pytest.raises(BackupError) as refused:
+        backup_database(live, tmp_path / "backups")
+    assert str(refused.value).endswith(
+        f"; there is no sound backup in {tmp_path / 'backups'}; stop the comment "
+        f"server and save what SQLite can still read: sqlite3 {live} .recover"
+    )
+    assert list((tmp_path / "backups").iterdir()) == []
+
+
+def test_a_damaged_backup_never_counts_toward_keep(tmp_path):
+    live = isso_database_with(tmp_path / "comments.db", 2000)
+    backups = tmp_path / "backups"
+    made = [
+        backup_database(live, backups, keep=5, now=datetime(2026, 3, day, tzinfo=UTC))
+        for day in (1, 2, 3)
+    ]
+    damage_middle(made[2])  # the newest went bad on disk
+    written = backup_database(
+        live, backups, keep=2, now=datetime(2026, 3, 4, tzinfo=UTC)
+    )
+    # two sound ones stay (the new one and day 2); the damaged one is left for
+    # a person to look at until enough newer sound backups exist
+    assert list_backups(backups) == [written, made[2], made[1]]
+    backup_database(live, backups, keep=2, now=datetime(2026, 3, 5, tzinfo=UTC))
+    assert [path.name[9:17] for path in list_backups(backups)] == [
+        "20260305",
+        "20260304",
+    ]

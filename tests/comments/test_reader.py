@@ -12,7 +12,7 @@ from comments.app import build_server
 from comments.digest import digest_of
 from comments.removal import remove_comment
 from comments.source import SourceSettings, load_comment_data
-from tests.support import run_alone
+from tests.support import run_alone, set_created
 
 ARTICLE = "/2026/kritik/"
 OTHER = "/2026/anderes/"
@@ -354,3 +354,49 @@ def test_when_the_child_cannot_check_old_records_stay_and_the_next_read_finds_th
     )
     unrecorded = [r for r in later.removals if r.reason == "unrecorded"]
     assert [r.comment_id for r in unrecorded] == [question, question + 1, last]
+
+
+def set_column(database, comment_id, column, value):
+    with sqlite3.connect(database) as db:
+        db.execute(
+            f"UPDATE comments SET {column} = ? WHERE id = ?", (value, comment_id)
+        )
+    db.close()
+
+
+def every_reading(database, column):
+    """Each way the build, the refresh's snapshot and the desk read ``column``."""
+    yield lambda: reader.read_database(database, NOW, for_staff=True)
+    yield lambda: reader.digest_database(database, NOW)
+    if column == "created":  # the snapshot's identities
+        yield lambda: reader.read_transaction(database, lambda r: r.keys(print))
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "shown"),
+    [
+        ("created", 1e12, "1000000000000.0"),  # milliseconds, not seconds
+        ("created", "gestern", "'gestern'"),
+        ("created", 0, "0.0"),  # a clock at zero
+        ("created", 1e300, "1e+300"),
+        ("modified", 1e12, "1000000000000.0"),
+    ],
+)
+def test_a_comment_time_that_is_no_time_names_the_comment(server, column, value, shown):
+    question, *_ = fill(server)
+    set_column(server.database, question, column, value)
+    for read in every_reading(server.database, column):
+        with pytest.raises(reader.CommentDataError) as failure:
+            read()
+        assert str(failure.value) == (
+            f"{server.database}: unreadable comment database (comment {question} "
+            f"on {ARTICLE} has {column} = {shown}, no time between 2000 and 3000); "
+            "restore it with `invoke comments.restore` from a backup"
+        )
+
+
+def test_a_staff_answer_dated_in_the_year_33658_names_the_answer(server):
+    _, answer, *_ = fill(server)
+    set_created(server.database, answer, 1e12)
+    with pytest.raises(reader.CommentDataError, match=f"comment {answer} on "):
+        reader.digest_database(server.database, NOW)

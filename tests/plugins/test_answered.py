@@ -352,3 +352,51 @@ def test_threads_without_a_published_page_count_but_show_no_address_or_title(
     assert "Adressen ohne veröffentlichte Seite" in page
     draft = (output / "entwuerfe/noch-geheim/index.html").read_text(encoding="utf-8")
     assert "data-isso" not in draft  # no comment form on a draft
+
+
+@pytest.fixture
+def jumping_clocks(tmp_path):
+    """A database written while the server's clock jumped: an answer dated an
+    hour before its question, and a question dated after the page's "as of"."""
+    from comments.app import create_app
+    from comments.config import load_config
+    from comments.serve import running_in_thread
+    from comments.staff import add_account
+    from tests.support import CommentClient
+
+    base = tmp_path / "clock-db"
+    base.mkdir()
+    config = write_isso_config(base, guard={"enabled": "false"})
+    add_account(base / "staff.cfg", "anna", "Anna Schmidt", "ein-langes-passwort")
+    conf, _ = load_config(config, environ={})
+    with running_in_thread(create_app(conf, environ={})) as url:
+        client = CommentClient(url)
+        question = client.post(ARTICLE, "Geht die Uhr?", author="Eva").body["id"]
+        cookie = client.staff_login("anna", "ein-langes-passwort")
+        answer = client.post(
+            ARTICLE, "Jetzt wieder.", parent=question, headers={"Cookie": cookie}
+        ).body["id"]
+        ahead = client.post(ARTICLE, "Aus der Zukunft", author="Zeno").body["id"]
+    database = conf.get("general", "dbpath")
+    set_created(database, question, T0 + HOUR)
+    set_created(database, answer, T0)  # the clock was set back an hour
+    set_created(database, ahead, AS_OF + 40 * 24 * HOUR)  # a clock far ahead
+    return database, None
+
+
+def test_clock_jumps_leave_no_comment_open_for_ever_and_months_add_up(
+    tmp_path, jumping_clocks, monkeypatch
+):
+    output = build(tmp_path, jumping_clocks, monkeypatch)
+    document = json.loads((output / "answered/answered.json").read_text())
+    assert (document["reader_comments"], document["answered"]) == (2, 1)
+    assert document["median_response_seconds"] == 0
+    page = soup(output / "answered/index.html")
+    monthly = [
+        int(row.select("td")[0].get_text())
+        for row in page.select(".answered__chart-table tbody tr")
+    ]
+    assert sum(monthly) == 2 and monthly[-1] == 2  # November 2026, "as of"
+    definitions = page.select_one(".answered__definitions").get_text()
+    assert "nicht die Uhrzeit" in definitions
+    assert "zählt er im Monat des Stands" in definitions

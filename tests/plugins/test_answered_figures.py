@@ -48,7 +48,7 @@ def answered_ids(comments):
     return {r.comment.id: r.response_seconds for r in figures.classify(comments)}
 
 
-def test_staff_reply_created_before_the_reader_comment_does_not_answer_it():
+def test_staff_reply_before_the_reader_comment_in_the_thread_does_not_answer_it():
     comments = [
         comment(1, 0),
         comment(2, 10, parent=1, staff="Anna"),
@@ -86,6 +86,27 @@ def test_the_first_later_staff_comment_sets_the_response_time():
         comment(3, 120, parent=1, staff="Jonas"),
     ]
     assert answered_ids(comments) == {1: 90 * MINUTE}
+
+
+def test_a_staff_reply_after_the_comment_answers_it_whatever_the_clocks_say():
+    # The server's clock was set back an hour between question and answer.
+    comments = [comment(1, 0), comment(2, -60, parent=1, staff="Anna")]
+    assert answered_ids(comments) == {1: 0}
+    assert [r.answered_by for r in figures.classify(comments)] == ["Anna"]
+    site = digest(comments)
+    assert list(site.open) == []
+    assert {name: list(times) for name, times in site.by_staff.items()} == {"Anna": [0]}
+
+
+def test_a_staff_comment_stored_before_the_reader_comment_never_answers_it():
+    # The clock ran an hour ahead when Anna answered, then was set right.
+    comments = [
+        comment(1, 0),
+        comment(2, 60, parent=1, staff="Anna"),
+        comment(3, 30, parent=1),
+    ]
+    assert answered_ids(comments) == {1: HOUR, 3: None}
+    assert [c.id for c in digest(comments).open] == [3]
 
 
 def test_pending_comment_is_an_open_reader_comment():
@@ -211,6 +232,24 @@ def test_by_month_groups_by_the_reader_comments_month():
     ]
 
 
+def test_a_comment_dated_after_as_of_counts_in_the_month_of_as_of():
+    comments = [
+        comment(1, 0),  # October, open
+        comment(2, 40 * 24 * 60, uri="/b/"),  # November: the clock ran ahead
+        comment(3, 41 * 24 * 60, parent=2, staff="Anna", uri="/b/"),
+    ]
+    site = digest(comments)
+    months = figures.by_month(
+        site.by_month, datetime.datetime(2026, 10, 20, tzinfo=datetime.UTC), 3
+    )
+    assert [(m.month, m.reader_comments, m.answered, m.open) for m in months] == [
+        (8, 0, 0, 0),
+        (9, 0, 0, 0),
+        (10, 2, 1, 1),
+    ]
+    assert sum(m.reader_comments for m in months) == len(site.total) == 2
+
+
 def test_state_counts_split_withdrawn_from_removals_by_reason():
     comments = [
         comment(1, 0, state=data.PENDING),
@@ -294,7 +333,7 @@ def test_classify_follows_the_named_rules_it_writes_out_inline():
         later = [
             s
             for s in staff_by_thread.get(figures.thread_key(reader.comment), [])
-            if s.created > reader.comment.created
+            if s.id > reader.comment.id
         ]
         assert reader.answered_by == (later[0].staff_name if later else None)
     assert {r.comment.id: r.answered_by for r in readers} == {
