@@ -37,6 +37,7 @@ from comments.middleware import (
 )
 from comments.notify import notifiers, staff_recipients
 from comments.read_cache import ThreadReadCache
+from comments.refusals import Refusals
 from comments.removal import RemovalRecorder
 from comments.schema import ensure_schema
 from comments.staff import StaffDirectory, is_email, staff_file
@@ -280,6 +281,7 @@ def wrap(server, conf, environ):
         app, server, directory, hosts, conf.get("server", "public-endpoint")
     )
     app = ExportEndpoint(app, db_path, environ.get(TOKEN_VARIABLE, ""))
+    app = Refusals(app, conf)
     app = wsgi.CORSMiddleware(
         app,
         origin=wsgi.origin(hosts),
