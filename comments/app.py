@@ -42,6 +42,7 @@ from comments.removal import RemovalRecorder
 from comments.schema import ensure_schema
 from comments.staff import StaffDirectory, is_email, staff_file
 from comments.staff_web import StaffLayer, StaffRecorder, current_staff
+from comments.storage_errors import StorageErrors
 
 logger = logging.getLogger(__name__)
 
@@ -281,7 +282,7 @@ def wrap(server, conf, environ):
         app, server, directory, hosts, conf.get("server", "public-endpoint")
     )
     app = ExportEndpoint(app, db_path, environ.get(TOKEN_VARIABLE, ""))
-    app = Refusals(app, conf)
+    app = StorageErrors(Refusals(app, conf), server)
     app = wsgi.CORSMiddleware(
         app,
         origin=wsgi.origin(hosts),
