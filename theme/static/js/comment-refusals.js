@@ -18,9 +18,10 @@
   var endpoint = script.getAttribute("data-comments-url").replace(/\/+$/, "");
   var texts = {
     moderated: script.getAttribute("data-moderated"),
-    closed: script.getAttribute("data-closed"),
     fallback: script.getAttribute("data-fallback")
   };
+  // Refusals the theme words itself, by the server's reason code.
+  var reasonTexts = { closed: script.getAttribute("data-closed") };
   var sentForm = null;
 
   /* The live region of a form or comment, made before the answer arrives so
@@ -53,7 +54,8 @@
     if (!answer || typeof answer.reason !== "string") {
       return texts.fallback;
     }
-    return texts[answer.reason] || answer.message || texts.fallback;
+    var own = Object.prototype.hasOwnProperty.call(reasonTexts, answer.reason);
+    return (own && reasonTexts[answer.reason]) || answer.message || texts.fallback;
   }
 
   function commentWrapper(id) {
