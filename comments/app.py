@@ -42,10 +42,12 @@ from comments.middleware import (
 from comments.notify import notifiers, staff_recipients
 from comments.owners import owners_file
 from comments.read_cache import ThreadReadCache
+from comments.refusals import Refusals
 from comments.removal import RemovalRecorder
 from comments.schema import ensure_schema
 from comments.staff import StaffDirectory, is_email, staff_file
 from comments.staff_web import StaffLayer, StaffRecorder, current_staff
+from comments.storage_errors import StorageErrors
 from comments.write_guard import ClosedThreads, WriteGuard
 
 logger = logging.getLogger(__name__)
@@ -295,6 +297,7 @@ def wrap(server, conf, environ):
         app, server, directory, hosts, conf.get("server", "public-endpoint")
     )
     app = ExportEndpoint(app, db_path, environ.get(TOKEN_VARIABLE, ""))
+    app = StorageErrors(Refusals(app, conf), server)
     app = wsgi.CORSMiddleware(
         app,
         origin=wsgi.origin(hosts),

@@ -70,19 +70,23 @@ def live_blog(tmp_path_factory):
 
 
 @contextlib.contextmanager
-def serve_live_blog(base, guard):
-    """Serve a fresh build and a comment server with these ``[guard]`` options."""
+def serve_live_blog(base, guard, around=None, **sections):
+    """Serve a fresh build and a comment server with these ``[guard]`` options.
+
+    ``sections`` are further config sections; ``around`` wraps the server's app.
+    """
     output = base / "output"
     output.mkdir()
     handler = functools.partial(QuietHandler, directory=str(output))
     site = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     site_url = f"http://127.0.0.1:{site.server_port}"
     threading.Thread(target=site.serve_forever, daemon=True).start()
-    config_file = write_isso_config(base, hosts=(site_url,), guard=guard)
+    config_file = write_isso_config(base, hosts=(site_url,), guard=guard, **sections)
     add_account(base / "staff.cfg", *STAFF_ACCOUNT)
     conf, _ = load_config(config_file, environ={})
     try:
-        with running_in_thread(create_app(conf, environ={})) as comments_url:
+        app = create_app(conf, environ={})
+        with running_in_thread(app if around is None else around(app)) as comments_url:
             blog = LiveBlog(site_url, comments_url, output, conf)
             blog.build()
             yield blog

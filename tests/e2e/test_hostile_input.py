@@ -159,10 +159,12 @@ def post_payload(client, thread, payload, field, number):
 
 
 def refusal_reason(body):
-    """Return the reason in a refusal: werkzeug's HTML error page, or JSON."""
+    """Return the reason in a refusal: our JSON's code, or werkzeug's HTML page."""
     if isinstance(body, str):
         found = re.search(r"<p>(.*?)</p>", body, re.DOTALL)
         return html.unescape(found.group(1)).strip() if found else body.strip()
+    if isinstance(body, dict) and isinstance(body.get("reason"), str):
+        return body["reason"]  # comments/refusals.py
     return json.dumps(body)
 
 
@@ -250,10 +252,8 @@ def test_every_payload_is_stored_or_refused_with_a_reason(hostile):
     # here are all stored, and so must all be shown inert.
     refused = {(o.field, o.payload) for o in outcomes if o.status != 201}
     assert {field for field, _ in refused} == {"website"}
-    assert {o.message for o in outcomes if o.status != 201} <= {
-        "Website not Django-conform",
-        "arbitrary length limit",
-    }
+    # Isso's "Website not Django-conform" / "arbitrary length limit".
+    assert {o.message for o in outcomes if o.status != 201} <= {"website"}
     assert len(stored(outcomes, field="website")) >= 2 * 5  # some pass as addresses
 
 
