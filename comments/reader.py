@@ -1,7 +1,8 @@
 """Read every comment of the site: from the SQLite database, or the server's export.
 
 The one place that knows Isso's tables. Both sources return the same
-``CommentData``; neither ever selects an email or IP address.
+``CommentData``; neither ever selects an email or IP address, and addresses or
+phone numbers a reader typed come masked (``comments.masking``).
 """
 
 import datetime
@@ -18,6 +19,7 @@ from comments import data
 from comments.answers import StaffAnswerIndex
 from comments.digest import Digester
 from comments.errors import SetupError
+from comments.masking import mask_personal_data
 from comments.schema import WITHDRAWN as WITHDRAWN_REASON
 
 logger = logging.getLogger(__name__)
@@ -302,6 +304,9 @@ def comment_from_row(row, thread, removed_by_staff, for_staff=False):
     if state == data.WITHDRAWN and comment_id in removed_by_staff:
         state = data.REMOVED
     visible = state == data.PUBLISHED or (for_staff and state == data.PENDING)
+    author, website, text = (
+        reader_fields(author, website, text, staff_name) if visible else ("", "", "")
+    )
     # Positional, in Comment's field order: a site has 100,000s of these.
     return data.Comment(
         comment_id,
@@ -311,12 +316,25 @@ def comment_from_row(row, thread, removed_by_staff, for_staff=False):
         datetime.datetime.fromtimestamp(created, UTC),
         datetime.datetime.fromtimestamp(modified, UTC) if modified else None,
         state,
-        unescape(author) if visible else "",
-        unescape(website) if visible else "",
-        (text or "") if visible else "",
+        author,
+        website,
+        text,
         likes or 0,
         staff_name,
     )
+
+
+def reader_fields(author, website, text, staff_name):
+    """Return a visible comment's name, website and text as the site may show
+    them: unescaped, and a reader's with addresses and phone numbers masked
+    (``comments.masking``). Staff text is our own: the leak check sees it whole.
+    """
+    author, website, text = unescape(author), unescape(website), text or ""
+    if staff_name is not None:
+        return author, website, text
+    if mask_personal_data(website) != website:
+        website = ""  # a link to a placeholder would lead nowhere
+    return mask_personal_data(author), website, mask_personal_data(text)
 
 
 def read_export(url, token, read_at, renderer=None, timeout=20):
