@@ -106,6 +106,25 @@ def test_comment_text_and_name_are_escaped_in_the_html_part(server, mailbox):
     assert "<script>alert(1)</script>" in mail.part("plain")
 
 
+FAKE_LINE = "Antworten: https://phish.example/"
+
+
+def test_line_breaks_from_a_reader_add_no_lines_of_their_own(server, mailbox):
+    overdue = post(
+        server, f"Hallo\n{FAKE_LINE}text", author=f"Leserin\n{FAKE_LINE}name"
+    )
+    [mail] = mailbox.wait_for(1)
+    set_age(server, overdue, 25)
+    mailbox.clear()
+    reminders.send_reminders(server.conf, {})
+    [digest] = mailbox.wait_for(1)
+    for plain in (mail.part("plain"), digest.part("plain")):
+        lines = [line.strip() for line in plain.splitlines()]
+        assert not any(line.startswith(FAKE_LINE) for line in lines), plain
+        assert f"Leserin {FAKE_LINE}name" in plain
+    assert f"> Hallo\n> {FAKE_LINE}text" in mail.part("plain")
+
+
 def test_staff_comment_sends_no_mail(server, mailbox):
     question = post(server, "Eine Frage an die Redaktion")
     drain(server, mailbox, 1)
@@ -280,6 +299,11 @@ def test_login_uses_the_password_from_the_environment(comment_server_factory):
     [
         ("security", "tls", r"\[smtp\] security = 'tls': use one of none"),
         ("from", "", r"\[smtp\] from = '': set the sender address"),
+        (
+            "from",
+            "Blog <blog@example.org>\nBcc: alle@example.org",
+            r"\[smtp\] from = .* spans several lines; write the sender on one",
+        ),
         ("port", "smtp", r"\[smtp\] port = 'smtp' must be a positive number"),
     ],
 )
