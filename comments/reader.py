@@ -8,12 +8,14 @@ phone numbers a reader typed come masked (``comments.masking``).
 import datetime
 import hashlib
 import html
+import ipaddress
 import json
 import logging
 import sqlite3
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from comments import data
 from comments.answers import StaffAnswerIndex
@@ -337,15 +339,62 @@ def reader_fields(author, website, text, staff_name):
     return mask_personal_data(author), website, mask_personal_data(text)
 
 
+class RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow no redirect: the export request carries the token, and urllib
+    would send it on to whatever host a redirect names."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # urllib raises the 3xx as an HTTPError
+
+
+def is_loopback(host):
+    """True for this machine's own names: localhost, 127.x.x.x, ::1."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_export_url(url):
+    """Raise CommentDataError unless ``url`` is https://, or http:// on loopback.
+
+    The request carries the export token: over plain HTTP anyone on the way
+    could read it, and every comment with it.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        return
+    raise CommentDataError(
+        f"COMMENTS_EXPORT_URL={url!r} must start with https:// (http:// only for "
+        "localhost): the request carries the export token"
+    )
+
+
 def read_export(url, token, read_at, renderer=None, timeout=20):
-    """Fetch every comment from the comment server's export endpoint."""
+    """Fetch every comment from the comment server's export endpoint.
+
+    Only over HTTPS (``check_export_url``), and never past a redirect.
+    """
+    check_export_url(url)
     request = urllib.request.Request(
         url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}
     )
+    opener = urllib.request.build_opener(RefuseRedirects)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as reply:
+        with opener.open(request, timeout=timeout) as reply:
             body = reply.read()
     except urllib.error.HTTPError as error:
+        if 300 <= error.code < 400:
+            target = urlsplit(error.headers.get("Location") or "").netloc or "?"
+            raise CommentDataError(
+                f"{url}: the export redirects ({error.code}, to {target}); set "
+                "COMMENTS_EXPORT_URL to the export's own address (the token is "
+                "never sent on)"
+            ) from None
         if error.code in (401, 403):
             raise CommentDataError(
                 f"{url}: export refused ({error.code}); set BLOG_EXPORT_TOKEN to the "
