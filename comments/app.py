@@ -38,6 +38,7 @@ from comments.middleware import (
 from comments.notify import notifiers, staff_recipients
 from comments.read_cache import ThreadReadCache
 from comments.removal import RemovalRecorder
+from comments.reserved_names import ReservedNames
 from comments.schema import ensure_schema
 from comments.staff import StaffDirectory, is_email, staff_file
 from comments.staff_web import StaffLayer, StaffRecorder, current_staff
@@ -276,6 +277,7 @@ def wrap(server, conf, environ):
         },
     )
     app = RemovalRecorder(app, db_path)
+    app = ReservedNames(app, directory)  # inside StaffLayer: needs current_staff
     app = staff_layer = StaffLayer(
         app, server, directory, hosts, conf.get("server", "public-endpoint")
     )

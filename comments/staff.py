@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from comments.config import write_private_ini
 from comments.errors import SetupError
+from comments.names import hidden_characters, normalise_name
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +139,11 @@ def add_account(path, account, display_name, password, email=None):
         )
     if not display_name.strip():
         raise StaffError("the display name is empty; readers see it on the badge")
+    if hidden_characters(display_name):
+        raise StaffError(
+            f"the display name {display_name!r} holds invisible characters (line "
+            "breaks, zero-width or bidi controls); type it again without them"
+        )
     if len(password) < 12:
         raise StaffError("the password needs at least 12 characters")
     if email and not is_email(email.strip()):
@@ -159,12 +165,12 @@ def add_account(path, account, display_name, password, email=None):
     name = display_name.strip()
     for other in parser.sections():
         taken = parser.get(other, "name", fallback="").strip()
-        if other != account and taken.casefold() == name.casefold():
+        if other != account and normalise_name(taken) == normalise_name(name):
             raise StaffError(
                 f"the display name {name!r} belongs to the account {other!r} "
                 "already; readers could not tell the two apart"
             )
-    if name.casefold() == ISSO_ADMIN.display_name.casefold():
+    if normalise_name(name) == normalise_name(ISSO_ADMIN.display_name):
         raise StaffError(
             f"the display name {name!r} is the shared account's (Isso's admin "
             "login); choose a personal name"

@@ -46,11 +46,11 @@ def test_logged_in_staff_reply_is_recorded_with_the_display_name(server):
         ).fetchall() == [("anna", "session")]
 
 
-def test_reader_with_staff_name_email_and_website_is_not_staff(server):
+def test_reader_with_staff_email_and_website_is_not_staff(server):
     impostor = server.client.post(
         ARTICLE,
         "Ich bin die Redaktion",
-        author="Anna Schmidt",
+        author="A. Schmidt",  # the very name is refused (test_reserved_names)
         email="anna.schmidt@beispiel.example",
         website="https://beispiel.example",
     )
