@@ -6,7 +6,8 @@ zero-width space in a name, could still look like staff to a hurried reader.
 ``ReservedNames`` is WSGI middleware inside ``StaffLayer`` (which sets
 ``current_staff``): it refuses ``POST /new`` and ``PUT /id/<id>`` from
 anyone but verified staff when the ``author`` is reserved, with 403 and a
-short German reason as JSON. Names are compared normalised
+short German reason as JSON; so is an email that poses as a staff account's
+pseudonym (``comments.staff.staff_pseudonym``). Names are compared normalised
 (``comments.names.normalise_name``): NFKC, without invisible characters,
 casefolded, with whitespace collapsed.
 """
@@ -19,7 +20,7 @@ from io import BytesIO
 from werkzeug.wrappers import Response
 
 from comments.names import hidden_characters, normalise_name
-from comments.staff import ISSO_ADMIN
+from comments.staff import ISSO_ADMIN, PSEUDONYM_PREFIX
 from comments.staff_web import current_staff
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ EDIT_PATH = re.compile(r"/id/\d+")
 BODY_LIMIT = 1 << 20  # Isso refuses larger comments anyway
 
 HIDDEN_REASON = "Der Name enthält unsichtbare Steuerzeichen. Bitte ohne sie eingeben."
+PSEUDONYM_REASON = "Diese E-Mail-Adresse ist ungültig."
 STAFF_REASON = (
     "Dieser Name ist der Redaktion vorbehalten. Bitte einen anderen Namen wählen."
 )
@@ -72,14 +74,14 @@ def read_body(environ):
     return body
 
 
-def author_of(body):
-    """Return the ``author`` of a JSON comment body, or "" when it has none."""
+def field_of(body, name):
+    """Return a text field of a JSON comment body, or "" when it has none."""
     try:
         payload = json.loads(body)
     except ValueError:
         return ""
-    author = payload.get("author") if isinstance(payload, dict) else None
-    return author if isinstance(author, str) else ""
+    value = payload.get(name) if isinstance(payload, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 class ReservedNames:
@@ -97,7 +99,10 @@ class ReservedNames:
     def __call__(self, environ, start_response):
         if not writes_a_name(environ) or current_staff.get() is not None:
             return self.app(environ, start_response)
-        reason = refusal_reason(author_of(read_body(environ)), self.staff_names())
+        body = read_body(environ)
+        reason = refusal_reason(field_of(body, "author"), self.staff_names())
+        if field_of(body, "email").strip().lower().startswith(PSEUDONYM_PREFIX):
+            reason = PSEUDONYM_REASON  # the avatar hash of a staff account
         if not reason:
             return self.app(environ, start_response)
         logger.info("comment refused: reserved or hidden characters in the name")

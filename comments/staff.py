@@ -53,6 +53,18 @@ class StaffMember:
 
 ISSO_ADMIN = StaffMember("redaktion", "Redaktion")
 
+# Isso hashes a comment's avatar ("hash") from its email, else its address:
+# a staff comment stores this pseudonym as its email, so it hashes by account,
+# never like the member's anonymous comments from the same address. It is no
+# mail address: nothing mails, shows or exports it (``comments.reader`` never
+# reads the column), and readers may not type it (``comments.reserved_names``).
+PSEUDONYM_PREFIX = "staff:"
+
+
+def staff_pseudonym(member):
+    """Return the stand-in for an email that a staff comment is stored with."""
+    return f"{PSEUDONYM_PREFIX}{member.account}"
+
 
 class StaffAccount(NamedTuple):
     """One section of staff.cfg: display name, password hash, optional email."""
