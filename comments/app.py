@@ -44,6 +44,7 @@ from comments.owners import owners_file
 from comments.read_cache import ThreadReadCache
 from comments.refusals import Refusals
 from comments.removal import RemovalRecorder
+from comments.reserved_names import ReservedNames
 from comments.schema import ensure_schema
 from comments.staff import StaffDirectory, is_email, staff_file
 from comments.staff_web import StaffLayer, StaffRecorder, current_staff
@@ -275,7 +276,6 @@ def wrap(server, conf, environ):
     hosts = list(conf.getiter("general", "host"))
     directory = StaffDirectory(staff_file(config_file_of(conf), environ), db_path)
     app = local_manager.make_middleware(server)
-    app = MalformedRequests(app)
     app = ThreadReadCache(app, db_path)
     app = SharedDataMiddleware(
         app,
@@ -293,10 +293,13 @@ def wrap(server, conf, environ):
         conf.get("server", "public-endpoint"),
         ClosedThreads(owners_file(conf)),
     )
+    app = ReservedNames(app, directory)  # inside StaffLayer: needs current_staff
     app = staff_layer = StaffLayer(
         app, server, directory, hosts, conf.get("server", "public-endpoint")
     )
     app = ExportEndpoint(app, db_path, environ.get(TOKEN_VARIABLE, ""))
+    # Bodies are checked before any layer inside reads them.
+    app = MalformedRequests(app)
     app = StorageErrors(Refusals(app, conf), server)
     app = wsgi.CORSMiddleware(
         app,

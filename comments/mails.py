@@ -90,6 +90,11 @@ class SmtpSettings:
                     "positive number"
                 )
         sender = conf.get("smtp", "from").strip()
+        if len(sender.splitlines()) > 1:
+            raise ConfigError(
+                f"[smtp] from = {sender!r} spans several lines; write the sender "
+                'on one line, e.g. "Blog" <blog@example.com>'
+            )
         if "@" not in email.utils.parseaddr(sender)[1]:
             raise ConfigError(
                 f"[smtp] from = {sender!r}: set the sender address of staff mails, "
@@ -162,10 +167,31 @@ def describe_error(error):
     return f"{type(error).__name__} {code}" if code else type(error).__name__
 
 
+def on_one_line(text):
+    """Return ``text`` with each run of whitespace, line breaks too, as one space.
+
+    Names and titles come from readers: a line break in one would add a line
+    of the reader's making ("Antworten: …") to a staff mail.
+    """
+    return " ".join(text.split())
+
+
+def quoted(text):
+    """Return a reader's comment with each line quoted ("> "), for plain text.
+
+    The quote marks set the reader's lines apart from the server's own.
+    """
+    return "\n".join(f"> {line}".rstrip() for line in text.splitlines())
+
+
 def one_line(text, limit=SUBJECT_LIMIT):
     """Return ``text`` on one line, cut to ``limit`` characters (for subjects)."""
-    text = " ".join(text.split())
+    text = on_one_line(text)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+TEMPLATES.filters["one_line"] = on_one_line
+TEMPLATES.filters["quoted"] = quoted
 
 
 def build_message(smtp, recipients, subject, template, values, now):

@@ -1,23 +1,27 @@
 """Read every comment of the site: from the SQLite database, or the server's export.
 
 The one place that knows Isso's tables. Both sources return the same
-``CommentData``; neither ever selects an email or IP address.
+``CommentData``; neither ever selects an email or IP address, and addresses or
+phone numbers a reader typed come masked (``comments.masking``).
 """
 
 import datetime
 import hashlib
 import html
+import ipaddress
 import json
 import logging
 import sqlite3
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from comments import data
 from comments.answers import StaffAnswerIndex
 from comments.digest import Digester
 from comments.errors import SetupError
+from comments.masking import mask_personal_data
 from comments.schema import WITHDRAWN as WITHDRAWN_REASON
 
 logger = logging.getLogger(__name__)
@@ -329,6 +333,9 @@ def comment_from_row(row, thread, removed_by_staff, for_staff=False):
     if state == data.WITHDRAWN and comment_id in removed_by_staff:
         state = data.REMOVED
     visible = state == data.PUBLISHED or (for_staff and state == data.PENDING)
+    author, website, text = (
+        reader_fields(author, website, text, staff_name) if visible else ("", "", "")
+    )
     # Positional, in Comment's field order: a site has 100,000s of these.
     return data.Comment(
         comment_id,
@@ -338,23 +345,83 @@ def comment_from_row(row, thread, removed_by_staff, for_staff=False):
         utc_time(created, comment_id, uri),
         utc_time(modified, comment_id, uri, "modified") if modified else None,
         state,
-        unescape(author) if visible else "",
-        unescape(website) if visible else "",
-        (text or "") if visible else "",
+        author,
+        website,
+        text,
         likes or 0,
         staff_name,
     )
 
 
+def reader_fields(author, website, text, staff_name):
+    """Return a visible comment's name, website and text as the site may show
+    them: unescaped, and a reader's with addresses and phone numbers masked
+    (``comments.masking``). Staff text is our own: the leak check sees it whole.
+    """
+    author, website, text = unescape(author), unescape(website), text or ""
+    if staff_name is not None:
+        return author, website, text
+    if mask_personal_data(website) != website:
+        website = ""  # a link to a placeholder would lead nowhere
+    return mask_personal_data(author), website, mask_personal_data(text)
+
+
+class RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow no redirect: the export request carries the token, and urllib
+    would send it on to whatever host a redirect names."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # urllib raises the 3xx as an HTTPError
+
+
+def is_loopback(host):
+    """True for this machine's own names: localhost, 127.x.x.x, ::1."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_export_url(url):
+    """Raise CommentDataError unless ``url`` is https://, or http:// on loopback.
+
+    The request carries the export token: over plain HTTP anyone on the way
+    could read it, and every comment with it.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        return
+    raise CommentDataError(
+        f"COMMENTS_EXPORT_URL={url!r} must start with https:// (http:// only for "
+        "localhost): the request carries the export token"
+    )
+
+
 def read_export(url, token, read_at, renderer=None, timeout=20):
-    """Fetch every comment from the comment server's export endpoint."""
+    """Fetch every comment from the comment server's export endpoint.
+
+    Only over HTTPS (``check_export_url``), and never past a redirect.
+    """
+    check_export_url(url)
     request = urllib.request.Request(
         url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}
     )
+    opener = urllib.request.build_opener(RefuseRedirects)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as reply:
+        with opener.open(request, timeout=timeout) as reply:
             body = reply.read()
     except urllib.error.HTTPError as error:
+        if 300 <= error.code < 400:
+            target = urlsplit(error.headers.get("Location") or "").netloc or "?"
+            raise CommentDataError(
+                f"{url}: the export redirects ({error.code}, to {target}); set "
+                "COMMENTS_EXPORT_URL to the export's own address (the token is "
+                "never sent on)"
+            ) from None
         if error.code in (401, 403):
             raise CommentDataError(
                 f"{url}: export refused ({error.code}); set BLOG_EXPORT_TOKEN to the "

@@ -56,6 +56,22 @@ MESSAGES = {
     "too-long": "Ihr Kommentar ist zu lang: höchstens 65.535 Zeichen.",
     "website": "Die Adresse Ihrer Website ist ungültig.",
     "edit-expired": "Dieser Kommentar lässt sich nicht mehr bearbeiten.",
+    # comments.reserved_names
+    "hidden-characters": (
+        "Der Name enthält unsichtbare Steuerzeichen. Bitte ohne sie eingeben."
+    ),
+    "reserved-name": (
+        "Dieser Name ist der Redaktion vorbehalten. Bitte einen anderen Namen wählen."
+    ),
+    "staff-pseudonym": "Diese E-Mail-Adresse ist ungültig.",
+    # comments.write_guard
+    "origin": (
+        "Kommentare zu diesem Blog können nur auf seinen eigenen Seiten "
+        "geschrieben werden."
+    ),
+    "content-type": "Die Anfrage hat nicht das Format des Kommentarformulars.",
+    "closed": "Die Kommentare zu diesem Beitrag sind geschlossen.",
+    "preview-limit": "Zu viele Vorschauen in kurzer Zeit.",
     "invalid": "Ihr Kommentar konnte so nicht angenommen werden.",
     "refused": "Ihr Kommentar wurde nicht angenommen.",
 }
@@ -112,11 +128,12 @@ def refusal_body(reason, retry_after=None, message=None):
 
 def refusal_headers(body, headers=(), retry_after=None):
     """Headers for a JSON refusal, keeping ``headers`` other than the body's."""
-    replaced = {"content-type", "content-length", "retry-after"}
+    replaced = {"content-type", "content-length", "retry-after", "cache-control"}
     kept = [(name, value) for name, value in headers if name.lower() not in replaced]
     kept += [
         ("Content-Type", "application/json; charset=utf-8"),
         ("Content-Length", str(len(body))),
+        ("Cache-Control", "no-store"),
     ]
     if retry_after is not None:
         kept.append(("Retry-After", str(retry_after)))

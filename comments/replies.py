@@ -16,6 +16,7 @@ from werkzeug.test import Client
 
 from comments.errors import SetupError
 from comments.removal import blanked_reason
+from comments.staff import staff_pseudonym
 from comments.staff_web import current_staff, staff_channel
 
 
@@ -76,6 +77,7 @@ def post_staff_reply(server, comment_id, text, member):
                 {
                     "text": text,
                     "author": member.display_name,
+                    "email": staff_pseudonym(member),
                     "parent": parent,
                     "title": title,
                 }

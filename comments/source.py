@@ -51,6 +51,8 @@ def check_settings(settings):
             "COMMENTS_SOURCE='http' needs the export token: set BLOG_EXPORT_TOKEN "
             "to the comment server's token"
         )
+    if settings.source == "http":
+        reader.check_export_url(settings.export_url)
     if settings.snapshot_keep < 1:
         raise SetupError(
             f"COMMENTS_SNAPSHOT_KEEP={settings.snapshot_keep} must be at least 1"

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from comments.config import write_private_ini
 from comments.errors import SetupError
+from comments.names import hidden_characters, normalise_name
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,18 @@ class StaffMember:
 
 
 ISSO_ADMIN = StaffMember("redaktion", "Redaktion")
+
+# Isso hashes a comment's avatar ("hash") from its email, else its address:
+# a staff comment stores this pseudonym as its email, so it hashes by account,
+# never like the member's anonymous comments from the same address. It is no
+# mail address: nothing mails, shows or exports it (``comments.reader`` never
+# reads the column), and readers may not type it (``comments.reserved_names``).
+PSEUDONYM_PREFIX = "staff:"
+
+
+def staff_pseudonym(member):
+    """Return the stand-in for an email that a staff comment is stored with."""
+    return f"{PSEUDONYM_PREFIX}{member.account}"
 
 
 class StaffAccount(NamedTuple):
@@ -138,6 +151,11 @@ def add_account(path, account, display_name, password, email=None):
         )
     if not display_name.strip():
         raise StaffError("the display name is empty; readers see it on the badge")
+    if hidden_characters(display_name):
+        raise StaffError(
+            f"the display name {display_name!r} holds invisible characters (line "
+            "breaks, zero-width or bidi controls); type it again without them"
+        )
     if len(password) < 12:
         raise StaffError("the password needs at least 12 characters")
     if email and not is_email(email.strip()):
@@ -159,12 +177,12 @@ def add_account(path, account, display_name, password, email=None):
     name = display_name.strip()
     for other in parser.sections():
         taken = parser.get(other, "name", fallback="").strip()
-        if other != account and taken.casefold() == name.casefold():
+        if other != account and normalise_name(taken) == normalise_name(name):
             raise StaffError(
                 f"the display name {name!r} belongs to the account {other!r} "
                 "already; readers could not tell the two apart"
             )
-    if name.casefold() == ISSO_ADMIN.display_name.casefold():
+    if normalise_name(name) == normalise_name(ISSO_ADMIN.display_name):
         raise StaffError(
             f"the display name {name!r} is the shared account's (Isso's admin "
             "login); choose a personal name"

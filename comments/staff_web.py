@@ -30,6 +30,7 @@ from comments.staff import (
     isso_admin_member,
     record_staff_comment,
     staff_names_for_thread,
+    staff_pseudonym,
 )
 
 logger = logging.getLogger(__name__)
@@ -223,7 +224,9 @@ def host_origin(environ):
 
 
 def sign_with_display_name(environ, member):
-    """Make a staff comment's author field the member's display name."""
+    """Make a staff comment's author the member's display name, and its email
+    the account's pseudonym (``staff_pseudonym``): its avatar hash is then the
+    account's, not the sender's address's."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -235,6 +238,7 @@ def sign_with_display_name(environ, member):
         payload = None
     if isinstance(payload, dict):
         payload["author"] = member.display_name
+        payload["email"] = staff_pseudonym(member)
         body = json.dumps(payload).encode("utf-8")
     environ["wsgi.input"] = BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))

@@ -16,11 +16,10 @@ none passes. So another site could post and vote in its visitors' names.
 - 413 / 429 for ``POST /preview``: more text than a comment may have, or more
   previews a minute than a person writes.
 
-Every refusal is JSON ``{"reason", "message", "retry_after"}``, the message in
-German for the comment form to show.
+Every refusal is JSON ``{"reason", "message", "retry_after"}`` made by
+``comments.refusals``, the message in German for the comment form to show.
 """
 
-import json
 import math
 import sqlite3
 import threading
@@ -32,19 +31,11 @@ from isso.utils import anonymize
 
 from comments.middleware import ID_SEGMENT, LONGEST_TEXT
 from comments.owners import read_thread_owners
+from comments.refusals import refusal_body, refusal_headers
 from comments.staff_web import current_staff, host_origin, origin_of
 
 PREVIEW_BODY = 6 * LONGEST_TEXT + 1024  # JSON may escape a character in six bytes
 PREVIEWS_PER_MINUTE = 20
-
-MESSAGES = {
-    "origin": "Kommentare zu diesem Blog können nur auf seinen eigenen Seiten "
-    "geschrieben werden.",
-    "content-type": "Die Anfrage hat nicht das Format des Kommentarformulars.",
-    "closed": "Die Kommentare zu diesem Beitrag sind geschlossen.",
-    "too-long": f"Der Text ist zu lang (höchstens {LONGEST_TEXT} Zeichen).",
-    "preview-limit": "Zu viele Vorschauen in kurzer Zeit – bitte einen Moment warten.",
-}
 
 
 def classify(method, path):
@@ -203,16 +194,6 @@ class WriteGuard:
 
 def refuse(start_response, status, reason, retry_after=None):
     """Answer a refused write with its reason and a German message, as JSON."""
-    body = json.dumps(
-        {"reason": reason, "message": MESSAGES[reason], "retry_after": retry_after},
-        ensure_ascii=False,
-    ).encode("utf-8")
-    headers = [
-        ("Content-Type", "application/json; charset=utf-8"),
-        ("Content-Length", str(len(body))),
-        ("Cache-Control", "no-store"),
-    ]
-    if retry_after:
-        headers.append(("Retry-After", str(retry_after)))
-    start_response(status, headers)
+    body = refusal_body(reason, retry_after)
+    start_response(status, refusal_headers(body, retry_after=retry_after))
     return [body]

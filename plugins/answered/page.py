@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from comments import data
 from comments.answers import waited_seconds
+from comments.masking import mask_personal_data
 from comments.schema import WITHDRAWN as WITHDRAWN_REASON
 
 from . import chart, figures
@@ -65,14 +66,16 @@ def excerpt(markdown_text, limit):
     anyway (a link shows its words, never its target). Links become their
     words, heading and quote marks go, then every emphasis mark. Each step
     runs only when its characters occur (a regular expression's substitution
-    costs microseconds per comment even when it finds nothing).
+    costs microseconds per comment even when it finds nothing). The reader
+    masked addresses and phone numbers in the Markdown; dropping the marks can
+    join one together again ("a*@*b.example"), so the excerpt is masked too.
     """
     text = markdown_text
     if "[" in text:
         text = MARKDOWN_LINK.sub(r"\1", text)
     if "#" in text or ">" in text:
         text = MARKDOWN_BLOCK_MARKS.sub(r"\1", text)
-    text = " ".join(text.translate(WITHOUT_EMPHASIS).split())
+    text = mask_personal_data(" ".join(text.translate(WITHOUT_EMPHASIS).split()))
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]

@@ -118,6 +118,10 @@ def test_desk_shows_the_queue_to_staff(server):
         " ", strip=True
     )
     assert READER_EMAIL not in body and "127.0.0.1" not in body
+    # Names are isolated: a right-to-left name cannot reorder the text around it.
+    assert rows[0].select_one("td:nth-of-type(4) bdi").get_text() == "Leserin"
+    assert rows[0].select_one(".owner-name bdi").get_text() == "Redaktion"
+    assert page.select_one("header strong bdi").get_text() == "Anna Schmidt"
     assert "<b>so</b>" not in body
 
 

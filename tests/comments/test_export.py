@@ -1,7 +1,12 @@
 """The export endpoint: every thread in one response, only with the right token."""
 
+import contextlib
 import datetime
+import http.server
+import json
 import logging
+import socket
+import threading
 
 import pytest
 
@@ -112,3 +117,106 @@ def test_unreachable_server_falls_back_to_the_snapshot(server, tmp_path, caplog)
         fallback = load_comment_data(closed_port, now=NOW + datetime.timedelta(days=3))
     assert fallback.source == "snapshot" and len(fallback.comments) == 3
     assert "3 days old" in caplog.text
+
+
+@contextlib.contextmanager
+def loopback_http(handler_class):
+    """Serve ``handler_class`` on 127.0.0.1; yield the server."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def test_the_token_is_not_sent_on_through_a_redirect(tmp_path):
+    seen = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.headers.get("Authorization"))
+            body = json.dumps(
+                data.to_json(data.CommentData(read_at=NOW, source="database"))
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    with loopback_http(Recorder) as other:
+
+        class Redirector(Recorder):
+            def do_GET(self):
+                self.send_response(302)
+                self.send_header(
+                    "Location", f"http://127.0.0.1:{other.server_port}/export"
+                )
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        with loopback_http(Redirector) as first:
+            settings = SourceSettings(
+                "http",
+                None,
+                f"http://127.0.0.1:{first.server_port}/export",
+                TOKEN,
+                tmp_path / "snapshots",
+            )
+            with pytest.raises(reader.CommentDataError, match=r"redirects \(302, to "):
+                load_comment_data(settings, now=NOW)
+    assert seen == []
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail the test on any attempt to resolve a name or open a connection."""
+
+    def refuse(*args, **kwargs):
+        pytest.fail(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+def test_plain_http_to_another_host_is_refused_before_any_traffic(tmp_path, no_network):
+    settings = SourceSettings(
+        "http",
+        None,
+        "http://kommentare.example.org/export",
+        TOKEN,
+        tmp_path / "snapshots",
+    )
+    with pytest.raises(reader.CommentDataError, match="must start with https://"):
+        load_comment_data(settings, now=NOW)
+    with pytest.raises(reader.CommentDataError, match="must start with https://"):
+        reader.read_export(settings.export_url, TOKEN, NOW)
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://kommentare.example.org/export", True),
+        ("http://127.0.0.1:8080/export", True),
+        ("http://localhost/export", True),
+        ("http://[::1]:8080/export", True),
+        ("http://kommentare.example.org/export", False),
+        ("http://127.0.0.1.example.org/export", False),
+        ("ftp://kommentare.example.org/export", False),
+        ("kommentare.example.org/export", False),
+    ],
+)
+def test_only_https_or_loopback_export_urls_pass(url, allowed):
+    if allowed:
+        reader.check_export_url(url)
+    else:
+        with pytest.raises(reader.CommentDataError, match="COMMENTS_EXPORT_URL="):
+            reader.check_export_url(url)

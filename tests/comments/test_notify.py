@@ -102,8 +102,34 @@ def test_comment_text_and_name_are_escaped_in_the_html_part(server, mailbox):
     html = mail.part("html")
     assert "<script>" not in html and "<b>" not in html and "<i>Eve" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;fett" in html
-    assert "&lt;i&gt;Eve&lt;/i&gt;" in html
+    assert "<bdi>&lt;i&gt;Eve&lt;/i&gt;</bdi>" in html
     assert "<script>alert(1)</script>" in mail.part("plain")
+
+
+FAKE_LINE = "Antworten: https://phish.example/"
+
+
+def test_line_breaks_from_a_reader_add_no_lines_of_their_own(server, mailbox):
+    overdue = post(server, f"Hallo\n{FAKE_LINE}text")
+    [mail] = mailbox.wait_for(1)
+    plain = mail.part("plain")
+    assert f"> Hallo\n> {FAKE_LINE}text" in plain
+    assert not any(line.startswith(FAKE_LINE) for line in plain.splitlines())
+    # The server refuses such names now (test_reserved_names); older ones stay.
+    with sqlite3.connect(server.database) as db:
+        db.execute(
+            "UPDATE comments SET author = ? WHERE id = ?",
+            (f"Leserin\n{FAKE_LINE}name", overdue),
+        )
+    db.close()
+    set_age(server, overdue, 25)
+    mailbox.clear()
+    reminders.send_reminders(server.conf, {})
+    [digest] = mailbox.wait_for(1)
+    plain = digest.part("plain")
+    lines = [line.strip() for line in plain.splitlines()]
+    assert not any(line.startswith(FAKE_LINE) for line in lines), plain
+    assert f"Leserin {FAKE_LINE}name" in plain
 
 
 def test_staff_comment_sends_no_mail(server, mailbox):
@@ -280,6 +306,11 @@ def test_login_uses_the_password_from_the_environment(comment_server_factory):
     [
         ("security", "tls", r"\[smtp\] security = 'tls': use one of none"),
         ("from", "", r"\[smtp\] from = '': set the sender address"),
+        (
+            "from",
+            "Blog <blog@example.org>\nBcc: alle@example.org",
+            r"\[smtp\] from = .* spans several lines; write the sender on one",
+        ),
         ("port", "smtp", r"\[smtp\] port = 'smtp' must be a positive number"),
     ],
 )

@@ -400,3 +400,31 @@ def test_a_staff_answer_dated_in_the_year_33658_names_the_answer(server):
     set_created(server.database, answer, 1e12)
     with pytest.raises(reader.CommentDataError, match=f"comment {answer} on "):
         reader.digest_database(server.database, NOW)
+
+
+def test_reader_text_and_name_come_masked_staff_text_whole(server):
+    client = server.client
+    question = client.post(
+        ARTICLE,
+        "Ruft mich an: 0221 1234567 oder schreibt an private@example.net",
+        author="leser@example.net",
+        website="https://example.net/?an=leser@example.net",
+    ).body["id"]
+    cookie = client.staff_login("anna", "ein-langes-passwort")
+    client.post(
+        ARTICLE,
+        "Gern, unser Team: kontakt@example.org",
+        parent=question,
+        headers={"Cookie": cookie},
+    )
+    read = reader.read_database(server.database, NOW, for_staff=True)
+    reader_comment, staff_comment = read.comments
+    assert reader_comment.text == (
+        "Ruft mich an: [Telefonnummer entfernt] oder schreibt an "
+        "[E-Mail-Adresse entfernt]"
+    )
+    assert (reader_comment.author, reader_comment.website) == (
+        "[E-Mail-Adresse entfernt]",
+        "",
+    )
+    assert staff_comment.text == "Gern, unser Team: kontakt@example.org"

@@ -46,11 +46,11 @@ def test_logged_in_staff_reply_is_recorded_with_the_display_name(server):
         ).fetchall() == [("anna", "session")]
 
 
-def test_reader_with_staff_name_email_and_website_is_not_staff(server):
+def test_reader_with_staff_email_and_website_is_not_staff(server):
     impostor = server.client.post(
         ARTICLE,
         "Ich bin die Redaktion",
-        author="Anna Schmidt",
+        author="A. Schmidt",  # the very name is refused (test_reserved_names)
         email="anna.schmidt@beispiel.example",
         website="https://beispiel.example",
     )
@@ -238,3 +238,23 @@ def test_staff_answer_past_the_reader_guard_from_the_readers_address(
     # A reader from the same address is still held to the guard.
     again = server.client.post(ARTICLE, "Noch eine", parent=question)
     assert again.status == 403
+
+
+def test_staff_comments_hash_by_account_not_like_the_same_addresss_reader(server):
+    reader = server.client.post(ARTICLE, "Anonym vom selben Rechner").body
+    cookie = server.client.staff_login("anna", "ein-langes-passwort")
+    first = post_as(server, "Erste Antwort", cookie, parent=reader["id"]).body
+    second = post_as(server, "Zweite Antwort", cookie, email="anna@privat.example")
+    listing = server.client.thread(ARTICLE).body["replies"]
+    hashes = {comment["id"]: comment["hash"] for comment in listing}
+    hashes.update(
+        (reply["id"], reply["hash"])
+        for comment in listing
+        for reply in comment["replies"]
+    )
+    assert hashes[first["id"]] == hashes[second.body["id"]] == first["hash"]
+    assert hashes[first["id"]] != hashes[reader["id"]] == reader["hash"]
+    # A reader cannot borrow the account's hash by typing its stand-in.
+    borrowed = server.client.post(ARTICLE, "Ich auch", email="Staff:anna")
+    assert borrowed.status == 403
+    assert borrowed.body["message"] == "Diese E-Mail-Adresse ist ungültig."

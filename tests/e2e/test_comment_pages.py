@@ -109,9 +109,8 @@ def test_transparency_page_counts_the_staff_answer_not_the_impostor(
     impostor = new_page()
     impostor.goto(blog.site_url + ARTICLE)
     impostor_question = comment_with(impostor, "Wie „schnell“ ist schnell?")
-    reply_to(
-        impostor_question, "Offizielle Antwort: sofort!", display_name, STAFF_EMAIL
-    )
+    # The very display name is reserved (comments.reserved_names): one like it.
+    reply_to(impostor_question, "Offizielle Antwort: sofort!", "Anna S.", STAFF_EMAIL)
     impostor.reload()
     fake = comment_with(impostor, "Offizielle Antwort: sofort!")
     comment_with(impostor, "Im Median ein paar Stunden.").locator(
@@ -152,7 +151,7 @@ def test_transparency_page_counts_the_staff_answer_not_the_impostor(
     waiting = page.locator(f"#offen-{comment_id(fake)}")
     assert " ".join(waiting.locator(".answered__open-meta").inner_text().split()) == (
         "wartet seit 42 Std. · Hinter den Kulissen: So messen wir unsere Antwortzeit"
-        f" · von {display_name}"
+        " · von Anna S."
     )
     assert "Offizielle Antwort: sofort!" in waiting.inner_text()
     assert page.locator(f"#offen-{comment_id(answer)}").count() == 0

@@ -103,10 +103,23 @@ def test_staff_reply_gets_a_badge_an_impostor_does_not(live_blog, new_page):
 
     reader = new_page()
     reader.goto(live_blog.site_url + article)
-    write_comment(reader, "Ich bin auch die Redaktion!", display_name)
+    # The staff name itself is reserved (comments.reserved_names) …
+    with reader.expect_response(lambda response: "/new?" in response.url) as sent:
+        reader.get_by_role("textbox", name="Ihr Kommentar").first.fill(
+            "Ich bin auch die Redaktion!"
+        )
+        reader.get_by_label("Name").first.fill(display_name)
+        reader.locator(".isso-postbox input[type=submit]").first.click()
+    assert sent.value.status == 403
+    # … and a name like it gets no badge.
+    write_comment(reader, "Ich bin auch fast die Redaktion!", "Anna S.")
     reader.reload()
     reader.locator(".isso-comment .isso-text", has_text="Ich bin auch").wait_for()
     reader.locator(".staff-badge").first.wait_for()
     assert reader.locator(".staff-badge").count() == 1
-    impostor = reader.locator(".isso-comment", has_text="Ich bin auch die Redaktion!")
+    impostor = reader.locator(".isso-comment", has_text="fast die Redaktion!")
     assert impostor.locator(".staff-badge").count() == 0
+    assert (
+        reader.locator(".isso-text", has_text="Ich bin auch die Redaktion!").count()
+        == 0
+    )

@@ -17,6 +17,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from comments.masking import mask_personal_data
+from comments.reserved_names import HIDDEN_REASON, STAFF_REASON, refusal_reason
+from comments.staff import ISSO_ADMIN
+from tests.e2e.conftest import STAFF_ACCOUNT
 from tests.e2e.payloads import MARKER, PAYLOADS
 from tests.support import ROOT, CommentClient
 
@@ -47,8 +51,8 @@ USER_CONTENT = {
         "#isso-root .isso-text": ISSO_TEXT_ELEMENTS,
         "#isso-root .isso-comment-header": ["a", "span", "time"],
     },
-    "answered": {".answered__open": ["li", "p", "strong", "a", "blockquote"]},
-    "parade": {".parade-participants": ["li", "a"]},
+    "answered": {".answered__open": ["li", "p", "strong", "a", "blockquote", "bdi"]},
+    "parade": {".parade-participants": ["li", "a", "bdi"]},
 }
 
 # Finds what an injection would leave behind, whatever its trick.
@@ -154,11 +158,11 @@ def post_payload(client, thread, payload, field, number):
         thread,
         reply.status,
         reply.body["id"] if stored else None,
-        "" if stored else refusal_reason(reply.body),
+        "" if stored else reason_in(reply.body),
     )
 
 
-def refusal_reason(body):
+def reason_in(body):
     """Return the reason in a refusal: our JSON's code, or werkzeug's HTML page."""
     if isinstance(body, str):
         found = re.search(r"<p>(.*?)</p>", body, re.DOTALL)
@@ -166,6 +170,11 @@ def refusal_reason(body):
     if isinstance(body, dict) and isinstance(body.get("reason"), str):
         return body["reason"]  # comments/refusals.py
     return json.dumps(body)
+
+
+def shown_name(payload):
+    """A payload as a name on the site: addresses and numbers masked."""
+    return mask_personal_data(VALUES[payload])
 
 
 def shown_as_text(value):
@@ -248,12 +257,23 @@ def test_every_payload_is_stored_or_refused_with_a_reason(hostile):
     ]
     assert unclear == []
     # Isso refuses only what breaks its limits (text under 3 or over 65,535
-    # characters, a website that is no address or over 254): names and texts
-    # here are all stored, and so must all be shown inert.
+    # characters, a website that is no address or over 254); the server
+    # refuses names with invisible characters or staff words
+    # (comments.reserved_names). Texts here are all stored, and so must all be
+    # shown inert.
     refused = {(o.field, o.payload) for o in outcomes if o.status != 201}
-    assert {field for field, _ in refused} == {"website"}
-    # Isso's "Website not Django-conform" / "arbitrary length limit".
-    assert {o.message for o in outcomes if o.status != 201} <= {"website"}
+    assert {field for field, _ in refused} == {"website", "author"}
+    staff_names = (ISSO_ADMIN.display_name, STAFF_ACCOUNT[1])
+    assert {payload for field, payload in refused if field == "author"} == {
+        payload.name
+        for payload in PAYLOADS
+        if refusal_reason(payload.value, staff_names)
+    }
+    assert {o.message for o in outcomes if o.status != 201} <= {
+        "website",
+        HIDDEN_REASON,
+        STAFF_REASON,
+    }
     assert len(stored(outcomes, field="website")) >= 2 * 5  # some pass as addresses
 
 
@@ -285,12 +305,14 @@ def test_page_shows_hostile_input_inert_and_fits_a_phone(hostile, new_page, name
         for outcome in stored(outcomes):
             text = listed[f"offen-{outcome.comment_id}"]
             if outcome.field == "author":
-                assert shown_as_text(VALUES[outcome.payload]) in text, outcome
+                assert shown_as_text(shown_name(outcome.payload)) in text, outcome
     else:  # each name left with a link on the call is listed, as written
         listed = dict(page.evaluate(LINKS, ".parade-participants a"))
         for outcome in stored(outcomes, thread=CALL, field="author"):
             link = f"https://beitrag.example/{outcome.number}"
-            assert listed.get(link) == shown_as_text(VALUES[outcome.payload]), outcome
+            assert listed.get(link) == shown_as_text(shown_name(outcome.payload)), (
+                outcome
+            )
 
     layout = page.evaluate(LAYOUT)
     assert layout["scroll"] <= layout["client"], layout

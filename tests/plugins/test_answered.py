@@ -163,6 +163,7 @@ def test_open_comment_links_to_itself_and_its_excerpt_is_inert(
     )
     assert "wartet seit 2 Tagen" in item.get_text()
     assert "<b>Mallory</b>" in item.get_text()  # shown as text, not markup
+    assert item.select_one(".answered__open-meta bdi").get_text() == "<b>Mallory</b>"
     assert item.find("b") is None
     main = page.select_one("main")
     assert main.find("script") is None and main.find("img") is None
@@ -255,6 +256,7 @@ def test_who_answered_shows_names_answers_and_median(tmp_path, database, monkeyp
         for row in section.select("tbody tr")
     ]
     assert rows == [["Anna Schmidt", "1", "2 Std."]]
+    assert section.select_one("tbody th bdi").get_text() == "Anna Schmidt"
     definitions = page.select_one(".answered__definitions").get_text()
     assert "zählt als eine Antwort der Person, die die erste Antwort" in definitions
 

@@ -374,6 +374,18 @@ def test_excerpt_keeps_words_and_drops_markdown_marks(text, expected):
     assert page.excerpt(text, 160) == expected == excerpt_by_the_rules(text, 160)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Schreibt an private*@*example.net",
+        "Schreibt an [private](https://x.example)@example.net",
+        "Schreibt an private_@_example.net",
+    ],
+)
+def test_an_address_the_marks_hid_is_masked_in_the_excerpt(text):
+    assert page.excerpt(text, 160) == "Schreibt an [E-Mail-Adresse entfernt]"
+
+
 def test_excerpt_equals_its_rules_on_every_mix_of_marks():
     alphabet = "ab #>*_`~[]()!\n\t\u00a0.,"
     rng = random.Random(8)

@@ -132,6 +132,28 @@ def test_a_leak_stops_the_deploy_and_names_the_file(tmp_path):
     assert tree(tmp_path / "site") == before
 
 
+def test_a_readers_address_is_masked_but_one_in_our_own_content_still_stops(
+    tmp_path, comment_server_factory
+):
+    server = comment_server_factory()
+    reply = server.client.post(
+        "/2026/hallo/", "Schreibt mir an private@example.net, Tel. 0221 1234567"
+    )
+    assert reply.status == 201
+    settings = site_settings(tmp_path, COMMENTS_DATABASE=server.database)
+    write_article(tmp_path, "Erste Fassung.")
+    tasks.publish_site(PUBLISHCONF, **settings)
+    answered = live_page(tmp_path, "answered/index.html")
+    assert "Schreibt mir an [E-Mail-Adresse entfernt], Tel. [Telefonnummer" in (
+        answered
+    )
+    write_article(tmp_path, "Schreiben Sie an max.mustermann@firma.de.")
+    with pytest.raises(Exit) as failure:
+        tasks.publish_site(PUBLISHCONF, **settings)
+    assert "email address max.mustermann@firma.de" in failure.value.message
+    assert "private@example.net" not in failure.value.message
+
+
 def test_dry_run_lists_the_differences_and_changes_nothing(tmp_path, capsys):
     write_article(tmp_path, "Erste Fassung.")
     tasks.publish_site(PUBLISHCONF, **site_settings(tmp_path))
