@@ -258,3 +258,23 @@ def test_staff_comments_hash_by_account_not_like_the_same_addresss_reader(server
     borrowed = server.client.post(ARTICLE, "Ich auch", email="Staff:anna")
     assert borrowed.status == 403
     assert borrowed.body["message"] == "Diese E-Mail-Adresse ist ungültig."
+
+
+def test_staff_answers_never_count_against_readers_limits(comment_server_factory):
+    from comments.app import build_server
+    from comments.replies import post_staff_reply
+    from comments.staff import StaffMember
+
+    server = comment_server_factory(staff=STAFF, guard={"ratelimit": "2"})
+    question = server.client.post(ARTICLE, "Eine Frage vom Büro-Netz").body["id"]
+    isso = build_server(server.conf, environ={})
+    anna = StaffMember("anna", "Anna Schmidt")
+    for text in ("Erste Antwort", "Zweite Antwort"):  # from 127.0.0.1, as readers
+        post_staff_reply(isso, question, text, anna)
+    cookie = server.client.staff_login("anna", "ein-langes-passwort")
+    assert post_as(server, "Dritte Antwort", cookie, parent=question).status == 201
+    # The reader on the same address has used one of their two a minute.
+    assert server.client.post(ARTICLE, "Noch eine Frage").status == 201
+    with sqlite3.connect(server.database) as db:
+        addresses = dict(db.execute("SELECT text, remote_addr FROM comments"))
+    assert addresses["Zweite Antwort"] == addresses["Dritte Antwort"] == "staff"
