@@ -9,10 +9,14 @@ configured token the endpoint does not exist. Missing token → 401, wrong token
 import datetime
 import hmac
 import json
+import logging
 
 from werkzeug.wrappers import Response
 
 from comments import data, reader
+from comments.errors import SetupError
+
+logger = logging.getLogger(__name__)
 
 EXPORT_PATH = "/export"
 TOKEN_VARIABLE = "BLOG_EXPORT_TOKEN"
@@ -46,7 +50,16 @@ class ExportEndpoint:
         if not hmac.compare_digest(presented.encode(), self.token.encode()):
             return Response("wrong token", status=403)
         now = datetime.datetime.now(datetime.UTC)
-        exported = reader.read_database(self.db_path, now)
+        try:
+            exported = reader.read_database(self.db_path, now)
+        except SetupError as error:  # a damaged database, a time that is no time
+            logger.error("export: %s", error)
+            return Response(
+                json.dumps({"error": str(error)}, ensure_ascii=False),
+                status=500,
+                mimetype="application/json",
+                headers={"Cache-Control": "no-store"},
+            )
         return Response(
             json.dumps(data.to_json(exported), ensure_ascii=False),
             mimetype="application/json",

@@ -401,6 +401,17 @@ def check_export_url(url):
     )
 
 
+def export_problem(error):
+    """The one-line reason a comment server's 500 gives for its export, or ""."""
+    if error.code != 500:
+        return ""
+    try:
+        problem = json.loads(error.read(4096)).get("error", "")
+    except (ValueError, AttributeError, OSError):
+        return ""
+    return " ".join(str(problem).split())[:500]
+
+
 def read_export(url, token, read_at, renderer=None, timeout=20):
     """Fetch every comment from the comment server's export endpoint.
 
@@ -426,6 +437,11 @@ def read_export(url, token, read_at, renderer=None, timeout=20):
             raise CommentDataError(
                 f"{url}: export refused ({error.code}); set BLOG_EXPORT_TOKEN to the "
                 "comment server's export token"
+            ) from None
+        problem = export_problem(error)
+        if problem:  # the server answered: its data is unusable, not unreachable
+            raise CommentDataError(
+                f"{url}: the comment server says: {problem}"
             ) from None
         raise SourceUnavailable(f"{url}: HTTP {error.code}") from None
     except (urllib.error.URLError, OSError) as error:

@@ -5,11 +5,15 @@ secrets from the environment.
 """
 
 import logging
+import sys
 
 from comments.app import create_app
 from comments.config import load_config
+from comments.errors import SetupError
 
 logger = logging.getLogger(__name__)
+
+GUNICORN_BOOT_ERROR = 3
 
 conf, generated = load_config()
 for secret in generated:
@@ -21,4 +25,10 @@ for secret in generated:
         secret.option,
         secret.stored_in,
     )
-application = create_app(conf)
+try:
+    application = create_app(conf)
+except SetupError as error:
+    # One line, not a traceback per worker; 3 is gunicorn's "worker failed to
+    # boot", which stops the server instead of restarting workers for ever.
+    print(f"comment server: {error}", file=sys.stderr)
+    raise SystemExit(GUNICORN_BOOT_ERROR) from None

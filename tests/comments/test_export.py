@@ -220,3 +220,20 @@ def test_only_https_or_loopback_export_urls_pass(url, allowed):
     else:
         with pytest.raises(reader.CommentDataError, match="COMMENTS_EXPORT_URL="):
             reader.check_export_url(url)
+
+
+def test_a_comment_time_that_is_no_time_names_the_comment_through_the_export(
+    server, caplog
+):
+    from tests.support import set_created
+
+    comment_id = server.client.post("/2026/d/", "Falsche Uhr").body["id"]
+    set_created(server.database, comment_id, 1e12)
+    url = server.url.rstrip("/") + "/export"
+    with pytest.raises(reader.CommentDataError) as failure:
+        reader.read_export(url, TOKEN, NOW)
+    assert str(failure.value).startswith(f"{url}: the comment server says: ")
+    assert f"comment {comment_id} on /2026/d/ has created = 1000000000000.0" in str(
+        failure.value
+    )
+    assert "Traceback" not in caplog.text

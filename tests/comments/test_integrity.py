@@ -42,3 +42,30 @@ def test_the_server_refuses_a_database_damaged_in_the_middle(tmp_path):
     # Nothing wrote into it: same bytes, no write-ahead log beside it.
     assert database.read_bytes() == damaged
     assert [path.name for path in tmp_path.glob("comments.db*")] == ["comments.db"]
+
+
+def test_gunicorn_stops_with_one_line_on_a_damaged_database(tmp_path):
+    pytest.importorskip("gunicorn")
+    import os
+    import subprocess
+    import sys
+
+    from tests.support import ROOT
+
+    database = damage_middle(restored_backup(tmp_path / "comments.db", 2000))
+    config = write_isso_config(tmp_path)
+    started = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-b", "127.0.0.1:0", "--workers", "2"]
+        + ["comments.wsgi:application"],
+        cwd=ROOT,
+        env={**os.environ, "ISSO_SETTINGS": str(config)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode != 0  # stopped by itself, workers not restarted
+    ours = [line for line in started.stderr.splitlines() if "comment server" in line]
+    assert ours and ours[0].startswith(
+        f"comment server: {database}: unreadable comment database (quick_check: "
+    )
+    assert "Traceback" not in started.stderr
