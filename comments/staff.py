@@ -6,7 +6,8 @@ hashed password (``invoke comments.staff-add``), and optionally an ``email``
 for the mails about the comments they own (``comments.owners``; without one
 they go to ``[smtp] to``). The address is used for mail only: never shown,
 logged or exported. A login creates a random session token; only its SHA-256
-is stored, in ``blog_staff_sessions``, so logging out really ends the session.
+is stored, in ``blog_staff_sessions``, so logging out really ends the session;
+a new password (``staff-add`` again) ends all of the account's sessions.
 Isso's own admin login counts as the shared account ``redaktion``
 ("Redaktion") — a first step before per-person accounts. A typed name, email
 or website never makes anyone staff.
@@ -257,6 +258,28 @@ class StaffDirectory:
             ).fetchone()
         connection.close()
         return self.member(row[0]) if row else None
+
+
+def end_sessions(db_path, account):
+    """End every session of ``account`` in the database; return how many.
+
+    A database the server never opened (no sessions table yet) has none.
+    """
+    if not Path(db_path).is_file():
+        return 0
+    with sqlite3.connect(db_path) as connection:
+        has_table = connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'blog_staff_sessions'"
+        ).fetchone()
+        ended = (
+            connection.execute(
+                "DELETE FROM blog_staff_sessions WHERE staff_account = ?", (account,)
+            ).rowcount
+            if has_table
+            else 0
+        )
+    connection.close()
+    return ended
 
 
 def token_hash(token):
