@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -192,6 +193,8 @@ class StaffDirectory:
         self.clock = clock
         self._accounts = {}
         self._accounts_stamp = None
+        self._dummy_hash = None
+        self._dummy_lock = threading.Lock()
 
     def accounts(self):
         """Return the accounts, re-read when the file changed."""
@@ -211,14 +214,23 @@ class StaffDirectory:
         entry = self.accounts().get(account)
         return StaffMember(account, entry.name) if entry else None
 
+    def dummy_hash(self):
+        """Return a hash of a random password, made once (``StaffLayer`` makes
+        it at start): unknown names are checked against it."""
+        with self._dummy_lock:
+            if self._dummy_hash is None:
+                self._dummy_hash = hash_password(secrets.token_urlsafe(16))
+            return self._dummy_hash
+
     def check_password(self, account, password):
-        """Return the StaffMember when the password matches, else None."""
+        """Return the StaffMember when the password matches, else None.
+
+        Known and unknown names cost one hash each, so the time of the answer
+        does not tell which accounts exist.
+        """
         entry = self.accounts().get(account)
-        if entry is None:
-            # Spend the same time as a real check, so names cannot be probed.
-            password_matches(hash_password("x"), password)
-            return None
-        if password_matches(entry.password_hash, password):
+        password_hash = entry.password_hash if entry else self.dummy_hash()
+        if password_matches(password_hash, password) and entry is not None:
             return StaffMember(account, entry.name)
         return None
 

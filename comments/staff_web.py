@@ -13,8 +13,6 @@ import contextvars
 import json
 import logging
 import re
-import time
-from collections import defaultdict, deque
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.http import dump_cookie, parse_cookie
 from werkzeug.wrappers import Request, Response
 
+from comments.login_limits import HashSlots, LoginThrottle, client_address
 from comments.staff import (
     ISSO_ADMIN_COOKIE,
     SESSION_COOKIE,
@@ -45,9 +44,6 @@ TEMPLATES = Environment(
 
 # A path on this server ("/desk"): printable ASCII, never "//host" or "/\\host".
 LOCAL_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")
-
-LOGIN_ATTEMPTS = 5  # failures per address …
-LOGIN_WINDOW = 600  # … within this many seconds, then 429 until they age out
 
 
 class StaffRecorder:
@@ -72,25 +68,6 @@ class StaffRecorder:
             )
 
 
-class LoginThrottle:
-    """Count failed logins per address; refuse after too many in the window."""
-
-    def __init__(self, clock=time.monotonic):
-        self.clock = clock
-        self.failures = defaultdict(deque)
-
-    def blocked(self, address):
-        """True while ``address`` has too many recent failures."""
-        window = self.failures[address]
-        while window and self.clock() - window[0] > LOGIN_WINDOW:
-            window.popleft()
-        return len(window) >= LOGIN_ATTEMPTS
-
-    def failed(self, address):
-        """Count one failure for ``address``."""
-        self.failures[address].append(self.clock())
-
-
 def origin_of(url):
     """Return scheme://host[:port] of a URL."""
     parts = urlsplit(url)
@@ -109,6 +86,8 @@ class StaffLayer:
         # ([server] public-endpoint) is this server too.
         self.public_origin = origin_of(public_endpoint) if public_endpoint else ""
         self.throttle = LoginThrottle()
+        self.hash_slots = HashSlots()
+        directory.dummy_hash()  # now, not in the first login's time
         self.routes = {
             "/staff/login": self.login,
             "/staff/logout": self.logout,
@@ -161,20 +140,27 @@ class StaffLayer:
         if request.method != "POST":
             member = self.identify(request.environ)
             return render("staff_login.html", member=member, next_url=next_url)
-        address = request.remote_addr or ""
-        if self.throttle.blocked(address):
+        account = request.form.get("account", "").strip()
+        reservation = self.throttle.reserve(client_address(request.environ), account)
+        if reservation is None:
             return render(
                 "staff_login.html", error="throttled", next_url=next_url, status=429
             )
-        member = self.directory.check_password(
-            request.form.get("account", "").strip(), request.form.get("password", "")
-        )
+        with self.hash_slots.slot() as free:
+            if not free:
+                self.throttle.release(reservation)
+                return render(
+                    "staff_login.html", error="busy", next_url=next_url, status=503
+                )
+            member = self.directory.check_password(
+                account, request.form.get("password", "")
+            )
         if member is None:
-            self.throttle.failed(address)
             logger.warning("staff login failed")
             return render(
                 "staff_login.html", error="invalid", next_url=next_url, status=403
             )
+        self.throttle.release(reservation)
         token = self.directory.open_session(member)
         logger.info("staff login: %s", member.account)
         if next_url:
