@@ -9,8 +9,9 @@ logged or exported. A login creates a random session token; only its SHA-256
 is stored, in ``blog_staff_sessions``, so logging out really ends the session;
 a new password (``staff-add`` again) ends all of the account's sessions.
 Isso's own admin login counts as the shared account ``redaktion``
-("Redaktion") — a first step before per-person accounts. A typed name, email
-or website never makes anyone staff.
+("Redaktion"), with a session of its own (``comments.isso_admin``) — a first
+step before per-person accounts. A typed name, email or website never makes
+anyone staff.
 """
 
 import configparser
@@ -36,7 +37,6 @@ STAFF_FILE_VARIABLE = "BLOG_STAFF_FILE"
 SESSION_COOKIE = "blog-staff"
 SESSION_SECONDS = 12 * 3600
 ISSO_ADMIN_COOKIE = "admin-session"
-ISSO_ADMIN_SECONDS = 24 * 3600
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 
 
@@ -297,25 +297,6 @@ def end_sessions(db_path, account):
 def token_hash(token):
     """Return the stored form of a session token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def isso_admin_member(server, cookie_value):
-    """Return ISSO_ADMIN for a valid Isso admin session cookie, else None.
-
-    Isso signs edit cookies, moderation keys and the admin session with one
-    key: the signature alone proves nothing, the payload must be the admin's.
-    """
-    from itsdangerous import BadData  # the server's (see hash_password)
-
-    if not cookie_value:
-        return None
-    try:
-        payload = server.unsign(cookie_value, max_age=ISSO_ADMIN_SECONDS)
-    except (BadData, ValueError, TypeError):
-        return None
-    if isinstance(payload, dict) and payload.get("logged") is True:
-        return ISSO_ADMIN
-    return None
 
 
 def record_staff_comment(db_path, comment_id, created, member, via, now=None):

@@ -90,15 +90,26 @@ def test_a_new_password_ends_the_accounts_sessions(server):
     assert server.client.staff_login("jonas", "ganz-neu-und-lang")
 
 
-def test_staff_logout_ends_one_accounts_sessions(server):
+def test_staff_logout_ends_one_accounts_sessions(comment_server_factory):
+    server = comment_server_factory(
+        admin={"enabled": "true", "password": "admin-passwort-123"}
+    )
     add_jonas(server)
     laptop, phone = (
         server.client.staff_login("jonas", "geheim-und-lang") for _ in range(2)
     )
+    status, admin = server.client.login("admin-passwort-123")
+    admin = admin.split(";", 1)[0]
+    assert status == 302 and staff_me(server, admin) == "Redaktion"
+
     result = invoke(server, "comments.staff-logout", "jonas")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Ended 2 session(s) of jonas."
     assert staff_me(server, laptop) is None and staff_me(server, phone) is None
+    assert staff_me(server, admin) == "Redaktion"
+    result = invoke(server, "comments.staff-logout", "redaktion")
+    assert result.stdout.strip() == "Ended 1 session(s) of redaktion."
+    assert staff_me(server, admin) is None
 
     unknown = invoke(server, "comments.staff-logout", "wer")
     assert unknown.returncode == 1

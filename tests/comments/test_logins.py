@@ -169,3 +169,102 @@ def test_unknown_and_known_names_cost_one_hash_each(server, monkeypatch):
     assert calls == {"password_matches": 1}
     assert staff_login(server.client, "anna", "falsch").status == 403
     assert calls == {"password_matches": 2}
+
+
+def test_admin_login_is_throttled_like_the_staff_login(server):
+    statuses = [admin_login(server.client, "falsch").status for _ in range(6)]
+    assert statuses == [200] * 5 + [429]  # Isso's form again, then refused
+    assert admin_login(server.client).status == 429
+
+
+def test_admin_cookie_is_http_only_lax_and_secure_behind_https(server, proxied):
+    plain = admin_login(server.client)
+    assert plain.status == 302
+    cookie = cookie_of(plain, "admin-session")
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and not cookie["secure"]
+    assert "isso-admin-session" not in str(plain.headers)
+    behind_tls = cookie_of(admin_login(proxied.client), "admin-session")
+    assert behind_tls["httponly"] and behind_tls["secure"]
+    assert behind_tls["samesite"] == "Lax"
+
+
+def test_logout_ends_the_admin_session_and_the_admin_page_keeps_working(server):
+    reply = admin_login(server.client)
+    cookie = f"admin-session={cookie_of(reply, 'admin-session').value}"
+    assert me(server.client, cookie) == "Redaktion"
+    page = server.client.request("GET", "/admin/", headers={"Cookie": cookie})
+    assert page.status == 200 and 'class="filters"' in page.body
+    assert 'action="/staff/logout"' in page.body  # Isso's logout needs JS access
+    assert "X-Frame-Options" in page.headers
+
+    logout = server.client.form("/staff/logout", {}, headers={"Cookie": cookie})
+    assert logout.status == 200 and "Sie sind abgemeldet" in logout.body
+    assert cookie_of(logout, "admin-session")["max-age"] == "0"
+    assert me(server.client, cookie) is None
+    after = server.client.request("GET", "/admin/", headers={"Cookie": cookie})
+    assert after.status == 200 and 'id="login"' in after.body  # Isso's form
+
+
+def test_staff_cookie_is_lax_and_secure_when_published_on_https(proxied):
+    direct = cookie_of(
+        staff_login(proxied.client, "anna", "ein-langes-passwort"), "blog-staff"
+    )
+    assert direct["secure"] and direct["samesite"] == "Lax" and direct["httponly"]
+    forwarded = cookie_of(
+        staff_login(
+            proxied.client,
+            "jonas",
+            "noch-ein-passwort",
+            **{"X-Forwarded-Proto": "https"},
+        ),
+        "blog-staff",
+    )
+    assert forwarded["secure"] and forwarded["samesite"] == "Lax"
+
+
+def test_logout_from_another_site_is_refused(server):
+    cookie = server.client.staff_login("anna", "ein-langes-passwort")
+    foreign = server.client.form(
+        "/staff/logout",
+        {},
+        headers={"Cookie": cookie, "Origin": "https://evil.example"},
+    )
+    assert foreign.status == 403
+    assert me(server.client, cookie) == "Anna Schmidt"
+    own = server.client.form(
+        "/staff/logout", {}, headers={"Cookie": cookie, "Origin": server.url}
+    )
+    assert own.status == 200 and me(server.client, cookie) is None
+
+
+@pytest.mark.parametrize("path", ["/staff/login", "/admin/"])
+def test_login_pages_may_not_be_framed(server, path):
+    reply = server.client.request("GET", path)
+    assert reply.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in reply.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("next_url", [f"{BLOG}/a\r\nSet-Cookie: x=1", f"{BLOG}/\x7f"])
+def test_a_line_break_in_next_is_dropped_not_a_500(server, next_url):
+    reply = server.client.form(
+        "/staff/login",
+        {"account": "anna", "password": "ein-langes-passwort", "next": next_url},
+    )
+    assert reply.status == 200 and "Location" not in reply.headers
+
+
+def test_admin_page_arguments_and_foreign_cookies_are_no_500(server):
+    session = cookie_of(admin_login(server.client), "admin-session").value
+    cookie = f"admin-session={session}"
+    for query in ("page=abc", "mode=x", "asc=1.5", "page=99999999999999999999"):
+        reply = server.client.request(
+            "GET", f"/admin/?{query}", headers={"Cookie": cookie}
+        )
+        assert reply.status == 400, query
+    created = server.client.post("/2026/kritik/", "Mein Kommentar")
+    edit_cookie = created.headers["Set-Cookie"].split(";", 1)[0].split("=", 1)[1]
+    for value in (edit_cookie, "erfunden.signatur", "x" * 5000):
+        reply = server.client.request(
+            "GET", "/admin/", headers={"Cookie": f"admin-session={value}"}
+        )
+        assert reply.status == 200 and 'id="login"' in reply.body
