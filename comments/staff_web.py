@@ -6,7 +6,9 @@ Isso's own admin session) and keeps that in ``current_staff`` while Isso
 handles the request. ``StaffRecorder`` listens to Isso's
 ``comments.new:after-save`` signal and records the new comment as staff's only
 then. Routes: ``/staff/login`` (form), ``/staff/logout``, ``/staff/me`` and
-``/staff/comments?uri=…`` (which comments of a thread carry the staff badge).
+``/staff/comments?uri=…`` (which comments of a thread carry the staff badge);
+Isso's ``POST /login/`` and ``/admin/`` pass through ``comments.isso_admin``.
+Logins are limited by ``comments.login_limits``.
 """
 
 import contextvars
