@@ -680,11 +680,12 @@ def restore(c, file):
     },
 )
 def staff_add(c, account, name, email=None):
-    """Add or update a staff account (asks for the password; stored hashed)."""
+    """Add or update a staff account (asks for the password; stored hashed);
+    a new password ends the account's sessions."""
     import getpass
 
-    from comments.config import config_file_of
-    from comments.staff import add_account, staff_file
+    from comments.config import config_file_of, database_path
+    from comments.staff import add_account, end_sessions, staff_file
 
     conf = load_comment_config()
     path = staff_file(config_file_of(conf))
@@ -698,6 +699,31 @@ def staff_add(c, account, name, email=None):
         "staff-add", add_account, path, account, name, password, email=email
     )
     print(f"Staff account {account} ({name}) saved in {path}.")
+    ended = end_sessions(database_path(conf), account)
+    if ended:
+        print(f"Ended {account}'s {ended} session(s): log in with the new password.")
+
+
+@task(
+    name="staff-logout",
+    help={"account": "staff account, or 'redaktion' for Isso's admin login"},
+)
+def staff_logout(c, account):
+    """End every login session of a staff account (or 'redaktion')."""
+    from comments.config import config_file_of, database_path
+    from comments.staff import ISSO_ADMIN, end_sessions, read_accounts, staff_file
+
+    conf = load_comment_config()
+    path = staff_file(config_file_of(conf))
+    known = fail_on_setup_error("staff-logout", read_accounts, path)
+    if account not in known and account != ISSO_ADMIN.account:
+        names = ", ".join(sorted(known) + [ISSO_ADMIN.account])
+        raise Exit(
+            f"staff-logout: no staff account {account!r} in {path} (known: {names})",
+            code=1,
+        )
+    ended = end_sessions(database_path(conf), account)
+    print(f"Ended {ended} session(s) of {account}.")
 
 
 def desk_config(code=1):
@@ -1019,6 +1045,7 @@ for comment_task in (
     backup,
     restore,
     staff_add,
+    staff_logout,
     comments_open,
     remind,
     comments_assign,

@@ -27,7 +27,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 from comments.comment_insert import add_comment
-from comments.config import ConfigError, config_file_of, database_path
+from comments.config import (
+    ConfigError,
+    check_admin_password,
+    config_file_of,
+    database_path,
+)
 from comments.connections import ThreadConnection
 from comments.desk_web import DeskPage
 from comments.events import CommentEventLog
@@ -254,6 +259,7 @@ def check_config(conf):
             f"[general] dbpath = {database_path(conf)}: folder {db_dir} does not "
             "exist; create it or point dbpath elsewhere"
         )
+    check_admin_password(conf)
 
 
 def build_server(conf, environ=None):

@@ -46,6 +46,8 @@ BLOG_DEFAULTS = {
     "owners-file": "",
 }
 
+ADMIN_PASSWORD_LENGTH = 12  # as for staff passwords (comments.staff)
+
 SECRETS = {
     # (section, option): (environment variable, Isso's public default)
     ("admin", "password"): ("ISSO_ADMIN_PASSWORD", ISSO_DEFAULT_PASSWORD),
@@ -152,6 +154,20 @@ def check_option_types(conf, parse_duration):
                 f"{config_file_of(conf)}: [{section}] {option} = {value!r} must be "
                 f"{KIND_HINTS[kind]}"
             )
+
+
+def check_admin_password(conf):
+    """Refuse a short password for Isso's admin page (it makes one staff)."""
+    if not conf.getboolean("admin", "enabled"):
+        return
+    length = len(conf.get("admin", "password"))
+    if length < ADMIN_PASSWORD_LENGTH:
+        raise ConfigError(
+            f"{config_file_of(conf)}: [admin] password is too short ({length} of "
+            f"at least {ADMIN_PASSWORD_LENGTH} characters); set a longer "
+            "ISSO_ADMIN_PASSWORD, or unset it and [admin] password to have one "
+            "generated"
+        )
 
 
 def value_fits(value, kind, parse_duration):

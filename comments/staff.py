@@ -6,10 +6,12 @@ hashed password (``invoke comments.staff-add``), and optionally an ``email``
 for the mails about the comments they own (``comments.owners``; without one
 they go to ``[smtp] to``). The address is used for mail only: never shown,
 logged or exported. A login creates a random session token; only its SHA-256
-is stored, in ``blog_staff_sessions``, so logging out really ends the session.
+is stored, in ``blog_staff_sessions``, so logging out really ends the session;
+a new password (``staff-add`` again) ends all of the account's sessions.
 Isso's own admin login counts as the shared account ``redaktion``
-("Redaktion") — a first step before per-person accounts. A typed name, email
-or website never makes anyone staff.
+("Redaktion"), with a session of its own (``comments.isso_admin``) — a first
+step before per-person accounts. A typed name, email or website never makes
+anyone staff.
 """
 
 import configparser
@@ -19,6 +21,7 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -35,7 +38,6 @@ STAFF_FILE_VARIABLE = "BLOG_STAFF_FILE"
 SESSION_COOKIE = "blog-staff"
 SESSION_SECONDS = 12 * 3600
 ISSO_ADMIN_COOKIE = "admin-session"
-ISSO_ADMIN_SECONDS = 24 * 3600
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 
 
@@ -209,6 +211,8 @@ class StaffDirectory:
         self.clock = clock
         self._accounts = {}
         self._accounts_stamp = None
+        self._dummy_hash = None
+        self._dummy_lock = threading.Lock()
 
     def accounts(self):
         """Return the accounts, re-read when the file changed."""
@@ -228,14 +232,23 @@ class StaffDirectory:
         entry = self.accounts().get(account)
         return StaffMember(account, entry.name) if entry else None
 
+    def dummy_hash(self):
+        """Return a hash of a random password, made once (``StaffLayer`` makes
+        it at start): unknown names are checked against it."""
+        with self._dummy_lock:
+            if self._dummy_hash is None:
+                self._dummy_hash = hash_password(secrets.token_urlsafe(16))
+            return self._dummy_hash
+
     def check_password(self, account, password):
-        """Return the StaffMember when the password matches, else None."""
+        """Return the StaffMember when the password matches, else None.
+
+        Known and unknown names cost one hash each, so the time of the answer
+        does not tell which accounts exist.
+        """
         entry = self.accounts().get(account)
-        if entry is None:
-            # Spend the same time as a real check, so names cannot be probed.
-            password_matches(hash_password("x"), password)
-            return None
-        if password_matches(entry.password_hash, password):
+        password_hash = entry.password_hash if entry else self.dummy_hash()
+        if password_matches(password_hash, password) and entry is not None:
             return StaffMember(account, entry.name)
         return None
 
@@ -277,28 +290,31 @@ class StaffDirectory:
         return self.member(row[0]) if row else None
 
 
+def end_sessions(db_path, account):
+    """End every session of ``account`` in the database; return how many.
+
+    A database the server never opened (no sessions table yet) has none.
+    """
+    if not Path(db_path).is_file():
+        return 0
+    with sqlite3.connect(db_path) as connection:
+        has_table = connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'blog_staff_sessions'"
+        ).fetchone()
+        ended = (
+            connection.execute(
+                "DELETE FROM blog_staff_sessions WHERE staff_account = ?", (account,)
+            ).rowcount
+            if has_table
+            else 0
+        )
+    connection.close()
+    return ended
+
+
 def token_hash(token):
     """Return the stored form of a session token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def isso_admin_member(server, cookie_value):
-    """Return ISSO_ADMIN for a valid Isso admin session cookie, else None.
-
-    Isso signs edit cookies, moderation keys and the admin session with one
-    key: the signature alone proves nothing, the payload must be the admin's.
-    """
-    from itsdangerous import BadData  # the server's (see hash_password)
-
-    if not cookie_value:
-        return None
-    try:
-        payload = server.unsign(cookie_value, max_age=ISSO_ADMIN_SECONDS)
-    except (BadData, ValueError, TypeError):
-        return None
-    if isinstance(payload, dict) and payload.get("logged") is True:
-        return ISSO_ADMIN
-    return None
 
 
 def record_staff_comment(db_path, comment_id, created, member, via, now=None):

@@ -6,15 +6,15 @@ Isso's own admin session) and keeps that in ``current_staff`` while Isso
 handles the request. ``StaffRecorder`` listens to Isso's
 ``comments.new:after-save`` signal and records the new comment as staff's only
 then. Routes: ``/staff/login`` (form), ``/staff/logout``, ``/staff/me`` and
-``/staff/comments?uri=…`` (which comments of a thread carry the staff badge).
+``/staff/comments?uri=…`` (which comments of a thread carry the staff badge);
+Isso's ``POST /login/`` and ``/admin/`` pass through ``comments.isso_admin``.
+Logins are limited by ``comments.login_limits``.
 """
 
 import contextvars
 import json
 import logging
 import re
-import time
-from collections import defaultdict, deque
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,11 +23,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.http import dump_cookie, parse_cookie
 from werkzeug.wrappers import Request, Response
 
+from comments import isso_admin
+from comments.login_limits import HashSlots, LoginThrottle, client_address
 from comments.staff import (
     ISSO_ADMIN_COOKIE,
     SESSION_COOKIE,
     SESSION_SECONDS,
-    isso_admin_member,
     record_staff_comment,
     staff_names_for_thread,
     staff_pseudonym,
@@ -50,8 +51,11 @@ LOCAL_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")
 # Stored as a staff comment's address: no reader's, so no reader's limit.
 STAFF_ADDRESS = "staff"
 
-LOGIN_ATTEMPTS = 5  # failures per address …
-LOGIN_WINDOW = 600  # … within this many seconds, then 429 until they age out
+# Against framing (clickjacking) of the login form and Isso's admin page.
+FRAME_HEADERS = (
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+)
 
 
 class StaffRecorder:
@@ -87,25 +91,6 @@ class StaffRecorder:
             )
 
 
-class LoginThrottle:
-    """Count failed logins per address; refuse after too many in the window."""
-
-    def __init__(self, clock=time.monotonic):
-        self.clock = clock
-        self.failures = defaultdict(deque)
-
-    def blocked(self, address):
-        """True while ``address`` has too many recent failures."""
-        window = self.failures[address]
-        while window and self.clock() - window[0] > LOGIN_WINDOW:
-            window.popleft()
-        return len(window) >= LOGIN_ATTEMPTS
-
-    def failed(self, address):
-        """Count one failure for ``address``."""
-        self.failures[address].append(self.clock())
-
-
 def origin_of(url):
     """Return scheme://host[:port] of a URL."""
     parts = urlsplit(url)
@@ -113,7 +98,11 @@ def origin_of(url):
 
 
 class StaffLayer:
-    """Resolve staff identity for Isso, and serve the /staff/ routes."""
+    """Resolve staff identity for Isso, and serve the /staff/ routes.
+
+    It answers Isso's ``POST /login/`` too and guards ``/admin/``
+    (``comments.isso_admin``): both logins share one throttle.
+    """
 
     def __init__(self, app, server, directory, hosts, public_endpoint=""):
         self.app = app
@@ -124,6 +113,9 @@ class StaffLayer:
         # ([server] public-endpoint) is this server too.
         self.public_origin = origin_of(public_endpoint) if public_endpoint else ""
         self.throttle = LoginThrottle()
+        self.hash_slots = HashSlots()
+        self.isso_admin = isso_admin.IssoAdminRoutes(self)
+        directory.dummy_hash()  # now, not in the first login's time
         self.routes = {
             "/staff/login": self.login,
             "/staff/logout": self.logout,
@@ -132,9 +124,12 @@ class StaffLayer:
         }
 
     def __call__(self, environ, start_response):
-        route = self.routes.get(environ.get("PATH_INFO", "").rstrip("/"))
+        path = environ.get("PATH_INFO", "").rstrip("/")
+        route = self.routes.get(path)
         if route is not None:
             return route(Request(environ))(environ, start_response)
+        if path in ("/login", "/admin"):
+            return self.isso_admin(path, environ, with_frame_headers(start_response))
         member = self.identify(environ)
         posting = (environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")) == (
             "POST",
@@ -168,54 +163,91 @@ class StaffLayer:
         cookies = parse_cookie(environ)
         return self.directory.session_member(
             cookies.get(SESSION_COOKIE)
-        ) or isso_admin_member(self.server, cookies.get(ISSO_ADMIN_COOKIE))
+        ) or isso_admin.admin_member(
+            self.server, self.directory, cookies.get(ISSO_ADMIN_COOKIE)
+        )
 
     def login(self, request):
         """Show the login form (GET) or check the credentials (POST)."""
         next_url = self.safe_next(request.values.get("next", ""))
         if request.method != "POST":
             member = self.identify(request.environ)
-            return render("staff_login.html", member=member, next_url=next_url)
-        address = request.remote_addr or ""
-        if self.throttle.blocked(address):
-            return render(
-                "staff_login.html", error="throttled", next_url=next_url, status=429
+            return render_login(member=member, next_url=next_url)
+        account = request.form.get("account", "").strip()
+        reservation = self.throttle.reserve(client_address(request.environ), account)
+        if reservation is None:
+            return render_login(error="throttled", next_url=next_url, status=429)
+        with self.hash_slots.slot() as free:
+            if not free:
+                self.throttle.release(reservation)
+                return render_login(error="busy", next_url=next_url, status=503)
+            member = self.directory.check_password(
+                account, request.form.get("password", "")
             )
-        member = self.directory.check_password(
-            request.form.get("account", "").strip(), request.form.get("password", "")
-        )
         if member is None:
-            self.throttle.failed(address)
             logger.warning("staff login failed")
-            return render(
-                "staff_login.html", error="invalid", next_url=next_url, status=403
-            )
+            return render_login(error="invalid", next_url=next_url, status=403)
+        self.throttle.release(reservation)
         token = self.directory.open_session(member)
         logger.info("staff login: %s", member.account)
         if next_url:
             response = Response(status=303, headers={"Location": next_url})
         else:
-            response = render("staff_login.html", member=member, next_url="")
+            response = render_login(member=member, next_url="")
         response.headers.add(
-            "Set-Cookie", session_cookie(request, token, max_age=SESSION_SECONDS)
+            "Set-Cookie",
+            self.cookie(request, SESSION_COOKIE, token, SESSION_SECONDS),
         )
         return response
 
     def logout(self, request):
-        """End the staff session (POST only, so a link cannot log anyone out)."""
+        """End the staff and admin sessions (POST from this server's pages or
+        the blog only, so no link or other site can log anyone out)."""
         if request.method != "POST":
             return Response("POST only", status=405, headers={"Allow": "POST"})
+        if not self.from_own_pages(request.environ):
+            return Response(
+                "Abmelden geht nur von dieser Website oder dem Blog aus.\n", status=403
+            )
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             self.directory.close_session(token)
-        response = render("staff_login.html", logged_out=True, next_url="")
-        response.headers.add("Set-Cookie", session_cookie(request, "", max_age=0))
+        admin_token = isso_admin.session_token(
+            self.server, request.cookies.get(ISSO_ADMIN_COOKIE)
+        )
+        if admin_token:
+            self.directory.close_session(admin_token)
+        response = render_login(logged_out=True, next_url="")
+        for name in (SESSION_COOKIE, ISSO_ADMIN_COOKIE):
+            response.headers.add("Set-Cookie", self.cookie(request, name, "", 0))
         return response
 
     def me(self, request):
         """Tell the page who is logged in (display name only), for the widget."""
         member = self.identify(request.environ)
         return json_response({"staff": member.display_name if member else None})
+
+    def from_own_pages(self, environ):
+        """True for a request from this server's or the blog's pages (Origin,
+        else Referer); a request sending neither (no browser) passes."""
+        origin = environ.get("HTTP_ORIGIN") or origin_of(
+            environ.get("HTTP_REFERER", "")
+        )
+        return origin in {"://", ""} | self.own_origins(environ) | self.origins
+
+    def cookie(self, request, name, value, max_age):
+        """Return a session cookie's Set-Cookie value: HttpOnly, SameSite=Lax
+        (the blog and this server are one site), Secure behind https."""
+        secure = request.scheme == "https" or self.public_origin.startswith("https:")
+        return dump_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path="/",
+            httponly=True,
+            secure=secure,
+            samesite="Lax",
+        )
 
     def comments(self, request):
         """Return {comment id: display name} of staff comments in one thread."""
@@ -226,10 +258,28 @@ class StaffLayer:
         return json_response({str(key): name for key, name in names.items()})
 
     def safe_next(self, url):
-        """Allow redirects to the blog or this server's pages (no open redirect)."""
+        """Allow redirects to the blog or this server's pages (no open redirect);
+        only printable ASCII (a line break in a Location header is a 500)."""
+        if not all(" " < char <= "~" for char in url):
+            return ""
         if url and (origin_of(url) in self.origins or LOCAL_PATH.fullmatch(url)):
             return url
         return ""
+
+
+def with_frame_headers(start_response):
+    """Return ``start_response`` adding FRAME_HEADERS to the response."""
+
+    def start(status, headers, exc_info=None):
+        present = {name.lower() for name, _ in headers}
+        headers.extend(
+            (name, value)
+            for name, value in FRAME_HEADERS
+            if name.lower() not in present
+        )
+        return start_response(status, headers, exc_info)
+
+    return start
 
 
 def host_origin(environ):
@@ -258,18 +308,11 @@ def sign_with_display_name(environ, member):
     environ["CONTENT_LENGTH"] = str(len(body))
 
 
-def session_cookie(request, value, max_age):
-    """Return the Set-Cookie value of the staff session cookie."""
-    secure = request.scheme == "https"
-    return dump_cookie(
-        SESSION_COOKIE,
-        value,
-        max_age=max_age,
-        path="/",
-        httponly=True,
-        secure=secure,
-        samesite="None" if secure else "Lax",
-    )
+def render_login(status=200, **values):
+    """Render the login page, which may not be framed."""
+    response = render("staff_login.html", status=status, **values)
+    response.headers.extend(FRAME_HEADERS)
+    return response
 
 
 def render(template, status=200, **values):

@@ -68,6 +68,57 @@ def test_staff_add_refuses_a_short_password_in_one_line(server):
     )
 
 
+def staff_me(server, cookie):
+    """Return the display name /staff/me gives for ``cookie`` (None: nobody)."""
+    reply = server.client.request("GET", "/staff/me", headers={"Cookie": cookie})
+    return reply.body["staff"]
+
+
+def test_a_new_password_ends_the_accounts_sessions(server):
+    add_jonas(server)
+    cookie = server.client.staff_login("jonas", "geheim-und-lang")
+    assert staff_me(server, cookie) == "Jonas Weber"
+    changed = invoke(
+        server,
+        "comments.staff-add",
+        "jonas",
+        "Jonas Weber",
+        stdin="ganz-neu-und-lang\n",
+    )
+    assert changed.returncode == 0, changed.stderr
+    assert "Ended jonas's 1 session(s)" in changed.stdout
+    assert staff_me(server, cookie) is None
+    assert server.client.staff_login("jonas", "ganz-neu-und-lang")
+
+
+def test_staff_logout_ends_one_accounts_sessions(comment_server_factory):
+    server = comment_server_factory(
+        admin={"enabled": "true", "password": "admin-passwort-123"}
+    )
+    add_jonas(server)
+    laptop, phone = (
+        server.client.staff_login("jonas", "geheim-und-lang") for _ in range(2)
+    )
+    status, admin = server.client.login("admin-passwort-123")
+    admin = admin.split(";", 1)[0]
+    assert status == 302 and staff_me(server, admin) == "Redaktion"
+
+    result = invoke(server, "comments.staff-logout", "jonas")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Ended 2 session(s) of jonas."
+    assert staff_me(server, laptop) is None and staff_me(server, phone) is None
+    assert staff_me(server, admin) == "Redaktion"
+    result = invoke(server, "comments.staff-logout", "redaktion")
+    assert result.stdout.strip() == "Ended 1 session(s) of redaktion."
+    assert staff_me(server, admin) is None
+
+    unknown = invoke(server, "comments.staff-logout", "wer")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip().endswith(
+        "staff.cfg (known: jonas, redaktion)"
+    ) and unknown.stderr.startswith("staff-logout: no staff account 'wer' in ")
+
+
 def test_reply_as_staff_is_recorded_and_badged(server):
     add_jonas(server)
     question = server.client.post(ARTICLE, "Gibt es ein Update?").body["id"]

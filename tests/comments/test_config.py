@@ -59,6 +59,31 @@ def test_environment_overrides_secrets_and_nothing_is_written(tmp_path):
     assert conf.get("admin", "password") == "aus-env"
 
 
+@pytest.mark.parametrize("password", ["a", "elf-zeichen"])
+def test_a_short_admin_password_stops_the_start_in_one_line(tmp_path, password):
+    from comments.app import create_app
+
+    config = write(
+        tmp_path / "c.cfg",
+        "[general]\ndbpath = comments.db\nhost = http://localhost:8000\n"
+        "[admin]\nenabled = true\n",
+    )
+    environ = {"ISSO_ADMIN_PASSWORD": password, "ISSO_HASH_SALT": "salz"}
+    conf, _ = load_config(config, environ=environ)
+    with pytest.raises(ConfigError) as raised:
+        create_app(conf, environ={})
+    assert str(raised.value) == (
+        f"{config}: [admin] password is too short ({len(password)} of at least 12 "
+        "characters); set a longer ISSO_ADMIN_PASSWORD, or unset it and [admin] "
+        "password to have one generated"
+    )
+    conf.set("admin", "password", "zwölf-zeichen")
+    assert create_app(conf, environ={})
+    conf.set("admin", "password", "a")
+    conf.set("admin", "enabled", "false")  # no admin page: no password needed
+    assert create_app(conf, environ={})
+
+
 def test_builds_never_write_secrets(tmp_path):
     config = write(tmp_path / "c.cfg", "[general]\ndbpath = comments.db\n")
     load_config(config, environ={}, create_secrets=False)

@@ -55,7 +55,7 @@ def test_gunicorn_stops_with_one_line_on_a_damaged_database(tmp_path):
     database = damage_middle(restored_backup(tmp_path / "comments.db", 2000))
     config = write_isso_config(tmp_path)
     started = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-b", "127.0.0.1:0", "--workers", "2"]
+        [sys.executable, "-m", "gunicorn", "-b", "127.0.0.1:0", "--workers", "1"]
         + ["comments.wsgi:application"],
         cwd=ROOT,
         env={**os.environ, "ISSO_SETTINGS": str(config)},
