@@ -8,6 +8,7 @@ writes the pages through Pelican's writer and the JSON and iCalendar files as
 they are (Jinja would turn iCalendar's CRLF line endings into LF).
 """
 
+import gettext
 import json
 import logging
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from .participants import counts_as_entry, from_comments, parse_manual, unique
 logger = logging.getLogger(__name__)
 
 # Sibling plugins, loaded whatever their place in PLUGINS (plugin_setup).
+contracts = plugin_module("contracts", __file__)
 COMMENT_DATA_KEY = plugin_module("comment_data.comment_data", __file__).CONTEXT_KEY
 thread_id = plugin_module("isso_comments.isso_comments", __file__).thread_id
 
@@ -99,11 +101,6 @@ def banner_data(page, contribution):
 def json_text(record):
     """Return a stable JSON text: sorted keys, real umlauts, final newline."""
     return json.dumps(record, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
-
-
-def untranslated(key, **values):
-    """Stand in for theme_strings' ``t`` in a theme without strings."""
-    return values.get("title", key)
 
 
 class ParadeGenerator(Generator):
@@ -284,18 +281,22 @@ class ParadeGenerator(Generator):
     def calendar(self, page):
         """Return the iCalendar text for the deadline of a parade we host."""
         parade = page.parade
-        translate = self.env.globals.get("t", untranslated)
+        # English when the theme has no catalogs (e.g. Pelican's own theme)
+        translations = self.env.globals.get(
+            contracts.THEME_TRANSLATIONS, gettext.NullTranslations()
+        )
         site_url = self.settings["SITEURL"]
         call = call_link(parade, site_url)
         call = call if is_web_url(call) else ""  # a local build has no address yet
-        description = translate(
-            "parade.ics_description", title=parade.title, date=page.deadline_text
-        )
+        description = translations.gettext(
+            "Posts for the blog parade “%(title)s” until and including %(date)s."
+        ) % {"title": parade.title, "date": page.deadline_text}
         return deadline_calendar(
             uid=f"{parade.slug}-deadline@{site_host(site_url) or 'localhost'}",
             stamp=self.now,
             deadline=parade.deadline,
-            summary=translate("parade.ics_summary", title=parade.title),
+            summary=translations.gettext("Deadline: blog parade “%(title)s”")
+            % {"title": parade.title},
             description=f"{description}\n{call}" if call else description,
             url=call,
             product=self.settings["SITENAME"],
