@@ -4,6 +4,7 @@ import datetime
 import json
 import logging
 
+import icalendar
 import pytest
 from bs4 import BeautifulSoup
 
@@ -409,6 +410,10 @@ def test_deadline_ics_is_one_valid_all_day_event(tmp_path, at_build_time):
         "BEGIN:VCALENDAR",
         "BEGIN:VEVENT",
     ]
+    calendar = icalendar.Calendar.from_ical(raw)
+    (event,) = calendar.walk("VEVENT")
+    assert event.decoded("DTSTART") == datetime.date(2026, 12, 15)
+    assert str(event["URL"]) == f"{SITEURL}{CALL}"
 
 
 def test_our_own_post_in_our_parade_links_to_the_call(tmp_path, at_build_time, caplog):
