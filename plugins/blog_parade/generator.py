@@ -40,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 # Sibling plugins, loaded whatever their place in PLUGINS (plugin_setup).
 contracts = plugin_module("contracts", __file__)
-COMMENT_DATA_KEY = plugin_module("comment_data.comment_data", __file__).CONTEXT_KEY
 thread_id = plugin_module("isso_comments.isso_comments", __file__).thread_id
 
 PER_PARADE_PATHS = (
@@ -128,7 +127,7 @@ class ParadeGenerator(Generator):
             log_conflict(conflict)
         hosted = {parade.slug for parade in parades if parade.role == HOST}
         manual = self.manual_participants(hosted)
-        comment_data = self.context.get(COMMENT_DATA_KEY)
+        comment_data = self.context.get(contracts.COMMENT_DATA)
         if comment_data is None and hosted:
             logger.warning(
                 "blog_parade: no comment data in this build (is comment_data in "
@@ -182,7 +181,7 @@ class ParadeGenerator(Generator):
             date_text=article.locale_date,
             summary=article.summary,
             source_path=article.source_path,
-            isso=getattr(article, "isso", None),
+            isso=getattr(article, contracts.ISSO, None),
         )
 
     def comment_participants(self, comment_data, call):
