@@ -142,3 +142,13 @@ def test_no_compiled_catalog_in_the_theme():
     """Catalogs are compiled in memory at build time, never committed as .mo."""
     load_translations(THEME, "de")
     assert not list(THEME.rglob("*.mo"))
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_no_reader_may_take_the_staff_badge_label_as_a_name(lang):
+    """comments/reserved_names.py refuses the badge's label in every language."""
+    from comments.names import normalise_name
+    from comments.reserved_names import BADGE_WORD
+
+    label = load_translations(THEME, lang).gettext("Staff")
+    assert BADGE_WORD.search(normalise_name(label)), label
