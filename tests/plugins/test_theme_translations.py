@@ -2,6 +2,7 @@
 
 import gettext
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -24,13 +25,19 @@ def catalog(lang):
         return read_po(file)
 
 
+def searched(folder):
+    """Skip what pybabel skips (hidden folders) and what holds no texts."""
+    name = Path(folder).name
+    return not name.startswith((".", "_")) and name not in {"node_modules", "output"}
+
+
 def extracted_ids():
     """Every (context, msgid) babel.cfg finds in the templates and plugins."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as file:
         method_map, options_map = parse_mapping_cfg(file)
     found = set()
     for _, _, message, _, context in extract_from_dir(
-        ROOT, method_map, options_map, directory_filter=lambda path: "." not in path
+        ROOT, method_map, options_map, directory_filter=searched
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         found.add((context, msgid))
