@@ -28,7 +28,7 @@ THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
-    "theme_strings",
+    "theme_translations",
     "comment_data",
     "isso_comments",
     "comment_owners",

@@ -24,8 +24,8 @@ from comments.staff_web import current_staff
 
 logger = logging.getLogger(__name__)
 
-# The staff badge's label in the theme (theme/strings/*/site.json
-# "comments.staff_badge": "Redaktion", "Staff") and the word the site uses for
+# The staff badge's label in the theme (msgid "Staff" in theme/translations/
+# <lang>/LC_MESSAGES/messages.po: "Redaktion") and the word the site uses for
 # the people who answer ("Team"): whole words of a normalised name, and words
 # that start with "redaktion".
 BADGE_WORDS = (r"redaktion\w*", "team", "staff")  # "Redaktionsteam" too

@@ -29,12 +29,15 @@ from comments import config
 from comments.clock import build_now
 from comments.digest import Digest
 from comments.errors import SetupError
+from publishing.plugin_setup import plugin_module
 from publishing.streamed import write_streamed
 
 from . import figures
 from .page import json_document, json_pieces, page_values
 
 logger = logging.getLogger(__name__)
+
+contracts = plugin_module("contracts", __file__)
 
 DEFAULTS = {
     "ANSWERED_ENABLED": True,
@@ -47,7 +50,6 @@ DEFAULTS = {
     # "Who answered": answers and median response time per staff display name.
     "ANSWERED_SHOW_STAFF": True,
 }
-CONTEXT_KEY = "ANSWERED_FIGURES"
 
 
 class AnsweredSettingError(SetupError):
@@ -103,11 +105,11 @@ class BuildFigures:
 
 def figures_for_build(context, settings):
     """Compute the figures once per build; later calls get the same object."""
-    if CONTEXT_KEY not in context:
+    if contracts.ANSWERED_FIGURES not in context:
         now = build_now()
-        digest = context.get("COMMENT_DATA") or Digest(now, "none")
-        context[CONTEXT_KEY] = BuildFigures(digest, now, settings)
-    return context[CONTEXT_KEY]
+        digest = context.get(contracts.COMMENT_DATA) or Digest(now, "none")
+        context[contracts.ANSWERED_FIGURES] = BuildFigures(digest, now, settings)
+    return context[contracts.ANSWERED_FIGURES]
 
 
 def line_for(summary):
@@ -128,7 +130,7 @@ def attach_lines(items, build):
     None), which the answered line is drawn from: the figures' own object, no
     dict per article (0.9 MiB at 5,000 articles)."""
     for item in items:
-        thread = getattr(item, "isso", None)
+        thread = getattr(item, contracts.ISSO, None)
         if thread and thread["state"] != "off":
             item.answered = build.by_thread.get(thread["thread"])
 

@@ -15,8 +15,11 @@ from comments import data
 from comments.answers import waited_seconds
 from comments.masking import mask_personal_data
 from comments.schema import WITHDRAWN as WITHDRAWN_REASON
+from publishing.plugin_setup import plugin_module
 
 from . import chart, figures
+
+contracts = plugin_module("contracts", __file__)
 
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")
 MARKDOWN_BLOCK_MARKS = re.compile(r"(^|\s)[#>]+\s")  # headings, quotes
@@ -91,7 +94,7 @@ def content_index(context):
     """Map thread paths to (title, url) of the articles and pages that embed them."""
     index = {}
     for item in [*context.get("articles", ()), *context.get("pages", ())]:
-        thread = getattr(item, "isso", None)
+        thread = getattr(item, contracts.ISSO, None)
         if thread:
             index[thread["thread"]] = (item.title, item.url)
     return index

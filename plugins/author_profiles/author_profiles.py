@@ -25,7 +25,11 @@ import yaml
 from pelican import signals
 from pelican.plugins._utils import plugin_enabled
 
+from publishing.plugin_setup import plugin_module
+
 logger = logging.getLogger(__name__)
+
+contracts = plugin_module("contracts", __file__)
 
 PLUGIN_NAME = "author_profiles"
 
@@ -34,7 +38,6 @@ DEFAULTS = {
     # Folder of the profile files, relative to PATH (the content folder).
     "AUTHOR_PROFILES_PATH": "authors",
 }
-CONTEXT_KEY = "AUTHOR_PROFILES"
 FIELDS = ("name", "role", "bio", "photo")
 
 
@@ -137,12 +140,12 @@ def load_profiles(generator):
                 settings["AUTHOR_PROFILES_PATH"],
                 len(authors),
             )
-        generator.context[CONTEXT_KEY] = {}
+        generator.context[contracts.AUTHOR_PROFILES] = {}
         return
     profiles, problems = profiles_for(authors, folder, content_root)
     for path, messages in problems.items():
         logger.warning("author_profiles: %s: %s", path, "; ".join(messages))
-    generator.context[CONTEXT_KEY] = profiles
+    generator.context[contracts.AUTHOR_PROFILES] = profiles
 
 
 def register():

@@ -8,6 +8,7 @@ writes the pages through Pelican's writer and the JSON and iCalendar files as
 they are (Jinja would turn iCalendar's CRLF line endings into LF).
 """
 
+import gettext
 import json
 import logging
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from .participants import counts_as_entry, from_comments, parse_manual, unique
 logger = logging.getLogger(__name__)
 
 # Sibling plugins, loaded whatever their place in PLUGINS (plugin_setup).
-COMMENT_DATA_KEY = plugin_module("comment_data.comment_data", __file__).CONTEXT_KEY
+contracts = plugin_module("contracts", __file__)
 thread_id = plugin_module("isso_comments.isso_comments", __file__).thread_id
 
 PER_PARADE_PATHS = (
@@ -101,11 +102,6 @@ def json_text(record):
     return json.dumps(record, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
 
 
-def untranslated(key, **values):
-    """Stand in for theme_strings' ``t`` in a theme without strings."""
-    return values.get("title", key)
-
-
 class ParadeGenerator(Generator):
     """Collect the parades from the articles, then write their pages and files."""
 
@@ -131,7 +127,7 @@ class ParadeGenerator(Generator):
             log_conflict(conflict)
         hosted = {parade.slug for parade in parades if parade.role == HOST}
         manual = self.manual_participants(hosted)
-        comment_data = self.context.get(COMMENT_DATA_KEY)
+        comment_data = self.context.get(contracts.COMMENT_DATA)
         if comment_data is None and hosted:
             logger.warning(
                 "blog_parade: no comment data in this build (is comment_data in "
@@ -185,7 +181,7 @@ class ParadeGenerator(Generator):
             date_text=article.locale_date,
             summary=article.summary,
             source_path=article.source_path,
-            isso=getattr(article, "isso", None),
+            isso=getattr(article, contracts.ISSO, None),
         )
 
     def comment_participants(self, comment_data, call):
@@ -284,18 +280,22 @@ class ParadeGenerator(Generator):
     def calendar(self, page):
         """Return the iCalendar text for the deadline of a parade we host."""
         parade = page.parade
-        translate = self.env.globals.get("t", untranslated)
+        # English when the theme has no catalogs (e.g. Pelican's own theme)
+        translations = self.env.globals.get(
+            contracts.THEME_TRANSLATIONS, gettext.NullTranslations()
+        )
         site_url = self.settings["SITEURL"]
         call = call_link(parade, site_url)
         call = call if is_web_url(call) else ""  # a local build has no address yet
-        description = translate(
-            "parade.ics_description", title=parade.title, date=page.deadline_text
-        )
+        description = translations.gettext(
+            "Posts for the blog parade “%(title)s” until and including %(date)s."
+        ) % {"title": parade.title, "date": page.deadline_text}
         return deadline_calendar(
             uid=f"{parade.slug}-deadline@{site_host(site_url) or 'localhost'}",
             stamp=self.now,
             deadline=parade.deadline,
-            summary=translate("parade.ics_summary", title=parade.title),
+            summary=translations.gettext("Deadline: blog parade “%(title)s”")
+            % {"title": parade.title},
             description=f"{description}\n{call}" if call else description,
             url=call,
             product=self.settings["SITENAME"],

@@ -41,12 +41,14 @@ from pelican import signals
 
 from comments import config, reader, snapshots
 from comments.source import SourceSettings, start_loading
+from publishing.plugin_setup import plugin_module
 
 logger = logging.getLogger(__name__)
 
-CONTEXT_KEY = "COMMENT_DATA"
+contracts = plugin_module("contracts", __file__)
+
 EXPORT_TOKEN_VARIABLE = "BLOG_EXPORT_TOKEN"
-PACKAGE_SNAPSHOT_DIR = Path(config.__file__).with_name("snapshots")
+PACKAGE_SNAPSHOT_DIR = Path(config.__file__).with_name(contracts.SNAPSHOT_DIR)
 
 DEFAULTS = {
     "COMMENTS_SOURCE": "database",
@@ -63,7 +65,7 @@ def source_settings(settings, comment_conf, environ):
     database = values["COMMENTS_DATABASE"] or config.database_path(comment_conf)
     database = Path(database)
     snapshot_dir = values["COMMENTS_SNAPSHOT_DIR"] or (
-        database.parent / "snapshots"
+        database.parent / contracts.SNAPSHOT_DIR
         if values["COMMENTS_SOURCE"] == "database"
         else PACKAGE_SNAPSHOT_DIR
     )
@@ -112,7 +114,7 @@ def share(context, comment_data):
     """Give the build's context its comment data; freeze the heap until
     ``finish_build`` (the data lives as long as the build)."""
     gc.freeze()
-    context[CONTEXT_KEY] = comment_data
+    context[contracts.COMMENT_DATA] = comment_data
     logger.info(
         "comment_data: %d comments, %d removals (source: %s)",
         comment_data.comment_count,
@@ -123,7 +125,7 @@ def share(context, comment_data):
 
 def share_comment_data(generator):
     """Read once per build; every generator of the build sees the same object."""
-    if CONTEXT_KEY not in generator.context:
+    if contracts.COMMENT_DATA not in generator.context:
         share(generator.context, read_for_build(generator.settings))
 
 

@@ -40,13 +40,15 @@ from comments.owners import (
     CATEGORY,
     FALLBACK,
     METADATA,
-    OWNERS_FILE_NAME,
     StaffRoster,
     write_thread_owners,
 )
 from comments.staff import ISSO_ADMIN, read_accounts, staff_file
+from publishing.plugin_setup import plugin_module
 
 logger = logging.getLogger(__name__)
+
+contracts = plugin_module("contracts", __file__)
 
 PLUGIN_NAME = "comment_owners"
 
@@ -164,7 +166,7 @@ def owners_file_for(settings, comment_conf):
     if comment_conf.get("blog", "owners-file"):
         return Path(comment_conf.get("blog", "owners-file"))
     database = settings.get("COMMENTS_DATABASE") or config.database_path(comment_conf)
-    return Path(database).with_name(OWNERS_FILE_NAME)
+    return Path(database).with_name(contracts.THREAD_OWNERS_FILE)
 
 
 def commented_items(generators):
@@ -172,7 +174,7 @@ def commented_items(generators):
     for generator in generators:
         for attribute in CONTENT_LISTS:
             for item in getattr(generator, attribute, ()):
-                thread = getattr(item, "isso", None)
+                thread = getattr(item, contracts.ISSO, None)
                 if thread and thread.get("state") != "off":
                     yield item
 

@@ -29,11 +29,12 @@ from pelican.writers import Writer
 from comments.clock import build_now
 from comments.data import many_objects
 from comments.errors import SetupError
-from publishing.plugin_setup import check_theme_plugins
+from publishing.plugin_setup import check_theme_plugins, plugin_module
 
 logger = logging.getLogger(__name__)
 
-STATE_NAME = "comment-refresh-state.json"
+contracts = plugin_module("contracts", __file__)
+
 STATE_FORMAT = 3
 # Settings that shape the refreshed pages: a refresh with other values would
 # write pages that link and read unlike the rest of the site.
@@ -44,7 +45,7 @@ LINE_END = "<!--/answered-line-->"
 
 def state_path(settings):
     """Return where a full build leaves the refresh state."""
-    return Path(settings["CACHE_PATH"]) / STATE_NAME
+    return Path(settings["CACHE_PATH"]) / contracts.REFRESH_STATE_FILE
 
 
 def content_entry(item, kind, line_for):
@@ -55,8 +56,8 @@ def content_entry(item, kind, line_for):
         "title": item.title,
         "url": item.url,
         "save_as": item.save_as,
-        "isso": getattr(item, "isso", None),
-        "answered": line_for(getattr(item, "answered", None)),
+        "isso": getattr(item, contracts.ISSO, None),
+        "answered": line_for(getattr(item, contracts.ANSWERED, None)),
         "metadata": {},
         "source_path": item.source_path,
     }
@@ -87,7 +88,7 @@ def save_state(context, settings):
             ("page", context.get("pages", ())),
         )
         for item in items
-        if getattr(item, "isso", None)
+        if getattr(item, contracts.ISSO, None)
         or (
             kind == "article"  # pages join no parade
             and any(key.startswith("parade") for key in getattr(item, "metadata", {}))
@@ -203,7 +204,6 @@ def stand_in_context(settings, state):
             values["date"] = datetime.datetime.fromisoformat(values["date"])
         items[entry["kind"]].append(SimpleNamespace(**values))
     context["articles"] = items["article"]
-    context["commented_pages"] = items["page"]
     context["pages"] = [SimpleNamespace(**page, isso=None) for page in state["pages"]]
     by_url = {page.url: page for page in items["page"]}
     context["pages"] = [by_url.get(page.url, page) for page in context["pages"]]
@@ -283,14 +283,14 @@ def read_comments(context, settings):
     the comments while the read's forked child checks for vanished ones and
     writes the snapshot; the figures wait for the check's removals.
     """
-    from answered.answered import CONTEXT_KEY, BuildFigures, check_settings
+    from answered.answered import BuildFigures, check_settings
     from comment_data.comment_data import read_for_build, share
 
     if not plugin_enabled("comment_data", settings.get("PLUGINS")):
         return  # the site's builds have no comment data either
     comment_data = read_for_build(settings)
     share(context, comment_data)
-    context[CONTEXT_KEY] = BuildFigures(
+    context[contracts.ANSWERED_FIGURES] = BuildFigures(
         comment_data, build_now(), check_settings(settings)
     )
 

@@ -22,8 +22,11 @@ from pelican import signals
 from pelican.contents import Article, Page
 
 from comments.errors import SetupError
+from publishing.plugin_setup import plugin_module
 
 logger = logging.getLogger(__name__)
+
+contracts = plugin_module("contracts", __file__)
 
 DEFAULTS = {
     "COMMENTS_ENABLED": True,
@@ -172,7 +175,7 @@ def configure(pelican):
             "or False (without quotes)"
         )
     settings["COMMENTS_URL"] = validate_comments_url(plugin_settings["COMMENTS_URL"])
-    settings["COMMENTS_EMBED_ATTRIBUTES"] = embed_attributes(
+    settings[contracts.COMMENTS_EMBED_ATTRIBUTES] = embed_attributes(
         plugin_settings["COMMENTS_ISSO_OPTIONS"], settings.get("DEFAULT_LANG", "de")
     )
     settings.setdefault("COMMENTS_ENABLED", plugin_settings["COMMENTS_ENABLED"])

@@ -4,6 +4,7 @@ import datetime
 import json
 import logging
 
+import icalendar
 import pytest
 from bs4 import BeautifulSoup
 
@@ -409,6 +410,10 @@ def test_deadline_ics_is_one_valid_all_day_event(tmp_path, at_build_time):
         "BEGIN:VCALENDAR",
         "BEGIN:VEVENT",
     ]
+    calendar = icalendar.Calendar.from_ical(raw)
+    (event,) = calendar.walk("VEVENT")
+    assert event.decoded("DTSTART") == datetime.date(2026, 12, 15)
+    assert str(event["URL"]) == f"{SITEURL}{CALL}"
 
 
 def test_our_own_post_in_our_parade_links_to_the_call(tmp_path, at_build_time, caplog):
@@ -652,7 +657,7 @@ def test_a_build_without_the_plugin_is_untouched(tmp_path, at_build_time):
     output = build(
         tmp_path,
         {"articles/beitrag.md": guest_article()},
-        PLUGINS=["theme_strings", "comment_data", "isso_comments"],
+        PLUGINS=["theme_translations", "comment_data", "isso_comments"],
     )
     assert not (output / "blogparade").exists()
     assert not page(output / "2026/unser-beitrag/index.html").select(

@@ -4,10 +4,11 @@ import datetime
 import functools
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 
 from blog_parade.generator import ascii_slug
-from blog_parade.ical import deadline_calendar, escape_text, fold
+from blog_parade.ical import deadline_calendar
 from blog_parade.links import is_web_url, normalise_url, site_link
 from blog_parade.metadata import GUEST, HOST, parse_metadata
 from blog_parade.parades import (
@@ -438,14 +439,20 @@ def test_an_empty_manual_file_is_no_entries():
 
 
 def test_text_values_are_escaped_and_lines_folded_at_75_octets():
-    assert escape_text("a\\b;c,d\ne") == "a\\\\b\\;c\\,d\\ne"
-    folded = fold("SUMMARY:" + "Ä" * 60)
-    lines = folded.split("\r\n")
-    assert all(len(line.encode("utf-8")) <= 75 for line in lines)
-    assert all(line.startswith(" ") for line in lines[1:])
-    assert "".join(line[1:] if i else line for i, line in enumerate(lines)) == (
-        "SUMMARY:" + "Ä" * 60
+    text = deadline_calendar(
+        uid="p-deadline@blog.beispiel.example",
+        stamp=datetime.datetime(2026, 12, 1, 8, 30, tzinfo=datetime.UTC),
+        deadline=datetime.date(2026, 12, 31),
+        summary="Ä" * 60 + "; a,b\\c",
+        description="Zeile eins\nZeile zwei",
     )
+    lines = text.split("\r\n")[:-1]
+    assert all(len(line.encode("utf-8")) <= 75 for line in lines)
+    assert "DESCRIPTION:Zeile eins\\nZeile zwei" in lines
+    (event,) = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Ä" * 60 + "; a,b\\c"
+    assert str(event["DESCRIPTION"]) == "Zeile eins\nZeile zwei"
+    assert "URL" not in event
 
 
 def test_deadline_calendar_is_one_all_day_event_with_crlf():
@@ -477,6 +484,10 @@ def test_deadline_calendar_is_one_all_day_event_with_crlf():
         "END:VEVENT",
         "END:VCALENDAR",
     ]
+    (event,) = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    assert event.decoded("DTSTART") == datetime.date(2026, 12, 31)
+    assert event.decoded("DTEND") == datetime.date(2027, 1, 1)
+    assert str(event["DESCRIPTION"]) == "Bis einschließlich 31.12.2026, 24 Uhr"
 
 
 def test_beautifulsoup_is_imported_only_to_parse_a_comment():

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from pelican import signals
 
-from comment_data.comment_data import CONTEXT_KEY
+from contracts import COMMENT_DATA
 from tests.support import build_site, write_files
 
 ARTICLE = {
@@ -54,7 +54,7 @@ def test_one_read_per_build_shared_by_every_generator(server, tmp_path):
     seen = []
 
     def remember(generator):
-        seen.append(generator.context.get(CONTEXT_KEY))
+        seen.append(generator.context.get(COMMENT_DATA))
 
     signals.generator_init.connect(remember)
     try:

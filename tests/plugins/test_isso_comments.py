@@ -162,7 +162,7 @@ def test_no_page_loads_anything_from_a_third_party_host(site):
                     assert urlsplit(url).netloc in allowed_hosts, (path, url)
 
 
-def test_english_site_switches_theme_strings_and_client_language(tmp_path):
+def test_english_site_switches_theme_texts_and_client_language(tmp_path):
     write_files(tmp_path / "content", {"articles/offen.md": SITE["articles/offen.md"]})
     english = build_site(
         tmp_path / "content",

@@ -61,7 +61,10 @@ def test_the_plugins_build_the_same_site_in_any_order(
         ("comment_data", "the plugin blog_parade needs comment_data, which is not"),
         ("isso_comments", "the plugin blog_parade needs isso_comments, which is not"),
         ("answered", "the plugin comment_refresh needs answered, which is not"),
-        ("theme_strings", "the theme in theme/ needs the plugin theme_strings"),
+        (
+            "theme_translations",
+            "the theme in theme/ needs the plugin theme_translations",
+        ),
     ],
 )
 def test_a_plugin_left_out_that_another_needs_stops_the_build_with_one_line(

@@ -1,0 +1,91 @@
+"""What the plugins hand each other, in one place.
+
+Like Datasette's ``hookspecs.py``: every name one part of the build sets for
+another to read — context keys, Jinja globals, settings a plugin computes,
+attributes of articles and pages, files left beside the comment database —
+with who writes it, who reads it and its shape. Plugins import the names from
+here (``contracts = plugin_module("contracts", __file__)``: Pelican puts no
+plugin folder on ``sys.path``) instead of repeating the literals;
+``tests/plugins/test_contracts.py`` fails on a literal that is not listed.
+"""
+
+from comments import owners
+
+# Keys of the context every generator shares (``generator.context``) ----------
+
+COMMENT_DATA = "COMMENT_DATA"
+"""The build's one read of all comment data: a ``comments.data.Digest``
+(threads, staff answers, removals, ``source`` "database", "http", "snapshot"
+or "none"). Writer: comment_data (the first ``generator_init`` of a build).
+Readers: answered, blog_parade (participants of the parades we host),
+comment_refresh (through answered). Absent when comment_data is not loaded."""
+
+ANSWERED_FIGURES = "ANSWERED_FIGURES"
+"""The answer figures of this build: ``answered.answered.BuildFigures``
+(``summary``, ``by_thread``, ``staff``, removal counts, ``as_of``). Writer:
+answered (computed from ``COMMENT_DATA`` on first need) or comment_refresh
+(``invoke refresh``). Readers: answered (page, JSON, answered lines)."""
+
+AUTHOR_PROFILES = "AUTHOR_PROFILES"
+"""Author profiles by author slug: ``{slug: {"name", "role", "bio",
+"photo"}}``. Writer: author_profiles (``article_generator_finalized``).
+Readers: the templates (author page, author box under articles)."""
+
+# Jinja globals -----------------------------------------------------------------
+
+THEME_TRANSLATIONS = "THEME_TRANSLATIONS"
+"""The site language's gettext translations (``babel.support.Translations``).
+Writer: theme_translations (``generator_init``, every generator's Jinja
+globals, beside ``_``/``ngettext`` and the ``duration`` filter). Reader:
+blog_parade (the texts of ``deadline.ics``)."""
+
+# Settings a plugin computes for others ---------------------------------------
+
+COMMENTS_EMBED_ATTRIBUTES = "COMMENTS_EMBED_ATTRIBUTES"
+"""The Isso client's ``data-isso-*`` attributes: a list of ``(name, value)``
+from ``COMMENTS_ISSO_OPTIONS`` and ``DEFAULT_LANG``. Writer: isso_comments
+(``initialized``). Readers: the templates (``includes/comments.html``,
+``includes/comment_count.html``)."""
+
+# Attributes of articles and pages (plain data: Pelican may pickle them) -------
+
+ISSO = "isso"
+"""The comment thread: ``{"thread": "/2026/slug/", "state": "open" | "closed"
+| "off", "title": str}`` (no ``title`` when "off": drafts, comments disabled).
+Writer: isso_comments (``content_object_init``). Readers: answered,
+blog_parade, comment_owners, comment_refresh, the templates."""
+
+ANSWERED = "answered"
+"""The thread's answer figures (``answered.figures.Summary``: reader comments,
+answered, open, median response), or None. Writer: answered (None at
+``content_object_init``, the figures at ``*_generator_finalized``). Readers:
+the template ``includes/answered_line.html``, comment_refresh (its state)."""
+
+BLOG_PARADE = "blog_parade"
+"""The parade banner of a contributing article: a plain dict
+(``blog_parade.generator.banner_data``: title, host, role, links, deadline,
+status). Writer: blog_parade (its generator's ``generate_context``). Readers:
+the templates (the banner)."""
+
+# Files beside the comment database (the build hands them to the server) ------
+
+THREAD_OWNERS_FILE = owners.OWNERS_FILE_NAME
+"""``thread-owners.json`` beside the database (``COMMENT_OWNERS_FILE``
+overrides): ``{"closed": [thread, …], "fallback": account, "format": 1,
+"threads": {thread: {"owner", "rule"}}}``. Writer: comment_owners (after a
+build). Reader: the comment server (``comments.owners``: desk, reminders,
+hand-overs). Never in ``output/`` (the leak check stops a publish)."""
+
+SNAPSHOT_DIR = "snapshots"
+"""``snapshots/`` beside the database (``COMMENTS_SNAPSHOT_DIR`` overrides):
+``comments-<UTC stamp>.json`` per read, without emails or IPs, and
+``known-comments.json``. Writer: comment_data (``comments.snapshots``, after
+each read). Reader: comment_data, when the comment source cannot be read."""
+
+# Files a build leaves for a later command ----------------------------------
+
+REFRESH_STATE_FILE = "comment-refresh-state.json"
+"""In ``CACHE_PATH``: what ``invoke refresh`` needs of the last full build
+(settings that shape pages, every commented article's ``isso``, answered line
+and parade metadata). Writer: comment_refresh (after a full build). Reader:
+comment_refresh (``invoke refresh``)."""

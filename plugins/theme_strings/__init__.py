@@ -1,3 +1,0 @@
-from .theme_strings import register
-
-__all__ = ["register"]

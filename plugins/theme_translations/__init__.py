@@ -1,0 +1,3 @@
+from .theme_translations import register
+
+__all__ = ["register"]
