@@ -1,6 +1,6 @@
 """Watch a production build: which content stays private, and whether it went wrong.
 
-``watch_build()`` wraps one in-process Pelican run (``tasks.pelican_build``):
+``watch_build()`` wraps one in-process Pelican run (``site_build.pelican_build``):
 
 - it records every draft and hidden article the build read, with the output
   path and URL it would have, from the generators themselves
@@ -127,7 +127,7 @@ def watch_build():
     """Record unpublished content and stop at the first logged error."""
     watch = BuildWatch()
     recorder = ErrorRecorder(watch)
-    # Pelican's log output first, as tasks.pelican_build sets it up: its
+    # Pelican's log output first, as pelican_build sets it up: its
     # basicConfig does nothing once the root logger has a handler (ours).
     init_logging(level=logging.WARNING, name="pelican")
     root = logging.getLogger()

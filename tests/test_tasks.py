@@ -20,6 +20,8 @@ from invoke import Context, Exit
 import tasks
 from comments import snapshots
 from comments.schema import ensure_schema
+from publishing.new_post import article_slug
+from publishing.site_build import pelican_build
 from tests.support import (
     ROOT,
     build_site,
@@ -61,9 +63,7 @@ def test_every_task_is_listed_with_a_one_line_help():
 def test_article_slug_transliterates_german(title, slug):
     from pelican.settings import read_settings
 
-    assert (
-        tasks.article_slug(title, read_settings(str(ROOT / "pelicanconf.py"))) == slug
-    )
+    assert article_slug(title, read_settings(str(ROOT / "pelicanconf.py"))) == slug
 
 
 def test_new_post_writes_a_draft_with_full_metadata_that_builds(tmp_path, monkeypatch):
@@ -157,7 +157,7 @@ def test_bad_setting_fails_the_build_with_one_line(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(Exit) as failure:
-        tasks.pelican_build(str(settings))
+        pelican_build(str(settings))
     message = str(failure.value.message)
     assert message.startswith("build failed: COMMENTS_URL='localhost:8080'")
     assert "\n" not in message
@@ -243,7 +243,7 @@ def test_corrupt_comment_database_fails_the_build_with_one_line(tmp_path, caplog
     broken = tmp_path / "comments.db"
     broken.write_bytes(b"kein SQLite" * 200)
     with pytest.raises(Exit) as failure:
-        tasks.pelican_build(
+        pelican_build(
             str(ROOT / "pelicanconf.py"),
             OUTPUT_PATH=str(tmp_path / "out"),
             COMMENTS_DATABASE=str(broken),
@@ -259,7 +259,7 @@ def test_corrupt_comment_database_fails_the_build_with_one_line(tmp_path, caplog
 
 def build_into(tmp_path, **overrides):
     """``tasks.pelican_build`` of ``tmp_path/content`` with the project's settings."""
-    tasks.pelican_build(
+    pelican_build(
         str(ROOT / "pelicanconf.py"),
         PATH=str(tmp_path / "content"),
         OUTPUT_PATH=str(tmp_path / "out"),
@@ -339,7 +339,7 @@ def test_a_settings_file_that_fails_to_run_is_one_line(tmp_path):
     settings = tmp_path / "kaputt.py"
     settings.write_text("from pelicanconf import *\nimport gibt_es_nicht\n")
     with pytest.raises(Exit) as failure:
-        tasks.pelican_build(str(settings))
+        pelican_build(str(settings))
     assert failure.value.message == (
         f"build failed: {settings}: No module named 'gibt_es_nicht'"
     )
@@ -417,7 +417,7 @@ def test_a_comment_time_that_is_no_time_fails_the_build_naming_it(tmp_path):
         db.execute("UPDATE comments SET created = 1e12 WHERE id = 2")
     db.close()
     with pytest.raises(Exit) as failure:
-        tasks.pelican_build(
+        pelican_build(
             str(ROOT / "pelicanconf.py"),
             OUTPUT_PATH=str(tmp_path / "out"),
             COMMENTS_DATABASE=str(database),
