@@ -25,9 +25,9 @@ from contextlib import contextmanager
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.log import FatalLogger
-from pelican.log import init as init_logging
 
 from comments.errors import SetupError
+from publishing.build_log import init_build_logging
 from publishing.leaks import Unpublished
 
 # (generator class, attribute, what the items are). Hidden pages are not here:
@@ -129,7 +129,7 @@ def watch_build():
     recorder = ErrorRecorder(watch)
     # Pelican's log output first, as pelican_build sets it up: its
     # basicConfig does nothing once the root logger has a handler (ours).
-    init_logging(level=logging.WARNING, name="pelican")
+    init_build_logging()
     root = logging.getLogger()
     fatal_level = FatalLogger.fatal_lvl
     FatalLogger.fatal_lvl = logging.ERROR

@@ -7,16 +7,15 @@ the last kind). Used by ``invoke build``, ``serve``, ``refresh`` and
 ``publish``.
 """
 
-import logging
 import sys
 import time
 from pathlib import Path
 
 from invoke import Exit
-from pelican.log import init as init_logging
 
 from comments.errors import SetupError, one_line_errors
 from publishing.build import reasons_in_error_lines
+from publishing.build_log import init_build_logging
 from publishing.output_paths import check_output_paths
 from publishing.plugin_setup import check_theme_plugins
 
@@ -32,7 +31,7 @@ def pelican_build(settings_file, debug=False, **overrides):
     from pelican import Pelican
     from pelican.writers import FileOverwriteFailedError
 
-    init_logging(level=logging.WARNING, name="pelican")
+    init_build_logging()
     settings = read_build_settings("build failed", settings_file, **overrides)
     with reasons_in_error_lines(), one_line_errors("build failed"):
         try:
@@ -59,7 +58,7 @@ def refresh_pages(settings_file):
     sys.path.insert(0, str(PLUGINS))  # the name Pelican loads it under
     from comment_refresh.refresh import refresh_comment_pages
 
-    init_logging(level=logging.WARNING, name="pelican")
+    init_build_logging()
     started = time.perf_counter()
     site_settings = read_build_settings("refresh failed", settings_file)
     with one_line_errors("refresh failed"):
