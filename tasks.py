@@ -116,10 +116,11 @@ def rollback(c):
 
 @task(help={"pytest_args": "extra arguments for pytest, e.g. '-k comments -x'"})
 def test(c, pytest_args=""):
-    """Run the whole test suite (installs Chromium and axe-core when missing)."""
-    from publishing.system_packages import ensure_axe, ensure_chromium
+    """Run the whole test suite (installs Chromium, rsync and axe-core when missing)."""
+    from publishing.system_packages import ensure_axe, ensure_chromium, ensure_rsync
 
     ensure_chromium()
+    ensure_rsync()
     ensure_axe()
     command = [sys.executable, "-m", "pytest", *pytest_args.split()]
     result = subprocess.run(command, cwd=ROOT)

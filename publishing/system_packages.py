@@ -1,8 +1,8 @@
 """What ``invoke test`` installs on a fresh Debian machine when it is missing.
 
-Debian's Chromium for the browser tests (with apt-get, through sudo when not
-root), and axe-core from ``tests/e2e/package-lock.json`` with npm. Playwright
-never downloads a browser.
+Debian's Chromium for the browser tests, rsync for the publish tests (both
+with apt-get, through sudo when not root), and axe-core from
+``tests/e2e/package-lock.json`` with npm. Playwright never downloads a browser.
 """
 
 import os
@@ -36,6 +36,19 @@ def ensure_chromium():
         raise Exit(
             "could not install Chromium; run: sudo apt-get install -y chromium",
             code=1,
+        )
+
+
+def ensure_rsync():
+    """Install rsync for the publish tests when it is missing; if that fails,
+    those tests skip and say why."""
+    if shutil.which("rsync"):
+        return
+    print("rsync is missing; installing Debian's package for the publish tests.")
+    if not apt_install("rsync"):
+        print(
+            "could not install rsync; the tests that publish with it are skipped "
+            "(run: sudo apt-get install -y rsync)"
         )
 
 

@@ -9,7 +9,7 @@ from invoke import Exit
 
 from publishing.publish import publish_site, rollback_site
 from publishing.site_build import pelican_build
-from tests.publishing.support import tree
+from tests.publishing.support import needs_rsync, tree
 from tests.support import ROOT, write_files, write_isso_config
 
 PUBLISHCONF = str(ROOT / "publishconf.py")
@@ -179,6 +179,7 @@ def test_dry_run_on_an_empty_target_creates_nothing(tmp_path, capsys):
     assert "  added    2026/hallo/index.html" in capsys.readouterr().out
 
 
+@needs_rsync
 def test_publish_with_rsync_into_a_local_folder(tmp_path, capsys):
     write_article(tmp_path, "Erste Fassung.")
     settings = site_settings(tmp_path, PUBLISH_METHOD="rsync")
