@@ -37,12 +37,17 @@ def clean(c):
             shutil.rmtree(path)
 
 
-@task(help={"debug": "show the traceback of a failure no check names"})
-def build(c, debug=False):
+@task(
+    help={
+        "debug": "show the traceback of a failure no check names",
+        "settings": "settings file (default: pelicanconf.py)",
+    }
+)
+def build(c, debug=False, settings=None):
     """Build the site into output/ with pelicanconf.py."""
     from publishing.site_build import pelican_build
 
-    pelican_build(CONFIG["settings_base"], debug=debug)
+    pelican_build(settings or CONFIG["settings_base"], debug=debug)
 
 
 @task

@@ -26,6 +26,7 @@ from tests.support import (
     ROOT,
     build_site,
     isso_database_with,
+    local_settings,
     write_files,
     write_isso_config,
 )
@@ -190,18 +191,40 @@ def wait_for(url, deadline=30):
             time.sleep(0.2)
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
-def test_serve_runs_site_and_comment_server_until_stopped(tmp_path, stop_signal):
+def sigint_as_in_a_terminal():
+    """Ctrl-C reaches the command (a background job starts with SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def sigint_ignored():
+    """SIGINT ignored, as for a background job, under nohup or some CI runners."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("signal_setup", "stop_signal"),
+    [
+        pytest.param(sigint_as_in_a_terminal, signal.SIGINT, id="ctrl-c"),
+        pytest.param(sigint_ignored, signal.SIGTERM, id="sigterm-in-background"),
+    ],
+)
+def test_serve_runs_site_and_comment_server_until_stopped(
+    tmp_path, signal_setup, stop_signal
+):
     site_port, comment_port = free_port(), free_port()
     # The config allows the default port's origin only: serve adds its own.
     config = write_isso_config(tmp_path, port=comment_port)
+    settings = local_settings(tmp_path)
     process = subprocess.Popen(
-        [*INVOKE, "serve", "--port", str(site_port)],
+        [*INVOKE, "serve", "--port", str(site_port), "--settings", str(settings)],
         cwd=ROOT,
         env={**os.environ, "ISSO_SETTINGS": str(config)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # Whatever this run's SIGINT disposition (a background job ignores
+        # it), the command starts as the parameter says.
+        preexec_fn=signal_setup,
     )
     idle = socket.socket()
     try:
@@ -237,6 +260,7 @@ def test_serve_runs_site_and_comment_server_until_stopped(tmp_path, stop_signal)
     for port in (site_port, comment_port):
         with pytest.raises(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+    assert (tmp_path / "output" / "index.html").is_file()  # built there only
 
 
 def test_corrupt_comment_database_fails_the_build_with_one_line(tmp_path, caplog):

@@ -10,7 +10,7 @@ from invoke import Exit
 from publishing.publish import publish_site, rollback_site
 from publishing.site_build import pelican_build
 from tests.publishing.support import needs_rsync, tree
-from tests.support import ROOT, write_files, write_isso_config
+from tests.support import ROOT, local_settings, write_files, write_isso_config
 
 PUBLISHCONF = str(ROOT / "publishconf.py")
 ARTICLE = """
@@ -231,7 +231,8 @@ def test_invoke_publish_deploys_the_real_site(tmp_path, publish_env):
 
 def test_invoke_publish_refuses_a_local_siteurl_in_one_line(tmp_path, publish_env):
     result = run_invoke(
-        "build", "publish", env={**publish_env, "BLOG_SITEURL": "http://localhost:8000"}
+        *("build", "--settings", str(local_settings(tmp_path)), "publish"),
+        env={**publish_env, "BLOG_SITEURL": "http://localhost:8000"},
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -239,6 +240,7 @@ def test_invoke_publish_refuses_a_local_siteurl_in_one_line(tmp_path, publish_en
     assert last.startswith("publish: leak check, nothing deployed: ")
     assert ": local URL http://localhost:8000/" in last
     assert not (tmp_path / "site").exists()
+    assert (tmp_path / "output" / "index.html").is_file()  # built there first
 
 
 def test_publish_and_rollback_are_listed_with_help(publish_env):
