@@ -3,6 +3,7 @@
 Production values live in publishconf.py, which imports everything from here.
 """
 
+import os
 from pathlib import Path
 
 from jinja2 import FileSystemBytecodeCache
@@ -45,6 +46,14 @@ PLUGINS = [
 ]
 
 
+# Pelican's cache and the compiled templates live in .cache/ beside this file;
+# BLOG_CACHE_DIR puts both elsewhere (the tests keep theirs in a temporary
+# folder, away from the author's).
+cache_dir = Path(
+    os.environ.get("BLOG_CACHE_DIR") or Path(__file__).resolve().parent / ".cache"
+)
+
+
 def template_cache(folder):
     """Jinja's cache of compiled templates in ``folder`` (None if not writable)."""
     try:
@@ -62,7 +71,7 @@ JINJA_ENVIRONMENT = {
     "lstrip_blocks": True,
     "extensions": [],
     "auto_reload": False,
-    "bytecode_cache": template_cache(Path(__file__).resolve().parent / ".cache/jinja"),
+    "bytecode_cache": template_cache(cache_dir / "jinja"),
 }
 
 # URLs: German paths, one folder per page so that links end in a slash and the
@@ -169,7 +178,7 @@ MARKDOWN = {
 
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
-CACHE_PATH = ".cache/pelican"
+CACHE_PATH = str(cache_dir / "pelican")
 
 # Blog parades (plugins/blog_parade). Its defaults: a page per parade at
 # blogparade/<slug>/ with parade.json (and deadline.ics for our own calls), the

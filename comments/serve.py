@@ -1,9 +1,11 @@
 """Run the comment server with werkzeug on a loopback address.
 
-Used by ``invoke comments``/``invoke serve`` (in the foreground) and by the
+Used by ``invoke comments``/``invoke serve`` (in the foreground, with
+``serve_until_interrupted``, which also runs the local site server) and by the
 tests (in a background thread on an ephemeral port).
 """
 
+import signal
 import socket
 import threading
 from contextlib import contextmanager
@@ -46,3 +48,27 @@ def running_in_thread(app, host="127.0.0.1", port=0):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def stop_on_sigterm(signum, frame):
+    """Treat SIGTERM (systemd, `kill`) like Ctrl-C."""
+    raise KeyboardInterrupt
+
+
+def serve_until_interrupted(servers):
+    """Run each server in a thread until Ctrl-C or SIGTERM, then stop them all."""
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    threads = [
+        threading.Thread(target=server.serve_forever, daemon=True) for server in servers
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        while all(thread.is_alive() for thread in threads):
+            threads[0].join(timeout=0.5)
+    except KeyboardInterrupt:
+        print("\nStopping.")
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()

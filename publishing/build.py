@@ -1,6 +1,6 @@
 """Watch a production build: which content stays private, and whether it went wrong.
 
-``watch_build()`` wraps one in-process Pelican run (``tasks.pelican_build``):
+``watch_build()`` wraps one in-process Pelican run (``site_build.pelican_build``):
 
 - it records every draft and hidden article the build read, with the output
   path and URL it would have, from the generators themselves
@@ -25,9 +25,9 @@ from contextlib import contextmanager
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.log import FatalLogger
-from pelican.log import init as init_logging
 
 from comments.errors import SetupError
+from publishing.build_log import init_build_logging
 from publishing.leaks import Unpublished
 
 # (generator class, attribute, what the items are). Hidden pages are not here:
@@ -127,9 +127,9 @@ def watch_build():
     """Record unpublished content and stop at the first logged error."""
     watch = BuildWatch()
     recorder = ErrorRecorder(watch)
-    # Pelican's log output first, as tasks.pelican_build sets it up: its
+    # Pelican's log output first, as pelican_build sets it up: its
     # basicConfig does nothing once the root logger has a handler (ours).
-    init_logging(level=logging.WARNING, name="pelican")
+    init_build_logging()
     root = logging.getLogger()
     fatal_level = FatalLogger.fatal_lvl
     FatalLogger.fatal_lvl = logging.ERROR

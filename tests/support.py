@@ -52,6 +52,23 @@ def build_site(content_dir, output_dir, settings_file="pelicanconf.py", **overri
     return Path(output_dir)
 
 
+def local_settings(work_dir):
+    """Write ``work_dir/local.py``: pelicanconf.py building the project's content
+    into ``work_dir/output`` with its cache there, never into the checkout."""
+    settings = Path(work_dir) / "local.py"
+    settings.write_text(
+        "from pelicanconf import *\n"
+        # Relative paths in a settings file are read from its folder.
+        f"PATH = {str(ROOT / 'content')!r}\n"
+        f"THEME = {str(ROOT / 'theme')!r}\n"
+        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
+        f"OUTPUT_PATH = {str(Path(work_dir) / 'output')!r}\n"
+        f"CACHE_PATH = {str(Path(work_dir) / 'cache')!r}\n",
+        encoding="utf-8",
+    )
+    return settings
+
+
 def run_alone(code):
     """Run ``code`` in a fresh single-threaded interpreter; return its output."""
     result = subprocess.run(

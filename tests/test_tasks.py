@@ -20,10 +20,13 @@ from invoke import Context, Exit
 import tasks
 from comments import snapshots
 from comments.schema import ensure_schema
+from publishing.new_post import article_slug
+from publishing.site_build import pelican_build
 from tests.support import (
     ROOT,
     build_site,
     isso_database_with,
+    local_settings,
     write_files,
     write_isso_config,
 )
@@ -61,9 +64,7 @@ def test_every_task_is_listed_with_a_one_line_help():
 def test_article_slug_transliterates_german(title, slug):
     from pelican.settings import read_settings
 
-    assert (
-        tasks.article_slug(title, read_settings(str(ROOT / "pelicanconf.py"))) == slug
-    )
+    assert article_slug(title, read_settings(str(ROOT / "pelicanconf.py"))) == slug
 
 
 def test_new_post_writes_a_draft_with_full_metadata_that_builds(tmp_path, monkeypatch):
@@ -157,7 +158,7 @@ def test_bad_setting_fails_the_build_with_one_line(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(Exit) as failure:
-        tasks.pelican_build(str(settings))
+        pelican_build(str(settings))
     message = str(failure.value.message)
     assert message.startswith("build failed: COMMENTS_URL='localhost:8080'")
     assert "\n" not in message
@@ -190,18 +191,40 @@ def wait_for(url, deadline=30):
             time.sleep(0.2)
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
-def test_serve_runs_site_and_comment_server_until_stopped(tmp_path, stop_signal):
+def sigint_as_in_a_terminal():
+    """Ctrl-C reaches the command (a background job starts with SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def sigint_ignored():
+    """SIGINT ignored, as for a background job, under nohup or some CI runners."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("signal_setup", "stop_signal"),
+    [
+        pytest.param(sigint_as_in_a_terminal, signal.SIGINT, id="ctrl-c"),
+        pytest.param(sigint_ignored, signal.SIGTERM, id="sigterm-in-background"),
+    ],
+)
+def test_serve_runs_site_and_comment_server_until_stopped(
+    tmp_path, signal_setup, stop_signal
+):
     site_port, comment_port = free_port(), free_port()
     # The config allows the default port's origin only: serve adds its own.
     config = write_isso_config(tmp_path, port=comment_port)
+    settings = local_settings(tmp_path)
     process = subprocess.Popen(
-        [*INVOKE, "serve", "--port", str(site_port)],
+        [*INVOKE, "serve", "--port", str(site_port), "--settings", str(settings)],
         cwd=ROOT,
         env={**os.environ, "ISSO_SETTINGS": str(config)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # Whatever this run's SIGINT disposition (a background job ignores
+        # it), the command starts as the parameter says.
+        preexec_fn=signal_setup,
     )
     idle = socket.socket()
     try:
@@ -237,13 +260,14 @@ def test_serve_runs_site_and_comment_server_until_stopped(tmp_path, stop_signal)
     for port in (site_port, comment_port):
         with pytest.raises(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+    assert (tmp_path / "output" / "index.html").is_file()  # built there only
 
 
 def test_corrupt_comment_database_fails_the_build_with_one_line(tmp_path, caplog):
     broken = tmp_path / "comments.db"
     broken.write_bytes(b"kein SQLite" * 200)
     with pytest.raises(Exit) as failure:
-        tasks.pelican_build(
+        pelican_build(
             str(ROOT / "pelicanconf.py"),
             OUTPUT_PATH=str(tmp_path / "out"),
             COMMENTS_DATABASE=str(broken),
@@ -259,7 +283,7 @@ def test_corrupt_comment_database_fails_the_build_with_one_line(tmp_path, caplog
 
 def build_into(tmp_path, **overrides):
     """``tasks.pelican_build`` of ``tmp_path/content`` with the project's settings."""
-    tasks.pelican_build(
+    pelican_build(
         str(ROOT / "pelicanconf.py"),
         PATH=str(tmp_path / "content"),
         OUTPUT_PATH=str(tmp_path / "out"),
@@ -339,7 +363,7 @@ def test_a_settings_file_that_fails_to_run_is_one_line(tmp_path):
     settings = tmp_path / "kaputt.py"
     settings.write_text("from pelicanconf import *\nimport gibt_es_nicht\n")
     with pytest.raises(Exit) as failure:
-        tasks.pelican_build(str(settings))
+        pelican_build(str(settings))
     assert failure.value.message == (
         f"build failed: {settings}: No module named 'gibt_es_nicht'"
     )
@@ -417,7 +441,7 @@ def test_a_comment_time_that_is_no_time_fails_the_build_naming_it(tmp_path):
         db.execute("UPDATE comments SET created = 1e12 WHERE id = 2")
     db.close()
     with pytest.raises(Exit) as failure:
-        tasks.pelican_build(
+        pelican_build(
             str(ROOT / "pelicanconf.py"),
             OUTPUT_PATH=str(tmp_path / "out"),
             COMMENTS_DATABASE=str(database),

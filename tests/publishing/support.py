@@ -1,7 +1,10 @@
 """Helpers for the publishing tests."""
 
 import os
+import shutil
 import stat
+
+import pytest
 
 
 def tree(folder):
@@ -21,3 +24,11 @@ def tree(folder):
                     content = stream.read()
                 state[key] = ("file", content, info.st_mode, info.st_mtime_ns)
     return state
+
+
+# `invoke test` installs rsync; a plain pytest run without it says why it skips.
+needs_rsync = pytest.mark.skipif(
+    shutil.which("rsync") is None,
+    reason="rsync is not installed (sudo apt-get install -y rsync; `invoke test` "
+    "installs it)",
+)

@@ -11,7 +11,7 @@ import pytest
 from comments.errors import SetupError
 from publishing import deploy
 from publishing.deploy import Changes, LocalReleases, RsyncTarget, parse_itemized
-from tests.publishing.support import tree
+from tests.publishing.support import needs_rsync, tree
 from tests.support import write_files
 
 T0 = datetime.datetime(2026, 11, 27, 10, 15, tzinfo=datetime.UTC)
@@ -234,6 +234,7 @@ def test_a_second_deploy_at_the_same_time_is_refused(tmp_path):
     assert tree(tmp_path / "site") == before
 
 
+@needs_rsync
 def test_rsync_updates_a_local_folder_in_place(tmp_path):
     destination = tmp_path / "www"
     target = RsyncTarget(str(destination))
@@ -263,6 +264,7 @@ def test_rsync_updates_a_local_folder_in_place(tmp_path):
     assert not [path for path in destination.rglob("*~tmp~*")]
 
 
+@needs_rsync
 def test_rsync_failure_is_one_line(tmp_path):
     (tmp_path / "datei").write_text("kein Ordner")
     target = RsyncTarget(str(tmp_path / "datei" / "www"))

@@ -7,9 +7,9 @@ import pytest
 from invoke import Exit
 from pelican.plugins._utils import load_plugins
 
-import tasks
 from pelicanconf import PLUGINS
 from publishing.plugin_setup import plugin_module
+from publishing.site_build import pelican_build
 from tests.support import ROOT, run_alone
 
 CALL = "/2026/blogparade-wie-offen-darf-ein-firmenblog-sein/"  # content/articles
@@ -72,7 +72,7 @@ def test_a_plugin_left_out_that_another_needs_stops_the_build_with_one_line(
 ):
     plugins = [name for name in PLUGINS if name != left_out]
     with pytest.raises(Exit) as failure:
-        tasks.pelican_build(
+        pelican_build(
             str(ROOT / "pelicanconf.py"),
             PLUGINS=plugins,
             OUTPUT_PATH=str(tmp_path / "output"),

@@ -7,9 +7,10 @@ import sys
 import pytest
 from invoke import Exit
 
-import tasks
-from tests.publishing.support import tree
-from tests.support import ROOT, write_files, write_isso_config
+from publishing.publish import publish_site, rollback_site
+from publishing.site_build import pelican_build
+from tests.publishing.support import needs_rsync, tree
+from tests.support import ROOT, local_settings, write_files, write_isso_config
 
 PUBLISHCONF = str(ROOT / "publishconf.py")
 ARTICLE = """
@@ -45,10 +46,10 @@ def live_page(tmp_path, relative="2026/hallo/index.html"):
 
 def test_publish_twice_then_roll_back(tmp_path, capsys):
     write_article(tmp_path, "Erste Fassung.")
-    tasks.publish_site(PUBLISHCONF, **site_settings(tmp_path))
+    publish_site(PUBLISHCONF, **site_settings(tmp_path))
     first = os.readlink(tmp_path / "site" / "current")
     write_article(tmp_path, "Zweite Fassung.")
-    tasks.publish_site(PUBLISHCONF, **site_settings(tmp_path))
+    publish_site(PUBLISHCONF, **site_settings(tmp_path))
     second = os.readlink(tmp_path / "site" / "current")
     assert first != second
     assert "Zweite Fassung." in live_page(tmp_path)
@@ -60,7 +61,7 @@ def test_publish_twice_then_roll_back(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert f"release {second.split('/')[-1]} is live (" in printed
 
-    tasks.rollback_site(PUBLISHCONF, **site_settings(tmp_path))
+    rollback_site(PUBLISHCONF, **site_settings(tmp_path))
     assert os.readlink(tmp_path / "site" / "current") == first
     assert "Erste Fassung." in live_page(tmp_path)
     assert "is live again" in capsys.readouterr().out
@@ -68,7 +69,7 @@ def test_publish_twice_then_roll_back(tmp_path, capsys):
 
 def test_a_failing_build_leaves_the_live_site_untouched(tmp_path):
     write_article(tmp_path, "Erste Fassung.")
-    tasks.publish_site(PUBLISHCONF, **site_settings(tmp_path))
+    publish_site(PUBLISHCONF, **site_settings(tmp_path))
     before = tree(tmp_path / "site")
     write_article(tmp_path, "Zweite Fassung.")
     write_files(
@@ -76,7 +77,7 @@ def test_a_failing_build_leaves_the_live_site_untouched(tmp_path):
         {"articles/kaputt.md": "Title: Kaputt\nDate: irgendwann\n\nText.\n"},
     )
     with pytest.raises(Exit) as failure:
-        tasks.publish_site(PUBLISHCONF, **site_settings(tmp_path))
+        publish_site(PUBLISHCONF, **site_settings(tmp_path))
     assert failure.value.message == (
         "publish: nothing deployed: build failed: Could not process "
         "articles/kaputt.md: 'irgendwann' is not a valid date"
@@ -87,9 +88,7 @@ def test_a_failing_build_leaves_the_live_site_untouched(tmp_path):
 def test_a_bad_setting_stops_before_anything_is_built(tmp_path):
     write_article(tmp_path, "Text.")
     with pytest.raises(Exit) as failure:
-        tasks.publish_site(
-            PUBLISHCONF, **site_settings(tmp_path, PUBLISH_KEEP_RELEASES=0)
-        )
+        publish_site(PUBLISHCONF, **site_settings(tmp_path, PUBLISH_KEEP_RELEASES=0))
     assert failure.value.message.startswith(
         "publish: PUBLISH_KEEP_RELEASES=0 must be a whole number of at least 1"
     )
@@ -110,7 +109,7 @@ def test_a_bad_setting_stops_before_anything_is_built(tmp_path):
 def test_unusable_publish_settings_are_one_line(tmp_path, setting, message):
     write_article(tmp_path, "Text.")
     with pytest.raises(Exit) as failure:
-        tasks.publish_site(PUBLISHCONF, **{**site_settings(tmp_path), **setting})
+        publish_site(PUBLISHCONF, **{**site_settings(tmp_path), **setting})
     assert failure.value.message.startswith("publish: ")
     assert message in failure.value.message
     assert "\n" not in failure.value.message
@@ -118,11 +117,11 @@ def test_unusable_publish_settings_are_one_line(tmp_path, setting, message):
 
 def test_a_leak_stops_the_deploy_and_names_the_file(tmp_path):
     write_article(tmp_path, "Erste Fassung.")
-    tasks.publish_site(PUBLISHCONF, **site_settings(tmp_path))
+    publish_site(PUBLISHCONF, **site_settings(tmp_path))
     before = tree(tmp_path / "site")
     write_article(tmp_path, "Schreiben Sie an max.mustermann@firma.de.")
     with pytest.raises(Exit) as failure:
-        tasks.publish_site(PUBLISHCONF, **site_settings(tmp_path))
+        publish_site(PUBLISHCONF, **site_settings(tmp_path))
     message = failure.value.message
     assert message.startswith(
         "publish: leak check, nothing deployed: 2026/hallo/index.html: line "
@@ -142,21 +141,21 @@ def test_a_readers_address_is_masked_but_one_in_our_own_content_still_stops(
     assert reply.status == 201
     settings = site_settings(tmp_path, COMMENTS_DATABASE=server.database)
     write_article(tmp_path, "Erste Fassung.")
-    tasks.publish_site(PUBLISHCONF, **settings)
+    publish_site(PUBLISHCONF, **settings)
     answered = live_page(tmp_path, "answered/index.html")
     assert "Schreibt mir an [E-Mail-Adresse entfernt], Tel. [Telefonnummer" in (
         answered
     )
     write_article(tmp_path, "Schreiben Sie an max.mustermann@firma.de.")
     with pytest.raises(Exit) as failure:
-        tasks.publish_site(PUBLISHCONF, **settings)
+        publish_site(PUBLISHCONF, **settings)
     assert "email address max.mustermann@firma.de" in failure.value.message
     assert "private@example.net" not in failure.value.message
 
 
 def test_dry_run_lists_the_differences_and_changes_nothing(tmp_path, capsys):
     write_article(tmp_path, "Erste Fassung.")
-    tasks.publish_site(PUBLISHCONF, **site_settings(tmp_path))
+    publish_site(PUBLISHCONF, **site_settings(tmp_path))
     capsys.readouterr()
     before = tree(tmp_path / "site")
     write_article(tmp_path, "Zweite Fassung.")
@@ -164,7 +163,7 @@ def test_dry_run_lists_the_differences_and_changes_nothing(tmp_path, capsys):
         tmp_path / "content",
         {"articles/neu.md": ARTICLE.format(text="Neu.").replace("hallo", "neu")},
     )
-    tasks.publish_site(PUBLISHCONF, dry_run=True, **site_settings(tmp_path))
+    publish_site(PUBLISHCONF, dry_run=True, **site_settings(tmp_path))
     assert tree(tmp_path / "site") == before
     lines = capsys.readouterr().out.splitlines()
     assert f"Dry run for {tmp_path / 'site'}; nothing was changed." in lines
@@ -175,24 +174,25 @@ def test_dry_run_lists_the_differences_and_changes_nothing(tmp_path, capsys):
 
 def test_dry_run_on_an_empty_target_creates_nothing(tmp_path, capsys):
     write_article(tmp_path, "Text.")
-    tasks.publish_site(PUBLISHCONF, dry_run=True, **site_settings(tmp_path))
+    publish_site(PUBLISHCONF, dry_run=True, **site_settings(tmp_path))
     assert not (tmp_path / "site").exists()
     assert "  added    2026/hallo/index.html" in capsys.readouterr().out
 
 
+@needs_rsync
 def test_publish_with_rsync_into_a_local_folder(tmp_path, capsys):
     write_article(tmp_path, "Erste Fassung.")
     settings = site_settings(tmp_path, PUBLISH_METHOD="rsync")
-    tasks.publish_site(PUBLISHCONF, **settings)
+    publish_site(PUBLISHCONF, **settings)
     write_article(tmp_path, "Zweite Fassung.")
-    tasks.publish_site(PUBLISHCONF, dry_run=True, **settings)
+    publish_site(PUBLISHCONF, dry_run=True, **settings)
     assert "Erste Fassung." in (tmp_path / "site/2026/hallo/index.html").read_text()
     assert "  changed  2026/hallo/index.html" in capsys.readouterr().out
-    tasks.publish_site(PUBLISHCONF, **settings)
+    publish_site(PUBLISHCONF, **settings)
     assert "Zweite Fassung." in (tmp_path / "site/2026/hallo/index.html").read_text()
     assert not (tmp_path / "site" / "current").exists()
     with pytest.raises(Exit, match="rollback: .* keeps no releases"):
-        tasks.rollback_site(PUBLISHCONF, **settings)
+        rollback_site(PUBLISHCONF, **settings)
 
 
 def run_invoke(*args, env):
@@ -231,7 +231,8 @@ def test_invoke_publish_deploys_the_real_site(tmp_path, publish_env):
 
 def test_invoke_publish_refuses_a_local_siteurl_in_one_line(tmp_path, publish_env):
     result = run_invoke(
-        "build", "publish", env={**publish_env, "BLOG_SITEURL": "http://localhost:8000"}
+        *("build", "--settings", str(local_settings(tmp_path)), "publish"),
+        env={**publish_env, "BLOG_SITEURL": "http://localhost:8000"},
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -239,6 +240,7 @@ def test_invoke_publish_refuses_a_local_siteurl_in_one_line(tmp_path, publish_en
     assert last.startswith("publish: leak check, nothing deployed: ")
     assert ": local URL http://localhost:8000/" in last
     assert not (tmp_path / "site").exists()
+    assert (tmp_path / "output" / "index.html").is_file()  # built there first
 
 
 def test_publish_and_rollback_are_listed_with_help(publish_env):
@@ -268,7 +270,7 @@ def test_a_comment_posted_to_a_drafts_address_never_blocks_a_publish(
     )
     posted = comment_server.client.post("/entwuerfe/geheim/", "Blockiert?", title="G")
     assert posted.status == 201
-    tasks.publish_site(
+    publish_site(
         PUBLISHCONF,
         **site_settings(tmp_path, COMMENTS_DATABASE=comment_server.database),
     )
@@ -293,8 +295,8 @@ def test_a_publish_leaves_the_local_refresh_working(tmp_path, comment_server):
         "COMMENTS_DATABASE": comment_server.database,
         "COMMENTS_SNAPSHOT_DIR": str(tmp_path / "snapshots"),
     }
-    tasks.pelican_build(str(local_conf), **local)
-    tasks.publish_site(
+    pelican_build(str(local_conf), **local)
+    publish_site(
         str(publish_conf),
         **site_settings(tmp_path, COMMENTS_DATABASE=comment_server.database),
     )

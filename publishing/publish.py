@@ -1,0 +1,88 @@
+"""``invoke publish`` and ``invoke rollback``: build once, check, deploy or refuse.
+
+One production build into a fresh temporary folder (``build.watch_build``
+makes logged errors fatal), the leak check, then the deploy target's preview,
+deploy or rollback. Every failure exits with one line and leaves the live site
+as it was; the summary lines are for people.
+"""
+
+import tempfile
+from pathlib import Path
+
+from invoke import Exit
+
+from comments.errors import SetupError, one_line_errors
+from publishing.build import watch_build
+from publishing.deploy import target_for
+from publishing.leaks import find_leaks
+from publishing.settings import publish_settings
+from publishing.site_build import pelican_build
+
+
+def publish_target(prefix, settings_file, **overrides):
+    """Read the PUBLISH_… settings; return them and the deploy target (a
+    SetupError is left to the caller's ``one_line_errors``)."""
+    from pelican.settings import read_settings
+
+    try:
+        settings = read_settings(settings_file, override=overrides or None)
+    except (OSError, ValueError, SyntaxError) as error:
+        raise Exit(f"{prefix}: {settings_file}: {error}", code=1) from None
+    options = publish_settings(settings, settings_file)
+    return options, target_for(options)
+
+
+@one_line_errors("publish")
+def publish_site(settings_file, dry_run=False, **overrides):
+    """Build once into a temporary folder, check for leaks, then deploy it."""
+    options, target = publish_target("publish", settings_file, **overrides)
+    with tempfile.TemporaryDirectory(prefix="blog-publish-") as work:
+        output = Path(work) / "output"
+        try:
+            with watch_build() as watch:
+                # Its own cache too: the local build's refresh state (and
+                # cache) stay the local site's, so `invoke refresh` still works.
+                pelican_build(
+                    settings_file,
+                    **{"CACHE_PATH": str(Path(work) / "cache"), **overrides},
+                    OUTPUT_PATH=str(output),
+                )
+        except (SetupError, Exit) as error:
+            reason = error.message if isinstance(error, Exit) else error
+            raise Exit(f"publish: nothing deployed: {reason}", code=1) from None
+        leaks = find_leaks(output, options.email_allowlist, watch.unpublished)
+        refusal = ""
+        if leaks:
+            more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
+            refusal = f"publish: leak check, nothing deployed: {leaks[0]}{more}"
+        if dry_run:
+            changes = target.preview(output)
+            print(f"Dry run for {options.target}; nothing was changed.")
+            for line in [*changes.lines(), *(f"leak     {leak}" for leak in leaks)]:
+                print(f"  {line}")
+            print(f"Would publish: {changes.summary()}.")
+        if refusal:
+            raise Exit(refusal, code=1)
+        if dry_run:
+            return
+        deployment = target.deploy(output)
+    if not deployment.new_release:
+        print(f"Nothing changed; {deployment.target} stays at {deployment.release}.")
+    elif deployment.release:
+        print(
+            f"Published {deployment.target}: release {deployment.release} is live "
+            f"({deployment.changes.summary()}); `invoke rollback` undoes it."
+        )
+    else:
+        print(f"Published {deployment.target} ({deployment.changes.summary()}).")
+
+
+@one_line_errors("rollback")
+def rollback_site(settings_file, **overrides):
+    """Point the target's current release back at the one before it."""
+    options, target = publish_target("rollback", settings_file, **overrides)
+    previous, abandoned = target.rollback()
+    print(
+        f"Rolled back {options.target}: release {previous} is live again "
+        f"({abandoned} is kept as {abandoned}.rolled-back until the next publish)."
+    )

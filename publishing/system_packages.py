@@ -1,0 +1,64 @@
+"""What ``invoke test`` installs on a fresh Debian machine when it is missing.
+
+Debian's Chromium for the browser tests, rsync for the publish tests (both
+with apt-get, through sudo when not root), and axe-core from
+``tests/e2e/package-lock.json`` with npm. Playwright never downloads a browser.
+"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from invoke import Exit
+
+E2E = Path(__file__).resolve().parent.parent / "tests" / "e2e"
+
+
+def apt_install(package):
+    """Install a Debian package; return whether apt-get succeeded."""
+    apt = ["apt-get"] if os.geteuid() == 0 else ["sudo", "apt-get"]
+    for step in (["update", "-qq"], ["install", "-y", "-qq", package]):
+        try:
+            if subprocess.run([*apt, *step]).returncode:
+                return False
+        except FileNotFoundError:  # no sudo (or no apt-get) on this machine
+            return False
+    return True
+
+
+def ensure_chromium():
+    """Install Debian's Chromium for the browser tests when it is missing."""
+    if Path("/usr/bin/chromium").exists():
+        return
+    print("Chromium is missing; installing Debian's package for the browser tests.")
+    if not apt_install("chromium"):
+        raise Exit(
+            "could not install Chromium; run: sudo apt-get install -y chromium",
+            code=1,
+        )
+
+
+def ensure_rsync():
+    """Install rsync for the publish tests when it is missing; if that fails,
+    those tests skip and say why."""
+    if shutil.which("rsync"):
+        return
+    print("rsync is missing; installing Debian's package for the publish tests.")
+    if not apt_install("rsync"):
+        print(
+            "could not install rsync; the tests that publish with it are skipped "
+            "(run: sudo apt-get install -y rsync)"
+        )
+
+
+def ensure_axe():
+    """Install axe-core (tests/e2e/package-lock.json) for the browser tests."""
+    if (E2E / "node_modules" / "axe-core").is_dir():
+        return
+    if shutil.which("npm") is None:
+        raise Exit("npm is missing; run: sudo apt-get install -y nodejs npm", code=1)
+    print("axe-core is missing; installing it for the browser tests (npm ci).")
+    npm_ci = ["npm", "ci", "--prefix", str(E2E), "--no-audit", "--no-fund"]
+    if subprocess.run(npm_ci).returncode:
+        raise Exit("could not install axe-core; run: npm ci --prefix tests/e2e", code=1)
