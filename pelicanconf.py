@@ -41,7 +41,6 @@ PLUGINS = [
     "pagefind_search",
     "sitemap_robots",
     "url_memo",
-    "parallel_build",
 ]
 
 
