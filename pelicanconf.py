@@ -40,7 +40,6 @@ PLUGINS = [
     "author_profiles",
     "pagefind_search",
     "sitemap_robots",
-    "url_memo",
 ]
 
 

@@ -5,7 +5,7 @@ synthetic site (``benchmarks.synthetic``), then for each round builds it as
 ``invoke build`` does (cold: no content cache) once with the project's
 settings and once per variant, one after another, so that a slow minute of a
 shared machine hits both sides alike. A variant is ``name=SETTING=JSON ;; …``,
-e.g. ``without-url_memo=PLUGINS=[…]``, or the name of one listed plugin
+e.g. ``no-feeds=FEED_ALL_ATOM=null``, or the name of one listed plugin
 prefixed by ``-`` to build without it; ``_PRELUDE`` is Python code run before
 the build. Prints best-of-N seconds for each.
 """
