@@ -1,0 +1,3 @@
+from .robots_txt import register
+
+__all__ = ["register"]

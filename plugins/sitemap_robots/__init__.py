@@ -1,3 +1,0 @@
-from .sitemap_robots import register
-
-__all__ = ["register"]
