@@ -259,9 +259,9 @@ def measure_refresh(work, db_path, uri):
 
 def measure_data(work, db_path, rounds=3):
     """Read all comment data and compute the figures as a build does, best of
-    ``rounds``: the comment_data plugin's read (its snapshot is written by a
-    forked child meanwhile, waited for outside the timing), the heap freeze
-    after it, then the transparency page's figures and monthly chart."""
+    ``rounds``: the comment_data plugin's read (one pass: digest, snapshot and
+    vanish check), the heap freeze after it, then the transparency page's
+    figures and monthly chart."""
     overrides = {
         "COMMENTS_DATABASE": str(db_path),
         "COMMENTS_SNAPSHOT_DIR": str(work / "snapshots-data"),
