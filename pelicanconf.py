@@ -39,8 +39,7 @@ PLUGINS = [
     "readtime",
     "author_profiles",
     "pagefind_search",
-    "sitemap",
-    "robots_txt",
+    "sitemap_robots",
 ]
 
 
@@ -182,8 +181,7 @@ PARADE_TIMEZONE = TIMEZONE
 # Site extras (issue 11). Search: Pagefind indexes what the theme marks
 # data-pagefind-body after every build (plugins/pagefind_search); the search
 # page is a direct template, noindex. The date line and the answered line under
-# a title are not text. Sitemap: the pelican-sitemap package;
-# robots.txt naming it: plugins/robots_txt. Author
+# a title are not text. Sitemap and robots.txt: plugins/sitemap_robots. Author
 # bios and photos: content/authors/<slug>.yml (plugins/author_profiles).
 # Reading time ("4 Min. Lesezeit", whole minutes, at least 1) and older/newer
 # links: the pelican-readtime and pelican-neighbors packages.
@@ -192,11 +190,7 @@ SEARCH_URL = "suche/"
 SEARCH_SAVE_AS = "suche/index.html"
 PAGEFIND_BUNDLE_DIR = "pagefind"
 PAGEFIND_EXCLUDE_SELECTORS = [".post__header .meta", ".answered-line"]
-SITEMAP = {
-    "format": "xml",
-    # Not indexed (the page says noindex), or no page at all.
-    "exclude": [r"^suche/", r"\.(json|ics|xml)$"],
-}
+SITEMAP_SAVE_AS = "sitemap.xml"
 ROBOTS_SAVE_AS = "robots.txt"
 AUTHOR_PROFILES_PATH = "authors"
 READTIME_WPM = 200

@@ -367,9 +367,8 @@ def test_the_site_is_read_and_written_beside_the_settings_wherever_one_runs(
             "INDEX_SAVE_AS and ROBOTS_SAVE_AS both name 'index.html'",
         ),
         (
-            {"ANSWERED_JSON_SAVE_AS": "answered/index.html"},
-            "ANSWERED_SAVE_AS and ANSWERED_JSON_SAVE_AS both name "
-            "'answered/index.html'",
+            {"SITEMAP_SAVE_AS": "answered/index.html"},
+            "SITEMAP_SAVE_AS and ANSWERED_SAVE_AS both name 'answered/index.html'",
         ),
         (
             {"PARADE_JSON_SAVE_AS": "blogparade/{slug}/index.html"},

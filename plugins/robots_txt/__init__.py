@@ -1,3 +1,0 @@
-from .robots_txt import register
-
-__all__ = ["register"]

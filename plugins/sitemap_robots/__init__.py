@@ -1,0 +1,3 @@
+from .sitemap_robots import register
+
+__all__ = ["register"]
