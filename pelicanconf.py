@@ -36,13 +36,11 @@ PLUGINS = [
     "answered",
     "blog_parade",
     "comment_refresh",
-    "article_neighbors",
-    "reading_time",
+    "neighbors",
+    "readtime",
     "author_profiles",
     "pagefind_search",
     "sitemap_robots",
-    "url_memo",
-    "parallel_build",
 ]
 
 
@@ -194,7 +192,8 @@ PARADE_TIMEZONE = TIMEZONE
 # page is a direct template, noindex. The date line and the answered line under
 # a title are not text. Sitemap and robots.txt: plugins/sitemap_robots. Author
 # bios and photos: content/authors/<slug>.yml (plugins/author_profiles).
-# Reading time: plugins/reading_time. Older/newer links: plugins/article_neighbors.
+# Reading time ("4 Min. Lesezeit", whole minutes, at least 1) and older/newer
+# links: the pelican-readtime and pelican-neighbors packages.
 DIRECT_TEMPLATES = [*DIRECT_TEMPLATES, "search"]
 SEARCH_URL = "suche/"
 SEARCH_SAVE_AS = "suche/index.html"
@@ -203,4 +202,4 @@ PAGEFIND_EXCLUDE_SELECTORS = [".post__header .meta", ".answered-line"]
 SITEMAP_SAVE_AS = "sitemap.xml"
 ROBOTS_SAVE_AS = "robots.txt"
 AUTHOR_PROFILES_PATH = "authors"
-READING_TIME_WORDS_PER_MINUTE = 200
+READTIME_WPM = 200

@@ -176,31 +176,19 @@ def project_overrides(work, db_path, output):
 
 
 def measure_builds(work, db_path, rounds):
-    """Cold full builds, best of ``rounds``: project, project in one process,
+    """Cold full builds, best of ``rounds``: the project,
     project without search indexing (Pagefind is a separate program), and
     plain Pelican."""
     from pelican.settings import read_settings
 
     plugins = read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"]
-    project, single, unsearched, plain = [], [], [], []
+    project, unsearched, plain = [], [], []
     for index in range(rounds):
         output = work / f"project-{index}"
         overrides = project_overrides(work, db_path, output)
         overrides.update(CACHE_CONTENT=False, LOAD_CONTENT_CACHE=False)
         project.append(
             measured_build(pelican_code(str(ROOT / "pelicanconf.py"), overrides))
-        )
-        single.append(
-            measured_build(
-                pelican_code(
-                    str(ROOT / "pelicanconf.py"),
-                    {
-                        **overrides,
-                        "OUTPUT_PATH": str(work / f"single-{index}"),
-                        "BUILD_WORKERS": 1,
-                    },
-                )
-            )
         )
         overrides.update(
             OUTPUT_PATH=str(work / f"unsearched-{index}"),
@@ -223,7 +211,7 @@ def measure_builds(work, db_path, rounds):
                 )
             )
         )
-    return min(project), min(single), min(unsearched), min(plain)
+    return min(project), min(unsearched), min(plain)
 
 
 def add_comment(db_path, uri):
@@ -271,9 +259,9 @@ def measure_refresh(work, db_path, uri):
 
 def measure_data(work, db_path, rounds=3):
     """Read all comment data and compute the figures as a build does, best of
-    ``rounds``: the comment_data plugin's read (its snapshot is written by a
-    forked child meanwhile, waited for outside the timing), the heap freeze
-    after it, then the transparency page's figures and monthly chart."""
+    ``rounds``: the comment_data plugin's read (one pass: digest, snapshot and
+    vanish check), the heap freeze after it, then the transparency page's
+    figures and monthly chart."""
     overrides = {
         "COMMENTS_DATABASE": str(db_path),
         "COMMENTS_SNAPSHOT_DIR": str(work / "snapshots-data"),
@@ -327,7 +315,7 @@ def bench_size(work, articles, comments, rounds, load_seconds):
     table rows."""
     threads = write_articles(work / "content", articles)
     db_path = fill_comments(write_comment_config(work), threads, comments)
-    project, single, unsearched, plain = measure_builds(work, db_path, rounds)
+    project, unsearched, plain = measure_builds(work, db_path, rounds)
     refresh_s, warm_s, answered, article = measure_refresh(work, db_path, threads[1])
     data_s, counted = measure_data(work, db_path)
     server = load.run_load(work, seconds=load_seconds)
@@ -349,12 +337,6 @@ def bench_size(work, articles, comments, rounds, load_seconds):
         ),
         (
             size,
-            "full build: project in one process (BUILD_WORKERS = 1)",
-            f"{single.seconds:.2f} s (CPU {single.cpu_seconds:.1f} s)",
-            f"{single.python_mib:.0f} MiB (PSS)",
-        ),
-        (
-            size,
             "full build: project without search indexing",
             f"{unsearched.seconds:.2f} s (CPU {unsearched.cpu_seconds:.1f} s)",
             f"{unsearched.python_mib:.0f} MiB (PSS)",
@@ -369,8 +351,7 @@ def bench_size(work, articles, comments, rounds, load_seconds):
             size,
             "ratio project / plain",
             f"{project.seconds / plain.seconds:.2f} × "
-            f"({unsearched.seconds / plain.seconds:.2f} × without search, "
-            f"{single.seconds / plain.seconds:.2f} × in one process); "
+            f"({unsearched.seconds / plain.seconds:.2f} × without search); "
             f"CPU {project.cpu_seconds / plain.cpu_seconds:.2f} ×",
             f"Python {project.python_mib / plain.python_mib:.2f} × (PSS); "
             f"build process {project.own_mib / plain.own_mib:.2f} × (RSS)",

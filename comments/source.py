@@ -7,9 +7,9 @@ that vanished since the previous read without a removal record are added to the
 removal log as "unrecorded", and stay there in every later snapshot.
 
 ``load_comment_data`` returns every comment (tests, tools). Builds and the
-refresh use ``start_loading``: what the pages show (``comments.digest``) at
-once, the removal log complete once the snapshot's forked child has run the
-vanish check; from the database neither process holds every comment.
+refresh use ``load_for_build``: what the pages show (``comments.digest``),
+from one pass over the database that also writes the snapshot and runs the
+vanish check, in this process; no comment list is ever held whole.
 """
 
 import datetime
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from comments import data, reader, snapshots
-from comments.digest import digest_of
+from comments.digest import Digester, digest_of
 from comments.errors import SetupError
 from comments.schema import UNRECORDED
 
@@ -104,22 +104,6 @@ def unrecorded_among(present, removals, read_at, known):
     return carried, vanished
 
 
-def vanish_report(carried, vanished):
-    """Return a vanish check's result as the snapshot's child reports it."""
-    return {
-        "carried": [data.to_json_removal(removal) for removal in carried],
-        "vanished": [data.to_json_removal(removal) for removal in vanished],
-    }
-
-
-def from_vanish_report(reported):
-    """Return (carried, vanished) from a ``vanish_report``."""
-    return tuple(
-        [data.from_json_removal(item) for item in reported[key]]
-        for key in ("carried", "vanished")
-    )
-
-
 def with_removals(current, carried, vanished):
     """Return ``current`` with the unrecorded removals added to its removal log."""
     if not carried and not vanished:
@@ -157,48 +141,6 @@ def describe_age(age):
     return f"{seconds // 86400} days"
 
 
-class Loading:
-    """One read for a build: what the build shows at once (``digest``), its
-    removal log completed by the vanish check (``result``).
-
-    The check compares every comment with the previous read and only ever adds
-    to the removal log; the snapshot's forked child runs it. Should the child
-    end without telling, the removals earlier reads found are carried here and
-    the comments that vanished since are found by the next read: the known
-    comments it compares with stay those of the last written snapshot.
-    """
-
-    def __init__(self, digest, write=None, directory=None):
-        self.digest, self.write, self.directory = digest, write, directory
-        self.checked = None if write else digest
-
-    def result(self):
-        """Return the complete digest; wait for the check if need be."""
-        if self.checked is None:
-            reported = self.write.report()
-            if reported is None:  # the child ended before it could tell
-                carried, vanished = self.carried_here(), []
-            else:
-                carried, vanished = from_vanish_report(reported)
-            report_vanished(vanished)
-            self.checked = self.digest.with_removals(carried + vanished)
-        return self.checked
-
-    def carried_here(self):
-        """Return the unrecorded removals earlier reads found, this read lacks."""
-        known = snapshots.known_comments(self.directory)
-        if not same_database(known, self.digest.database_id):
-            return []
-        return carried_removals(known, self.digest.removals)
-
-
-def checked_for_snapshot(known, fresh):
-    """In the snapshot's child: run the vanish check on ``fresh``; return the
-    report for the parent (JSON-ready) and the data to save."""
-    carried, vanished = unrecorded_removals(fresh, known)
-    return vanish_report(carried, vanished), with_removals(fresh, carried, vanished)
-
-
 def last_snapshot_instead(settings, read_at, renderer, why):
     """Return the newest snapshot, marked as such, or no comments at all."""
     previous = snapshots.latest_snapshot(settings.snapshot_dir, renderer)
@@ -224,7 +166,6 @@ def read_fresh(settings, renderer, now):
     """Read from the configured source: return (data, True); when the source is
     away, (the last snapshot or no comments at all, False)."""
     check_settings(settings)
-    snapshots.wait_for_snapshots()  # the previous read's, before comparing
     read_at = now or datetime.datetime.now(datetime.UTC)
     try:
         return read_source(settings, read_at, renderer), True
@@ -232,110 +173,114 @@ def read_fresh(settings, renderer, now):
         return last_snapshot_instead(settings, read_at, renderer, why), False
 
 
-def load_comment_data(settings, renderer=None, now=None, background=False):
-    """Return the site's comment data for one build (read once, snapshot saved).
-
-    ``background=True`` writes the snapshot in a forked child while the caller
-    goes on; call ``snapshots.wait_for_snapshots()`` when done (exit does too).
-    """
+def load_comment_data(settings, renderer=None, now=None):
+    """Return the site's comment data, every comment whole (read once, snapshot
+    saved); tests and tools. Builds use ``load_for_build``."""
     comment_data, fresh = read_fresh(settings, renderer, now)
     if not fresh:
         return comment_data
     comment_data = add_unrecorded_removals(
         comment_data, snapshots.known_comments(settings.snapshot_dir)
     )
-    save = (
-        snapshots.save_snapshot_in_background if background else snapshots.save_snapshot
-    )
-    save(comment_data, settings.snapshot_dir, settings.snapshot_keep)
+    snapshots.save_snapshot(comment_data, settings.snapshot_dir, settings.snapshot_keep)
     return comment_data
 
 
-def start_loading(settings, renderer=None, now=None):
-    """Read what a build shows of the comments; return the Loading.
+def load_for_build(settings, renderer=None, now=None):
+    """Return what a build shows of the comments (``comments.digest``).
 
-    From the database, a forked child streams every comment into the snapshot
-    and checks for vanished ones (``snapshot_streamed``), while this process
-    streams the same database through ``comments.digest``: neither holds every
-    comment, and a build's memory grows by its figures, not by its comments
-    (~60 MiB at 100,000). The child's read starts first, so this one sees all
-    it sees, or more.
-
-    Where no child can be forked (a process running threads), and for the
-    export and the snapshot fallback, the comments are read whole here and
-    digested. Call ``snapshots.wait_for_snapshots()`` when done.
+    From the database, one pass over the comments feeds the digest, the
+    snapshot and the vanish check at once (``digest_and_snapshot``): the
+    comments are never held whole, so a build's memory grows by its figures,
+    not by its comments. The export is read whole, checked, saved and
+    digested; when the source is away, the newest snapshot stands in.
     """
     check_settings(settings)
-    snapshots.wait_for_snapshots()  # the previous read's, before comparing
     read_at = now or datetime.datetime.now(datetime.UTC)
-    if (
-        settings.source == "database"
-        and settings.database.is_file()
-        and snapshots.can_fork()
-    ):
-        return digest_database_beside_snapshot(settings, renderer, read_at)
-    comment_data, fresh = read_fresh(settings, renderer, read_at)
-    if not fresh:
-        return Loading(digest_of(comment_data))
+    if settings.source != "database":
+        comment_data, fresh = read_fresh(settings, renderer, read_at)
+        if fresh:
+            comment_data = add_unrecorded_removals(
+                comment_data, snapshots.known_comments(settings.snapshot_dir)
+            )
+            save_or_log(
+                snapshots.save_snapshot,
+                comment_data,
+                settings.snapshot_dir,
+                settings.snapshot_keep,
+            )
+        return digest_of(comment_data)
+    try:
+        return reader.read_transaction(
+            settings.database,
+            functools.partial(digest_and_snapshot, settings, read_at, renderer),
+        )
+    except reader.SourceUnavailable as why:
+        return digest_of(last_snapshot_instead(settings, read_at, renderer, why))
+
+
+def save_or_log(save, *arguments):
+    """Save a snapshot; a failure is one error line (the next read writes one).
+    Return True when it was written."""
+    try:
+        save(*arguments)
+    except OSError as error:
+        logger.error(
+            "comment_data: the snapshot was not written (%s); the next read writes one",
+            error,
+        )
+        return False
+    return True
+
+
+def digest_and_snapshot(settings, read_at, renderer, reading):
+    """In one read transaction: stream every comment through the digest, into
+    the snapshot and the key log; once all have passed, run the vanish check
+    (its removals end the snapshot). Return the Digest."""
+    if not reading.has_staff:
+        logger.warning(
+            "comment_data: %s has no staff records (blog_staff_comments): no "
+            "answer counts as staff's until the comment server of this project "
+            "has opened it; is [general] dbpath the right database?",
+            settings.database,
+        )
     known = snapshots.known_comments(settings.snapshot_dir)
-    write = snapshots.save_snapshot_in_background(
-        comment_data,
+    digester = Digester(reading.staff_answers())
+    keylog = snapshots.KeyLog()
+    checked = []
+
+    def comments():
+        for comment in reading.comments():
+            digester.add(comment)
+            keylog.add(comment)
+            yield comment
+
+    def removal_log():
+        if not checked:
+            carried, vanished = [], []
+            if same_database(known, reading.database_id):
+                carried, vanished = unrecorded_among(
+                    keylog.keys(), reading.removals, read_at, known
+                )
+            report_vanished(vanished)
+            checked.append(reading.removals + tuple(carried + vanished))
+        return checked[0]
+
+    streamed = comments()
+    header = data.to_json_header(
+        data.CommentData(read_at, "database", database_id=reading.database_id)
+    )
+    if not save_or_log(
+        snapshots.save_streamed,
+        header,
+        streamed,
+        removal_log,
+        keylog,
         settings.snapshot_dir,
         settings.snapshot_keep,
-        complete=functools.partial(checked_for_snapshot, known),
+    ):
+        for _ in streamed:  # the digest still needs the comments not yet read
+            pass
+    return digester.digest(
+        read_at, "database", reading.database_id, removal_log(), renderer
     )
-    return Loading(digest_of(comment_data), write, settings.snapshot_dir)
-
-
-def digest_database_beside_snapshot(settings, renderer, read_at):
-    """Fork the snapshot's child (``snapshot_streamed``); digest the database here."""
-    write = snapshots.work_in_background(
-        functools.partial(snapshot_streamed, settings, read_at),
-        read_at,
-        settings.snapshot_dir,
-    )
-    try:
-        digest = reader.digest_database(settings.database, read_at, renderer)
-    except reader.SourceUnavailable as why:
-        snapshots.wait_for_snapshots()
-        fallback = last_snapshot_instead(settings, read_at, renderer, why)
-        return Loading(digest_of(fallback))
-    except reader.CommentDataError:
-        # The child read the same damaged database: one line says it, not two.
-        snapshots.wait_for_snapshots(quiet=True)
-        raise
-    return Loading(digest, write, settings.snapshot_dir)
-
-
-def snapshot_streamed(settings, read_at, pinned, report):
-    """In the snapshot's child: note every comment's identity (24 bytes each,
-    from a light query), run the vanish check and report it, then stream the
-    comments into the snapshot, all in one read. The report comes before the
-    writing, so a build waiting for the removal log waits for the check only.
-    The known comments are loaded once the read is pinned: the build waits for
-    the pin, not for them."""
-
-    def write(reading):
-        known = snapshots.known_comments(settings.snapshot_dir)
-        keylog = snapshots.KeyLog()
-        reading.keys(keylog.note)
-        carried, vanished = [], []
-        if same_database(known, reading.database_id):
-            carried, vanished = unrecorded_among(
-                keylog.keys(), reading.removals, read_at, known
-            )
-        report(vanish_report(carried, vanished))
-        del known  # its 100,000 identities are no longer needed
-        header = data.to_json_header(
-            data.CommentData(read_at, "database", database_id=reading.database_id)
-        )
-        snapshots.save_streamed(
-            header,
-            reading.comments(),
-            reading.removals + tuple(carried + vanished),
-            keylog,
-            settings.snapshot_dir,
-            settings.snapshot_keep,
-        )
-
-    reader.read_transaction(settings.database, write, pinned=pinned)

@@ -5,7 +5,7 @@ images. Shared by tests/plugins/test_site_extras.py and the browser test."""
 SITEURL = "https://blog.example.org"
 COMMENTS_URL = "http://127.0.0.1:9999"
 
-# 15 words; 30 of them are 450 words, 3 minutes at 200 words a minute.
+# 15 words; 30 of them are 450 words, 2 whole minutes at 200 words a minute.
 SENTENCE = (
     "Die neue Version bringt heute eine schnellere Terminplanung und bessere "
     "Druckvorlagen für alle Betriebe mit."

@@ -21,15 +21,14 @@ The comment data lives as long as the build, so once it is read the
 collector's generations are frozen (``gc.freeze``) until the build ends: the
 cyclic garbage collector then no longer walks the open comments on every full
 collection; objects whose reference count drops are freed as always. A failed
-build's freeze ends with the next build's start. A forked child streams every
-comment into the snapshot and checks for vanished ones on the second core
-while the build goes on (``comments.source.start_loading``); the build's end
-waits for it.
+build's freeze ends with the next build's start. The same pass over the
+database writes the snapshot and checks for vanished comments
+(``comments.source.load_for_build``).
 
-``invoke refresh`` reads through ``start_read`` and ``share`` as well.
+``invoke refresh`` reads through ``read_for_build`` and ``share`` as well.
 
 Signals: ``initialized`` (ends a freeze), ``generator_init`` (reads),
-``finalized`` (waits for the snapshot, ends the freeze).
+``finalized`` (ends the freeze).
 """
 
 import gc
@@ -39,8 +38,8 @@ from pathlib import Path
 
 from pelican import signals
 
-from comments import config, reader, snapshots
-from comments.source import SourceSettings, start_loading
+from comments import config, reader
+from comments.source import SourceSettings, load_for_build
 from publishing.plugin_setup import plugin_module
 
 logger = logging.getLogger(__name__)
@@ -90,17 +89,10 @@ def build_source(settings, environ=None):
     )
 
 
-def start_read(settings, environ=None):
-    """Start the read for a build with these Pelican settings; return its
-    Loading: the digest at once, the removal log complete once the snapshot's
-    child has checked for vanished comments (``comments.source.start_loading``)."""
-    source, renderer = build_source(settings, environ)
-    return start_loading(source, renderer=renderer)
-
-
 def read_for_build(settings, environ=None):
     """Read what a build with these Pelican settings shows of the comments."""
-    return start_read(settings, environ).result()
+    source, renderer = build_source(settings, environ)
+    return load_for_build(source, renderer=renderer)
 
 
 def start_build_data(settings):
@@ -135,8 +127,7 @@ def end_freeze(_=None):
 
 
 def finish_build(_=None):
-    """At the build's end: wait for the snapshot being written, end the freeze."""
-    snapshots.wait_for_snapshots()
+    """At the build's end: end the freeze."""
     end_freeze()
 
 

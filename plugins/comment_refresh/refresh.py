@@ -9,9 +9,9 @@ page's and the parades' generators on that state, and rewrites only the
 answered lines that changed, between their ``<!--answered-line-->`` markers.
 With the same data, the result is the same bytes a full build writes.
 
-It reads the comments itself, before the generators run: this process digests
-them while the read's forked child checks for vanished ones and writes the
-snapshot (comments.source.start_loading); the collector stays paused meanwhile.
+It reads the comments itself, before the generators run, in the one pass a
+build makes (comments.source.load_for_build); the collector stays paused
+meanwhile.
 """
 
 import datetime
@@ -273,15 +273,14 @@ def refresh_comment_pages(settings):
         try:
             return refresh_pages(settings)
         finally:
-            finish_build()  # the snapshot's writer, the heap freeze after the read
+            finish_build()  # the heap freeze after the read
 
 
 def read_comments(context, settings):
     """Read the comment data and compute the figures into ``context``.
 
-    As in a build (``comments.source.start_loading``): this process digests
-    the comments while the read's forked child checks for vanished ones and
-    writes the snapshot; the figures wait for the check's removals.
+    As in a build (``comments.source.load_for_build``): one pass digests the
+    comments, writes the snapshot and checks for vanished ones.
     """
     from answered.answered import BuildFigures, check_settings
     from comment_data.comment_data import read_for_build, share

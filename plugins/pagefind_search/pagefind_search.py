@@ -339,14 +339,9 @@ def start_after_pages(generator, writer=None):
 
     Only their files carry indexed text, and Pelican writes them first; the
     other generators' pages, the static files and the other ``finalized``
-    work (the sitemap) then run while Pagefind indexes on its one core. A
-    writer that keeps pages to write them later (``parallel_build``) is asked
-    to ``flush`` first."""
+    work (the sitemap) then run while Pagefind indexes on its one core."""
     if not is_listed(generator.settings) or not INDEXED_FILES:
         return
-    flush = getattr(writer, "flush", None)
-    if callable(flush):
-        flush()
     run = start_index(generator.settings, generator.output_path)
     if run is not None:
         RUNNING.append(run)

@@ -12,8 +12,7 @@ import pytest
 
 from comments import data, reader
 from comments.digest import OPEN, digest_of
-from comments.snapshots import wait_for_snapshots
-from comments.source import SourceSettings, load_comment_data, start_loading
+from comments.source import SourceSettings, load_comment_data, load_for_build
 
 TOKEN = "export-token-fuer-tests-1234567890"
 NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
@@ -79,11 +78,10 @@ def test_http_source_reads_the_same_data_as_the_database(server, tmp_path):
 
 def test_a_build_over_http_gets_the_digest_a_database_build_gets(server, tmp_path):
     snapshot_dir = tmp_path / "snapshots"
-    over_http = start_loading(
+    over_http = load_for_build(
         SourceSettings("http", None, f"{server.url}/export", TOKEN, snapshot_dir),
         now=NOW,
-    ).result()
-    wait_for_snapshots()
+    )
     direct = digest_of(reader.read_database(server.database, NOW))
     assert over_http.source == "http" and over_http.comment_count == 3
     assert list(over_http.total) == list(direct.total) == [OPEN] * 3
@@ -93,7 +91,7 @@ def test_a_build_over_http_gets_the_digest_a_database_build_gets(server, tmp_pat
     away = SourceSettings(
         "http", None, "http://127.0.0.1:9/export", TOKEN, snapshot_dir
     )
-    fallback = start_loading(away, now=NOW + datetime.timedelta(hours=1)).result()
+    fallback = load_for_build(away, now=NOW + datetime.timedelta(hours=1))
     assert fallback.source == "snapshot" and fallback.open == direct.open
 
 

@@ -11,8 +11,8 @@ from comments import data, reader, snapshots
 from comments.app import build_server
 from comments.digest import digest_of
 from comments.removal import remove_comment
-from comments.source import SourceSettings, load_comment_data
-from tests.support import run_alone, set_created
+from comments.source import SourceSettings, load_comment_data, load_for_build
+from tests.support import set_created
 
 ARTICLE = "/2026/kritik/"
 OTHER = "/2026/anderes/"
@@ -257,40 +257,9 @@ def test_comment_vanishing_without_record_is_logged_as_unrecorded(server, tmp_pa
     assert [r for r in third.removals if r.reason == "unrecorded"] == unrecorded
 
 
-LOAD_IN_BACKGROUND = """
-    import datetime, logging, sys
-    from pathlib import Path
-    logging.basicConfig(level=logging.WARNING, format="LOG %(message)s")
-    from comments import snapshots, source
-    {patch}
-    settings = source.SourceSettings(
-        "database", Path({database!r}), "", "", Path({snapshots!r})
-    )
-    now = datetime.datetime(2026, 11, 27, 13, 0, tzinfo=datetime.UTC)
-    loading = source.start_loading(settings, now=now)
-    print("WRITER", type(loading.write).__name__)
-    print("CHILD REPORTED", loading.write.report() is not None)
-    result = loading.result()
-    print("UNRECORDED", *sorted(
-        r.comment_id for r in result.removals if r.reason == "unrecorded"
-    ))
-    snapshots.wait_for_snapshots()
-"""
-
-
-def load_in_background(server, tmp_path, patch=""):
-    """Load in a fresh single-threaded process, where the vanish check runs
-    in the snapshot's forked child; return its output lines."""
-    code = LOAD_IN_BACKGROUND.format(
-        patch=patch, database=server.database, snapshots=str(tmp_path / "snapshots")
-    )
-    return run_alone(code).splitlines()
-
-
-def test_the_snapshot_the_child_streams_holds_what_a_whole_read_holds(server, tmp_path):
+def test_the_build_pass_writes_the_snapshot_a_whole_read_would(server, tmp_path):
     fill(server)
-    output = load_in_background(server, tmp_path)
-    assert "WRITER SnapshotWrite" in output  # written by the forked child
+    digest = load_for_build(settings_for(server, tmp_path), now=NOW)
     streamed = snapshots.latest_snapshot(tmp_path / "snapshots")
     whole = reader.read_database(server.database, streamed.read_at)
     assert len(whole.comments) == 6
@@ -301,59 +270,44 @@ def test_the_snapshot_the_child_streams_holds_what_a_whole_read_holds(server, tm
     assert known.comments == {
         snapshots.comment_key(comment): comment.thread_uri for comment in whole.comments
     }
+    expected = digest_of(whole)
+    assert digest.comment_count == expected.comment_count == 6
+    assert digest.by_thread == expected.by_thread
+    assert digest.open == expected.open
 
 
-def test_the_vanish_check_in_the_snapshot_child_finds_what_a_read_here_finds(
-    server, tmp_path
-):
+def test_the_build_pass_finds_vanished_comments_as_a_whole_read_does(server, tmp_path):
     question, *_ = fill(server)
     load_comment_data(settings_for(server, tmp_path), now=NOW)
     delete_behind_every_back(server, question)
-    output = load_in_background(server, tmp_path)
-    assert "WRITER SnapshotWrite" in output  # a forked child
-    assert "CHILD REPORTED True" in output  # ran the check
-    assert f"UNRECORDED {question} {question + 1}" in output
-    [warning] = [line for line in output if line.startswith("LOG")]
-    assert "2 comment(s) vanished" in warning  # logged once, by the parent
-    # The child saved the completed data: the next read carries the record.
+    digest = load_for_build(
+        settings_for(server, tmp_path), now=NOW + datetime.timedelta(hours=1)
+    )
+    unrecorded = [r.comment_id for r in digest.removals if r.reason == "unrecorded"]
+    assert unrecorded == [question, question + 1]
+    # The snapshot holds the completed data: the next read carries the record.
     later = load_comment_data(
         settings_for(server, tmp_path), now=NOW + datetime.timedelta(hours=2)
     )
-    unrecorded = [r for r in later.removals if r.reason == "unrecorded"]
-    assert [r.comment_id for r in unrecorded] == [question, question + 1]
-    assert {r.removed_at for r in unrecorded} == {NOW + datetime.timedelta(hours=1)}
+    carried = [r for r in later.removals if r.reason == "unrecorded"]
+    assert [r.comment_id for r in carried] == [question, question + 1]
+    assert {r.removed_at for r in carried} == {NOW + datetime.timedelta(hours=1)}
 
 
-def test_when_the_child_cannot_check_old_records_stay_and_the_next_read_finds_the_new(
-    server, tmp_path
+def test_a_snapshot_that_cannot_be_written_is_one_error_and_the_build_goes_on(
+    server, tmp_path, caplog
 ):
-    question, *_ = fill(server)
-    load_comment_data(settings_for(server, tmp_path), now=NOW)
-    delete_behind_every_back(server, question)
-    load_comment_data(
-        settings_for(server, tmp_path), now=NOW + datetime.timedelta(minutes=30)
-    )  # records the question and its answer as removed without a record
-    with sqlite3.connect(server.database) as db:
-        [(last,)] = db.execute("SELECT max(id) FROM comments").fetchall()
-        db.execute("DELETE FROM comments WHERE id = ?", (last,))
-    db.close()
-    output = load_in_background(
-        server,
-        tmp_path,
-        patch="source.unrecorded_among = lambda *arguments: 1 / 0",
-    )
-    assert "CHILD REPORTED False" in output
-    # The records earlier reads made stay on the page; the new vanishing waits.
-    assert f"UNRECORDED {question} {question + 1}" in output
-    logged = [line for line in output if line.startswith("LOG")]
-    assert not any("vanished" in line for line in logged)
-    assert any("was not written (ZeroDivisionError" in line for line in logged)
-    # No snapshot of this read: the next read finds the comment missing.
-    later = load_comment_data(
-        settings_for(server, tmp_path), now=NOW + datetime.timedelta(hours=2)
-    )
-    unrecorded = [r for r in later.removals if r.reason == "unrecorded"]
-    assert [r.comment_id for r in unrecorded] == [question, question + 1, last]
+    fill(server)
+    blocked = tmp_path / "kein-ordner"
+    blocked.write_text("a file where the snapshot folder should be")
+    with caplog.at_level(logging.ERROR):
+        digest = load_for_build(
+            settings_for(server, tmp_path, snapshot_dir=blocked), now=NOW
+        )
+    assert digest.comment_count == 6  # every comment digested all the same
+    [error] = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert "the snapshot was not written (" in error
+    assert "FileExistsError" in error or "File exists" in error
 
 
 def set_column(database, comment_id, column, value):

@@ -214,12 +214,11 @@ REFRESH_ALONE = """
 """
 
 
-def test_a_refresh_in_its_own_process_forks_and_equals_a_full_build(
+def test_a_refresh_in_its_own_process_forks_nothing_and_equals_a_full_build(
     tmp_path, server, monkeypatch
 ):
-    """Alone in its process (as `invoke refresh` runs) the refresh checks for
-    vanished comments in the snapshot's forked child; a test process runs a
-    comment server thread, where everything happens in one process."""
+    """Alone in its process (as `invoke refresh` runs) the refresh reads, checks
+    for vanished comments and writes the snapshot in one pass, forking no child."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
     write_files(tmp_path / "content", ARTICLES)
     gone = server.client.post("/2026/artikel-3/", "Bald weg").body["id"]
@@ -246,7 +245,7 @@ def test_a_refresh_in_its_own_process_forks_and_equals_a_full_build(
     [result] = [line for line in output.splitlines() if line.startswith("RESULT")]
     _, forks, counts = result.split(" ", 2)
     assert json.loads(counts) == {"comments": 3, "lines_rewritten": 2}
-    assert forks == "1"  # one child: the vanish check, then the snapshot
+    assert forks == "0"
     document = json.loads((refreshed / "answered/answered.json").read_text())
     assert document["removed"] == {"unrecorded": 1}
     fresh = full_build(tmp_path, server, "fresh")

@@ -8,9 +8,6 @@ import contracts
 from tests.support import ROOT
 
 PLUGINS = ROOT / "plugins"
-# Being replaced by maintained packages or removed (issue 20); not ours to list.
-LEAVING = {"article_neighbors", "parallel_build", "reading_time", "sitemap_robots"}
-LEAVING |= {"url_memo"}
 # Pelican's own context keys and content attributes, documented by Pelican.
 PELICAN_CONTEXT = {
     "articles",
@@ -27,7 +24,7 @@ CONTENT_NAMES = {"content", "item", "article", "page", "articles"}
 def plugin_sources():
     for path in sorted(PLUGINS.rglob("*.py")):
         relative = path.relative_to(PLUGINS)
-        if path.name != "contracts.py" and relative.parts[0] not in LEAVING:
+        if path.name != "contracts.py":
             yield relative, ast.parse(path.read_text(encoding="utf-8"))
 
 

@@ -1,3 +1,0 @@
-from .article_neighbors import register
-
-__all__ = ["register"]

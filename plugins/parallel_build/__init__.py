@@ -1,3 +1,0 @@
-from .parallel_build import register
-
-__all__ = ["register"]

@@ -1,3 +1,0 @@
-from .url_memo import register
-
-__all__ = ["register"]
