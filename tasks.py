@@ -58,7 +58,7 @@ def pelican_build(settings_file, debug=False, **overrides):
     from pelican.log import init as init_logging
     from pelican.writers import FileOverwriteFailedError
 
-    from comments.errors import SetupError
+    from comments.core import SetupError
     from publishing.build import reasons_in_error_lines
     from publishing.output_paths import check_output_paths
     from publishing.plugin_setup import check_theme_plugins
@@ -119,7 +119,7 @@ def unexpected(error):
 def load_comment_config():
     """Load the comment server config; print secrets generated on this start once."""
     from comments.config import load_config
-    from comments.errors import SetupError
+    from comments.core import SetupError
 
     try:
         conf, generated = load_config()
@@ -139,11 +139,11 @@ def start_comment_server(conf):
     import errno
     import sqlite3
 
-    from comments.app import create_app
+    from comments.build.reader import unreadable_database
     from comments.config import database_path, listen_address
-    from comments.errors import SetupError
-    from comments.reader import unreadable_database
-    from comments.serve import comment_server
+    from comments.core import SetupError
+    from comments.server.app import create_app
+    from comments.server.serve import comment_server
 
     # Show comment events (ids and threads only) in the terminal, whatever
     # level an earlier build left the root logger at.
@@ -183,7 +183,7 @@ def allow_site_origins(conf, port):
 def listen_address_or_exit(conf):
     """``[server] listen`` as (host, port); a wrong value exits with one line."""
     from comments.config import listen_address
-    from comments.errors import SetupError
+    from comments.core import SetupError
 
     try:
         return listen_address(conf)
@@ -193,7 +193,7 @@ def listen_address_or_exit(conf):
 
 def check_free(name, host, port, fix):
     """Exit with one line unless ``host:port`` can be listened on now."""
-    from comments.serve import try_binding
+    from comments.server.serve import try_binding
 
     try:
         try_binding(host, port)
@@ -296,7 +296,7 @@ def refresh(c, settings=None):
 
     sys.path.insert(0, str(ROOT / "plugins"))  # the name Pelican loads it under
     from comment_refresh.refresh import refresh_comment_pages
-    from comments.errors import SetupError
+    from comments.core import SetupError
 
     init_logging(level=logging.WARNING, name="pelican")
     started = time.perf_counter()
@@ -485,10 +485,10 @@ def open_comment_server(guard=True):
     existing comment database."""
     import sqlite3
 
-    from comments.app import build_server
+    from comments.build.reader import unreadable_database
     from comments.config import config_file_of, database_path
-    from comments.errors import SetupError
-    from comments.reader import unreadable_database
+    from comments.core import SetupError
+    from comments.server.app import build_server
 
     conf = load_comment_config()
     quiet_isso_logging()
@@ -515,7 +515,7 @@ def open_comment_server(guard=True):
 def staff_directory(server):
     """Return the staff accounts and sessions of this comment server."""
     from comments.config import config_file_of, database_path
-    from comments.staff import StaffDirectory, staff_file
+    from comments.staff.accounts import StaffDirectory, staff_file
 
     return StaffDirectory(
         staff_file(config_file_of(server.conf)), database_path(server.conf)
@@ -567,7 +567,7 @@ def backups_to_keep(keep):
 
 def fail_on_setup_error(prefix, action, *args, **kwargs):
     """Run ``action``; a SetupError becomes a one-line exit."""
-    from comments.errors import SetupError
+    from comments.core import SetupError
 
     try:
         return action(*args, **kwargs)
@@ -584,7 +584,7 @@ def fail_on_setup_error(prefix, action, *args, **kwargs):
 )
 def reply(c, comment_id, text, as_=""):
     """Answer a comment as a verified staff member."""
-    from comments.replies import post_staff_reply
+    from comments.staff.replies import post_staff_reply
 
     if not as_:
         raise Exit(
@@ -618,8 +618,8 @@ def reply(c, comment_id, text, as_=""):
 )
 def remove(c, comment_id, reason, note="", by=""):
     """Remove a comment and record the reason in the public removal log."""
-    from comments.removal import remove_comment
-    from comments.schema import REMOVAL_REASONS
+    from comments.staff.removal import remove_comment
+    from comments.store.schema import REMOVAL_REASONS
 
     if reason not in REMOVAL_REASONS:
         raise Exit(
@@ -638,8 +638,8 @@ def remove(c, comment_id, reason, note="", by=""):
 @task(help={"keep": "how many backups to keep (default 14)"})
 def backup(c, keep=None):
     """Write a consistent backup of the comment database (safe while it runs)."""
-    from comments.backup import backup_database
     from comments.config import database_path
+    from comments.store.backup import backup_database
 
     conf = load_comment_config()
     quiet_isso_logging()
@@ -657,8 +657,8 @@ def backup(c, keep=None):
 @task(help={"file": "the backup to restore (see comments/backups/)"})
 def restore(c, file):
     """Check a backup, keep the live database aside, then restore the backup."""
-    from comments.backup import restore_database
     from comments.config import database_path
+    from comments.store.backup import restore_database
 
     conf = load_comment_config()
     quiet_isso_logging()
@@ -685,7 +685,7 @@ def staff_add(c, account, name, email=None):
     import getpass
 
     from comments.config import config_file_of, database_path
-    from comments.staff import add_account, end_sessions, staff_file
+    from comments.staff.accounts import add_account, end_sessions, staff_file
 
     conf = load_comment_config()
     path = staff_file(config_file_of(conf))
@@ -711,7 +711,12 @@ def staff_add(c, account, name, email=None):
 def staff_logout(c, account):
     """End every login session of a staff account (or 'redaktion')."""
     from comments.config import config_file_of, database_path
-    from comments.staff import ISSO_ADMIN, end_sessions, read_accounts, staff_file
+    from comments.staff.accounts import (
+        ISSO_ADMIN,
+        end_sessions,
+        read_accounts,
+        staff_file,
+    )
 
     conf = load_comment_config()
     path = staff_file(config_file_of(conf))
@@ -730,7 +735,7 @@ def desk_config(code=1):
     """Load the comment server config for a desk command, with Isso's logging
     quiet; a config that cannot be used exits with ``code``."""
     from comments.config import load_config
-    from comments.errors import SetupError
+    from comments.core import SetupError
 
     try:
         conf, _ = load_config(create_secrets=False)
@@ -765,7 +770,7 @@ def owner_line(owner):
 
 def desk_report(queue, owner_name=""):
     """Return the open comments and a summary line as text for people."""
-    from comments.desk import format_duration, format_hours
+    from comments.staff.desk import format_duration, format_hours
 
     settings, summary = queue.settings, queue.summary
     lines = []
@@ -821,8 +826,9 @@ def comments_open(c, json_=False, owner="", mine=False):
     """List open reader comments, oldest first; exit 1 if one is past the target."""
     import json
 
-    from comments import owners, reader
-    from comments.errors import SetupError
+    from comments.build import reader
+    from comments.core import SetupError
+    from comments.staff import owners
 
     conf = desk_config(code=2)  # 1 means "overdue" to monitoring
     now = datetime.datetime.now(datetime.UTC)
@@ -856,9 +862,9 @@ def comments_open(c, json_=False, owner="", mine=False):
 def remind(c):
     """Mail staff the comments due soon or overdue (hourly), and send queued mails."""
     from comments.config import database_path
-    from comments.notify import flush_outbox, mail_enabled
-    from comments.reminders import send_reminders
-    from comments.schema import ensure_schema
+    from comments.staff.notify import flush_outbox, mail_enabled
+    from comments.staff.reminders import send_reminders
+    from comments.store.schema import ensure_schema
 
     conf = desk_config()
     db_path = database_path(conf)
@@ -910,7 +916,7 @@ def publish_site(settings_file, dry_run=False, **overrides):
     """Build once into a temporary folder, check for leaks, then deploy it."""
     import tempfile
 
-    from comments.errors import SetupError
+    from comments.core import SetupError
     from publishing.build import watch_build
     from publishing.leaks import find_leaks
 
@@ -988,8 +994,8 @@ def rollback(c):
 )
 def comments_assign(c, comment_id, name, by=""):
     """Hand an open comment over to another owner; recorded with time and by whom."""
-    from comments import owners
-    from comments.errors import SetupError
+    from comments.core import SetupError
+    from comments.staff import owners
 
     comment_id = comment_id_argument("assign", comment_id)
     conf = desk_config()

@@ -27,7 +27,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.log import FatalLogger
 from pelican.log import init as init_logging
 
-from comments.errors import SetupError
+from comments.core import SetupError
 from publishing.leaks import Unpublished
 
 # (generator class, attribute, what the items are). Hidden pages are not here:

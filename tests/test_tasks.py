@@ -18,8 +18,8 @@ from bs4 import BeautifulSoup
 from invoke import Context, Exit
 
 import tasks
-from comments import snapshots
-from comments.schema import ensure_schema
+from comments.build import snapshots
+from comments.store.schema import ensure_schema
 from tests.support import (
     ROOT,
     build_site,

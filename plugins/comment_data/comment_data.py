@@ -1,8 +1,8 @@
 """Read the site's comment data once per build and share it with every plugin.
 
-The first generator of a build triggers one read (``comments.source``); the
+The first generator of a build triggers one read (``comments.build.source``); the
 result lands in the build's shared context as ``COMMENT_DATA``, where the
-other plugins and templates find it: a ``comments.digest.Digest``, what the
+other plugins and templates find it: a ``comments.build.digest.Digest``, what the
 site's pages show of the comments (figures per article, month and staff
 member; the open comments; those that may link a parade participant), not
 every comment. A new build has a new context, so nothing is kept between builds.
@@ -23,7 +23,7 @@ cyclic garbage collector then no longer walks the open comments on every full
 collection; objects whose reference count drops are freed as always. A failed
 build's freeze ends with the next build's start. A forked child streams every
 comment into the snapshot and checks for vanished ones on the second core
-while the build goes on (``comments.source.start_loading``); the build's end
+while the build goes on (``comments.build.source.start_loading``); the build's end
 waits for it.
 
 ``invoke refresh`` reads through ``start_read`` and ``share`` as well.
@@ -39,8 +39,9 @@ from pathlib import Path
 
 from pelican import signals
 
-from comments import config, reader, snapshots
-from comments.source import SourceSettings, start_loading
+from comments import config
+from comments.build import reader, snapshots
+from comments.build.source import SourceSettings, start_loading
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,8 @@ def build_source(settings, environ=None):
 def start_read(settings, environ=None):
     """Start the read for a build with these Pelican settings; return its
     Loading: the digest at once, the removal log complete once the snapshot's
-    child has checked for vanished comments (``comments.source.start_loading``)."""
+    child has checked for vanished comments
+    (``comments.build.source.start_loading``)."""
     source, renderer = build_source(settings, environ)
     return start_loading(source, renderer=renderer)
 

@@ -11,7 +11,7 @@ With the same data, the result is the same bytes a full build writes.
 
 It reads the comments itself, before the generators run: this process digests
 them while the read's forked child checks for vanished ones and writes the
-snapshot (comments.source.start_loading); the collector stays paused meanwhile.
+snapshot (comments.build.source.start_loading); the collector stays paused meanwhile.
 """
 
 import datetime
@@ -26,9 +26,8 @@ from pelican.plugins._utils import plugin_enabled
 from pelican.utils import get_relative_path, path_to_url
 from pelican.writers import Writer
 
-from comments.clock import build_now
-from comments.data import many_objects
-from comments.errors import SetupError
+from comments.build.data import many_objects
+from comments.core import SetupError, build_now
 from publishing.plugin_setup import check_theme_plugins
 
 logger = logging.getLogger(__name__)
@@ -279,7 +278,7 @@ def refresh_comment_pages(settings):
 def read_comments(context, settings):
     """Read the comment data and compute the figures into ``context``.
 
-    As in a build (``comments.source.start_loading``): this process digests
+    As in a build (``comments.build.source.start_loading``): this process digests
     the comments while the read's forked child checks for vanished ones and
     writes the snapshot; the figures wait for the check's removals.
     """

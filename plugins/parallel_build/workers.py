@@ -4,7 +4,7 @@ import logging
 import os
 import threading
 
-from comments.errors import SetupError
+from comments.core import SetupError
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from pelican import signals
 from pelican.contents import Article, Page
 from pelican.plugins._utils import plugin_enabled
 
-from comments.errors import SetupError
+from comments.core import SetupError
 
 logger = logging.getLogger(__name__)
 

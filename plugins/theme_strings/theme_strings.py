@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pelican import signals
 
-from comments.errors import SetupError
+from comments.core import SetupError
 
 logger = logging.getLogger(__name__)
 

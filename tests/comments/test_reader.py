@@ -7,11 +7,11 @@ import sqlite3
 
 import pytest
 
-from comments import data, reader, snapshots
-from comments.app import build_server
-from comments.digest import digest_of
-from comments.removal import remove_comment
-from comments.source import SourceSettings, load_comment_data
+from comments.build import data, reader, snapshots
+from comments.build.digest import digest_of
+from comments.build.source import SourceSettings, load_comment_data
+from comments.server.app import build_server
+from comments.staff.removal import remove_comment
 from tests.support import run_alone, set_created
 
 ARTICLE = "/2026/kritik/"
@@ -261,7 +261,7 @@ LOAD_IN_BACKGROUND = """
     import datetime, logging, sys
     from pathlib import Path
     logging.basicConfig(level=logging.WARNING, format="LOG %(message)s")
-    from comments import snapshots, source
+    from comments.build import snapshots, source
     {patch}
     settings = source.SourceSettings(
         "database", Path({database!r}), "", "", Path({snapshots!r})

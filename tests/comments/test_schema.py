@@ -2,7 +2,7 @@
 
 Real SQLite files made by Isso's own database layer, as an existing site has
 them (untyped ``tid``, the project's tables and triggers made by an earlier
-``ensure_schema``), then typed by ``comments.schema.ensure_schema``.
+``ensure_schema``), then typed by ``comments.store.schema.ensure_schema``.
 """
 
 import logging
@@ -15,8 +15,8 @@ from isso import config as isso_config
 from isso.db import SQLite3
 from isso.db.comments import Comments
 
-from comments.app import ConnectionPerThread, count_published
-from comments.schema import (
+from comments.server.app import ConnectionPerThread, count_published
+from comments.store.schema import (
     SCHEMA,
     ensure_schema,
     thread_column_type,
@@ -350,7 +350,7 @@ def test_two_workers_starting_together_type_it_once(tmp_path, caplog):
         except Exception as error:  # reported below, not lost in the thread
             errors.append(error)
 
-    caplog.set_level(logging.INFO, logger="comments.schema")
+    caplog.set_level(logging.INFO, logger="comments.store.schema")
     workers = [threading.Thread(target=start) for _ in range(2)]
     for worker in workers:
         worker.start()

@@ -4,7 +4,7 @@ import datetime
 import json
 import threading
 
-from comments import data, snapshots
+from comments.build import data, snapshots
 from tests.support import run_alone
 
 NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
@@ -102,7 +102,7 @@ def test_a_forked_child_writes_the_snapshot_while_the_parent_goes_on(tmp_path):
         f"""
         import os
         from tests.comments.test_snapshots import COMMENTS
-        from comments import snapshots
+        from comments.build import snapshots
         write = snapshots.save_snapshot_in_background(COMMENTS, {str(tmp_path)!r})
         print(type(write).__name__, write.pid != os.getpid())
         snapshots.wait_for_snapshots()
@@ -119,7 +119,7 @@ PINNED_CHILD = """
     from pathlib import Path
     logging.basicConfig(level=logging.ERROR, format="%(message)s")
     from tests.comments.test_snapshots import NOW
-    from comments import snapshots
+    from comments.build import snapshots
     marker = Path({marker!r})
 
     def work(pinned, report):
@@ -177,7 +177,7 @@ def test_a_failing_child_is_one_logged_error_not_a_crash(tmp_path):
         import logging
         logging.basicConfig(level=logging.ERROR, format="%(message)s")
         from tests.comments.test_snapshots import COMMENTS
-        from comments import snapshots
+        from comments.build import snapshots
         snapshots.save_snapshot_in_background(COMMENTS, {str(blocked)!r})
         snapshots.wait_for_snapshots()
         print("went on")
@@ -193,7 +193,7 @@ def test_an_unwaited_child_is_waited_for_at_exit(tmp_path):
     run_alone(
         f"""
         from tests.comments.test_snapshots import COMMENTS
-        from comments import snapshots
+        from comments.build import snapshots
         snapshots.save_snapshot_in_background(COMMENTS, {str(tmp_path)!r})
         """
     )
@@ -205,7 +205,7 @@ def test_with_other_threads_running_the_snapshot_is_written_in_process(tmp_path)
         f"""
         import threading
         from tests.comments.test_snapshots import COMMENTS
-        from comments import snapshots
+        from comments.build import snapshots
         stop = threading.Event()
         threading.Thread(target=stop.wait).start()
         write = snapshots.save_snapshot_in_background(COMMENTS, {str(tmp_path)!r})
@@ -222,7 +222,7 @@ def test_a_child_reaped_elsewhere_is_judged_by_its_report_and_file(tmp_path):
         import signal
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped at once
         from tests.comments.test_snapshots import COMMENTS
-        from comments import snapshots
+        from comments.build import snapshots
         write = snapshots.save_snapshot_in_background(COMMENTS, {str(tmp_path)!r})
         print(write.wait().is_file())
         """
@@ -237,7 +237,7 @@ def test_a_child_completes_the_data_reports_it_then_writes_the_completed_data(
         f"""
         import json
         from tests.comments.test_snapshots import COMMENTS, NOW
-        from comments import data, snapshots
+        from comments.build import data, snapshots
 
         def complete(comment_data):
             extra = data.Removal(9, "/2026/kritik/", NOW, "unrecorded")
@@ -277,7 +277,7 @@ def test_a_child_failing_to_complete_reports_nothing_and_writes_nothing(tmp_path
         import logging
         logging.basicConfig(level=logging.ERROR, format="%(message)s")
         from tests.comments.test_snapshots import COMMENTS
-        from comments import snapshots
+        from comments.build import snapshots
 
         def complete(comment_data):
             raise RuntimeError("kaputt")
@@ -299,7 +299,7 @@ def test_an_unread_report_does_not_keep_the_child_from_ending(tmp_path):
     output = run_alone(
         f"""
         from tests.comments.test_snapshots import COMMENTS
-        from comments import snapshots
+        from comments.build import snapshots
 
         def complete(comment_data):  # more than a pipe holds unread
             return ["x" * 1000] * 1000, comment_data

@@ -44,7 +44,7 @@ def test_every_key_used_by_a_template_exists():
 
 
 def test_every_removal_reason_has_a_label():
-    from comments.schema import REMOVAL_REASONS, SYSTEM_REASONS
+    from comments.store.schema import REMOVAL_REASONS, SYSTEM_REASONS
 
     for reason in (*REMOVAL_REASONS, *SYSTEM_REASONS):
         assert f"answered.reason.{reason}" in strings_file("de"), reason
