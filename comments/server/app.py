@@ -47,6 +47,7 @@ from comments.server.read_cache import ThreadReadCache
 from comments.server.refusals import Refusals
 from comments.server.removal_log import RemovalRecorder
 from comments.server.reserved_names import ReservedNames
+from comments.server.routes import ListedRoutesOnly
 from comments.server.staff_web import StaffLayer, StaffRecorder, current_staff
 from comments.server.storage_errors import StorageErrors
 from comments.server.write_guard import ClosedThreads, WriteGuard
@@ -316,6 +317,7 @@ def wrap(server, conf, environ):
     )
     # Outside CORS: the staff desk is for this origin only.
     app = DeskPage(app, staff_layer, conf)
+    app = ListedRoutesOnly(app)  # every URL answered is in comments.server.routes
     app = wsgi.SubURI(app)
     app = partial(ProxyFix, x_prefix=1)(app)
     app = SecurityHeaders(UnparsableOrigins(app))

@@ -31,13 +31,12 @@ from werkzeug.wrappers import Request, Response
 
 from comments.build import data
 from comments.config import database_path
+from comments.server.routes import endpoint_of
 from comments.server.staff_web import json_response, origin_of, render
 from comments.staff import desk, mails, owners
 from comments.staff.accounts import ISSO_ADMIN_COOKIE, SESSION_COOKIE
 
 DESK_PATH = "/desk"
-DESK_JSON_PATH = "/desk.json"
-ASSIGN_PATH = "/desk/assign"
 MINE = "mine"
 
 PAGE_HEADERS = {
@@ -80,13 +79,13 @@ class DeskPage:
         self.admin_enabled = conf.getboolean("admin", "enabled")
 
     def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO", "")
-        if path.rstrip("/") in (DESK_PATH, ASSIGN_PATH) or path == DESK_JSON_PATH:
+        endpoint = endpoint_of(environ)
+        if endpoint in ("desk", "desk-json", "desk-assign"):
             request = Request(environ)
-            if path.rstrip("/") == ASSIGN_PATH:
+            if endpoint == "desk-assign":
                 response = self.assign(request)
             else:
-                response = self.respond(request, as_json=path == DESK_JSON_PATH)
+                response = self.respond(request, as_json=endpoint == "desk-json")
             response.headers.update(PAGE_HEADERS)
             return response(environ, start_response)
         return self.app(environ, start_response)

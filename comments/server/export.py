@@ -15,10 +15,10 @@ from werkzeug.wrappers import Response
 
 from comments.build import data, reader
 from comments.core import SetupError
+from comments.server.routes import endpoint_of
 
 logger = logging.getLogger(__name__)
 
-EXPORT_PATH = "/export"
 TOKEN_VARIABLE = "BLOG_EXPORT_TOKEN"
 
 
@@ -31,7 +31,7 @@ class ExportEndpoint:
         self.token = token
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") != EXPORT_PATH or not self.token:
+        if endpoint_of(environ) != "export" or not self.token:
             return self.app(environ, start_response)
         return self.export(environ)(environ, start_response)
 

@@ -48,11 +48,11 @@ class IssoAdminRoutes:
     def __init__(self, layer):
         self.layer = layer
 
-    def __call__(self, path, environ, start_response):
+    def __call__(self, endpoint, environ, start_response):
         layer = self.layer
         if not layer.server.conf.getboolean("admin", "enabled"):
             return layer.app(environ, start_response)  # Isso says it is off
-        if path == "/login":
+        if endpoint == "login":
             if environ.get("REQUEST_METHOD") != "POST":
                 return layer.app(environ, start_response)
             return self.login(environ, start_response)

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from comments.server import isso_admin
 from comments.server.login_limits import HashSlots, LoginThrottle, client_address
+from comments.server.routes import endpoint_of
 from comments.staff.accounts import (
     ISSO_ADMIN_COOKIE,
     SESSION_COOKIE,
@@ -117,19 +118,21 @@ class StaffLayer:
         self.isso_admin = isso_admin.IssoAdminRoutes(self)
         directory.dummy_hash()  # now, not in the first login's time
         self.routes = {
-            "/staff/login": self.login,
-            "/staff/logout": self.logout,
-            "/staff/me": self.me,
-            "/staff/comments": self.comments,
+            "staff-login": self.login,
+            "staff-logout": self.logout,
+            "staff-me": self.me,
+            "staff-comments": self.comments,
         }
 
     def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO", "").rstrip("/")
-        route = self.routes.get(path)
+        endpoint = endpoint_of(environ)
+        route = self.routes.get(endpoint)
         if route is not None:
             return route(Request(environ))(environ, start_response)
-        if path in ("/login", "/admin"):
-            return self.isso_admin(path, environ, with_frame_headers(start_response))
+        if endpoint in ("login", "admin"):
+            return self.isso_admin(
+                endpoint, environ, with_frame_headers(start_response)
+            )
         member = self.identify(environ)
         posting = (environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")) == (
             "POST",
