@@ -58,6 +58,18 @@ def microseconds(moment):
     return (moment - EPOCH) // MICROSECOND
 
 
+def comment_key(comment):
+    """Identify a comment across reads and tables: its id and exact creation
+    time in microseconds (Isso gives the highest id again after a deletion)."""
+    return comment.id, microseconds(comment.created)
+
+
+def stored_comment_key(comment_id, created):
+    """Return the ``comment_key`` of a comment a ``blog_*`` table recorded by
+    its id and creation time (Unix seconds, a float)."""
+    return comment_id, round(created * 1_000_000)
+
+
 def parse_utc(text):
     """Parse an ISO 8601 timestamp written by ``to_json``."""
     return datetime.datetime.fromisoformat(text).astimezone(datetime.UTC)

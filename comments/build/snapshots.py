@@ -22,6 +22,7 @@ from itertools import islice
 from pathlib import Path
 
 from comments.build import data
+from comments.build.data import comment_key
 from comments.store.schema import UNRECORDED
 
 logger = logging.getLogger(__name__)
@@ -35,12 +36,6 @@ CHUNK = 5_000  # items encoded at a time when streaming a snapshot
 def snapshot_name(read_at):
     """Return the file name of the snapshot read at ``read_at``."""
     return f"comments-{read_at.astimezone(datetime.UTC):%Y%m%dT%H%M%S.%f}Z.json"
-
-
-def comment_key(comment):
-    """Identify a comment across reads: id and exact creation time (Isso reuses
-    the highest id after a deletion)."""
-    return comment.id, data.microseconds(comment.created)
 
 
 @dataclass(frozen=True)

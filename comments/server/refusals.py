@@ -24,6 +24,7 @@ import time
 
 from comments.config import database_path
 from comments.server.middleware import ID_SEGMENT
+from comments.store.connections import connect
 
 RATE_WINDOW = 60  # seconds the guard looks back (isso.db.spam.Guard._limit)
 LARGEST_BODY = 256 * 1024  # isso.wsgi.Request.max_content_length
@@ -200,14 +201,11 @@ class Refusals:
 
     def created(self, ids):
         """Creation times of the comments ``ids`` (read-only)."""
-        connection = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-        try:
-            marks = ", ".join("?" * len(ids))
+        marks = ", ".join("?" * len(ids))
+        with connect(self.db_path, read_only=True) as connection:
             rows = connection.execute(
                 f"SELECT created FROM comments WHERE id IN ({marks})", ids
             ).fetchall()
-        finally:
-            connection.close()
         return [row[0] for row in rows]
 
 

@@ -2,16 +2,21 @@
 
 ``RemovalRecorder`` watches Isso's delete routes so that an author withdrawing
 a comment and a moderator deleting one on Isso's admin page are recorded with
-what is known about them (``comments.staff.removal`` announces and withdraws).
+what is known about them (``comments.store.removals`` announces and withdraws).
 """
 
 import re
-import sqlite3
 
 from werkzeug.http import parse_cookie
 
-from comments.staff.removal import announce, record_blanked, withdraw_announcement
-from comments.store.schema import UNSPECIFIED, WITHDRAWN
+from comments.store.connections import connect
+from comments.store.removals import (
+    UNSPECIFIED,
+    WITHDRAWN,
+    announce,
+    record_blanked,
+    withdraw_announcement,
+)
 
 AUTHOR_DELETE = re.compile(r"^/id/(\d+)/?$")
 MODERATOR_DELETE = re.compile(r"^/id/(\d+)/delete/([^/]+)/?$")
@@ -44,20 +49,18 @@ class RemovalRecorder:
             comment_id = self.moderator_deletes(match.group(2))
         if comment_id is None:
             return self.app(environ, start_response)
-        with sqlite3.connect(self.db_path) as connection:
+        with connect(self.db_path) as connection:
             announce(connection, comment_id, reason, "", removed_by, replace=False)
-        connection.close()
         try:
             # Isso answers from inside this call; its body is ready afterwards.
             return list(self.app(environ, start_response))
         finally:
-            with sqlite3.connect(self.db_path) as connection:
+            with connect(self.db_path) as connection:
                 if removed_by == "isso-admin":
                     record_blanked(
                         connection, comment_id, reason, removed_by=removed_by
                     )
                 withdraw_announcement(connection, comment_id, reason, "", removed_by)
-            connection.close()
 
     def author_may_delete(self, environ, comment_id):
         """``comment_id`` when the request carries its author's edit cookie."""

@@ -33,6 +33,7 @@ from comments.server.middleware import ID_SEGMENT, LONGEST_TEXT
 from comments.server.refusals import refusal_body, refusal_headers
 from comments.server.staff_web import current_staff, host_origin, origin_of
 from comments.staff.owners import read_thread_owners
+from comments.store.connections import connect
 
 PREVIEW_BODY = 6 * LONGEST_TEXT + 1024  # JSON may escape a character in six bytes
 PREVIEWS_PER_MINUTE = 20
@@ -164,13 +165,12 @@ class WriteGuard:
             return parse_qs(environ.get("QUERY_STRING", "")).get("uri", [""])[0]
         comment_id = int(ID_SEGMENT.search(path).group(1))
         try:
-            with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True) as db:
+            with connect(self.db_path, read_only=True) as db:
                 row = db.execute(
                     "SELECT t.uri FROM comments AS c JOIN threads AS t "
                     "ON t.id = c.tid WHERE c.id = ?",
                     (comment_id,),
                 ).fetchone()
-            db.close()
         except (sqlite3.Error, OverflowError):
             return ""  # Isso answers for a comment it cannot find
         return row[0] if row else ""

@@ -20,7 +20,6 @@ import logging
 import os
 import re
 import secrets
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from typing import NamedTuple
 from comments.config import write_private_ini
 from comments.core import SetupError
 from comments.staff.names import hidden_characters, normalise_name
+from comments.store import sessions, staff_comments
 
 logger = logging.getLogger(__name__)
 
@@ -256,38 +256,21 @@ class StaffDirectory:
         """Start a session for ``member``; return the token for the cookie."""
         token = secrets.token_urlsafe(32)
         now = self.clock()
-        with sqlite3.connect(self.db_path) as connection:
-            connection.execute(
-                "DELETE FROM blog_staff_sessions WHERE expires < ?", (now,)
-            )
-            connection.execute(
-                "INSERT INTO blog_staff_sessions VALUES (?, ?, ?, ?)",
-                (token_hash(token), member.account, now, now + SESSION_SECONDS),
-            )
-        connection.close()
+        sessions.add_session(
+            self.db_path, token_hash(token), member.account, now, now + SESSION_SECONDS
+        )
         return token
 
     def close_session(self, token):
         """End the session of ``token`` (logging out)."""
-        with sqlite3.connect(self.db_path) as connection:
-            connection.execute(
-                "DELETE FROM blog_staff_sessions WHERE token_hash = ?",
-                (token_hash(token),),
-            )
-        connection.close()
+        sessions.remove_session(self.db_path, token_hash(token))
 
     def session_member(self, token):
         """Return the StaffMember of a live session token, else None."""
         if not token or len(token) > 100:
             return None
-        with sqlite3.connect(self.db_path) as connection:
-            row = connection.execute(
-                "SELECT staff_account FROM blog_staff_sessions "
-                "WHERE token_hash = ? AND expires > ?",
-                (token_hash(token), self.clock()),
-            ).fetchone()
-        connection.close()
-        return self.member(row[0]) if row else None
+        account = sessions.live_account(self.db_path, token_hash(token), self.clock())
+        return self.member(account) if account else None
 
 
 def end_sessions(db_path, account):
@@ -297,19 +280,7 @@ def end_sessions(db_path, account):
     """
     if not Path(db_path).is_file():
         return 0
-    with sqlite3.connect(db_path) as connection:
-        has_table = connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'blog_staff_sessions'"
-        ).fetchone()
-        ended = (
-            connection.execute(
-                "DELETE FROM blog_staff_sessions WHERE staff_account = ?", (account,)
-            ).rowcount
-            if has_table
-            else 0
-        )
-    connection.close()
-    return ended
+    return sessions.remove_account_sessions(db_path, account)
 
 
 def token_hash(token):
@@ -319,31 +290,18 @@ def token_hash(token):
 
 def record_staff_comment(db_path, comment_id, created, member, via, now=None):
     """Record that comment ``comment_id`` was written by ``member``."""
-    with sqlite3.connect(db_path) as connection:
-        connection.execute(
-            "INSERT OR REPLACE INTO blog_staff_comments VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                comment_id,
-                created,
-                member.account,
-                member.display_name,
-                via,
-                now or time.time(),
-            ),
-        )
-    connection.close()
+    staff_comments.add_staff_comment(
+        db_path,
+        comment_id,
+        created,
+        member.account,
+        member.display_name,
+        via,
+        now or time.time(),
+    )
     logger.info("comment %s recorded as written by staff (%s)", comment_id, via)
 
 
 def staff_names_for_thread(db_path, uri):
     """Return {comment id: display name} of verified staff comments in a thread."""
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as connection:
-        rows = connection.execute(
-            "SELECT c.id, s.display_name FROM blog_staff_comments AS s "
-            "JOIN comments AS c "
-            "ON c.id = s.comment_id AND c.created = s.comment_created "
-            "JOIN threads AS t ON t.id = c.tid WHERE t.uri = ?",
-            (uri,),
-        ).fetchall()
-    connection.close()
-    return dict(rows)
+    return staff_comments.staff_names_in_thread(db_path, uri)

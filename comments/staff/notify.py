@@ -25,20 +25,18 @@ import datetime
 import logging
 import sqlite3
 import threading
-import time
 from dataclasses import dataclass, field
 
 from comments.build import data
 from comments.config import database_path
 from comments.server.staff_web import current_staff
 from comments.staff import mails, owners
+from comments.store import outbox
 
 logger = logging.getLogger(__name__)
 
 NEW_COMMENT = "new-comment"
 DIGEST = "digest"
-CLAIM_SECONDS = 600  # a "sending" row older than this was left by a crash
-KEEP_DONE_DAYS = 30  # sent and dropped outbox rows are kept this long
 
 
 def staff_recipients(conf):
@@ -100,61 +98,9 @@ def now_utc():
     return datetime.datetime.now(datetime.UTC)
 
 
-def connect(db_path):
-    """Open the comment database for the outbox and reminder tables."""
-    return sqlite3.connect(db_path, timeout=10)
-
-
 def queue_notification(db_path, comment_id, created):
     """Queue the staff mail about a new reader comment."""
-    connection = connect(db_path)
-    with connection:
-        connection.execute(
-            "INSERT OR IGNORE INTO blog_mail_outbox "
-            "(kind, comment_id, comment_created, queued_at) VALUES (?, ?, ?, ?)",
-            (NEW_COMMENT, comment_id, created, time.time()),
-        )
-    connection.close()
-
-
-def claim_next(db_path, after_id):
-    """Mark the next queued row after ``after_id`` as sending; return it or None."""
-    connection = connect(db_path)
-    now = time.time()
-    try:
-        connection.execute("BEGIN IMMEDIATE")  # one process claims a row
-        row = connection.execute(
-            "SELECT id, comment_id, comment_created FROM blog_mail_outbox "
-            "WHERE id > ? AND (state = 'queued' "
-            "OR (state = 'sending' AND last_attempt_at < ?)) ORDER BY id LIMIT 1",
-            (after_id, now - CLAIM_SECONDS),
-        ).fetchone()
-        if row is not None:
-            connection.execute(
-                "UPDATE blog_mail_outbox SET state = 'sending', "
-                "attempts = attempts + 1, last_attempt_at = ? WHERE id = ?",
-                (now, row[0]),
-            )
-        connection.commit()
-    finally:
-        connection.close()
-    return row
-
-
-def settle(db_path, row_id, state, error=""):
-    """Record how one outbox row ended: sent, dropped, or queued again."""
-    connection = connect(db_path)
-    with connection:
-        connection.execute(
-            "UPDATE blog_mail_outbox SET state = ?, last_error = ? WHERE id = ?",
-            (state, error, row_id),
-        )
-        connection.execute(
-            "DELETE FROM blog_mail_outbox WHERE state IN ('sent', 'dropped') "
-            "AND last_attempt_at < ?",
-            (time.time() - KEEP_DONE_DAYS * 86400,),
-        )
-    connection.close()
+    outbox.queue(db_path, NEW_COMMENT, comment_id, created)
 
 
 @dataclass
@@ -196,7 +142,7 @@ class OpenComments:
 def claimed_rows(db_path):
     """Yield queued outbox rows one by one, each claimed just before it is used."""
     last_id = 0
-    while (row := claim_next(db_path, last_id)) is not None:
+    while (row := outbox.claim_next(db_path, last_id)) is not None:
         last_id = row[0]
         yield row
 
@@ -215,7 +161,7 @@ def flush_outbox(conf, environ):
         for row_id, comment_id, created in claimed_rows(db_path):
             found = open_now.find(comment_id, data.utc_from_timestamp(created))
             if found is None:  # answered, removed or withdrawn meanwhile
-                settle(db_path, row_id, "dropped")
+                outbox.settle(db_path, row_id, "dropped")
                 result.dropped.append(comment_id)
                 continue
             entry, text = found
@@ -235,12 +181,12 @@ def flush_outbox(conf, environ):
             except mails.MAIL_ERRORS as error:
                 result.error = mails.describe_error(error)
                 result.failed.append(comment_id)
-                settle(db_path, row_id, "queued", result.error)
+                outbox.settle(db_path, row_id, "queued", result.error)
                 if isinstance(error, mails.MESSAGE_ERRORS):
                     continue
                 break  # the server cannot be used now: the rest waits too
             log_refused(refused, f"mail about comment {comment_id}")
-            settle(db_path, row_id, "sent")
+            outbox.settle(db_path, row_id, "sent")
             result.sent.append(comment_id)
     log_flush(result, smtp)
     return result

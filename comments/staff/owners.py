@@ -24,17 +24,18 @@ import datetime
 import json
 import logging
 import os
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from comments import answers
 from comments.build import data, reader
+from comments.build.data import comment_key, stored_comment_key
 from comments.config import config_file_of, database_path
 from comments.core import SetupError
 from comments.staff import desk
 from comments.staff.accounts import ISSO_ADMIN, read_accounts, staff_file
+from comments.store import handovers
 from comments.store.schema import ensure_schema
 
 logger = logging.getLogger(__name__)
@@ -247,32 +248,13 @@ class Ownership:
         }
 
 
-def comment_key(comment):
-    """Return (id, creation timestamp): a comment even after Isso reuses its id."""
-    return comment.id, comment.created.timestamp()
-
-
-HANDOVERS_QUERY = """
-SELECT comment_id, comment_created, owner, previous_owner, handed_at, handed_by, via
-FROM blog_owner_handovers ORDER BY handed_at, id
-"""
-
-
 def read_handovers(db_path):
     """Return {(comment id, creation timestamp): [rows]} of the hand-over history."""
-    try:
-        connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return {}
-    try:
-        rows = connection.execute(HANDOVERS_QUERY).fetchall()
-    except sqlite3.OperationalError:  # a database from before hand-overs
-        rows = []
-    finally:
-        connection.close()
     history = {}
-    for comment_id, created, *row in rows:
-        history.setdefault((comment_id, created), []).append(tuple(row))
+    for comment_id, created, *row in handovers.handover_rows(db_path):
+        history.setdefault(stored_comment_key(comment_id, created), []).append(
+            tuple(row)
+        )
     return history
 
 
@@ -335,14 +317,16 @@ def load_owner_book(conf, roster):
 
 def record_handover(db_path, comment, owner, previous_owner, by, via, now=None):
     """Add one hand-over of ``comment`` (a ``data.Comment``) to the history."""
-    connection = sqlite3.connect(db_path, timeout=10)
-    with connection:
-        connection.execute(
-            "INSERT INTO blog_owner_handovers (comment_id, comment_created, owner, "
-            "previous_owner, handed_at, handed_by, via) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (*comment_key(comment), owner, previous_owner, now or time.time(), by, via),
-        )
-    connection.close()
+    handovers.add_handover(
+        db_path,
+        comment.id,
+        comment.created.timestamp(),
+        owner,
+        previous_owner,
+        now or time.time(),
+        by,
+        via,
+    )
 
 
 def open_reader_comment(comment_data, comment_id, created=None):

@@ -18,17 +18,18 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from comments.build.data import comment_key, stored_comment_key
 from comments.config import database_path
 from comments.staff import mails, owners
 from comments.staff.notify import (
     DIGEST,
-    connect,
     links,
     log_refused,
     mail_enabled,
     now_utc,
     who_is_notified,
 )
+from comments.store import reminders as store_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +44,15 @@ class ReminderResult:
 
 def reminded_stages(db_path):
     """Return {(comment id, creation timestamp, stage)} already reminded about."""
-    connection = connect(db_path)
-    with connection:
-        rows = connection.execute(
-            "SELECT comment_id, comment_created, stage FROM blog_reminders"
-        ).fetchall()
-    connection.close()
-    return set(rows)
+    return {
+        (*stored_comment_key(comment_id, created), stage)
+        for comment_id, created, stage in store_reminders.reminded(db_path)
+    }
 
 
 def reminder_key(entry):
     """Return the blog_reminders key of a desk entry at its current stage."""
-    return entry.id, entry.created.timestamp(), entry.stage
+    return *comment_key(entry), entry.stage
 
 
 def due_for_reminder(queue, already):
@@ -77,13 +75,11 @@ def by_recipients(conf, entries, roster):
 
 def record_reminders(db_path, entries):
     """Remember that ``entries`` were reminded about at their current stage."""
-    connection = connect(db_path)
-    with connection:
-        connection.executemany(
-            "INSERT OR IGNORE INTO blog_reminders VALUES (?, ?, ?, ?)",
-            [(*reminder_key(entry), time.time()) for entry in entries],
-        )
-    connection.close()
+    now = time.time()
+    store_reminders.add_reminded(
+        db_path,
+        [(entry.id, entry.created.timestamp(), entry.stage, now) for entry in entries],
+    )
 
 
 def send_reminders(conf, environ, now=None):

@@ -8,8 +8,6 @@ server records it as a staff comment ("cli").
 import html
 import json
 import re
-import sqlite3
-from contextlib import closing
 
 from isso import local_manager
 from werkzeug.test import Client
@@ -17,7 +15,8 @@ from werkzeug.test import Client
 from comments.core import SetupError
 from comments.server.staff_web import current_staff, staff_channel
 from comments.staff.accounts import staff_pseudonym
-from comments.staff.removal import blanked_reason
+from comments.store.connections import connect
+from comments.store.removals import blanked_reason
 
 
 class ReplyError(SetupError):
@@ -26,7 +25,7 @@ class ReplyError(SetupError):
 
 def thread_of(db_path, comment_id):
     """Return (thread path, thread title, top-level id) of a comment."""
-    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
+    with connect(db_path, read_only=True) as db:
         row = db.execute(
             "SELECT t.uri, t.title, c.parent, c.mode FROM comments AS c "
             "JOIN threads AS t ON t.id = c.tid WHERE c.id = ?",

@@ -1,27 +1,19 @@
-"""The project's own tables in the comment database, beside Isso's.
+"""The project's own tables in the comment database, beside Isso's, and their versions.
 
-Kept in the same SQLite file so that one backup holds everything:
+Kept in the same SQLite file so that one backup holds everything. Each
+``blog_*`` table has a module of its own in ``comments/store/`` holding its
+definition and its SQL: ``staff_comments``, ``removals`` (the append-only
+removal log and its trigger), ``sessions``, ``outbox``, ``reminders``,
+``handovers``.
 
-- ``blog_staff_comments``: comments the server knows were written by staff
-  (logged in, or posted with ``invoke comments.reply``). Nothing a reader
-  sends can add a row.
-- ``blog_removals``: the append-only removal log. A trigger records every row
-  deleted from Isso's ``comments`` table — through Isso's admin page, the API,
-  the moderation purge or a plain ``sqlite3`` shell — so nothing disappears
-  without a record. ``invoke comments.remove`` records the reason first; the
-  trigger's ``INSERT OR IGNORE`` then leaves that record alone.
-- ``blog_staff_sessions``: staff logins, so that logging out really ends one.
-- ``blog_mail_outbox``: staff mails about new reader comments, queued inside
-  the request and sent afterwards, so a slow or broken mail server never
-  delays or breaks posting (see comments.staff.notify). Ids and states only: the
-  mail is built from the comment when it is sent.
-- ``blog_reminders``: which comment was in a reminder digest at which stage
-  (escalated, due soon, overdue), so that no comment is reminded about twice
-  per stage.
-- ``blog_owner_handovers``: the history of comments handed over to another
-  owner (``invoke comments.assign``, the desk): to whom, from whom, when, by
-  whom; rows are added, never changed. A comment's default owner comes from
-  the build (``comments.staff.owners``); only hand-overs are kept here.
+As Isso's ``db/`` does, the database carries its schema version and
+``migrate`` runs the ``MIGRATIONS`` after it in order, up to ``MAX_VERSION``.
+Isso keeps its own version in ``PRAGMA user_version``, so ours is the one row
+of ``blog_schema``. Every migration can run on a database that already has
+what it makes (each checks, or says ``IF NOT EXISTS``), so a database from
+before the version number (version 0) is recognised and upgraded as it is. A
+migration that cannot be done yet (another process holds the lock too long)
+leaves the version below it, and the next start tries again.
 
 Besides, ``ensure_schema`` rebuilds Isso's ``comments`` table once, for two
 reasons. Isso declares ``id INTEGER PRIMARY KEY`` without AUTOINCREMENT, and
@@ -75,146 +67,44 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+from comments.store import (
+    handovers,
+    outbox,
+    reminders,
+    removals,
+    sessions,
+    staff_comments,
+)
+from comments.store.removals import (  # noqa: F401 (where callers look them up)
+    REMOVAL_REASONS,
+    SYSTEM_REASONS,
+    UNRECORDED,
+    UNSPECIFIED,
+    WITHDRAWN,
+)
+
 logger = logging.getLogger(__name__)
 
-# Reasons a person gives with `invoke comments.remove`.
-REMOVAL_REASONS = ("spam", "illegal", "personal-data", "author-request", "other")
-# Reasons the system records by itself.
-UNSPECIFIED = "unspecified"  # deleted through Isso's admin, a moderation link, purge
-WITHDRAWN = "withdrawn"  # deleted by its author (or a withdrawn placeholder's end)
-UNRECORDED = "unrecorded"  # vanished with no record at all; found by comparing reads
-SYSTEM_REASONS = (UNSPECIFIED, WITHDRAWN, UNRECORDED)
-
-SCHEMA = f"""
--- Isso's comment ids are not AUTOINCREMENT: SQLite reuses the highest id
--- after it is deleted (until ensure_schema's rebuild, and in old backups).
--- A comment is therefore identified by (id, created).
-CREATE TABLE IF NOT EXISTS blog_staff_comments (
-    comment_id INTEGER NOT NULL,
-    comment_created REAL NOT NULL,
-    staff_account TEXT NOT NULL,
-    display_name TEXT NOT NULL,
-    via TEXT NOT NULL,
-    recorded_at REAL NOT NULL,
-    PRIMARY KEY (comment_id, comment_created)
-);
-
-CREATE TABLE IF NOT EXISTS blog_removals (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    comment_id INTEGER NOT NULL,
-    comment_created REAL,
-    thread_uri TEXT,
-    removed_at REAL NOT NULL,
-    reason TEXT NOT NULL,
-    note TEXT NOT NULL DEFAULT '',
-    removed_by TEXT NOT NULL DEFAULT '',
-    UNIQUE (comment_id, comment_created)
-);
-
--- Reasons announced for deletions under way (see comments.staff.removal): the
--- trigger below uses them instead of guessing.
-CREATE TABLE IF NOT EXISTS blog_pending_removals (
-    comment_id INTEGER PRIMARY KEY,
-    reason TEXT NOT NULL,
-    note TEXT NOT NULL DEFAULT '',
-    removed_by TEXT NOT NULL DEFAULT ''
-);
-
-CREATE TABLE IF NOT EXISTS blog_staff_sessions (
-    token_hash TEXT PRIMARY KEY,
-    staff_account TEXT NOT NULL,
-    created REAL NOT NULL,
-    expires REAL NOT NULL
-);
-
--- state: queued → sending (claimed by one process) → sent, or dropped when the
--- comment is answered or gone before it could be sent. Failed sends go back
--- to queued with the error's class (no addresses) and are retried.
-CREATE TABLE IF NOT EXISTS blog_mail_outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,
-    comment_id INTEGER NOT NULL,
-    comment_created REAL NOT NULL,
-    queued_at REAL NOT NULL,
-    state TEXT NOT NULL DEFAULT 'queued',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_attempt_at REAL,
-    last_error TEXT NOT NULL DEFAULT '',
-    UNIQUE (kind, comment_id, comment_created)
-);
-
--- stage: escalated, due_soon or overdue (comments.staff.desk). comment_created is
--- the creation time as the reader returns it (microseconds).
-CREATE TABLE IF NOT EXISTS blog_reminders (
-    comment_id INTEGER NOT NULL,
-    comment_created REAL NOT NULL,
-    stage TEXT NOT NULL,
-    reminded_at REAL NOT NULL,
-    PRIMARY KEY (comment_id, comment_created, stage)
-);
-
--- owner and previous_owner are staff account names; handed_by is the account
--- (or, from the command line, the name given with --by); via: desk or cli.
-CREATE TABLE IF NOT EXISTS blog_owner_handovers (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    comment_id INTEGER NOT NULL,
-    comment_created REAL NOT NULL,
-    owner TEXT NOT NULL,
-    previous_owner TEXT NOT NULL,
-    handed_at REAL NOT NULL,
-    handed_by TEXT NOT NULL,
-    via TEXT NOT NULL
-);
-
-CREATE TRIGGER IF NOT EXISTS blog_owner_handovers_no_update
-BEFORE UPDATE ON blog_owner_handovers
-BEGIN
-    SELECT RAISE(ABORT, 'hand-overs are history: add one, change none');
-END;
-
+COMMENT_INDEXES = """
 -- Isso itself has no index on its comments table: every thread listing, count
 -- and reply lookup would scan all comments of the site.
 CREATE INDEX IF NOT EXISTS blog_comments_by_thread ON comments (tid, mode);
 CREATE INDEX IF NOT EXISTS blog_comments_by_parent ON comments (parent);
-
--- BEFORE, so that the thread still exists (Isso's own trigger drops empty
--- threads after the last comment goes).
-CREATE TRIGGER IF NOT EXISTS blog_record_removal
-BEFORE DELETE ON comments
-BEGIN
-    INSERT OR IGNORE INTO blog_removals
-        (comment_id, comment_created, thread_uri, removed_at, reason, note, removed_by)
-    VALUES (
-        old.id,
-        old.created,
-        (SELECT uri FROM threads WHERE id = old.tid),
-        (julianday('now') - 2440587.5) * 86400.0,
-        COALESCE(
-            (SELECT reason FROM blog_pending_removals WHERE comment_id = old.id),
-            CASE WHEN old.mode = 4 THEN '{WITHDRAWN}' ELSE '{UNSPECIFIED}' END
-        ),
-        COALESCE(
-            (SELECT note FROM blog_pending_removals WHERE comment_id = old.id), ''
-        ),
-        COALESCE(
-            (SELECT removed_by FROM blog_pending_removals WHERE comment_id = old.id),
-            ''
-        )
-    );
-END;
-
-CREATE TRIGGER IF NOT EXISTS blog_removals_no_update
-BEFORE UPDATE ON blog_removals
-BEGIN
-    SELECT RAISE(ABORT, 'the removal log is append-only');
-END;
-
-CREATE TRIGGER IF NOT EXISTS blog_removals_no_delete
-BEFORE DELETE ON blog_removals
-BEGIN
-    SELECT RAISE(ABORT, 'the removal log is append-only');
-END;
 """
+
+# In this order, as the tables were always made.
+SCHEMA = "".join(
+    (
+        staff_comments.SCHEMA,
+        removals.SCHEMA,
+        sessions.SCHEMA,
+        outbox.SCHEMA,
+        reminders.SCHEMA,
+        handovers.SCHEMA,
+        COMMENT_INDEXES,
+        removals.TRIGGERS,
+    )
+)
 
 
 # The rebuilt table: Isso's own definition with the thread column typed and
@@ -228,14 +118,81 @@ MIGRATION_TIMEOUT = 120  # seconds to wait for another process's write lock
 
 
 def ensure_schema(db_path):
-    """Type Isso's ``comments.tid``, create the project's tables, use the WAL."""
+    """Bring the database to ``MAX_VERSION``, switch it to the WAL, keep it private."""
     with closing(
         sqlite3.connect(db_path, timeout=MIGRATION_TIMEOUT, isolation_level=None)
     ) as connection:
-        upgrade_comments_table(connection)
-        connection.executescript(SCHEMA)
+        migrate(connection)
         use_write_ahead_log(connection)
     keep_private(db_path)
+
+
+def create_tables(connection):
+    """Migration 2: create the project's tables, indexes and triggers."""
+    connection.executescript(SCHEMA)
+    return True
+
+
+def type_comments_table(connection):
+    """Migration 1: Isso's ``comments`` rebuilt with ``tid INTEGER`` and ids
+    never reused; True once it is (False: not yet, or no such table)."""
+    upgrade_comments_table(connection)
+    return ids_never_reused(connection) is True and not needs_upgrade(connection)
+
+
+# (version, what it does): in the order they run. A new one goes last, with the
+# next number; none is ever changed once released.
+MIGRATIONS = (
+    (1, type_comments_table),
+    (2, create_tables),
+)
+MAX_VERSION = MIGRATIONS[-1][0]
+VERSION_TABLE = "blog_schema"
+
+
+def schema_version(connection):
+    """Return the database's schema version (0: from before versions)."""
+    try:
+        row = connection.execute(f"SELECT version FROM {VERSION_TABLE}").fetchone()
+    except sqlite3.OperationalError:  # no version table: version 0
+        return 0
+    return row[0] if row else 0
+
+
+def set_schema_version(connection, version):
+    """Record ``version`` as the database's schema version."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER NOT NULL)"
+        )
+        connection.execute(f"DELETE FROM {VERSION_TABLE}")
+        connection.execute(f"INSERT INTO {VERSION_TABLE} VALUES (?)", (version,))
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def migrate(connection, to=MAX_VERSION):
+    """Run the migrations after the database's version, in order, up to ``to``;
+    return the version reached.
+
+    ``connection`` must be in autocommit mode (``isolation_level=None``). Each
+    migration returns whether it is done; one that is not keeps the version
+    below it (the later ones still run: each stands on its own).
+    """
+    version = schema_version(connection)
+    reached = version
+    for number, step in MIGRATIONS:
+        if not version < number <= to:
+            continue
+        if step(connection) and reached == number - 1:
+            reached = number
+    if reached != version:
+        set_schema_version(connection, reached)
+        logger.debug("comment database schema version %d → %d", version, reached)
+    return reached
 
 
 def keep_private(db_path):

@@ -18,6 +18,7 @@ from isso.db.comments import Comments
 from comments.server.app import ConnectionPerThread, count_published
 from comments.store.schema import (
     SCHEMA,
+    VERSION_TABLE,
     ensure_schema,
     thread_column_type,
     upgrade_comments_table,
@@ -126,6 +127,7 @@ def contents(path):
                 if not (table == "sqlite_sequence" and row[0] == "comments")
             ]
             for table in tables
+            if table != VERSION_TABLE  # the version (test_schema_versions)
         }
 
 
@@ -139,12 +141,14 @@ def id_sequence(path):
 
 
 def schema_objects(path):
-    """Every index, trigger, view and table definition but Isso's comments."""
+    """Every index, trigger, view and table definition but Isso's comments
+    (and the version table, which test_schema_versions checks)."""
     with connect(path) as connection:
         return sorted(
             connection.execute(
                 "SELECT type, name, tbl_name, sql FROM sqlite_master "
-                "WHERE name != 'comments'"
+                "WHERE name NOT IN ('comments', ?)",
+                (VERSION_TABLE,),
             )
         )
 
