@@ -11,7 +11,6 @@ Isso's ``POST /login/`` and ``/admin/`` pass through ``comments.server.isso_admi
 Logins are limited by ``comments.server.login_limits``.
 """
 
-import contextvars
 import json
 import logging
 import re
@@ -30,16 +29,15 @@ from comments.staff.accounts import (
     ISSO_ADMIN_COOKIE,
     SESSION_COOKIE,
     SESSION_SECONDS,
+    current_staff,
     record_staff_comment,
+    staff_channel,
     staff_names_for_thread,
     staff_pseudonym,
 )
 
 logger = logging.getLogger(__name__)
 
-current_staff = contextvars.ContextVar("current_staff", default=None)
-# How the staff member is known: a login "session", or "cli" (comments.reply).
-staff_channel = contextvars.ContextVar("staff_channel", default="session")
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),

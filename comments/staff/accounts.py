@@ -15,6 +15,7 @@ anyone staff.
 """
 
 import configparser
+import contextvars
 import hashlib
 import logging
 import os
@@ -31,6 +32,12 @@ from comments.config import write_private_ini
 from comments.core import SetupError
 from comments.staff.names import hidden_characters, normalise_name
 from comments.store import sessions, staff_comments
+
+# The verified staff member sending the request being handled (set by the
+# server's StaffLayer), and how they are known: a login "session", or "cli"
+# (``invoke comments.reply``).
+current_staff = contextvars.ContextVar("current_staff", default=None)
+staff_channel = contextvars.ContextVar("staff_channel", default="session")
 
 logger = logging.getLogger(__name__)
 

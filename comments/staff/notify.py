@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 from comments.build import data
 from comments.config import database_path
-from comments.server.staff_web import current_staff
 from comments.staff import mails, owners
+from comments.staff.accounts import current_staff
 from comments.store import outbox
 
 logger = logging.getLogger(__name__)

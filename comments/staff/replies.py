@@ -13,8 +13,7 @@ from isso import local_manager
 from werkzeug.test import Client
 
 from comments.core import SetupError
-from comments.server.staff_web import current_staff, staff_channel
-from comments.staff.accounts import staff_pseudonym
+from comments.staff.accounts import current_staff, staff_channel, staff_pseudonym
 from comments.store.connections import connect
 from comments.store.removals import blanked_reason
 
