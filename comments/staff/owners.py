@@ -382,12 +382,14 @@ def assign(conf, roster, comment_id, name, by, via, created=None, now=None):
 
 
 def read_queue(conf, now, roster=None):
-    """Return (desk Queue with owners, {id: Comment}) of the database as of ``now``.
+    """Return (desk Queue with owners, {id: Comment of its threads}) as of ``now``.
 
     The one place the answer desk, `invoke comments.open`, the mails and the
     reminders read the open comments from.
     """
-    comment_data = reader.read_database(database_path(conf), now, for_staff=True)
+    comment_data = reader.read_database(
+        database_path(conf), now, for_staff=True, waiting_only=True
+    )
     book = load_owner_book(conf, roster or roster_for(conf))
     queue = desk.open_queue(
         comment_data, now, desk.DeskSettings.from_conf(conf), owners=book
