@@ -274,7 +274,7 @@ def measure_data(work, db_path, rounds=3):
         from answered.answered import BuildFigures, check_settings
         from answered import figures
         from comment_data.comment_data import finish_build, start_build_data
-        from comments.clock import build_now
+        from comments.core import build_now
         settings = read_settings(
             {str(ROOT / "pelicanconf.py")!r}, override={overrides!r}
         )

@@ -44,7 +44,7 @@ def start_server(config_file, port):
         command = [
             sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
             "--workers", "2", "--threads", "8", "--log-level", "warning",
-            "comments.wsgi:application",
+            "comments.server.wsgi:application",
         ]  # fmt: skip
         kind = "gunicorn, 2 workers × 8 threads"
     else:

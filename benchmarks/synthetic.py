@@ -12,8 +12,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-from comments.app import build_server
 from comments.config import load_config
+from comments.server.app import build_server
 
 SENTENCES = (
     "Wir beantworten jeden Kommentar, und zwar innerhalb von zwei Werktagen.",

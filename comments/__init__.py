@@ -1,6 +1,8 @@
-"""The blog's comment server: Isso with the project's own configuration and middleware.
+"""Comments on the blog, cut by who uses them.
 
-``comments.config`` finds and loads the configuration (``ISSO_SETTINGS`` or the
-local default), ``comments.app.create_app`` builds the WSGI application, and
-``comments.wsgi.application`` is what gunicorn serves in production.
+``server/`` is the comment server (Isso, middleware, routes), ``store/`` the
+database's own tables, ``staff/`` the answer desk and its mails, ``build/`` the
+reader Pelican's plugins use. ``core`` holds the shared error and clock,
+``config`` the configuration every part reads, ``answers`` the one definition
+of open and answered.
 """

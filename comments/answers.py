@@ -9,7 +9,7 @@ Shared by the transparency page (plugins/answered) and the answer desk
 - A *thread* is a top-level comment with its replies (Isso nests one level).
 - A reader comment is *answered* when a published verified staff comment comes
   after it in the same thread: a higher comment id, whatever the clocks say.
-  Isso numbers comments in the order it stores them (``comments.schema`` makes
+  Isso numbers comments in the order it stores them (``comments.store.schema`` makes
   sure no id is given twice), so a clock set back cannot leave a comment open
   for ever, nor one set ahead make an earlier staff comment its answer.
 - Its *response time* is the first such staff comment's creation time minus
@@ -23,7 +23,7 @@ import bisect
 from collections import defaultdict
 from typing import NamedTuple
 
-from comments import data
+from comments.build import data
 
 
 class ReaderComment(NamedTuple):
@@ -109,7 +109,7 @@ def classify(comments):
     """Return the reader comments, each with its first staff answer's time and name.
 
     The rule of ``is_reader_comment`` is written out inline (same rule, no call
-    per comment); builds use ``comments.digest`` instead, which keeps figures
+    per comment); builds use ``comments.build.digest`` instead, which keeps figures
     rather than one object per reader comment.
     """
     published, pending = data.PUBLISHED, data.PENDING

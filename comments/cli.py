@@ -13,7 +13,7 @@ import os
 
 from invoke import Exit
 
-from comments.errors import one_line_errors
+from comments.command_errors import one_line_errors
 
 
 def load_comment_config():
@@ -50,9 +50,9 @@ def quiet_isso_logging():
 
 def start_comment_server(conf):
     """Create the comment server on its configured address; return the server."""
-    from comments.app import create_app
     from comments.config import database_path, listen_address
-    from comments.serve import comment_server
+    from comments.server.app import create_app
+    from comments.server.serve import comment_server
 
     # Show comment events (ids and threads only) in the terminal, whatever
     # level an earlier build left the root logger at.
@@ -95,7 +95,7 @@ def allow_site_origins(conf, port):
 
 def check_free(name, host, port, fix):
     """Exit with one line unless ``host:port`` can be listened on now."""
-    from comments.serve import try_binding
+    from comments.server.serve import try_binding
 
     try:
         try_binding(host, port)
@@ -110,8 +110,8 @@ def check_free(name, host, port, fix):
 def open_comment_server(guard=True):
     """Build the Isso instance in-process for a one-off command on the
     existing comment database."""
-    from comments.app import build_server
     from comments.config import config_file_of, database_path
+    from comments.server.app import build_server
 
     conf = load_comment_config()
     quiet_isso_logging()
@@ -133,7 +133,7 @@ def open_comment_server(guard=True):
 def staff_directory(server):
     """Return the staff accounts and sessions of this comment server."""
     from comments.config import config_file_of, database_path
-    from comments.staff import StaffDirectory, staff_file
+    from comments.staff.accounts import StaffDirectory, staff_file
 
     return StaffDirectory(
         staff_file(config_file_of(server.conf)), database_path(server.conf)

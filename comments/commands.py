@@ -24,7 +24,7 @@ from comments.cli import (
     staff_directory,
     start_comment_server,
 )
-from comments.errors import one_line_errors
+from comments.command_errors import one_line_errors
 
 # Who `invoke comments.open --mine` and `comments.assign` take you for.
 STAFF_ACCOUNT_VARIABLE = "BLOG_STAFF_ACCOUNT"
@@ -32,7 +32,7 @@ STAFF_ACCOUNT_VARIABLE = "BLOG_STAFF_ACCOUNT"
 
 def run_comment_server():
     """Run the comment server in the foreground until Ctrl-C or SIGTERM."""
-    from comments.serve import serve_until_interrupted
+    from comments.server.serve import serve_until_interrupted
 
     conf = load_comment_config()
     server = start_comment_server(conf)
@@ -44,7 +44,7 @@ def run_comment_server():
 @one_line_errors("reply")
 def reply_as_staff(comment_id, text, account):
     """Answer comment ``comment_id`` as the staff ``account``."""
-    from comments.replies import post_staff_reply
+    from comments.staff.replies import post_staff_reply
 
     if not account:
         raise Exit(
@@ -69,8 +69,8 @@ def reply_as_staff(comment_id, text, account):
 @one_line_errors("remove")
 def remove_with_reason(comment_id, reason, note="", by=""):
     """Remove a comment and log the reason (``by`` defaults to the login)."""
-    from comments.removal import remove_comment
-    from comments.schema import REMOVAL_REASONS
+    from comments.staff.removal import remove_comment
+    from comments.store.schema import REMOVAL_REASONS
 
     if reason not in REMOVAL_REASONS:
         raise Exit(
@@ -86,8 +86,8 @@ def remove_with_reason(comment_id, reason, note="", by=""):
 @one_line_errors("backup")
 def back_up(keep=None):
     """Write a backup into ``backups/`` beside the database, keeping ``keep``."""
-    from comments.backup import backup_database
     from comments.config import database_path
+    from comments.store.backup import backup_database
 
     conf = load_comment_config()
     quiet_isso_logging()
@@ -101,8 +101,8 @@ def back_up(keep=None):
 @one_line_errors("restore")
 def restore_backup(file):
     """Check the backup ``file``, keep the live database aside, restore."""
-    from comments.backup import restore_database
     from comments.config import database_path
+    from comments.store.backup import restore_database
 
     conf = load_comment_config()
     quiet_isso_logging()
@@ -120,7 +120,7 @@ def add_staff_account(account, name, email=None):
     import getpass
 
     from comments.config import config_file_of, database_path
-    from comments.staff import add_account, end_sessions, staff_file
+    from comments.staff.accounts import add_account, end_sessions, staff_file
 
     conf = load_comment_config()
     path = staff_file(config_file_of(conf))
@@ -141,7 +141,12 @@ def add_staff_account(account, name, email=None):
 def end_staff_sessions(account):
     """End every login session of ``account`` (``redaktion``: the admin logins)."""
     from comments.config import config_file_of, database_path
-    from comments.staff import ISSO_ADMIN, end_sessions, read_accounts, staff_file
+    from comments.staff.accounts import (
+        ISSO_ADMIN,
+        end_sessions,
+        read_accounts,
+        staff_file,
+    )
 
     conf = load_comment_config()
     path = staff_file(config_file_of(conf))
@@ -171,8 +176,9 @@ def staff_identity(prefix, roster, name, what):
 @one_line_errors("open", code=2)  # 1 means "overdue" to monitoring
 def show_open_comments(as_json=False, owner="", mine=False):
     """Print the open comments, oldest first; exit 1 if one is past the target."""
-    from comments import owners, reader
-    from comments.desk_report import desk_report
+    from comments.build import reader
+    from comments.staff import owners
+    from comments.staff.desk_report import desk_report
 
     conf = desk_config(code=2)
     now = datetime.datetime.now(datetime.UTC)
@@ -206,9 +212,9 @@ def show_open_comments(as_json=False, owner="", mine=False):
 def remind_staff():
     """Send queued mails and the reminder digests; exit 1 naming what failed."""
     from comments.config import database_path
-    from comments.notify import flush_outbox, mail_enabled
-    from comments.reminders import send_reminders
-    from comments.schema import ensure_schema
+    from comments.staff.notify import flush_outbox, mail_enabled
+    from comments.staff.reminders import send_reminders
+    from comments.store.schema import ensure_schema
 
     conf = desk_config()
     db_path = database_path(conf)
@@ -244,7 +250,7 @@ def remind_staff():
 @one_line_errors("assign")
 def hand_over(comment_id, name, by=""):
     """Hand an open comment over to ``name``; recorded with time and by whom."""
-    from comments import owners
+    from comments.staff import owners
 
     comment_id = comment_id_argument("assign", comment_id)
     conf = desk_config()

@@ -23,7 +23,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from comments.errors import SetupError
+from comments.core import SetupError
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +41,12 @@ BLOG_DEFAULTS = {
     "remind-before-hours": "4",
     # The blog's public address, for links in the desk and in mails.
     "site-url": "http://localhost:8000",
-    # Who owns which thread, as the build wrote it (comments.owners); empty:
+    # Who owns which thread, as the build wrote it (comments.staff.owners); empty:
     # thread-owners.json beside the database, where the build puts it.
     "owners-file": "",
 }
 
-ADMIN_PASSWORD_LENGTH = 12  # as for staff passwords (comments.staff)
+ADMIN_PASSWORD_LENGTH = 12  # as for staff passwords (comments.staff.accounts)
 
 SECRETS = {
     # (section, option): (environment variable, Isso's public default)
@@ -358,7 +358,7 @@ def listen_address(conf):
     if not listen.startswith("http://"):
         raise ConfigError(
             f"[server] listen = {listen!r}: `invoke comments` serves http://HOST:PORT "
-            "only; use gunicorn with comments.wsgi:application for unix sockets"
+            "only; use gunicorn with comments.server.wsgi:application for unix sockets"
         )
     host, _, port = listen.removeprefix("http://").rstrip("/").rpartition(":")
     if not host or not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):

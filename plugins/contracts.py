@@ -9,12 +9,12 @@ plugin folder on ``sys.path``) instead of repeating the literals;
 ``tests/plugins/test_contracts.py`` fails on a literal that is not listed.
 """
 
-from comments import owners
+from comments.staff import owners
 
 # Keys of the context every generator shares (``generator.context``) ----------
 
 COMMENT_DATA = "COMMENT_DATA"
-"""The build's one read of all comment data: a ``comments.data.Digest``
+"""The build's one read of all comment data: a ``comments.build.data.Digest``
 (threads, staff answers, removals, ``source`` "database", "http", "snapshot"
 or "none"). Writer: comment_data (the first ``generator_init`` of a build).
 Readers: answered, blog_parade (participants of the parades we host),
@@ -73,13 +73,13 @@ THREAD_OWNERS_FILE = owners.OWNERS_FILE_NAME
 """``thread-owners.json`` beside the database (``COMMENT_OWNERS_FILE``
 overrides): ``{"closed": [thread, …], "fallback": account, "format": 1,
 "threads": {thread: {"owner", "rule"}}}``. Writer: comment_owners (after a
-build). Reader: the comment server (``comments.owners``: desk, reminders,
+build). Reader: the comment server (``comments.staff.owners``: desk, reminders,
 hand-overs). Never in ``output/`` (the leak check stops a publish)."""
 
 SNAPSHOT_DIR = "snapshots"
 """``snapshots/`` beside the database (``COMMENTS_SNAPSHOT_DIR`` overrides):
 ``comments-<UTC stamp>.json`` per read, without emails or IPs, and
-``known-comments.json``. Writer: comment_data (``comments.snapshots``, after
+``known-comments.json``. Writer: comment_data (``comments.build.snapshots``, after
 each read). Reader: comment_data, when the comment source cannot be read."""
 
 # Files a build leaves for a later command ----------------------------------

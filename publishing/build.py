@@ -26,7 +26,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.log import FatalLogger
 
-from comments.errors import SetupError
+from comments.core import SetupError
 from publishing.build_log import init_build_logging
 from publishing.leaks import Unpublished
 

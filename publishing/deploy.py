@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from comments.errors import SetupError
+from comments.core import SetupError
 from publishing.settings import is_remote
 
 CURRENT = "current"

@@ -68,7 +68,7 @@ FOLDER_RULES = {
     ".hg": "version control folder",
     ".svn": "version control folder",
 }
-SNAPSHOT_KEYS = {"format", "read_at", "comments"}  # comments.data.to_json
+SNAPSHOT_KEYS = {"format", "read_at", "comments"}  # comments.build.data.to_json
 
 LOCAL_HOST = r"(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0)"
 # A local host after "//" (any scheme, or none), or bare with a port.

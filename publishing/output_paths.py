@@ -11,7 +11,7 @@ plugins have filled in their defaults.
 
 import os
 
-from comments.errors import SetupError
+from comments.core import SetupError
 
 # One file each (an empty value writes nothing).
 SINGLE_FILES = (

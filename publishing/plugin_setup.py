@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pelican.plugins._utils import load_legacy_plugin, plugin_enabled
 
-from comments.errors import SetupError
+from comments.core import SetupError
 
 PROJECT_THEME = Path(__file__).resolve().parent.parent / "theme"
 THEME_NEEDS = ("theme_translations",)  # the templates' texts: gettext

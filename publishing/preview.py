@@ -18,7 +18,7 @@ from comments.cli import (
     load_comment_config,
     start_comment_server,
 )
-from comments.serve import serve_until_interrupted
+from comments.server.serve import serve_until_interrupted
 from publishing.site_build import pelican_build, read_build_settings
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from invoke import Exit
 
-from comments.errors import SetupError, one_line_errors
+from comments.command_errors import one_line_errors
+from comments.core import SetupError
 from publishing.build import watch_build
 from publishing.deploy import target_for
 from publishing.leaks import find_leaks

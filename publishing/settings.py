@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from comments.errors import SetupError
+from comments.core import SetupError
 
 DEFAULTS = {
     "PUBLISH_TARGET": "",

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from invoke import Exit
 
-from comments.errors import SetupError, one_line_errors
+from comments.command_errors import one_line_errors
+from comments.core import SetupError
 from publishing.build import reasons_in_error_lines
 from publishing.build_log import init_build_logging
 from publishing.output_paths import check_output_paths

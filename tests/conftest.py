@@ -6,10 +6,10 @@ import tempfile
 
 import pytest
 
-from comments.app import create_app
 from comments.config import load_config
-from comments.serve import running_in_thread
-from comments.staff import add_account
+from comments.server.app import create_app
+from comments.server.serve import running_in_thread
+from comments.staff.accounts import add_account
 from tests.support import ROOT, CommentClient, write_isso_config
 
 # What an author's `invoke serve` and `invoke build` write into the checkout:

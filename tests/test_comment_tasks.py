@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from comments.backup import list_backups
+from comments.store.backup import list_backups
 from tests.support import ROOT, damage_middle, isso_database_with, write_isso_config
 
 ARTICLE = "/2026/kritik/"

@@ -171,7 +171,7 @@ def invoke_as(server, staff_account, *args):
 
 @pytest.fixture
 def owned_server(comment_server_factory):
-    from comments import owners
+    from comments.staff import owners
 
     server = comment_server_factory(
         staff=STAFF_ACCOUNTS, guard=GUARD, blog={"site-url": BLOG}

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from invoke import Context, Exit
 
 import tasks
-from comments.schema import ensure_schema
+from comments.store.schema import ensure_schema
 from publishing.new_post import article_slug
 from publishing.site_build import pelican_build
 from tests.support import (

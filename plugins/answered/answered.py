@@ -2,7 +2,7 @@
 
 Thin glue over ``figures`` (the arithmetic), ``page`` (what the page and the
 JSON show) and ``chart`` (the SVG geometry). The figures are computed once per
-build from ``COMMENT_DATA`` (plugins/comment_data: a ``comments.digest.Digest``,
+build from ``COMMENT_DATA`` (plugins/comment_data: a ``comments.build.digest.Digest``,
 not the comments themselves) and kept in the build's
 context; articles and pages get a small plain dict ``answered`` for the line
 under their title; a Generator
@@ -26,9 +26,8 @@ from pelican.generators import Generator
 from pelican.plugins._utils import plugin_enabled
 
 from comments import config
-from comments.clock import build_now
-from comments.digest import Digest
-from comments.errors import SetupError
+from comments.build.digest import Digest
+from comments.core import SetupError, build_now
 from publishing.plugin_setup import plugin_module
 from publishing.streamed import write_streamed
 
@@ -90,7 +89,7 @@ class BuildFigures:
     """Everything the page, the JSON and the article lines show, for one build."""
 
     def __init__(self, digest, as_of, settings):
-        """``digest``: the build's ``comments.digest.Digest``."""
+        """``digest``: the build's ``comments.build.digest.Digest``."""
         self.digest = digest
         self.as_of = as_of
         self.target_seconds = round(settings["ANSWERED_TARGET_HOURS"] * 3600)

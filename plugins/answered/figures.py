@@ -1,7 +1,7 @@
 """The figures of the transparency page, computed from a build's comment digest.
 
 Who is a reader comment and who is answered is defined once, in
-``comments.answers``; ``comments.digest`` tallies them per article, month and
+``comments.answers``; ``comments.build.digest`` tallies them per article, month and
 staff member (one entry per reader comment: its response time, or OPEN). Here:
 counts, and
 
@@ -27,8 +27,8 @@ from comments.answers import (  # noqa: F401 (the definitions, re-exported)
     open_comments,
     thread_key,
 )
-from comments.digest import answered_times
-from comments.schema import WITHDRAWN as WITHDRAWN_REASON
+from comments.build.digest import answered_times
+from comments.store.schema import WITHDRAWN as WITHDRAWN_REASON
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from comments import data
 from comments.answers import waited_seconds
-from comments.masking import mask_personal_data
-from comments.schema import WITHDRAWN as WITHDRAWN_REASON
+from comments.build import data
+from comments.build.masking import mask_personal_data
+from comments.store.schema import WITHDRAWN as WITHDRAWN_REASON
 from publishing.plugin_setup import plugin_module
 
 from . import chart, figures

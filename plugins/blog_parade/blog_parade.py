@@ -19,7 +19,7 @@ the call article (``COMMENT_DATA``, read once per build by plugins/comment_data)
 and from ``<PATH>/<PARADE_DATA_PATH>/<slug>.yml`` (participants.py). A build
 without comment data lists the manual entries only, and says so.
 
-The status is computed against the build's "now" (comments.clock.build_now:
+The status is computed against the build's "now" (comments.core.build_now:
 ``SOURCE_DATE_EPOCH`` when set). A parade is open up to and including its
 deadline day, until that day ends in ``PARADE_TIMEZONE``.
 
@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pelican import signals
 from pelican.plugins._utils import plugin_enabled
 
-from comments.errors import SetupError
+from comments.core import SetupError
 from publishing.plugin_setup import require_plugins
 
 from .generator import PER_PARADE_PATHS, ParadeGenerator

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from pelican.generators import Generator
 from pelican.utils import sanitised_join, slugify, strftime
 
-from comments.clock import build_now
+from comments.core import build_now
 from publishing.plugin_setup import plugin_module
 
 from .ical import deadline_calendar

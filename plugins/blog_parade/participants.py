@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from comments.data import PUBLISHED
+from comments.build.data import PUBLISHED
 
 from .links import normalise_url, site_host
 from .metadata import Problem

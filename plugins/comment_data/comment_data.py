@@ -1,8 +1,8 @@
 """Read the site's comment data once per build and share it with every plugin.
 
-The first generator of a build triggers one read (``comments.source``); the
+The first generator of a build triggers one read (``comments.build.source``); the
 result lands in the build's shared context as ``COMMENT_DATA``, where the
-other plugins and templates find it: a ``comments.digest.Digest``, what the
+other plugins and templates find it: a ``comments.build.digest.Digest``, what the
 site's pages show of the comments (figures per article, month and staff
 member; the open comments; those that may link a parade participant), not
 every comment. A new build has a new context, so nothing is kept between builds.
@@ -23,7 +23,7 @@ cyclic garbage collector then no longer walks the open comments on every full
 collection; objects whose reference count drops are freed as always. A failed
 build's freeze ends with the next build's start. The same pass over the
 database writes the snapshot and checks for vanished comments
-(``comments.source.load_for_build``).
+(``comments.build.source.load_for_build``).
 
 ``invoke refresh`` reads through ``read_for_build`` and ``share`` as well.
 
@@ -38,8 +38,9 @@ from pathlib import Path
 
 from pelican import signals
 
-from comments import config, reader
-from comments.source import SourceSettings, load_for_build
+from comments import config
+from comments.build import reader
+from comments.build.source import SourceSettings, load_for_build
 from publishing.plugin_setup import plugin_module
 
 logger = logging.getLogger(__name__)

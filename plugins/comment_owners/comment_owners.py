@@ -16,12 +16,12 @@ another machine) says so once and leaves the check to the server, which falls
 through the same way.
 
 The result, ``{thread path: (owner, rule)}``, is written for the comment server
-(``comments.owners``) to ``COMMENT_OWNERS_FILE``, by default
+(``comments.staff.owners``) to ``COMMENT_OWNERS_FILE``, by default
 ``thread-owners.json`` beside the comment database (or where the comment server
 config's ``[blog] owners-file`` says) — never into output/. It is rewritten
 only when it changes. Per-comment hand-overs are the server's own data. The
 same file lists the threads whose ``Comments`` metadata says ``closed``: the
-server refuses new comments and votes there (``comments.write_guard``).
+server refuses new comments and votes there (``comments.server.write_guard``).
 
 Signals: ``initialized`` (settings), ``all_generators_finalized`` (every
 article and page is known; nothing is written to output/ yet).
@@ -34,8 +34,9 @@ from pelican import signals
 from pelican.plugins._utils import plugin_enabled
 
 from comments import config
-from comments.errors import SetupError
-from comments.owners import (
+from comments.core import SetupError
+from comments.staff.accounts import ISSO_ADMIN, read_accounts, staff_file
+from comments.staff.owners import (
     AUTHOR,
     CATEGORY,
     FALLBACK,
@@ -43,7 +44,6 @@ from comments.owners import (
     StaffRoster,
     write_thread_owners,
 )
-from comments.staff import ISSO_ADMIN, read_accounts, staff_file
 from publishing.plugin_setup import plugin_module
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ answered lines that changed, between their ``<!--answered-line-->`` markers.
 With the same data, the result is the same bytes a full build writes.
 
 It reads the comments itself, before the generators run, in the one pass a
-build makes (comments.source.load_for_build); the collector stays paused
+build makes (comments.build.source.load_for_build); the collector stays paused
 meanwhile.
 """
 
@@ -26,9 +26,8 @@ from pelican.plugins._utils import plugin_enabled
 from pelican.utils import get_relative_path, path_to_url
 from pelican.writers import Writer
 
-from comments.clock import build_now
-from comments.data import many_objects
-from comments.errors import SetupError
+from comments.build.data import many_objects
+from comments.core import SetupError, build_now
 from publishing.plugin_setup import check_theme_plugins, plugin_module
 
 logger = logging.getLogger(__name__)
@@ -279,7 +278,7 @@ def refresh_comment_pages(settings):
 def read_comments(context, settings):
     """Read the comment data and compute the figures into ``context``.
 
-    As in a build (``comments.source.load_for_build``): one pass digests the
+    As in a build (``comments.build.source.load_for_build``): one pass digests the
     comments, writes the snapshot and checks for vanished ones.
     """
     from answered.answered import BuildFigures, check_settings

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from pelican import signals
 from pelican.contents import Article, Page
 
-from comments.errors import SetupError
+from comments.core import SetupError
 from publishing.plugin_setup import plugin_module
 
 logger = logging.getLogger(__name__)

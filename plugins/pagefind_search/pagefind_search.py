@@ -40,7 +40,7 @@ from pathlib import Path
 from pelican import signals
 from pelican.plugins._utils import plugin_enabled
 
-from comments.errors import SetupError
+from comments.core import SetupError
 
 logger = logging.getLogger(__name__)
 

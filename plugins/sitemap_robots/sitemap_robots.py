@@ -30,7 +30,7 @@ from xml.sax.saxutils import escape
 from pelican import signals
 from pelican.plugins._utils import plugin_enabled
 
-from comments.errors import SetupError
+from comments.core import SetupError
 
 logger = logging.getLogger(__name__)
 

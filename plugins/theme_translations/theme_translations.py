@@ -24,7 +24,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from pelican import signals
 
-from comments.errors import SetupError
+from comments.core import SetupError
 from publishing.plugin_setup import plugin_module
 
 logger = logging.getLogger(__name__)

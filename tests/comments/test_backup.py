@@ -14,7 +14,8 @@ import pytest
 from isso import config as isso_config
 from isso.db import SQLite3
 
-from comments.backup import (
+from comments.core import SetupError
+from comments.store.backup import (
     BackupError,
     backup_database,
     list_backups,
@@ -22,7 +23,6 @@ from comments.backup import (
     restore_database,
     verify_database,
 )
-from comments.errors import SetupError
 from tests.support import damage_middle, isso_database_with
 
 ARTICLE = "/2026/warum-wir-antworten/"

@@ -19,7 +19,7 @@ import uuid
 import pytest
 
 from benchmarks.load import free_port, start_server
-from comments.staff import add_account
+from comments.staff.accounts import add_account
 from tests.support import ROOT, write_isso_config
 
 pytest.importorskip("gunicorn", reason="the production server is the second writer")
@@ -31,9 +31,9 @@ ARTICLE = "/2026/gleichzeitig/"
 STAFF_WRITER = """
 import sys, time
 from comments.config import load_config
-from comments.app import build_server
-from comments.replies import post_staff_reply
-from comments.staff import StaffDirectory, staff_file
+from comments.server.app import build_server
+from comments.staff.replies import post_staff_reply
+from comments.staff.accounts import StaffDirectory, staff_file
 from comments.config import config_file_of, database_path
 
 conf, _ = load_config(sys.argv[1], environ={})

@@ -61,7 +61,7 @@ def test_environment_overrides_secrets_and_nothing_is_written(tmp_path):
 
 @pytest.mark.parametrize("password", ["a", "elf-zeichen"])
 def test_a_short_admin_password_stops_the_start_in_one_line(tmp_path, password):
-    from comments.app import create_app
+    from comments.server.app import create_app
 
     config = write(
         tmp_path / "c.cfg",

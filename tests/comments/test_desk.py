@@ -4,7 +4,8 @@ import datetime
 
 import pytest
 
-from comments import data, desk
+from comments.build import data
+from comments.staff import desk
 
 NOW = datetime.datetime(2026, 6, 3, 12, 0, tzinfo=datetime.UTC)
 SETTINGS = desk.DeskSettings(

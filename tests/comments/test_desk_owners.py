@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from comments import owners
+from comments.staff import owners
 from tests.comments.test_desk_web import get
 from tests.support import NoRedirect
 

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 from bs4 import BeautifulSoup
 
-from comments.staff import token_hash
+from comments.staff.accounts import token_hash
 from tests.support import NoRedirect, set_age
 
 ARTICLE = "/2026/kritik/"

@@ -7,8 +7,9 @@ import pytest
 
 from blog_parade.links import normalise_url
 from blog_parade.participants import links_in
-from comments import answers, config, data, reader
-from comments.digest import (
+from comments import answers, config
+from comments.build import data, reader
+from comments.build.digest import (
     OPEN,
     OpenComments,
     digest_of,

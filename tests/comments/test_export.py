@@ -10,9 +10,9 @@ import threading
 
 import pytest
 
-from comments import data, reader
-from comments.digest import OPEN, digest_of
-from comments.source import SourceSettings, load_comment_data, load_for_build
+from comments.build import data, reader
+from comments.build.digest import OPEN, digest_of
+from comments.build.source import SourceSettings, load_comment_data, load_for_build
 
 TOKEN = "export-token-fuer-tests-1234567890"
 NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)

@@ -5,11 +5,11 @@ from contextlib import closing
 
 import pytest
 
-from comments.app import create_app
 from comments.config import load_config
-from comments.errors import SetupError
-from comments.integrity import damage
-from comments.schema import ensure_schema
+from comments.core import SetupError
+from comments.server.app import create_app
+from comments.store.integrity import damage
+from comments.store.schema import ensure_schema
 from tests.support import damage_middle, isso_database_with, write_isso_config
 
 
@@ -56,7 +56,7 @@ def test_gunicorn_stops_with_one_line_on_a_damaged_database(tmp_path):
     config = write_isso_config(tmp_path)
     started = subprocess.run(
         [sys.executable, "-m", "gunicorn", "-b", "127.0.0.1:0", "--workers", "1"]
-        + ["comments.wsgi:application"],
+        + ["comments.server.wsgi:application"],
         cwd=ROOT,
         env={**os.environ, "ISSO_SETTINGS": str(config)},
         capture_output=True,

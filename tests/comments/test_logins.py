@@ -6,7 +6,7 @@ from http.cookies import SimpleCookie
 
 import pytest
 
-import comments.staff
+import comments.staff.accounts
 
 ADMIN_PASSWORD = "admin-passwort-123"
 STAFF = {
@@ -126,7 +126,7 @@ def test_one_account_is_limited_across_addresses(proxied):
 def test_no_more_than_two_password_hashes_run_at_once(proxied, monkeypatch):
     running, most = [0], [0]
     lock = threading.Lock()
-    real = comments.staff.password_matches
+    real = comments.staff.accounts.password_matches
 
     def counted(password_hash, password):
         with lock:
@@ -138,7 +138,7 @@ def test_no_more_than_two_password_hashes_run_at_once(proxied, monkeypatch):
             with lock:
                 running[0] -= 1
 
-    monkeypatch.setattr(comments.staff, "password_matches", counted)
+    monkeypatch.setattr(comments.staff.accounts, "password_matches", counted)
     # Ten addresses at once (a small botnet); each within its own limit.
     statuses = in_parallel(
         10,
@@ -158,13 +158,13 @@ def test_no_more_than_two_password_hashes_run_at_once(proxied, monkeypatch):
 def test_unknown_and_known_names_cost_one_hash_each(server, monkeypatch):
     calls = Counter()
     for name in ("hash_password", "password_matches"):
-        real = getattr(comments.staff, name)
+        real = getattr(comments.staff.accounts, name)
 
         def counted(*args, _real=real, _name=name):
             calls[_name] += 1
             return _real(*args)
 
-        monkeypatch.setattr(comments.staff, name, counted)
+        monkeypatch.setattr(comments.staff.accounts, name, counted)
     assert staff_login(server.client, "niemand", "falsch").status == 403
     assert calls == {"password_matches": 1}
     assert staff_login(server.client, "anna", "falsch").status == 403

@@ -2,7 +2,7 @@
 
 import pytest
 
-from comments.masking import mask_personal_data
+from comments.build.masking import mask_personal_data
 
 EMAIL = "[E-Mail-Adresse entfernt]"
 PHONE = "[Telefonnummer entfernt]"

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from comments import notify, reminders
+from comments.staff import notify, reminders
 from tests.comments.mailbox import (
     SENDER,
     STAFF,
@@ -209,7 +209,7 @@ def test_answered_comment_is_dropped_from_the_outbox_not_mailed(
 
 
 def test_mail_off_without_recipients_queues_nothing(comment_server_factory, caplog):
-    with caplog.at_level("INFO", logger="comments.notify"):
+    with caplog.at_level("INFO", logger="comments.staff.notify"):
         server = comment_server_factory(guard=GUARD, smtp={"to": ""})
     assert "staff mails are off" in caplog.text
     post(server, "Niemand wird benachrichtigt")

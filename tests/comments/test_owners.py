@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from comments import notify, owners, reminders
-from comments.staff import read_accounts
+from comments.staff import notify, owners, reminders
+from comments.staff.accounts import read_accounts
 from tests.comments.mailbox import STAFF, running_mailbox, smtp_section, wait_until
 from tests.support import set_age
 
@@ -273,7 +273,7 @@ def test_one_run_sends_one_digest_per_set_of_recipients(
 
 
 def test_hand_overs_are_in_every_backup(server, tmp_path):
-    from comments.backup import backup_database
+    from comments.store.backup import backup_database
 
     comment_id = post(server, ANNAS)
     owners.assign(server.conf, roster(server), comment_id, "jonas", "anna", "cli")

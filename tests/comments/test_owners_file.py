@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from comments import owners
+from comments.staff import owners
 
 THREADS = {
     "/2026/b/": ("Jonas Weber", owners.CATEGORY),

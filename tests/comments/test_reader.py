@@ -7,11 +7,11 @@ import sqlite3
 
 import pytest
 
-from comments import data, reader, snapshots
-from comments.app import build_server
-from comments.digest import digest_of
-from comments.removal import remove_comment
-from comments.source import SourceSettings, load_comment_data, load_for_build
+from comments.build import data, reader, snapshots
+from comments.build.digest import digest_of
+from comments.build.source import SourceSettings, load_comment_data, load_for_build
+from comments.server.app import build_server
+from comments.staff.removal import remove_comment
 from tests.support import set_created
 
 ARTICLE = "/2026/kritik/"

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from comments.refusals import Refusals
+from comments.server.refusals import Refusals
 from tests.support import set_created
 
 ARTICLE = "/2026/warum-wir-antworten/"

@@ -4,8 +4,8 @@ import sqlite3
 
 import pytest
 
-from comments.removal import RemovalError, remove_comment
-from comments.schema import REMOVAL_REASONS
+from comments.staff.removal import RemovalError, remove_comment
+from comments.store.schema import REMOVAL_REASONS
 
 ARTICLE = "/2026/kritik/"
 
@@ -32,7 +32,7 @@ def comment_ids(server):
 
 
 def isso_instance(server):
-    from comments.app import build_server
+    from comments.server.app import build_server
 
     return build_server(server.conf)
 

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from comments.staff import StaffError, add_account
+from comments.staff.accounts import StaffError, add_account
 
 ARTICLE = "/2026/kritik/"
 BLOG = "http://localhost:8000"

@@ -2,7 +2,7 @@
 
 Real SQLite files made by Isso's own database layer, as an existing site has
 them (untyped ``tid``, the project's tables and triggers made by an earlier
-``ensure_schema``), then typed by ``comments.schema.ensure_schema``.
+``ensure_schema``), then typed by ``comments.store.schema.ensure_schema``.
 """
 
 import logging
@@ -15,9 +15,10 @@ from isso import config as isso_config
 from isso.db import SQLite3
 from isso.db.comments import Comments
 
-from comments.app import ConnectionPerThread, count_published
-from comments.schema import (
+from comments.server.app import ConnectionPerThread, count_published
+from comments.store.schema import (
     SCHEMA,
+    VERSION_TABLE,
     ensure_schema,
     thread_column_type,
     upgrade_comments_table,
@@ -126,6 +127,7 @@ def contents(path):
                 if not (table == "sqlite_sequence" and row[0] == "comments")
             ]
             for table in tables
+            if table != VERSION_TABLE  # the version (test_schema_versions)
         }
 
 
@@ -139,12 +141,14 @@ def id_sequence(path):
 
 
 def schema_objects(path):
-    """Every index, trigger, view and table definition but Isso's comments."""
+    """Every index, trigger, view and table definition but Isso's comments
+    (and the version table, which test_schema_versions checks)."""
     with connect(path) as connection:
         return sorted(
             connection.execute(
                 "SELECT type, name, tbl_name, sql FROM sqlite_master "
-                "WHERE name != 'comments'"
+                "WHERE name NOT IN ('comments', ?)",
+                (VERSION_TABLE,),
             )
         )
 
@@ -350,7 +354,7 @@ def test_two_workers_starting_together_type_it_once(tmp_path, caplog):
         except Exception as error:  # reported below, not lost in the thread
             errors.append(error)
 
-    caplog.set_level(logging.INFO, logger="comments.schema")
+    caplog.set_level(logging.INFO, logger="comments.store.schema")
     workers = [threading.Thread(target=start) for _ in range(2)]
     for worker in workers:
         worker.start()

@@ -3,7 +3,7 @@
 import datetime
 import json
 
-from comments import data, snapshots
+from comments.build import data, snapshots
 
 NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from comments.staff import token_hash
+from comments.staff.accounts import token_hash
 
 ARTICLE = "/2026/kritik/"
 BLOG = "http://localhost:8000"
@@ -97,7 +97,9 @@ def test_staff_session_is_not_lent_to_another_site(server):
         "Von fremder Seite",
         headers={"Cookie": cookie, "Origin": "http://evil.example"},
     )
-    assert foreign.status == 403  # comments.write_guard: no foreign writes at all
+    assert (
+        foreign.status == 403
+    )  # comments.server.write_guard: no foreign writes at all
     with sqlite3.connect(server.database) as db:
         assert db.execute("SELECT COUNT(*) FROM comments").fetchone() == (0,)
     assert staff_badges(server) == {}
@@ -160,7 +162,7 @@ def test_staff_me_says_who_is_logged_in(server):
 
 
 def test_staff_email_is_optional_kept_on_password_change_and_checked(tmp_path):
-    from comments.staff import StaffError, add_account, read_accounts
+    from comments.staff.accounts import StaffError, add_account, read_accounts
 
     path = tmp_path / "staff.cfg"
     add_account(path, "anna", "Anna Schmidt", "ein-langes-passwort", "anna@firma.de")
@@ -179,7 +181,7 @@ def test_staff_email_is_optional_kept_on_password_change_and_checked(tmp_path):
 
 
 def test_staff_add_refuses_names_readers_could_mistake_and_a_damaged_file(tmp_path):
-    from comments.staff import StaffError, add_account, read_accounts
+    from comments.staff.accounts import StaffError, add_account, read_accounts
 
     path = tmp_path / "staff.cfg"
     add_account(path, "anna", "Anna Schmidt", "ein-langes-passwort")
@@ -261,9 +263,9 @@ def test_staff_comments_hash_by_account_not_like_the_same_addresss_reader(server
 
 
 def test_staff_answers_never_count_against_readers_limits(comment_server_factory):
-    from comments.app import build_server
-    from comments.replies import post_staff_reply
-    from comments.staff import StaffMember
+    from comments.server.app import build_server
+    from comments.staff.accounts import StaffMember
+    from comments.staff.replies import post_staff_reply
 
     server = comment_server_factory(staff=STAFF, guard={"ratelimit": "2"})
     question = server.client.post(ARTICLE, "Eine Frage vom Büro-Netz").body["id"]

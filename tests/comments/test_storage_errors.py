@@ -6,9 +6,9 @@ import sqlite3
 import pytest
 from werkzeug.test import Client
 
-from comments.app import create_app
 from comments.config import load_config
-from comments.storage_errors import StorageErrorLog, condition_of
+from comments.server.app import create_app
+from comments.server.storage_errors import StorageErrorLog, condition_of
 from tests.support import write_isso_config
 
 ARTICLE = "/2026/warum-wir-antworten/"

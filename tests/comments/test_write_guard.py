@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from comments import owners
+from comments.staff import owners
 
 ARTICLE = "/2026/kritik/"
 CLOSED = "/2026/geschlossen/"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from comments.app import create_app
 from comments.config import load_config
-from comments.serve import running_in_thread
-from comments.staff import add_account
+from comments.server.app import create_app
+from comments.server.serve import running_in_thread
+from comments.staff.accounts import add_account
 from tests.support import ROOT, build_site, write_isso_config
 
 STAFF_ACCOUNT = ("anna", "Anna Schmidt", "ein-langes-passwort")

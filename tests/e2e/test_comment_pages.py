@@ -109,7 +109,7 @@ def test_transparency_page_counts_the_staff_answer_not_the_impostor(
     impostor = new_page()
     impostor.goto(blog.site_url + ARTICLE)
     impostor_question = comment_with(impostor, "Wie „schnell“ ist schnell?")
-    # The very display name is reserved (comments.reserved_names): one like it.
+    # The very display name is reserved (comments.server.reserved_names): one like it.
     reply_to(impostor_question, "Offizielle Antwort: sofort!", "Anna S.", STAFF_EMAIL)
     impostor.reload()
     fake = comment_with(impostor, "Offizielle Antwort: sofort!")

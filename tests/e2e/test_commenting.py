@@ -103,7 +103,7 @@ def test_staff_reply_gets_a_badge_an_impostor_does_not(live_blog, new_page):
 
     reader = new_page()
     reader.goto(live_blog.site_url + article)
-    # The staff name itself is reserved (comments.reserved_names) …
+    # The staff name itself is reserved (comments.server.reserved_names) …
     with reader.expect_response(lambda response: "/new?" in response.url) as sent:
         reader.get_by_role("textbox", name="Ihr Kommentar").first.fill(
             "Ich bin auch die Redaktion!"

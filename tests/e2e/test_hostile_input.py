@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from comments.masking import mask_personal_data
-from comments.reserved_names import HIDDEN_REASON, STAFF_REASON, refusal_reason
-from comments.staff import ISSO_ADMIN
+from comments.build.masking import mask_personal_data
+from comments.server.reserved_names import HIDDEN_REASON, STAFF_REASON, refusal_reason
+from comments.staff.accounts import ISSO_ADMIN
 from tests.e2e.conftest import STAFF_ACCOUNT
 from tests.e2e.payloads import MARKER, PAYLOADS
 from tests.support import ROOT, CommentClient
@@ -168,7 +168,7 @@ def reason_in(body):
         found = re.search(r"<p>(.*?)</p>", body, re.DOTALL)
         return html.unescape(found.group(1)).strip() if found else body.strip()
     if isinstance(body, dict) and isinstance(body.get("reason"), str):
-        return body["reason"]  # comments/refusals.py
+        return body["reason"]  # comments/server/refusals.py
     return json.dumps(body)
 
 
@@ -259,7 +259,7 @@ def test_every_payload_is_stored_or_refused_with_a_reason(hostile):
     # Isso refuses only what breaks its limits (text under 3 or over 65,535
     # characters, a website that is no address or over 254); the server
     # refuses names with invisible characters or staff words
-    # (comments.reserved_names). Texts here are all stored, and so must all be
+    # (comments.server.reserved_names). Texts here are all stored, and so must all be
     # shown inert.
     refused = {(o.field, o.payload) for o in outcomes if o.status != 201}
     assert {field for field, _ in refused} == {"website", "author"}

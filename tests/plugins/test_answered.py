@@ -7,8 +7,8 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 
-from comments.app import build_server
-from comments.removal import remove_comment
+from comments.server.app import build_server
+from comments.staff.removal import remove_comment
 from tests.support import build_site, set_created, write_files, write_isso_config
 
 ARTICLE = "/2026/ein-artikel/"
@@ -46,10 +46,10 @@ CONTENT = {
 @pytest.fixture(scope="module")
 def database(tmp_path_factory):
     """A real server's database: answered, open (hostile text) and removed comments."""
-    from comments.app import create_app
     from comments.config import load_config
-    from comments.serve import running_in_thread
-    from comments.staff import add_account
+    from comments.server.app import create_app
+    from comments.server.serve import running_in_thread
+    from comments.staff.accounts import add_account
     from tests.support import CommentClient, write_isso_config
 
     base = tmp_path_factory.mktemp("answered-db")
@@ -360,10 +360,10 @@ def test_threads_without_a_published_page_count_but_show_no_address_or_title(
 def jumping_clocks(tmp_path):
     """A database written while the server's clock jumped: an answer dated an
     hour before its question, and a question dated after the page's "as of"."""
-    from comments.app import create_app
     from comments.config import load_config
-    from comments.serve import running_in_thread
-    from comments.staff import add_account
+    from comments.server.app import create_app
+    from comments.server.serve import running_in_thread
+    from comments.staff.accounts import add_account
     from tests.support import CommentClient
 
     base = tmp_path / "clock-db"

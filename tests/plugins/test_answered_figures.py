@@ -7,8 +7,8 @@ import re
 import pytest
 
 from answered import figures, page
-from comments import data
-from comments.digest import digest_of
+from comments.build import data
+from comments.build.digest import digest_of
 
 T0 = datetime.datetime(2026, 10, 1, 9, 0, tzinfo=datetime.UTC)
 MINUTE = 60

@@ -9,8 +9,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from blog_parade.blog_parade import ParadeSettingError
-from comments.app import build_server
-from comments.removal import remove_comment
+from comments.server.app import build_server
+from comments.staff.removal import remove_comment
 from tests.support import build_site, write_files
 
 SITEURL = "https://blog.beispiel.example"

@@ -30,7 +30,7 @@ from blog_parade.participants import (
     parse_manual,
     unique,
 )
-from comments.data import PENDING, PUBLISHED, REMOVED, WITHDRAWN, Comment
+from comments.build.data import PENDING, PUBLISHED, REMOVED, WITHDRAWN, Comment
 from pelicanconf import SLUG_REGEX_SUBSTITUTIONS
 from tests.support import run_alone
 

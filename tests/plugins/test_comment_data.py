@@ -102,7 +102,7 @@ def test_no_email_or_address_in_any_file_a_build_writes(server, tmp_path):
     with sqlite3.connect(server.database) as db:
         stored = db.execute("SELECT email, remote_addr FROM comments").fetchall()
     # A staff comment keeps the account's pseudonym, not the typed address,
-    # and no reader's address (comments.staff_web.STAFF_ADDRESS).
+    # and no reader's address (comments.server.staff_web.STAFF_ADDRESS).
     assert stored == [
         (EMAILS[0], f"{ADDRESSES[0]}.0"),
         ("staff:anna", "staff"),

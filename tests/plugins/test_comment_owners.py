@@ -10,8 +10,8 @@ from comment_owners.comment_owners import (
     folded,
     resolve_owner,
 )
-from comments.owners import OWNERS_FILE_NAME
-from comments.staff import add_account
+from comments.staff.accounts import add_account
+from comments.staff.owners import OWNERS_FILE_NAME
 from publishing.leaks import find_leaks
 from tests.support import build_site, write_files, write_isso_config
 

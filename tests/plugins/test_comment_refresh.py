@@ -10,7 +10,7 @@ import pytest
 from pelican.settings import read_settings
 
 from comment_refresh.refresh import refresh_comment_pages
-from comments.errors import SetupError
+from comments.core import SetupError
 from tests.support import ROOT, build_site, run_alone, write_files
 
 ARTICLES = {

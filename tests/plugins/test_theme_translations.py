@@ -92,7 +92,7 @@ def placeholders(text):
 
 
 def test_every_removal_reason_has_a_label():
-    from comments.schema import REMOVAL_REASONS, SYSTEM_REASONS
+    from comments.store.schema import REMOVAL_REASONS, SYSTEM_REASONS
 
     template = (THEME / "templates" / "answered.html").read_text(encoding="utf-8")
     for reason in (*REMOVAL_REASONS, *SYSTEM_REASONS):
@@ -153,9 +153,9 @@ def test_no_compiled_catalog_in_the_theme():
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_no_reader_may_take_the_staff_badge_label_as_a_name(lang):
-    """comments/reserved_names.py refuses the badge's label in every language."""
-    from comments.names import normalise_name
-    from comments.reserved_names import BADGE_WORD
+    """comments/server/reserved_names.py refuses the badge's label in every language."""
+    from comments.server.reserved_names import BADGE_WORD
+    from comments.staff.names import normalise_name
 
     label = load_translations(THEME, lang).gettext("Staff")
     assert BADGE_WORD.search(normalise_name(label)), label

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from comments.errors import SetupError
+from comments.core import SetupError
 from publishing import deploy
 from publishing.deploy import Changes, LocalReleases, RsyncTarget, parse_itemized
 from tests.publishing.support import needs_rsync, tree
