@@ -54,7 +54,6 @@ STAFF_JOIN = """
 LEFT JOIN blog_staff_comments s
 ON s.comment_id = c.id AND s.comment_created = c.created
 """
-KEYS_QUERY = "SELECT id, tid, created FROM comments"
 STAFF_ANSWERS_QUERY = """
 SELECT c.id, c.tid, c.parent, c.created, s.display_name
 FROM comments c JOIN blog_staff_comments s
@@ -194,16 +193,6 @@ class Reading:
                     row, threads[row[1]], removed_by_staff, for_staff
                 )
 
-    def keys(self, note):
-        """Call ``note(id, creation time in µs since 1970, thread path)`` for
-        every comment: the identities of ``comments()``, from a light query."""
-        threads = self.threads
-        for comment_id, tid, created in self.connection.execute(KEYS_QUERY):
-            if tid in threads:
-                uri = threads[tid][0]
-                moment = utc_time(created, comment_id, uri)
-                note(comment_id, data.microseconds(moment), uri)
-
     def staff_answers(self):
         """Return the StaffAnswerIndex of the published staff comments, made from
         their identities and times only (no text)."""
@@ -225,13 +214,8 @@ class Reading:
         )
 
 
-def read_transaction(db_path, use, for_staff=False, pinned=None):
-    """Open ``db_path`` read-only, begin one transaction, return ``use(Reading)``.
-
-    ``pinned``, when given, is called once the transaction sees its fixed view
-    of the database (a write-ahead-log database keeps it to the end): a read
-    started after that call sees everything this one sees, or more.
-    """
+def read_transaction(db_path, use, for_staff=False):
+    """Open ``db_path`` read-only, begin one transaction, return ``use(Reading)``."""
     db_path = Path(db_path)
     if not db_path.is_file():
         raise SourceUnavailable(f"{db_path} does not exist (yet)")
@@ -248,8 +232,6 @@ def read_transaction(db_path, use, for_staff=False, pinned=None):
                     "SELECT name FROM sqlite_master WHERE type = 'table'"
                 )
             }
-            if pinned is not None:
-                pinned()
             missing = ISSO_TABLES - tables
             if missing:
                 raise CommentDataError(
