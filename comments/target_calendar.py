@@ -19,7 +19,6 @@ The options come from the comment server's ``[blog]`` section
 
 import bisect
 import datetime
-from array import array
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -151,11 +150,9 @@ class TargetCalendar:
         self.first_year = self.last_year = None
         # Per local day: its first instant, its counted window, and the counted
         # seconds of every day before it in the table.
-        self.starts = array("d")
-        self.opens = array("d")
-        self.closes = array("d")
-        self.before = array("d")
-        self.through = array("d")  # before + the day's own counted seconds
+        self.starts, self.opens, self.closes = [], [], []
+        self.before = []
+        self.through = []  # before + the day's own counted seconds
 
     def counted_seconds(self, start, end):
         """Return the whole counted seconds from ``start`` to ``end`` (0 if
@@ -168,6 +165,31 @@ class TargetCalendar:
         self.cover(start)
         self.cover(end)
         return int(self.counted_at(end) - self.counted_at(start))
+
+    def positions(self, instants):
+        """Return each instant's place on the counted clock (epoch seconds):
+        differences between them are counted seconds. One call's places are
+        comparable with each other only, or across calls after
+        ``cover_span`` of them all."""
+        if self.spec.counts_every_hour or not instants:
+            return list(instants)
+        self.cover(min(instants))
+        self.cover(max(instants))
+        starts, opens, closes = self.starts, self.opens, self.closes
+        before, find = self.before, bisect.bisect_right
+        # counted_at, inlined: 100,000 calls cost 0.1 s more as calls
+        return [
+            before[day] + min(max(instant, opens[day]), closes[day]) - opens[day]
+            for instant in instants
+            for day in (find(starts, instant) - 1,)
+        ]
+
+    def cover_span(self, earliest, latest):
+        """Grow the table of days to hold every instant from ``earliest`` to
+        ``latest``, so that ``positions`` calls for them share one table."""
+        if not self.spec.counts_every_hour:
+            self.cover(earliest)
+            self.cover(latest)
 
     def counted_at(self, instant):
         """Counted seconds from the table's start to ``instant`` (covered)."""
@@ -213,8 +235,8 @@ class TargetCalendar:
                 )
             )
         window = spec.hours_of_day or (0, 1440)
-        starts, opens, closes = array("d"), array("d"), array("d")
-        before, through = array("d"), array("d")
+        # lists, not arrays: bisect and indexing read a list's floats directly
+        starts, opens, closes, before, through = [], [], [], [], []
         total = 0.0
         day = datetime.date(first_year, 1, 1)
         end = datetime.date(last_year + 1, 1, 1)

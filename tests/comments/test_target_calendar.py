@@ -79,10 +79,10 @@ def test_counting_is_fast_enough_for_every_comment_twice():
     calendar = TargetCalendar(PROMISED)
     base = berlin(1, month=1).timestamp()
     instants = [base + i * 997 for i in range(100_000)]
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the machine may be busy
     for instant in instants:
         calendar.counted_seconds(instant, instant + 30 * HOUR)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 def test_options_make_a_spec():
