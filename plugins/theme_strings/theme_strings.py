@@ -75,7 +75,8 @@ def translate(strings, key, **values):
 
 
 def duration(strings, seconds):
-    """Say a duration in whole units, rounded down: minutes, hours or days."""
+    """Say a duration: minutes, hours or days, rounded down; below 10 hours
+    to the nearest tenth of an hour (16,200 s: "4,5 Std."), not cut down."""
     if seconds is None:
         return translate(strings, "duration.none")
     minutes = int(seconds) // 60
@@ -83,7 +84,13 @@ def duration(strings, seconds):
         return translate(strings, "duration.under_a_minute")
     if minutes < 120:
         return translate(strings, "duration.minutes", count=minutes)
-    hours = minutes // 60
+    tenths = (int(seconds) + 180) // 360
+    if tenths < 100:
+        whole, tenth = divmod(tenths, 10)
+        separator = translate(strings, "number.decimal_separator")
+        count = f"{whole}{separator}{tenth}" if tenth else whole
+        return translate(strings, "duration.hours", count=count)
+    hours = max(10, minutes // 60)
     if hours < 48:
         return translate(strings, "duration.hours", count=hours)
     return translate(strings, "duration.days", count=hours // 24)

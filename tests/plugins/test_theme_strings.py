@@ -79,3 +79,25 @@ def test_broken_strings_file_names_the_file_and_line(tmp_path):
     broken.write_text('{"a": "b",\n}', encoding="utf-8")
     with pytest.raises(ThemeStringsError, match=r"site\.json: not valid JSON \(line 2"):
         load_strings(tmp_path, "de")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (16_200, "4,5 Std."),  # not cut down to 4
+        (7_200, "2 Std."),
+        (35_999, "10 Std."),  # 9.9997 h rounds to 10, never down to 9
+        (36_000 + 1_800, "10 Std."),  # from 10 hours on: whole hours
+        (5_940, "99 Min."),
+        (3 * 86_400, "3 Tagen"),
+    ],
+)
+def test_durations_below_ten_hours_keep_a_decimal(seconds, text):
+    from theme_strings.theme_strings import duration
+
+    strings = load_strings(THEME, "de")
+    assert duration(strings, seconds) == text
+    if "," in text:
+        assert duration(load_strings(THEME, "en"), seconds) == text.replace(
+            ",", "."
+        ).replace("Std.", "h")
