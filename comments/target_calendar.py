@@ -45,6 +45,12 @@ class CalendarSpec:
 # What the sample policy promises: "24 Stunden an Werktagen", weekends and
 # public holidays not counted.
 PROMISED = CalendarSpec()
+PROMISED_OPTIONS = {
+    "days": "Mo Di Mi Do Fr",
+    "hours-of-day": "",
+    "holidays": "DE",
+    "timezone": "Europe/Berlin",
+}
 # Clock hours: every hour counts.
 EVERY_HOUR = CalendarSpec(tuple(range(7)), None, "", "UTC")
 

@@ -25,13 +25,13 @@ from pelican.contents import Article, Page
 from pelican.generators import Generator
 from pelican.plugins._utils import plugin_enabled
 
-from comments import config
+from comments import config, target_calendar
 from comments.clock import build_now
 from comments.digest import Digest
 from comments.errors import SetupError
 from publishing.streamed import write_streamed
 
-from . import figures
+from . import figures, waiting
 from .page import json_document, json_pieces, page_values
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,11 @@ logger = logging.getLogger(__name__)
 DEFAULTS = {
     "ANSWERED_ENABLED": True,
     "ANSWERED_TARGET_HOURS": 24,
+    # Which hours count towards the target: a comments.target_calendar
+    # CalendarSpec, or a dict of the [blog] options' texts ({"days": "Mo-Fr",
+    # "hours-of-day": "", "holidays": "DE-NW", "timezone": "Europe/Berlin"});
+    # None: the comment server's [blog] answer-target-* options, else the policy's.
+    "ANSWERED_TARGET_CALENDAR": None,
     "ANSWERED_URL": "answered/",
     "ANSWERED_SAVE_AS": "answered/index.html",
     "ANSWERED_JSON_SAVE_AS": "answered/answered.json",
@@ -71,6 +76,9 @@ def check_settings(settings):
             raise AnsweredSettingError(
                 f"{key}={values[key]!r} must be a whole number ≥ 1"
             )
+    values["ANSWERED_TARGET_CALENDAR"] = checked_calendar(
+        values["ANSWERED_TARGET_CALENDAR"]
+    )
     if not isinstance(values["ANSWERED_SHOW_STAFF"], bool):
         raise AnsweredSettingError(
             f"ANSWERED_SHOW_STAFF={values['ANSWERED_SHOW_STAFF']!r} must be True "
@@ -82,6 +90,27 @@ def check_settings(settings):
                 f"{key}={values[key]!r} must be a path inside the output folder"
             )
     return values
+
+
+def checked_calendar(value):
+    """Return ANSWERED_TARGET_CALENDAR as a CalendarSpec; raise naming the fix."""
+    if value is None:
+        return target_calendar.PROMISED
+    if isinstance(value, target_calendar.CalendarSpec):
+        return value
+    options = ("days", "hours-of-day", "holidays", "timezone")
+    if not isinstance(value, dict) or set(value) - set(options):
+        raise AnsweredSettingError(
+            f"ANSWERED_TARGET_CALENDAR={value!r} must be a dict with the keys "
+            f"{', '.join(options)} (the [blog] answer-target-* options), or None"
+        )
+    defaults = target_calendar.PROMISED_OPTIONS
+    try:
+        return target_calendar.spec_of_options(
+            *(value.get(option, defaults[option]) for option in options)
+        )
+    except ValueError as error:
+        raise AnsweredSettingError(f"ANSWERED_TARGET_CALENDAR: {error}") from None
 
 
 class BuildFigures:
@@ -97,8 +126,37 @@ class BuildFigures:
             uri: figures.summarize(entries, self.target_seconds)
             for uri, entries in digest.by_thread.items()
         }
-        self.staff = figures.by_staff(digest.by_staff)
+        self.calendar_spec = settings["ANSWERED_TARGET_CALENDAR"]
+        self.calendar = calendar = target_calendar.TargetCalendar(self.calendar_spec)
+        self.as_of_epoch = as_of_epoch = int(as_of.timestamp())
+        observed = {
+            uri: waiting.observe(
+                entries, digest.created_by_thread[uri], as_of_epoch, calendar
+            )
+            for uri, entries in digest.by_thread.items()
+        }
+        self.waiting_by_thread = {
+            uri: waiting.waiting_figures(observations, self.target_seconds)
+            for uri, observations in observed.items()
+        }
+        everything = waiting.concatenated(observed.values())
+        self.waiting = waiting.waiting_figures(everything, self.target_seconds)
+        self.due_by_month = waiting.due_by_month(everything, self.target_seconds)
+        within_by_name = {
+            name: waiting.answered_within_target(
+                times, digest.created_by_staff[name], self.target_seconds, calendar
+            )
+            for name, times in digest.by_staff.items()
+        }
+        self.staff = figures.by_staff(digest.by_staff, within_by_name)
         self.pending, self.withdrawn, self.removed = figures.state_counts(digest)
+
+    def waiting_of(self, entries, created):
+        """Return the Waiting figures of some reader comments' tally."""
+        observations = waiting.observe(
+            entries, created, self.as_of_epoch, self.calendar
+        )
+        return waiting.waiting_figures(observations, self.target_seconds)
 
 
 def figures_for_build(context, settings):
@@ -177,6 +235,8 @@ def configure(pelican):
     server_hours = comment_server_target_hours()
     if "ANSWERED_TARGET_HOURS" not in settings and server_hours is not None:
         settings["ANSWERED_TARGET_HOURS"] = server_hours
+    if settings.get("ANSWERED_TARGET_CALENDAR") is None:
+        settings["ANSWERED_TARGET_CALENDAR"] = comment_server_calendar()
     values = check_settings(settings)
     if server_hours is not None and values["ANSWERED_TARGET_HOURS"] != server_hours:
         logger.warning(
@@ -199,6 +259,16 @@ def comment_server_target_hours(environ=None):
         return None
     hours = float(conf.get("blog", "answer-target-hours"))  # checked when read
     return int(hours) if hours.is_integer() else hours
+
+
+def comment_server_calendar(environ=None):
+    """The CalendarSpec of the comment server's ``[blog] answer-target-*``
+    options, or None without a usable config."""
+    try:
+        conf = config.read_config(environ=os.environ if environ is None else environ)
+    except SetupError:  # no config here: the policy's calendar
+        return None
+    return target_calendar.spec_of_conf(conf)  # checked when read
 
 
 def attach_lines_for(generator, items):

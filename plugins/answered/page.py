@@ -15,6 +15,7 @@ from comments import data
 from comments.answers import waited_seconds
 from comments.masking import mask_personal_data
 from comments.schema import WITHDRAWN as WITHDRAWN_REASON
+from comments.target_calendar import WEEKDAYS
 
 from . import chart, figures
 
@@ -45,6 +46,7 @@ class ArticleRow(NamedTuple):
     title: str
     url: str
     summary: figures.Summary
+    waiting: object = None  # waiting.Waiting: due, within target, Kaplan–Meier
 
 
 class RemovalRow(NamedTuple):
@@ -162,7 +164,14 @@ def article_rows(build, index, siteurl):
             elsewhere.append(uri)
             continue
         title, url = index[uri]
-        rows.append(ArticleRow(title, siteurl_join(siteurl, url), summary))
+        rows.append(
+            ArticleRow(
+                title,
+                siteurl_join(siteurl, url),
+                summary,
+                build.waiting_by_thread.get(uri),
+            )
+        )
     rows.sort(
         key=lambda row: (-row.summary.open, -row.summary.reader_comments, row.title)
     )
@@ -170,8 +179,18 @@ def article_rows(build, index, siteurl):
         entries = [
             entry for uri in sorted(elsewhere) for entry in build.digest.by_thread[uri]
         ]
+        created = [
+            made
+            for uri in sorted(elsewhere)
+            for made in build.digest.created_by_thread[uri]
+        ]
         rows.append(
-            ArticleRow("", "", figures.summarize(entries, build.target_seconds))
+            ArticleRow(
+                "",
+                "",
+                figures.summarize(entries, build.target_seconds),
+                build.waiting_of(entries, created),
+            )
         )
     return rows
 
@@ -205,7 +224,10 @@ def page_values(build, context, settings):
     index = content_index(context)
     siteurl = settings.get("SITEURL", "")
     months = figures.by_month(
-        build.digest.by_month, build.as_of, settings["ANSWERED_CHART_MONTHS"]
+        build.digest.by_month,
+        build.as_of,
+        settings["ANSWERED_CHART_MONTHS"],
+        build.due_by_month,
     )
     summary = build.summary
     opened = open_items(build, index, siteurl, settings["ANSWERED_EXCERPT_CHARS"])
@@ -213,6 +235,8 @@ def page_values(build, context, settings):
         "as_of": build.as_of,
         "target_hours": settings["ANSWERED_TARGET_HOURS"],
         "summary": summary,
+        "waiting": build.waiting,
+        "calendar": calendar_words(build.calendar_spec),
         "within_target_percent": None
         if not summary.answered
         else summary.answered_within_target * 100 // summary.answered,
@@ -222,7 +246,7 @@ def page_values(build, context, settings):
         # None when ANSWERED_SHOW_STAFF is off: no section, no JSON key.
         "staff": build.staff if settings["ANSWERED_SHOW_STAFF"] else None,
         "months": months,
-        "chart": chart.build_chart(months, settings["ANSWERED_TARGET_HOURS"]),
+        "chart": chart.build_chart(months),
         "awaiting_moderation": build.pending,
         "withdrawn": build.withdrawn,
         "removed": build.removed,
@@ -232,10 +256,54 @@ def page_values(build, context, settings):
     }
 
 
+def calendar_words(spec):
+    """Return what the page says of the target's calendar: days, hours of the
+    day, holidays, time zone (None for parts that do not limit it)."""
+    start_end = spec.hours_of_day
+    return {
+        "every_hour": spec.counts_every_hour,
+        "days": " ".join(WEEKDAYS[day] for day in spec.days),
+        "hours_of_day": None
+        if start_end is None
+        else "–".join(f"{m // 60:02d}:{m % 60:02d}" for m in start_end),
+        "holidays": spec.holidays or None,
+        "timezone": spec.timezone,
+    }
+
+
+def waiting_json(waiting):
+    """The figures that count the comments still waiting, for answered.json."""
+    return {
+        "due": waiting.due,
+        "due_answered_within_target": waiting.due_answered_within_target,
+        "km_median_response_seconds": waiting.km_median_response_seconds,
+        "km_p90_response_seconds": waiting.km_p90_response_seconds,
+        "counted_km_median_response_seconds": (
+            waiting.counted_km_median_response_seconds
+        ),
+        "counted_km_p90_response_seconds": waiting.counted_km_p90_response_seconds,
+        "longest_observed_seconds": waiting.longest_observed_seconds,
+    }
+
+
 def json_document(values, settings):
     """Return answered.json: the page's figures, no text, no personal data."""
     summary = values["summary"]
     document = {
+        **waiting_json(values["waiting"]),
+        "target_calendar": values["calendar"],
+        "months": [
+            {
+                "month": f"{month.year:04d}-{month.month:02d}",
+                "reader_comments": month.reader_comments,
+                "answered": month.answered,
+                "open": month.open,
+                "median_response_seconds": month.median_response_seconds,
+                "due": month.due,
+                "due_answered_within_target": month.due_answered_within_target,
+            }
+            for month in values["months"]
+        ],
         "as_of": data.format_utc(values["as_of"]),
         "target_hours": settings["ANSWERED_TARGET_HOURS"],
         "reader_comments": summary.reader_comments,
@@ -255,6 +323,7 @@ def json_document(values, settings):
                 "answered": row.summary.answered,
                 "open": row.summary.open,
                 "median_response_seconds": row.summary.median_response_seconds,
+                **waiting_json(row.waiting),
             }
             for row in values["articles"]
         ],
@@ -273,6 +342,7 @@ def json_document(values, settings):
                 "name": row.name,
                 "answers": row.answers,
                 "median_response_seconds": row.median_response_seconds,
+                "answered_within_target": row.answered_within_target,
             }
             for row in values["staff"]
         ]

@@ -22,6 +22,7 @@ Times are whole seconds, on the clock and counted in the target's calendar.
 import datetime
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 from comments.digest import OPEN
 
@@ -54,6 +55,17 @@ class Observations:
 
 
 NO_OBSERVATIONS = Observations([], [], [], [], [])
+
+
+def concatenated(many):
+    """Return one Observations holding all of ``many``'s, in order."""
+    many = list(many)
+    return Observations(
+        *(
+            list(chain.from_iterable(getattr(part, name) for part in many))
+            for name in ("created", "answered", "clock", "counted", "counted_age")
+        )
+    )
 
 
 @dataclass(frozen=True)

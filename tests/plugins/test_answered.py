@@ -84,8 +84,24 @@ def build(tmp_path, database, monkeypatch, name="out", **settings):
     )
 
 
+def text_of(page, selector):
+    """The text of the first element matching ``selector``, spaces joined."""
+    return " ".join(page.select_one(selector).get_text().split())
+
+
 def soup(path):
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+WAITING = {
+    "due": 2,
+    "due_answered_within_target": 1,
+    "km_median_response_seconds": 2 * HOUR,
+    "km_p90_response_seconds": None,
+    "counted_km_median_response_seconds": 0,
+    "counted_km_p90_response_seconds": None,
+    "longest_observed_seconds": 2 * 24 * HOUR,
+}
 
 
 def test_json_has_every_key_with_the_right_types_and_values(
@@ -107,6 +123,41 @@ def test_json_has_every_key_with_the_right_types_and_values(
         "awaiting_moderation": 0,
         "withdrawn": 0,
         "removed": {"spam": 1},
+        # Sunday 09:00 UTC answered after 2 h; Monday 09:00 UTC open, as of
+        # Wednesday: both due (48 counted hours), one within target; the open
+        # one is censored at 48 h, so half still wait at 2 h (0 counted: Sunday).
+        **WAITING,
+        "target_calendar": {
+            "days": "Mo Di Mi Do Fr",
+            "every_hour": False,
+            "holidays": "DE",
+            "hours_of_day": None,
+            "timezone": "Europe/Berlin",
+        },
+        "months": [
+            *(
+                {
+                    "month": month,
+                    "reader_comments": 0,
+                    "answered": 0,
+                    "open": 0,
+                    "median_response_seconds": None,
+                    "due": 0,
+                    "due_answered_within_target": 0,
+                }
+                for month in [f"2025-{m:02d}" for m in (12,)]
+                + [f"2026-{m:02d}" for m in range(1, 11)]
+            ),
+            {
+                "month": "2026-11",
+                "reader_comments": 2,
+                "answered": 1,
+                "open": 1,
+                "median_response_seconds": 2 * HOUR,
+                "due": 2,
+                "due_answered_within_target": 1,
+            },
+        ],
         "articles": [
             {
                 "url": ARTICLE,
@@ -115,6 +166,7 @@ def test_json_has_every_key_with_the_right_types_and_values(
                 "answered": 1,
                 "open": 1,
                 "median_response_seconds": 2 * HOUR,
+                **WAITING,
             }
         ],
         "open_comments": [
@@ -128,7 +180,12 @@ def test_json_has_every_key_with_the_right_types_and_values(
         ],
         "data": {"source": "database", "snapshot_of": None},
         "staff": [
-            {"name": "Anna Schmidt", "answers": 1, "median_response_seconds": 2 * HOUR}
+            {
+                "name": "Anna Schmidt",
+                "answers": 1,
+                "median_response_seconds": 2 * HOUR,
+                "answered_within_target": 1,
+            }
         ],
     }
     text = json.dumps(document)
@@ -141,6 +198,16 @@ def test_page_states_the_claim_truthfully(tmp_path, database, monkeypatch):
     assert headline == "1 von 2 beantwortet · 1 offen · der älteste wartet seit 2 Tagen"
     assert page.select_one("[data-figure=median]").get_text() == "2 Std."
     assert page.select_one("[data-figure=within_target]").get_text() == "100 % (1/1)"
+    assert text_of(page, "[data-figure=due_within_target]") == (
+        "1 von 2 fälligen Kommentaren innerhalb von 24 Std. beantwortet (50 %)"
+    )
+    assert text_of(page, "[data-figure=km_median]") == (
+        "2 Std. (gezählt wie versprochen: unter 1 Min.)"
+    )
+    assert text_of(page, "[data-figure=km_p90]") == (
+        "mehr als ein Zehntel wartet nach 2 Tagen noch auf eine Antwort"
+    )
+    assert "Mo Di Mi Do Fr" in text_of(page, ".answered__calendar")
     assert page.select_one("[data-figure=removed]").get_text() == "1"
     [removal] = page.select(".answered__removals tbody tr")
     assert [cell.get_text(strip=True) for cell in removal.select("td")][1:] == [
@@ -255,7 +322,7 @@ def test_who_answered_shows_names_answers_and_median(tmp_path, database, monkeyp
         [cell.get_text(strip=True) for cell in row.select("th, td")]
         for row in section.select("tbody tr")
     ]
-    assert rows == [["Anna Schmidt", "1", "2 Std."]]
+    assert rows == [["Anna Schmidt", "1", "1", "2 Std."]]  # answers, within target
     assert section.select_one("tbody th bdi").get_text() == "Anna Schmidt"
     definitions = page.select_one(".answered__definitions").get_text()
     assert "zählt als eine Antwort der Person, die die erste Antwort" in definitions
