@@ -9,7 +9,13 @@ from bs4 import BeautifulSoup
 
 from comments.app import build_server
 from comments.removal import remove_comment
-from tests.support import build_site, set_created, write_files, write_isso_config
+from tests.support import (
+    PROMISED_HOURS,
+    build_site,
+    set_created,
+    write_files,
+    write_isso_config,
+)
 
 ARTICLE = "/2026/ein-artikel/"
 T0 = datetime.datetime(2026, 11, 1, 9, 0, tzinfo=datetime.UTC).timestamp()
@@ -53,7 +59,8 @@ def database(tmp_path_factory):
     from tests.support import CommentClient, write_isso_config
 
     base = tmp_path_factory.mktemp("answered-db")
-    config = write_isso_config(base, guard={"enabled": "false"})
+    # fixed dates: the promised calendar (working days in Berlin)
+    config = write_isso_config(base, guard={"enabled": "false"}, blog=PROMISED_HOURS)
     add_account(base / "staff.cfg", "anna", "Anna Schmidt", "ein-langes-passwort")
     conf, _ = load_config(config, environ={})
     with running_in_thread(create_app(conf, environ={})) as url:
@@ -435,7 +442,8 @@ def jumping_clocks(tmp_path):
 
     base = tmp_path / "clock-db"
     base.mkdir()
-    config = write_isso_config(base, guard={"enabled": "false"})
+    # fixed dates: the promised calendar (working days in Berlin)
+    config = write_isso_config(base, guard={"enabled": "false"}, blog=PROMISED_HOURS)
     add_account(base / "staff.cfg", "anna", "Anna Schmidt", "ein-langes-passwort")
     conf, _ = load_config(config, environ={})
     with running_in_thread(create_app(conf, environ={})) as url:
