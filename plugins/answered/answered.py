@@ -6,9 +6,10 @@ build from ``COMMENT_DATA`` (plugins/comment_data: a ``comments.digest.Digest``,
 not the comments themselves) and kept in the build's
 context; articles and pages get a small plain dict ``answered`` for the line
 under their title; a Generator
-writes ``answered/index.html`` through ``theme/templates/answered.html`` and
-``answered/answered.json`` beside it. "As of" is the build's time, or
-``SOURCE_DATE_EPOCH`` when set.
+writes ``answered/index.html`` through ``theme/templates/answered.html``, its
+follow-up pages (the rest of the open comments and of the per-article table)
+through ``answered_list.html``, and ``answered/answered.json`` beside it.
+"As of" is the build's time, or ``SOURCE_DATE_EPOCH`` when set.
 
 Signals: ``initialized`` (settings; the promise follows the comment server's
 ``[blog] answer-target-hours`` unless set), ``content_object_init`` (declares the
@@ -32,7 +33,7 @@ from comments.errors import SetupError
 from publishing.streamed import write_streamed
 
 from . import figures, waiting
-from .page import json_document, json_pieces, page_values
+from .page import json_document, json_pieces, list_page_values, page_values
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,16 @@ DEFAULTS = {
     "ANSWERED_SAVE_AS": "answered/index.html",
     "ANSWERED_JSON_SAVE_AS": "answered/answered.json",
     "ANSWERED_EXCERPT_CHARS": 160,
+    # The main page stays small when many comments wait: it shows the oldest
+    # open comments and the articles with the most open ones; every other one
+    # is listed on follow-up pages of ANSWERED_LIST_PAGE_SIZE, linked from it.
+    "ANSWERED_OPEN_FIRST_PAGE": 100,
+    "ANSWERED_ARTICLES_FIRST_PAGE": 100,
+    "ANSWERED_LIST_PAGE_SIZE": 1000,
+    "ANSWERED_OPEN_PAGE_URL": "answered/offen/{number}/",
+    "ANSWERED_OPEN_PAGE_SAVE_AS": "answered/offen/{number}/index.html",
+    "ANSWERED_ARTICLES_PAGE_URL": "answered/beitraege/{number}/",
+    "ANSWERED_ARTICLES_PAGE_SAVE_AS": "answered/beitraege/{number}/index.html",
     "ANSWERED_CHART_MONTHS": 12,
     # "Who answered": answers and median response time per staff display name.
     "ANSWERED_SHOW_STAFF": True,
@@ -71,7 +82,13 @@ def check_settings(settings):
         raise AnsweredSettingError(
             f"ANSWERED_TARGET_HOURS={target!r} must be a positive number of hours"
         )
-    for key in ("ANSWERED_EXCERPT_CHARS", "ANSWERED_CHART_MONTHS"):
+    for key in (
+        "ANSWERED_EXCERPT_CHARS",
+        "ANSWERED_CHART_MONTHS",
+        "ANSWERED_OPEN_FIRST_PAGE",
+        "ANSWERED_ARTICLES_FIRST_PAGE",
+        "ANSWERED_LIST_PAGE_SIZE",
+    ):
         if not isinstance(values[key], int) or values[key] < 1:
             raise AnsweredSettingError(
                 f"{key}={values[key]!r} must be a whole number ≥ 1"
@@ -84,10 +101,25 @@ def check_settings(settings):
             f"ANSWERED_SHOW_STAFF={values['ANSWERED_SHOW_STAFF']!r} must be True "
             "or False"
         )
-    for key in ("ANSWERED_SAVE_AS", "ANSWERED_JSON_SAVE_AS"):
+    for key in (
+        "ANSWERED_SAVE_AS",
+        "ANSWERED_JSON_SAVE_AS",
+        "ANSWERED_OPEN_PAGE_SAVE_AS",
+        "ANSWERED_ARTICLES_PAGE_SAVE_AS",
+    ):
         if not values[key] or values[key].startswith("/") or ".." in values[key]:
             raise AnsweredSettingError(
                 f"{key}={values[key]!r} must be a path inside the output folder"
+            )
+    for key in (
+        "ANSWERED_OPEN_PAGE_URL",
+        "ANSWERED_OPEN_PAGE_SAVE_AS",
+        "ANSWERED_ARTICLES_PAGE_URL",
+        "ANSWERED_ARTICLES_PAGE_SAVE_AS",
+    ):
+        if "{number}" not in values[key]:
+            raise AnsweredSettingError(
+                f"{key}={values[key]!r} must hold {{number}}, the page's number"
             )
     return values
 
@@ -210,6 +242,17 @@ class AnsweredPageGenerator(Generator):
             url=settings["ANSWERED_URL"],
             answered=values,
         )
+        for kind in ("open", "articles"):
+            for page, shown in list_page_values(values, kind):
+                write_streamed(
+                    writer,
+                    page.save_as,
+                    self.get_template("answered_list"),
+                    self.context,
+                    relative_urls=self.settings.get("RELATIVE_URLS", False),
+                    url=page.url,
+                    answered_list=shown,
+                )
         path = os.path.join(self.output_path, settings["ANSWERED_JSON_SAVE_AS"])
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as stream:

@@ -195,6 +195,35 @@ def article_rows(build, index, siteurl):
     return rows
 
 
+class ListPage(NamedTuple):
+    """One follow-up page of a long list: its number (2, 3, …), the numbers of
+    its first and last item (counted from 1 over the whole list), its address."""
+
+    number: int
+    first: int
+    last: int
+    url: str
+    save_as: str
+
+
+def list_pages(total, shown_first, page_size, url, save_as):
+    """Return the follow-up pages of a list of ``total`` items whose first
+    ``shown_first`` are on the main page: ``page_size`` items each, numbered
+    from 2, addresses from the patterns' ``{number}``."""
+    pages = []
+    for number, start in enumerate(range(shown_first, total, page_size), start=2):
+        pages.append(
+            ListPage(
+                number,
+                start + 1,
+                min(start + page_size, total),
+                url.format(number=number),
+                save_as.format(number=number),
+            )
+        )
+    return pages
+
+
 def removal_rows(build, index, siteurl):
     """Return the public removal log, newest first (no content, no names).
 
@@ -231,6 +260,10 @@ def page_values(build, context, settings):
     )
     summary = build.summary
     opened = open_items(build, index, siteurl, settings["ANSWERED_EXCERPT_CHARS"])
+    articles = article_rows(build, index, siteurl)
+    open_first = settings["ANSWERED_OPEN_FIRST_PAGE"]
+    articles_first = settings["ANSWERED_ARTICLES_FIRST_PAGE"]
+    page_size = settings["ANSWERED_LIST_PAGE_SIZE"]
     return {
         "as_of": build.as_of,
         "target_hours": settings["ANSWERED_TARGET_HOURS"],
@@ -242,7 +275,25 @@ def page_values(build, context, settings):
         else summary.answered_within_target * 100 // summary.answered,
         "oldest_open_seconds": opened[0].age_seconds if opened else None,
         "open_comments": opened,
-        "articles": article_rows(build, index, siteurl),
+        # The main page shows the oldest open comments and the articles with
+        # the most open ones; every other item is on a follow-up page.
+        "open_first": opened[:open_first],
+        "open_pages": list_pages(
+            len(opened),
+            open_first,
+            page_size,
+            settings["ANSWERED_OPEN_PAGE_URL"],
+            settings["ANSWERED_OPEN_PAGE_SAVE_AS"],
+        ),
+        "articles": articles,
+        "articles_first": articles[:articles_first],
+        "article_pages": list_pages(
+            len(articles),
+            articles_first,
+            page_size,
+            settings["ANSWERED_ARTICLES_PAGE_URL"],
+            settings["ANSWERED_ARTICLES_PAGE_SAVE_AS"],
+        ),
         # None when ANSWERED_SHOW_STAFF is off: no section, no JSON key.
         "staff": build.staff if settings["ANSWERED_SHOW_STAFF"] else None,
         "months": months,
@@ -254,6 +305,26 @@ def page_values(build, context, settings):
         "data_source": build.digest.source,
         "data_read_at": build.digest.read_at,
     }
+
+
+def list_page_values(values, kind):
+    """Yield (ListPage, what answered_list.html shows) for each follow-up page
+    of the open comments (``kind`` "open") or of the articles ("articles")."""
+    items = values["open_comments"] if kind == "open" else values["articles"]
+    pages = values["open_pages"] if kind == "open" else values["article_pages"]
+    for index, page in enumerate(pages):
+        yield (
+            page,
+            {
+                "kind": kind,
+                "page": page,
+                "total": len(items),
+                "entries": items[page.first - 1 : page.last],
+                "as_of": values["as_of"],
+                "previous": pages[index - 1] if index else None,
+                "next": pages[index + 1] if index + 1 < len(pages) else None,
+            },
+        )
 
 
 def calendar_words(spec):

@@ -477,3 +477,80 @@ def test_clock_jumps_leave_no_comment_open_for_ever_and_months_add_up(
     definitions = page.select_one(".answered__definitions").get_text()
     assert "nicht die Uhrzeit" in definitions
     assert "zählt er im Monat des Stands" in definitions
+
+
+def test_long_lists_go_on_follow_up_pages_linked_from_the_first(
+    tmp_path, database, monkeypatch
+):
+    output = build(
+        tmp_path,
+        database,
+        monkeypatch,
+        ANSWERED_OPEN_FIRST_PAGE=1,
+        ANSWERED_ARTICLES_FIRST_PAGE=1,
+        ANSWERED_LIST_PAGE_SIZE=1,
+    )
+    page = soup(output / "answered/index.html")
+    # one open comment, one article: all on the first page, no follow-up page
+    assert len(page.select(".answered__open > li")) == 1
+    assert not page.select(".answered__more")
+    assert not (output / "answered/offen/2/index.html").exists()
+
+
+def test_list_pages_number_every_item_once():
+    from answered.page import ListPage, list_pages
+
+    pages = list_pages(2_350, 100, 1_000, "o/{number}/", "o/{number}/index.html")
+    assert pages == [
+        ListPage(2, 101, 1_100, "o/2/", "o/2/index.html"),
+        ListPage(3, 1_101, 2_100, "o/3/", "o/3/index.html"),
+        ListPage(4, 2_101, 2_350, "o/4/", "o/4/index.html"),
+    ]
+    assert list_pages(100, 100, 1_000, "{number}", "{number}") == []
+
+
+def test_each_follow_up_page_gets_its_items_and_neighbours():
+    from answered.page import list_page_values, list_pages
+
+    opened = list(range(1, 2_351))
+    values = {
+        "open_comments": opened,
+        "open_pages": list_pages(2_350, 100, 1_000, "o/{number}/", "o/{number}/i"),
+        "as_of": None,
+    }
+    shown = [values for _, values in list_page_values(values, "open")]
+    assert [len(page["entries"]) for page in shown] == [1_000, 1_000, 250]
+    assert shown[0]["entries"][0] == 101 and shown[-1]["entries"][-1] == 2_350
+    assert shown[0]["previous"] is None and shown[0]["next"].number == 3
+    assert shown[-1]["previous"].number == 3 and shown[-1]["next"] is None
+
+
+def test_every_open_comment_is_listed_once_on_the_first_or_a_follow_up_page(
+    tmp_path, monkeypatch
+):
+    from benchmarks.synthetic import fill_comments, write_articles, write_comment_config
+
+    threads = write_articles(tmp_path / "content", 3)
+    database = fill_comments(write_comment_config(tmp_path), threads, 60)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(AS_OF))
+    output = build_site(
+        tmp_path / "content",
+        tmp_path / "out",
+        COMMENTS_DATABASE=str(database),
+        COMMENTS_SNAPSHOT_DIR=str(tmp_path / "snapshots"),
+        ANSWERED_OPEN_FIRST_PAGE=2,
+        ANSWERED_ARTICLES_FIRST_PAGE=1,
+        ANSWERED_LIST_PAGE_SIZE=3,
+    )
+    document = json.loads((output / "answered/answered.json").read_text("utf-8"))
+    first = soup(output / "answered/index.html")
+    listed = [li["id"] for li in first.select(".answered__open > li")]
+    assert len(listed) == 2
+    links = [a["href"] for a in first.select(".answered__more a")]
+    for link in links:
+        page = soup(output / link.lstrip("/") / "index.html")
+        listed += [li["id"] for li in page.select(".answered__open > li")]
+    expected = [f"offen-{item['id']}" for item in document["open_comments"]]
+    assert len(expected) > 5 and listed == expected  # oldest first, each once
+    article_pages = [link for link in links if "/beitraege/" in link]
+    assert len(article_pages) == 1  # 3 articles: 1 first, 2 on page 2
