@@ -17,6 +17,7 @@ line's attribute), ``article_generator_finalized`` and
 ``page_generator_finalized`` (per-article lines), ``get_generators`` (the page).
 """
 
+import contextlib
 import logging
 import math
 import os
@@ -243,7 +244,9 @@ class AnsweredPageGenerator(Generator):
             answered=values,
         )
         for kind in ("open", "articles"):
+            pages = 0
             for page, shown in list_page_values(values, kind):
+                pages += 1
                 write_streamed(
                     writer,
                     page.save_as,
@@ -253,10 +256,29 @@ class AnsweredPageGenerator(Generator):
                     url=page.url,
                     answered_list=shown,
                 )
+            remove_stale_pages(self.output_path, settings, kind, pages + 2)
         path = os.path.join(self.output_path, settings["ANSWERED_JSON_SAVE_AS"])
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as stream:
             stream.writelines(json_pieces(json_document(values, settings)))
+
+
+def remove_stale_pages(output_path, settings, kind, number):
+    """Remove follow-up pages from ``number`` on that an earlier build (or
+    ``invoke refresh``) wrote when more comments were open."""
+    key = (
+        "ANSWERED_OPEN_PAGE_SAVE_AS"
+        if kind == "open"
+        else ("ANSWERED_ARTICLES_PAGE_SAVE_AS")
+    )
+    while True:
+        path = os.path.join(output_path, settings[key].format(number=number))
+        if not os.path.isfile(path):
+            return
+        os.remove(path)
+        with contextlib.suppress(OSError):  # not empty: something else lives there
+            os.rmdir(os.path.dirname(path))
+        number += 1
 
 
 def is_listed(settings):

@@ -399,6 +399,11 @@ def json_document(values, settings):
             for row in values["articles"]
         ],
         "open_comments": Rows(values["open_comments"], open_comment_json),
+        # The page's follow-up pages, which list the same items as HTML.
+        "list_pages": {
+            "open_comments": [page.url for page in values["open_pages"]],
+            "articles": [page.url for page in values["article_pages"]],
+        },
         # When the comment source was away: the time of the snapshot used.
         "data": {
             "source": values["data_source"],

@@ -186,6 +186,7 @@ def test_json_has_every_key_with_the_right_types_and_values(
             }
         ],
         "data": {"source": "database", "snapshot_of": None},
+        "list_pages": {"open_comments": [], "articles": []},
         "staff": [
             {
                 "name": "Anna Schmidt",
@@ -554,3 +555,20 @@ def test_every_open_comment_is_listed_once_on_the_first_or_a_follow_up_page(
     assert len(expected) > 5 and listed == expected  # oldest first, each once
     article_pages = [link for link in links if "/beitraege/" in link]
     assert len(article_pages) == 1  # 3 articles: 1 first, 2 on page 2
+    assert document["list_pages"]["articles"] == ["answered/beitraege/2/"]
+
+    # Fewer open comments later: the pages no longer needed go.
+    stale = output / "answered/offen/2/index.html"
+    assert stale.exists()
+    build_site(
+        tmp_path / "content",
+        output,
+        COMMENTS_DATABASE=str(database),
+        COMMENTS_SNAPSHOT_DIR=str(tmp_path / "snapshots"),
+        ANSWERED_OPEN_FIRST_PAGE=1_000,
+        ANSWERED_ARTICLES_FIRST_PAGE=1,
+        ANSWERED_LIST_PAGE_SIZE=3,
+        DELETE_OUTPUT_DIRECTORY=False,  # as `invoke refresh` writes into it
+    )
+    assert (output / "answered/beitraege/2/index.html").exists()
+    assert not stale.exists() and not stale.parent.exists()
