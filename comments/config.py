@@ -23,6 +23,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from comments import target_calendar
 from comments.core import SetupError
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,12 @@ ISSO_DEFAULT_SALT = "Eech7co8Ohloopo9Ol6baimi"
 BLOG_DEFAULTS = {
     # The promise; the transparency page follows it (plugins/answered).
     "answer-target-hours": "24",
+    # Which hours count towards it (comments.target_calendar): the policy's
+    # "24 Stunden an Werktagen", weekends and public holidays not counted.
+    "answer-target-days": "Mo Di Mi Do Fr",
+    "answer-target-hours-of-day": "",  # empty: the whole day; or 08:00-18:00
+    "answer-target-holidays": "DE",  # a state: DE-NW; empty: none
+    "answer-target-timezone": "Europe/Berlin",
     # The reminder digest warns this many hours before the target passes.
     "remind-before-hours": "4",
     # The blog's public address, for links in the desk and in mails.
@@ -259,6 +266,10 @@ def layer_over_isso_defaults(user, path, conf):
                 f"{path}: [blog] {option} = {conf.get('blog', option)!r} must be "
                 "a positive number of hours"
             )
+    try:
+        target_calendar.spec_of_conf(conf)
+    except ValueError as error:
+        raise ConfigError(f"{path}: {error}") from None
     return conf
 
 

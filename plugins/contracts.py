@@ -22,7 +22,9 @@ comment_refresh (through answered). Absent when comment_data is not loaded."""
 
 ANSWERED_FIGURES = "ANSWERED_FIGURES"
 """The answer figures of this build: ``answered.answered.BuildFigures``
-(``summary``, ``by_thread``, ``staff``, removal counts, ``as_of``). Writer:
+(``summary``, ``by_thread``, ``staff``, removal counts, ``as_of``; the figures
+that count waiting comments in the target's calendar: ``waiting``,
+``waiting_by_thread``, ``due_by_month``, ``calendar_spec``). Writer:
 answered (computed from ``COMMENT_DATA`` on first need) or comment_refresh
 (``invoke refresh``). Readers: answered (page, JSON, answered lines)."""
 

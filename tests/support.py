@@ -107,6 +107,21 @@ def set_age(server, comment_id, hours):
     db.close()
 
 
+# The [blog] calendar options that count every hour (clock hours).
+CLOCK_HOURS = {
+    "answer-target-days": "Mo-So",
+    "answer-target-hours-of-day": "",
+    "answer-target-holidays": "",
+    "answer-target-timezone": "UTC",
+}
+# The calendar the shipped config promises: working days, German holidays.
+PROMISED_HOURS = {
+    "answer-target-days": "Mo Di Mi Do Fr",
+    "answer-target-holidays": "DE",
+    "answer-target-timezone": "Europe/Berlin",
+}
+
+
 def write_isso_config(directory, port=0, hosts=("http://localhost:8000",), **sections):
     """Write a comment server config into ``directory``; return its path.
 
@@ -117,6 +132,9 @@ def write_isso_config(directory, port=0, hosts=("http://localhost:8000",), **sec
         "general": {"dbpath": "comments.db", "host": "\n" + "\n".join(hosts)},
         "server": {"listen": f"http://127.0.0.1:{port}"},
         "guard": {"enabled": "true"},
+        # Tests age comments against the real clock on any weekday: every hour
+        # counts towards the target unless a test names the promised calendar.
+        "blog": dict(CLOCK_HOURS),
     }
     for section, values in sections.items():
         options.setdefault(section, {}).update(values)

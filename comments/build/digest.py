@@ -51,6 +51,12 @@ def tally():
     return array("i")
 
 
+def created_times():
+    """Return an empty list of creation times, aligned with a tally: whole
+    seconds since the Unix epoch (an array: 8 bytes a comment)."""
+    return array("q")
+
+
 def answered_times(entries):
     """Return the response times of a tally's answered comments."""
     return [seconds for seconds in entries if seconds != OPEN]
@@ -170,6 +176,11 @@ class Digest:
     by_thread: dict = field(default_factory=dict)  # thread path → tally
     by_month: dict = field(default_factory=dict)  # (year, month) → tally
     by_staff: dict = field(default_factory=dict)  # display name → response times
+    # The same keys → the creation times of those comments (``created_times``),
+    # in the same order: what "due" and the waiting times are counted from.
+    created_by_thread: dict = field(default_factory=dict)
+    created_by_month: dict = field(default_factory=dict)
+    created_by_staff: dict = field(default_factory=dict)
     open: Sequence = ()  # OpenComments: every open reader comment, oldest first
     linking: dict = field(default_factory=dict)  # thread path → Comments, oldest first
     titles: dict = field(default_factory=dict)  # thread path → Isso's title
@@ -180,6 +191,11 @@ class Digest:
     def total(self):
         """Return the tally of every reader comment (made from the threads')."""
         return array("i", chain.from_iterable(self.by_thread.values()))
+
+    @property
+    def created_total(self):
+        """Return the creation times of ``total``'s comments, in its order."""
+        return array("q", chain.from_iterable(self.created_by_thread.values()))
 
     def linking_comments(self, uri):
         """Return the published reader comments of one thread whose text may
@@ -215,6 +231,8 @@ class Digester:
         self.first_after = staff_answers.first_after
         self.comment_count = self.pending = self.withdrawn = 0
         self.by_thread, self.by_month, self.by_staff = {}, {}, {}
+        self.created_by_thread, self.created_by_month = {}, {}
+        self.created_by_staff = {}
         self.linking, self.titles = {}, {}
         self.open = OpenComments(self.titles)
 
@@ -230,6 +248,7 @@ class Digester:
         if comment.staff_name is not None:
             return
         uri, created = comment.thread_uri, comment.created
+        epoch = int(created.timestamp())
         answered = self.first_after(comment)
         if answered is None:
             seconds = OPEN
@@ -240,16 +259,22 @@ class Digester:
             times = self.by_staff.get(name)
             if times is None:
                 times = self.by_staff[name] = tally()
+                self.created_by_staff[name] = created_times()
             times.append(seconds)
+            self.created_by_staff[name].append(epoch)
         thread = self.by_thread.get(uri)
         if thread is None:
             thread = self.by_thread[uri] = tally()
+            self.created_by_thread[uri] = created_times()
             self.titles[uri] = comment.thread_title
         thread.append(seconds)
+        self.created_by_thread[uri].append(epoch)
         month = self.by_month.get((created.year, created.month))
         if month is None:
             month = self.by_month[created.year, created.month] = tally()
+            self.created_by_month[created.year, created.month] = created_times()
         month.append(seconds)
+        self.created_by_month[created.year, created.month].append(epoch)
         if state == data.PUBLISHED and may_link(comment.text):
             self.linking.setdefault(uri, []).append(comment)
 
@@ -269,6 +294,9 @@ class Digester:
             by_thread=self.by_thread,
             by_month=self.by_month,
             by_staff=self.by_staff,
+            created_by_thread=self.created_by_thread,
+            created_by_month=self.created_by_month,
+            created_by_staff=self.created_by_staff,
             open=self.open,
             linking={uri: tuple(items) for uri, items in self.linking.items()},
             titles=self.titles,

@@ -3,7 +3,9 @@
 Pure functions over ``CommentData``; shared by ``invoke comments.open``, the
 staff page ``/desk`` and the staff mails. Which comments are open is decided
 by ``comments.answers`` alone. Each open comment gets a status against the
-promise (``[blog] answer-target-hours``, ``remind-before-hours``):
+promise (``[blog] answer-target-hours``, ``remind-before-hours``), its hours
+counted in the promise's calendar (``[blog] answer-target-days`` and the like,
+``comments.target_calendar``: a Saturday comment is not overdue on Monday):
 
 - ``overdue``: it has waited longer than the target;
 - ``due_soon``: it passes the target within remind-before-hours;
@@ -24,7 +26,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from comments import answers
+from comments import answers, target_calendar
 from comments.build import data
 
 ON_TIME = "on_time"
@@ -44,6 +46,9 @@ class DeskSettings:
     target_hours: float
     remind_before_hours: float
     site_url: str
+    # Which hours count towards the target (``comments.target_calendar``);
+    # the config's [blog] answer-target-* options, clock hours when not given.
+    calendar: target_calendar.CalendarSpec = target_calendar.EVERY_HOUR
 
     @classmethod
     def from_conf(cls, conf):
@@ -52,6 +57,7 @@ class DeskSettings:
             target_hours=float(conf.get("blog", "answer-target-hours")),
             remind_before_hours=float(conf.get("blog", "remind-before-hours")),
             site_url=conf.get("blog", "site-url").rstrip("/"),
+            calendar=target_calendar.spec_of_conf(conf),
         )
 
     @property
@@ -81,8 +87,8 @@ class QueueEntry:
     first_line: str
     created: datetime.datetime
     due: datetime.datetime  # when the target passes
-    age_seconds: int
-    status: str
+    age_seconds: int  # on the clock
+    status: str  # by the hours the target counts
     awaiting_moderation: bool
     link: str
     stage: str | None = None  # the latest reminder stage reached (STAGES)
@@ -226,11 +232,12 @@ def open_queue(comment_data, as_of, settings, owners=None):
 
     ``owners`` (a ``comments.staff.owners.OwnerBook``) gives each entry its owner.
     """
-    target = datetime.timedelta(seconds=settings.target_seconds)
+    calendar = target_calendar.TargetCalendar(settings.calendar)
     entries = []
     for reader in answers.open_comments(answers.classify(comment_data.comments)):
         comment = reader.comment
-        age = reader.age_seconds(as_of)
+        # status and reminders go by the hours the promise counts
+        counted = calendar.counted_seconds(comment.created, as_of)
         entries.append(
             QueueEntry(
                 id=comment.id,
@@ -239,13 +246,13 @@ def open_queue(comment_data, as_of, settings, owners=None):
                 author=comment.author,
                 first_line=first_line(comment.text),
                 created=comment.created,
-                due=comment.created + target,
-                age_seconds=age,
-                status=status_for(age, settings),
+                due=calendar.deadline(comment.created, settings.target_seconds),
+                age_seconds=reader.age_seconds(as_of),
+                status=status_for(counted, settings),
                 awaiting_moderation=comment.state == data.PENDING,
                 link=comment_link(settings.site_url, comment),
-                stage=reminder_stage(age, settings),
-                escalated=age > settings.escalate_after_seconds,
+                stage=reminder_stage(counted, settings),
+                escalated=counted > settings.escalate_after_seconds,
                 owner=owners.owner_of(comment) if owners else None,
             )
         )

@@ -6,9 +6,10 @@ build from ``COMMENT_DATA`` (plugins/comment_data: a ``comments.build.digest.Dig
 not the comments themselves) and kept in the build's
 context; articles and pages get a small plain dict ``answered`` for the line
 under their title; a Generator
-writes ``answered/index.html`` through ``theme/templates/answered.html`` and
-``answered/answered.json`` beside it. "As of" is the build's time, or
-``SOURCE_DATE_EPOCH`` when set.
+writes ``answered/index.html`` through ``theme/templates/answered.html``, its
+follow-up pages (the rest of the open comments and of the per-article table)
+through ``answered_list.html``, and ``answered/answered.json`` beside it.
+"As of" is the build's time, or ``SOURCE_DATE_EPOCH`` when set.
 
 Signals: ``initialized`` (settings; the promise follows the comment server's
 ``[blog] answer-target-hours`` unless set), ``content_object_init`` (declares the
@@ -16,6 +17,7 @@ line's attribute), ``article_generator_finalized`` and
 ``page_generator_finalized`` (per-article lines), ``get_generators`` (the page).
 """
 
+import contextlib
 import logging
 import math
 import os
@@ -25,14 +27,14 @@ from pelican.contents import Article, Page
 from pelican.generators import Generator
 from pelican.plugins._utils import plugin_enabled
 
-from comments import config
+from comments import config, target_calendar
 from comments.build.digest import Digest
 from comments.core import SetupError, build_now
 from publishing.plugin_setup import plugin_module
 from publishing.streamed import write_streamed
 
-from . import figures
-from .page import json_document, json_pieces, page_values
+from . import figures, waiting
+from .page import json_document, json_pieces, list_page_values, page_values
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +43,25 @@ contracts = plugin_module("contracts", __file__)
 DEFAULTS = {
     "ANSWERED_ENABLED": True,
     "ANSWERED_TARGET_HOURS": 24,
+    # Which hours count towards the target: a comments.target_calendar
+    # CalendarSpec, or a dict of the [blog] options' texts ({"days": "Mo-Fr",
+    # "hours-of-day": "", "holidays": "DE-NW", "timezone": "Europe/Berlin"});
+    # None: the comment server's [blog] answer-target-* options, else the policy's.
+    "ANSWERED_TARGET_CALENDAR": None,
     "ANSWERED_URL": "answered/",
     "ANSWERED_SAVE_AS": "answered/index.html",
     "ANSWERED_JSON_SAVE_AS": "answered/answered.json",
     "ANSWERED_EXCERPT_CHARS": 160,
+    # The main page stays small when many comments wait: it shows the oldest
+    # open comments and the articles with the most open ones; every other one
+    # is listed on follow-up pages of ANSWERED_LIST_PAGE_SIZE, linked from it.
+    "ANSWERED_OPEN_FIRST_PAGE": 100,
+    "ANSWERED_ARTICLES_FIRST_PAGE": 100,
+    "ANSWERED_LIST_PAGE_SIZE": 1000,
+    "ANSWERED_OPEN_PAGE_URL": "answered/offen/{number}/",
+    "ANSWERED_OPEN_PAGE_SAVE_AS": "answered/offen/{number}/index.html",
+    "ANSWERED_ARTICLES_PAGE_URL": "answered/beitraege/{number}/",
+    "ANSWERED_ARTICLES_PAGE_SAVE_AS": "answered/beitraege/{number}/index.html",
     "ANSWERED_CHART_MONTHS": 12,
     # "Who answered": answers and median response time per staff display name.
     "ANSWERED_SHOW_STAFF": True,
@@ -67,22 +84,67 @@ def check_settings(settings):
         raise AnsweredSettingError(
             f"ANSWERED_TARGET_HOURS={target!r} must be a positive number of hours"
         )
-    for key in ("ANSWERED_EXCERPT_CHARS", "ANSWERED_CHART_MONTHS"):
+    for key in (
+        "ANSWERED_EXCERPT_CHARS",
+        "ANSWERED_CHART_MONTHS",
+        "ANSWERED_OPEN_FIRST_PAGE",
+        "ANSWERED_ARTICLES_FIRST_PAGE",
+        "ANSWERED_LIST_PAGE_SIZE",
+    ):
         if not isinstance(values[key], int) or values[key] < 1:
             raise AnsweredSettingError(
                 f"{key}={values[key]!r} must be a whole number ≥ 1"
             )
+    values["ANSWERED_TARGET_CALENDAR"] = checked_calendar(
+        values["ANSWERED_TARGET_CALENDAR"]
+    )
     if not isinstance(values["ANSWERED_SHOW_STAFF"], bool):
         raise AnsweredSettingError(
             f"ANSWERED_SHOW_STAFF={values['ANSWERED_SHOW_STAFF']!r} must be True "
             "or False"
         )
-    for key in ("ANSWERED_SAVE_AS", "ANSWERED_JSON_SAVE_AS"):
+    for key in (
+        "ANSWERED_SAVE_AS",
+        "ANSWERED_JSON_SAVE_AS",
+        "ANSWERED_OPEN_PAGE_SAVE_AS",
+        "ANSWERED_ARTICLES_PAGE_SAVE_AS",
+    ):
         if not values[key] or values[key].startswith("/") or ".." in values[key]:
             raise AnsweredSettingError(
                 f"{key}={values[key]!r} must be a path inside the output folder"
             )
+    for key in (
+        "ANSWERED_OPEN_PAGE_URL",
+        "ANSWERED_OPEN_PAGE_SAVE_AS",
+        "ANSWERED_ARTICLES_PAGE_URL",
+        "ANSWERED_ARTICLES_PAGE_SAVE_AS",
+    ):
+        if "{number}" not in values[key]:
+            raise AnsweredSettingError(
+                f"{key}={values[key]!r} must hold {{number}}, the page's number"
+            )
     return values
+
+
+def checked_calendar(value):
+    """Return ANSWERED_TARGET_CALENDAR as a CalendarSpec; raise naming the fix."""
+    if value is None:
+        return target_calendar.PROMISED
+    if isinstance(value, target_calendar.CalendarSpec):
+        return value
+    options = ("days", "hours-of-day", "holidays", "timezone")
+    if not isinstance(value, dict) or set(value) - set(options):
+        raise AnsweredSettingError(
+            f"ANSWERED_TARGET_CALENDAR={value!r} must be a dict with the keys "
+            f"{', '.join(options)} (the [blog] answer-target-* options), or None"
+        )
+    defaults = target_calendar.PROMISED_OPTIONS
+    try:
+        return target_calendar.spec_of_options(
+            *(value.get(option, defaults[option]) for option in options)
+        )
+    except ValueError as error:
+        raise AnsweredSettingError(f"ANSWERED_TARGET_CALENDAR: {error}") from None
 
 
 class BuildFigures:
@@ -98,8 +160,37 @@ class BuildFigures:
             uri: figures.summarize(entries, self.target_seconds)
             for uri, entries in digest.by_thread.items()
         }
-        self.staff = figures.by_staff(digest.by_staff)
+        self.calendar_spec = settings["ANSWERED_TARGET_CALENDAR"]
+        self.calendar = calendar = target_calendar.TargetCalendar(self.calendar_spec)
+        self.as_of_epoch = as_of_epoch = int(as_of.timestamp())
+        observed = {
+            uri: waiting.observe(
+                entries, digest.created_by_thread[uri], as_of_epoch, calendar
+            )
+            for uri, entries in digest.by_thread.items()
+        }
+        self.waiting_by_thread = {
+            uri: waiting.waiting_figures(observations, self.target_seconds)
+            for uri, observations in observed.items()
+        }
+        everything = waiting.concatenated(observed.values())
+        self.waiting = waiting.waiting_figures(everything, self.target_seconds)
+        self.due_by_month = waiting.due_by_month(everything, self.target_seconds)
+        within_by_name = {
+            name: waiting.answered_within_target(
+                times, digest.created_by_staff[name], self.target_seconds, calendar
+            )
+            for name, times in digest.by_staff.items()
+        }
+        self.staff = figures.by_staff(digest.by_staff, within_by_name)
         self.pending, self.withdrawn, self.removed = figures.state_counts(digest)
+
+    def waiting_of(self, entries, created):
+        """Return the Waiting figures of some reader comments' tally."""
+        observations = waiting.observe(
+            entries, created, self.as_of_epoch, self.calendar
+        )
+        return waiting.waiting_figures(observations, self.target_seconds)
 
 
 def figures_for_build(context, settings):
@@ -153,10 +244,42 @@ class AnsweredPageGenerator(Generator):
             url=settings["ANSWERED_URL"],
             answered=values,
         )
+        for kind in ("open", "articles"):
+            pages = 0
+            for page, shown in list_page_values(values, kind):
+                pages += 1
+                write_streamed(
+                    writer,
+                    page.save_as,
+                    self.get_template("answered_list"),
+                    self.context,
+                    relative_urls=self.settings.get("RELATIVE_URLS", False),
+                    url=page.url,
+                    answered_list=shown,
+                )
+            remove_stale_pages(self.output_path, settings, kind, pages + 2)
         path = os.path.join(self.output_path, settings["ANSWERED_JSON_SAVE_AS"])
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as stream:
             stream.writelines(json_pieces(json_document(values, settings)))
+
+
+def remove_stale_pages(output_path, settings, kind, number):
+    """Remove follow-up pages from ``number`` on that an earlier build (or
+    ``invoke refresh``) wrote when more comments were open."""
+    key = (
+        "ANSWERED_OPEN_PAGE_SAVE_AS"
+        if kind == "open"
+        else ("ANSWERED_ARTICLES_PAGE_SAVE_AS")
+    )
+    while True:
+        path = os.path.join(output_path, settings[key].format(number=number))
+        if not os.path.isfile(path):
+            return
+        os.remove(path)
+        with contextlib.suppress(OSError):  # not empty: something else lives there
+            os.rmdir(os.path.dirname(path))
+        number += 1
 
 
 def is_listed(settings):
@@ -178,6 +301,8 @@ def configure(pelican):
     server_hours = comment_server_target_hours()
     if "ANSWERED_TARGET_HOURS" not in settings and server_hours is not None:
         settings["ANSWERED_TARGET_HOURS"] = server_hours
+    if settings.get("ANSWERED_TARGET_CALENDAR") is None:
+        settings["ANSWERED_TARGET_CALENDAR"] = comment_server_calendar()
     values = check_settings(settings)
     if server_hours is not None and values["ANSWERED_TARGET_HOURS"] != server_hours:
         logger.warning(
@@ -200,6 +325,16 @@ def comment_server_target_hours(environ=None):
         return None
     hours = float(conf.get("blog", "answer-target-hours"))  # checked when read
     return int(hours) if hours.is_integer() else hours
+
+
+def comment_server_calendar(environ=None):
+    """The CalendarSpec of the comment server's ``[blog] answer-target-*``
+    options, or None without a usable config."""
+    try:
+        conf = config.read_config(environ=os.environ if environ is None else environ)
+    except SetupError:  # no config here: the policy's calendar
+        return None
+    return target_calendar.spec_of_conf(conf)  # checked when read
 
 
 def attach_lines_for(generator, items):

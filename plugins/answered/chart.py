@@ -1,10 +1,10 @@
-"""Geometry of the monthly response-time chart, drawn as inline SVG by a template.
+"""Geometry of the monthly chart, drawn as inline SVG by a template: per month,
+the share of that month's due comments answered within target.
 
 Pure numbers only: bar positions and heights in SVG user units, a target line
 and axis ticks. The template turns them into ``<rect>`` and ``<line>`` elements.
 """
 
-import math
 from dataclasses import dataclass
 
 WIDTH = 640
@@ -17,13 +17,14 @@ MARGIN_RIGHT = 8
 
 @dataclass(frozen=True)
 class Bar:
-    """One month's bar: the median response time in hours (None: no answers)."""
+    """One month's bar: the whole percent of its due comments answered within
+    target (None: none of the month's comments is due yet)."""
 
     x: float
     y: float
     width: float
     height: float
-    hours: float | None
+    percent: int | None
     label_x: float
     year: int
     month: int
@@ -40,58 +41,38 @@ class Chart:
     plot_top: int
     plot_right: int
     bars: tuple
-    target_y: float
-    ticks: tuple  # (y, hours)
+    target_y: float  # the promise: every due comment within target (100 %)
+    ticks: tuple  # (y, percent)
 
 
-def nice_ceiling(hours):
-    """Round a maximum up to 6, 12, 24, 48 … hours for readable ticks."""
-    for step in (1, 2, 6, 12, 24, 48, 72, 168):
-        if hours <= step:
-            return step
-    return math.ceil(hours / 168) * 168
-
-
-def build_chart(months, target_hours):
-    """Lay out one bar per month; the scale always shows the target line."""
-    medians = [
-        m.median_response_seconds / 3600
-        for m in months
-        if m.median_response_seconds is not None
-    ]
-    top_hours = nice_ceiling(max([target_hours, *medians]))
+def build_chart(months):
+    """Lay out one bar per month on a 0–100 % scale, the target at 100 %."""
     plot_bottom = HEIGHT - MARGIN_BOTTOM
     plot_height = plot_bottom - MARGIN_TOP
     plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     slot = plot_width / max(1, len(months))
 
-    def y_of(hours):
-        return round(plot_bottom - plot_height * min(hours, top_hours) / top_hours, 1)
+    def y_of(percent):
+        return round(plot_bottom - plot_height * percent / 100, 1)
 
     bars = []
     for index, month in enumerate(months):
-        hours = (
-            None
-            if month.median_response_seconds is None
-            else month.median_response_seconds / 3600
-        )
+        percent = month.within_target_percent
         x = MARGIN_LEFT + index * slot
-        top = y_of(hours) if hours is not None else plot_bottom
+        top = y_of(percent) if percent is not None else plot_bottom
         bars.append(
             Bar(
                 x=round(x + slot * 0.15, 1),
                 y=top,
                 width=round(slot * 0.7, 1),
                 height=round(plot_bottom - top, 1),
-                hours=None if hours is None else round(hours, 1),
+                percent=percent,
                 label_x=round(x + slot / 2, 1),
                 year=month.year,
                 month=month.month,
             )
         )
-    ticks = tuple(
-        (y_of(top_hours * part / 4), top_hours * part / 4) for part in range(5)
-    )
+    ticks = tuple((y_of(percent), percent) for percent in (0, 25, 50, 75, 100))
     return Chart(
         width=WIDTH,
         height=HEIGHT,
@@ -100,6 +81,6 @@ def build_chart(months, target_hours):
         plot_top=MARGIN_TOP,
         plot_right=WIDTH - MARGIN_RIGHT,
         bars=tuple(bars),
-        target_y=y_of(target_hours),
+        target_y=y_of(100),
         ticks=ticks,
     )

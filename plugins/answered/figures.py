@@ -97,6 +97,15 @@ class Month:
     answered: int
     open: int
     median_response_seconds: int | None
+    due: int = 0  # comments of the month whose target has passed
+    due_answered_within_target: int = 0
+
+    @property
+    def within_target_percent(self):
+        """Whole percent of the month's due comments answered within target."""
+        if not self.due:
+            return None
+        return self.due_answered_within_target * 100 // self.due
 
 
 def months_back(as_of, count):
@@ -109,13 +118,15 @@ def months_back(as_of, count):
     return pairs[::-1]
 
 
-def by_month(tallies, as_of, count=12):
+def by_month(tallies, as_of, count=12, due=None):
     """Return one Month per calendar month (UTC) of the last ``count`` months,
     from the tallies by (year, month) of the reader comments' creation.
 
     A comment dated after ``as_of``'s month (a clock set ahead) counts in that
-    month, so the months cover every reader comment of their span.
+    month, so the months cover every reader comment of their span. ``due``:
+    (year, month) → (due, due answered within target), ``waiting.due_by_month``.
     """
+    due = due or {}
     latest = (as_of.year, as_of.month)
     ahead = [entries for key, entries in tallies.items() if key > latest]
     months = []
@@ -132,6 +143,7 @@ def by_month(tallies, as_of, count=12):
                 len(times),
                 len(entries) - len(times),
                 median(times),
+                *due.get((year, month), (0, 0)),
             )
         )
     return months
@@ -144,12 +156,15 @@ class StaffAnswers:
     name: str
     answers: int
     median_response_seconds: int
+    answered_within_target: int | None = None  # counted in the target's calendar
 
 
-def by_staff(times_by_name):
-    """Return one StaffAnswers per staff name, most answers first, then by name."""
+def by_staff(times_by_name, within_by_name=None):
+    """Return one StaffAnswers per staff name, most answers first, then by name
+    (``within_by_name``: name → answers within target, when counted)."""
+    within_by_name = within_by_name or {}
     rows = [
-        StaffAnswers(name, len(seconds), median(seconds))
+        StaffAnswers(name, len(seconds), median(seconds), within_by_name.get(name))
         for name, seconds in times_by_name.items()
     ]
     rows.sort(key=lambda row: (-row.answers, row.name.casefold(), row.name))

@@ -15,6 +15,7 @@ from comments.answers import waited_seconds
 from comments.build import data
 from comments.build.masking import mask_personal_data
 from comments.store.schema import WITHDRAWN as WITHDRAWN_REASON
+from comments.target_calendar import WEEKDAYS
 from publishing.plugin_setup import plugin_module
 
 from . import chart, figures
@@ -48,6 +49,7 @@ class ArticleRow(NamedTuple):
     title: str
     url: str
     summary: figures.Summary
+    waiting: object = None  # waiting.Waiting: due, within target, Kaplan–Meier
 
 
 class RemovalRow(NamedTuple):
@@ -165,7 +167,14 @@ def article_rows(build, index, siteurl):
             elsewhere.append(uri)
             continue
         title, url = index[uri]
-        rows.append(ArticleRow(title, siteurl_join(siteurl, url), summary))
+        rows.append(
+            ArticleRow(
+                title,
+                siteurl_join(siteurl, url),
+                summary,
+                build.waiting_by_thread.get(uri),
+            )
+        )
     rows.sort(
         key=lambda row: (-row.summary.open, -row.summary.reader_comments, row.title)
     )
@@ -173,10 +182,49 @@ def article_rows(build, index, siteurl):
         entries = [
             entry for uri in sorted(elsewhere) for entry in build.digest.by_thread[uri]
         ]
+        created = [
+            made
+            for uri in sorted(elsewhere)
+            for made in build.digest.created_by_thread[uri]
+        ]
         rows.append(
-            ArticleRow("", "", figures.summarize(entries, build.target_seconds))
+            ArticleRow(
+                "",
+                "",
+                figures.summarize(entries, build.target_seconds),
+                build.waiting_of(entries, created),
+            )
         )
     return rows
+
+
+class ListPage(NamedTuple):
+    """One follow-up page of a long list: its number (2, 3, …), the numbers of
+    its first and last item (counted from 1 over the whole list), its address."""
+
+    number: int
+    first: int
+    last: int
+    url: str
+    save_as: str
+
+
+def list_pages(total, shown_first, page_size, url, save_as):
+    """Return the follow-up pages of a list of ``total`` items whose first
+    ``shown_first`` are on the main page: ``page_size`` items each, numbered
+    from 2, addresses from the patterns' ``{number}``."""
+    pages = []
+    for number, start in enumerate(range(shown_first, total, page_size), start=2):
+        pages.append(
+            ListPage(
+                number,
+                start + 1,
+                min(start + page_size, total),
+                url.format(number=number),
+                save_as.format(number=number),
+            )
+        )
+    return pages
 
 
 def removal_rows(build, index, siteurl):
@@ -208,24 +256,51 @@ def page_values(build, context, settings):
     index = content_index(context)
     siteurl = settings.get("SITEURL", "")
     months = figures.by_month(
-        build.digest.by_month, build.as_of, settings["ANSWERED_CHART_MONTHS"]
+        build.digest.by_month,
+        build.as_of,
+        settings["ANSWERED_CHART_MONTHS"],
+        build.due_by_month,
     )
     summary = build.summary
     opened = open_items(build, index, siteurl, settings["ANSWERED_EXCERPT_CHARS"])
+    articles = article_rows(build, index, siteurl)
+    open_first = settings["ANSWERED_OPEN_FIRST_PAGE"]
+    articles_first = settings["ANSWERED_ARTICLES_FIRST_PAGE"]
+    page_size = settings["ANSWERED_LIST_PAGE_SIZE"]
     return {
         "as_of": build.as_of,
         "target_hours": settings["ANSWERED_TARGET_HOURS"],
         "summary": summary,
+        "waiting": build.waiting,
+        "calendar": calendar_words(build.calendar_spec),
         "within_target_percent": None
         if not summary.answered
         else summary.answered_within_target * 100 // summary.answered,
         "oldest_open_seconds": opened[0].age_seconds if opened else None,
         "open_comments": opened,
-        "articles": article_rows(build, index, siteurl),
+        # The main page shows the oldest open comments and the articles with
+        # the most open ones; every other item is on a follow-up page.
+        "open_first": opened[:open_first],
+        "open_pages": list_pages(
+            len(opened),
+            open_first,
+            page_size,
+            settings["ANSWERED_OPEN_PAGE_URL"],
+            settings["ANSWERED_OPEN_PAGE_SAVE_AS"],
+        ),
+        "articles": articles,
+        "articles_first": articles[:articles_first],
+        "article_pages": list_pages(
+            len(articles),
+            articles_first,
+            page_size,
+            settings["ANSWERED_ARTICLES_PAGE_URL"],
+            settings["ANSWERED_ARTICLES_PAGE_SAVE_AS"],
+        ),
         # None when ANSWERED_SHOW_STAFF is off: no section, no JSON key.
         "staff": build.staff if settings["ANSWERED_SHOW_STAFF"] else None,
         "months": months,
-        "chart": chart.build_chart(months, settings["ANSWERED_TARGET_HOURS"]),
+        "chart": chart.build_chart(months),
         "awaiting_moderation": build.pending,
         "withdrawn": build.withdrawn,
         "removed": build.removed,
@@ -235,10 +310,74 @@ def page_values(build, context, settings):
     }
 
 
+def list_page_values(values, kind):
+    """Yield (ListPage, what answered_list.html shows) for each follow-up page
+    of the open comments (``kind`` "open") or of the articles ("articles")."""
+    items = values["open_comments"] if kind == "open" else values["articles"]
+    pages = values["open_pages"] if kind == "open" else values["article_pages"]
+    for index, page in enumerate(pages):
+        yield (
+            page,
+            {
+                "kind": kind,
+                "page": page,
+                "total": len(items),
+                "entries": items[page.first - 1 : page.last],
+                "as_of": values["as_of"],
+                "previous": pages[index - 1] if index else None,
+                "next": pages[index + 1] if index + 1 < len(pages) else None,
+            },
+        )
+
+
+def calendar_words(spec):
+    """Return what the page says of the target's calendar: days, hours of the
+    day, holidays, time zone (None for parts that do not limit it)."""
+    start_end = spec.hours_of_day
+    return {
+        "every_hour": spec.counts_every_hour,
+        "days": " ".join(WEEKDAYS[day] for day in spec.days),
+        "hours_of_day": None
+        if start_end is None
+        else "–".join(f"{m // 60:02d}:{m % 60:02d}" for m in start_end),
+        "holidays": spec.holidays or None,
+        "timezone": spec.timezone,
+    }
+
+
+def waiting_json(waiting):
+    """The figures that count the comments still waiting, for answered.json."""
+    return {
+        "due": waiting.due,
+        "due_answered_within_target": waiting.due_answered_within_target,
+        "km_median_response_seconds": waiting.km_median_response_seconds,
+        "km_p90_response_seconds": waiting.km_p90_response_seconds,
+        "counted_km_median_response_seconds": (
+            waiting.counted_km_median_response_seconds
+        ),
+        "counted_km_p90_response_seconds": waiting.counted_km_p90_response_seconds,
+        "longest_observed_seconds": waiting.longest_observed_seconds,
+    }
+
+
 def json_document(values, settings):
     """Return answered.json: the page's figures, no text, no personal data."""
     summary = values["summary"]
     document = {
+        **waiting_json(values["waiting"]),
+        "target_calendar": values["calendar"],
+        "months": [
+            {
+                "month": f"{month.year:04d}-{month.month:02d}",
+                "reader_comments": month.reader_comments,
+                "answered": month.answered,
+                "open": month.open,
+                "median_response_seconds": month.median_response_seconds,
+                "due": month.due,
+                "due_answered_within_target": month.due_answered_within_target,
+            }
+            for month in values["months"]
+        ],
         "as_of": data.format_utc(values["as_of"]),
         "target_hours": settings["ANSWERED_TARGET_HOURS"],
         "reader_comments": summary.reader_comments,
@@ -258,10 +397,16 @@ def json_document(values, settings):
                 "answered": row.summary.answered,
                 "open": row.summary.open,
                 "median_response_seconds": row.summary.median_response_seconds,
+                **waiting_json(row.waiting),
             }
             for row in values["articles"]
         ],
         "open_comments": Rows(values["open_comments"], open_comment_json),
+        # The page's follow-up pages, which list the same items as HTML.
+        "list_pages": {
+            "open_comments": [page.url for page in values["open_pages"]],
+            "articles": [page.url for page in values["article_pages"]],
+        },
         # When the comment source was away: the time of the snapshot used.
         "data": {
             "source": values["data_source"],
@@ -276,6 +421,7 @@ def json_document(values, settings):
                 "name": row.name,
                 "answers": row.answers,
                 "median_response_seconds": row.median_response_seconds,
+                "answered_within_target": row.answered_within_target,
             }
             for row in values["staff"]
         ]

@@ -10,8 +10,8 @@ catalog lacks is shown as its English id. ``babel.cfg`` and the README say how
 to update the catalogs.
 
 Signals: ``generator_init`` (installs the translations, the ``duration``
-filter — seconds said as "3 Std." — and ``THEME_TRANSLATIONS`` for plugins into
-every generator's Jinja environment).
+filter — seconds said as "3 Std." or, below 10 hours, "4,5 Std." — and
+``THEME_TRANSLATIONS`` for plugins into every generator's Jinja environment).
 """
 
 import functools
@@ -73,7 +73,8 @@ def load_translations(theme_path, lang):
 
 
 def duration(translations, seconds):
-    """Say a duration in whole units, rounded down: minutes, hours or days."""
+    """Say a duration: minutes, hours or days, rounded down; below 10 hours
+    to the nearest tenth of an hour (16,200 s: "4,5 Std."), not cut down."""
     if seconds is None:
         return translations.gettext("–")
     minutes = int(seconds) // 60
@@ -82,7 +83,12 @@ def duration(translations, seconds):
     if minutes < 120:
         text = translations.ngettext("%(num)d min", "%(num)d min", minutes)
         return text % {"num": minutes}
-    hours = minutes // 60
+    tenths = (int(seconds) + 180) // 360
+    if tenths < 100 and tenths % 10:
+        whole, tenth = divmod(tenths, 10)
+        separator = translations.pgettext("decimal separator", ".")
+        return translations.gettext("%(num)s h") % {"num": f"{whole}{separator}{tenth}"}
+    hours = max(10, minutes // 60) if tenths >= 100 else tenths // 10
     if hours < 48:
         return translations.ngettext("%(num)d h", "%(num)d h", hours) % {"num": hours}
     days = hours // 24

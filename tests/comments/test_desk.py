@@ -167,3 +167,37 @@ def test_empty_queue():
 )
 def test_durations(seconds, text):
     assert desk.format_duration(seconds) == text
+
+
+def test_the_desk_counts_the_hours_the_promise_counts():
+    from comments.target_calendar import PROMISED
+
+    promised = desk.DeskSettings(24, 4, "https://blog.example", calendar=PROMISED)
+    saturday = datetime.datetime(2026, 12, 5, 12, tzinfo=datetime.UTC)
+    monday_morning = datetime.datetime(2026, 12, 7, 7, tzinfo=datetime.UTC)
+    reader = comment(1, 0, created=saturday)
+    comments = data.CommentData(monday_morning, "database", (reader,))
+    [entry] = desk.open_queue(comments, monday_morning, promised).entries
+    # 43 clock hours, 8 counted (Monday from midnight in Berlin)
+    assert entry.age_seconds == 43 * 3600
+    assert (entry.status, entry.stage) == (desk.ON_TIME, None)
+    assert entry.due == datetime.datetime(2026, 12, 7, 23, tzinfo=datetime.UTC)
+    [clock] = desk.open_queue(comments, monday_morning, SETTINGS).entries
+    assert (clock.status, clock.stage) == (desk.OVERDUE, desk.OVERDUE)
+    # Monday 21:00 in Berlin: due soon, and the reminder stage says so
+    evening = datetime.datetime(2026, 12, 7, 20, 30, tzinfo=datetime.UTC)
+    [later] = desk.open_queue(comments, evening, promised).entries
+    assert (later.status, later.stage) == (desk.DUE_SOON, desk.DUE_SOON)
+
+
+def test_desk_settings_read_the_calendar_from_the_config(tmp_path):
+    from comments import config
+    from comments.target_calendar import CalendarSpec
+
+    path = tmp_path / "isso.cfg"
+    path.write_text(
+        "[blog]\nanswer-target-days = Mo-Sa\nanswer-target-holidays = DE-BY\n",
+        encoding="utf-8",
+    )
+    settings = desk.DeskSettings.from_conf(config.read_config(path, environ={}))
+    assert settings.calendar == CalendarSpec(days=(0, 1, 2, 3, 4, 5), holidays="DE-BY")

@@ -50,13 +50,15 @@ class LiveBlog:
         """Path of the comment server's SQLite database."""
         return self.conf.get("general", "dbpath")
 
-    def build(self):
-        """Build the project's content from the comments so far, as `invoke build`."""
+    def build(self, **settings):
+        """Build the project's content from the comments so far, as `invoke build`
+        (``settings`` override pelicanconf.py's)."""
         build_site(
             ROOT / "content",
             self.output,
             COMMENTS_URL=self.comments_url,
             COMMENTS_DATABASE=self.database,
+            **settings,
         )
 
 

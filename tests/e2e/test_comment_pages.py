@@ -136,16 +136,20 @@ def test_transparency_page_counts_the_staff_answer_not_the_impostor(
     row = page.locator(
         ".answered__articles tbody tr", has=page.locator(f"a[href='{ARTICLE}']")
     )
-    # Article, reader comments, answered, open, median: the impostor's reply is
-    # a reader comment still waiting, not an answer.
+    # Article, reader comments, answered, open, due, within target, median with
+    # the waiting counted, median of the answered: the impostor's reply is a
+    # reader comment still waiting (42 h, due), not an answer.
     assert cells(row) == [
         "Hinter den Kulissen: So messen wir unsere Antwortzeit",
         "2",
         "1",
         "1",
-        "5 Std.",
+        "2",
+        "50 %",
+        "5,5 Std.",  # not cut down to 5
+        "5,5 Std.",
     ]
-    assert page.locator("[data-figure=median]").inner_text() == "5 Std."
+    assert page.locator("[data-figure=median]").inner_text() == "5,5 Std."
     assert page.locator("[data-figure=within_target]").inner_text() == "100 % (1/1)"
     assert page.locator(f"#offen-{comment_id(question)}").count() == 0
     waiting = page.locator(f"#offen-{comment_id(fake)}")

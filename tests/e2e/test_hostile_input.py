@@ -226,7 +226,9 @@ def hostile(unguarded_blog, browser):
             for field in FIELDS:
                 number = len(outcomes) + 1
                 outcomes.append(post_payload(client, thread, payload, field, number))
-    unguarded_blog.build()
+    # every payload on the transparency page's first page (the follow-up pages
+    # render the same template include)
+    unguarded_blog.build(ANSWERED_OPEN_FIRST_PAGE=len(outcomes))
 
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(

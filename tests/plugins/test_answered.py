@@ -9,7 +9,13 @@ from bs4 import BeautifulSoup
 
 from comments.server.app import build_server
 from comments.staff.removal import remove_comment
-from tests.support import build_site, set_created, write_files, write_isso_config
+from tests.support import (
+    PROMISED_HOURS,
+    build_site,
+    set_created,
+    write_files,
+    write_isso_config,
+)
 
 ARTICLE = "/2026/ein-artikel/"
 T0 = datetime.datetime(2026, 11, 1, 9, 0, tzinfo=datetime.UTC).timestamp()
@@ -53,7 +59,8 @@ def database(tmp_path_factory):
     from tests.support import CommentClient, write_isso_config
 
     base = tmp_path_factory.mktemp("answered-db")
-    config = write_isso_config(base, guard={"enabled": "false"})
+    # fixed dates: the promised calendar (working days in Berlin)
+    config = write_isso_config(base, guard={"enabled": "false"}, blog=PROMISED_HOURS)
     add_account(base / "staff.cfg", "anna", "Anna Schmidt", "ein-langes-passwort")
     conf, _ = load_config(config, environ={})
     with running_in_thread(create_app(conf, environ={})) as url:
@@ -84,8 +91,24 @@ def build(tmp_path, database, monkeypatch, name="out", **settings):
     )
 
 
+def text_of(page, selector):
+    """The text of the first element matching ``selector``, spaces joined."""
+    return " ".join(page.select_one(selector).get_text().split())
+
+
 def soup(path):
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+WAITING = {
+    "due": 2,
+    "due_answered_within_target": 1,
+    "km_median_response_seconds": 2 * HOUR,
+    "km_p90_response_seconds": None,
+    "counted_km_median_response_seconds": 0,
+    "counted_km_p90_response_seconds": None,
+    "longest_observed_seconds": 2 * 24 * HOUR,
+}
 
 
 def test_json_has_every_key_with_the_right_types_and_values(
@@ -107,6 +130,41 @@ def test_json_has_every_key_with_the_right_types_and_values(
         "awaiting_moderation": 0,
         "withdrawn": 0,
         "removed": {"spam": 1},
+        # Sunday 09:00 UTC answered after 2 h; Monday 09:00 UTC open, as of
+        # Wednesday: both due (48 counted hours), one within target; the open
+        # one is censored at 48 h, so half still wait at 2 h (0 counted: Sunday).
+        **WAITING,
+        "target_calendar": {
+            "days": "Mo Di Mi Do Fr",
+            "every_hour": False,
+            "holidays": "DE",
+            "hours_of_day": None,
+            "timezone": "Europe/Berlin",
+        },
+        "months": [
+            *(
+                {
+                    "month": month,
+                    "reader_comments": 0,
+                    "answered": 0,
+                    "open": 0,
+                    "median_response_seconds": None,
+                    "due": 0,
+                    "due_answered_within_target": 0,
+                }
+                for month in [f"2025-{m:02d}" for m in (12,)]
+                + [f"2026-{m:02d}" for m in range(1, 11)]
+            ),
+            {
+                "month": "2026-11",
+                "reader_comments": 2,
+                "answered": 1,
+                "open": 1,
+                "median_response_seconds": 2 * HOUR,
+                "due": 2,
+                "due_answered_within_target": 1,
+            },
+        ],
         "articles": [
             {
                 "url": ARTICLE,
@@ -115,6 +173,7 @@ def test_json_has_every_key_with_the_right_types_and_values(
                 "answered": 1,
                 "open": 1,
                 "median_response_seconds": 2 * HOUR,
+                **WAITING,
             }
         ],
         "open_comments": [
@@ -127,8 +186,14 @@ def test_json_has_every_key_with_the_right_types_and_values(
             }
         ],
         "data": {"source": "database", "snapshot_of": None},
+        "list_pages": {"open_comments": [], "articles": []},
         "staff": [
-            {"name": "Anna Schmidt", "answers": 1, "median_response_seconds": 2 * HOUR}
+            {
+                "name": "Anna Schmidt",
+                "answers": 1,
+                "median_response_seconds": 2 * HOUR,
+                "answered_within_target": 1,
+            }
         ],
     }
     text = json.dumps(document)
@@ -141,6 +206,16 @@ def test_page_states_the_claim_truthfully(tmp_path, database, monkeypatch):
     assert headline == "1 von 2 beantwortet · 1 offen · der älteste wartet seit 2 Tagen"
     assert page.select_one("[data-figure=median]").get_text() == "2 Std."
     assert page.select_one("[data-figure=within_target]").get_text() == "100 % (1/1)"
+    assert text_of(page, "[data-figure=due_within_target]") == (
+        "1 von 2 fälligen Kommentaren innerhalb von 24 Std. beantwortet (50 %)"
+    )
+    assert text_of(page, "[data-figure=km_median]") == (
+        "2 Std. (gezählt wie versprochen: unter 1 Min.)"
+    )
+    assert text_of(page, "[data-figure=km_p90]") == (
+        "mehr als ein Zehntel wartet nach 2 Tagen noch auf eine Antwort"
+    )
+    assert "Mo Di Mi Do Fr" in text_of(page, ".answered__calendar")
     assert page.select_one("[data-figure=removed]").get_text() == "1"
     [removal] = page.select(".answered__removals tbody tr")
     assert [cell.get_text(strip=True) for cell in removal.select("td")][1:] == [
@@ -255,7 +330,7 @@ def test_who_answered_shows_names_answers_and_median(tmp_path, database, monkeyp
         [cell.get_text(strip=True) for cell in row.select("th, td")]
         for row in section.select("tbody tr")
     ]
-    assert rows == [["Anna Schmidt", "1", "2 Std."]]
+    assert rows == [["Anna Schmidt", "1", "1", "2 Std."]]  # answers, within target
     assert section.select_one("tbody th bdi").get_text() == "Anna Schmidt"
     definitions = page.select_one(".answered__definitions").get_text()
     assert "zählt als eine Antwort der Person, die die erste Antwort" in definitions
@@ -368,7 +443,8 @@ def jumping_clocks(tmp_path):
 
     base = tmp_path / "clock-db"
     base.mkdir()
-    config = write_isso_config(base, guard={"enabled": "false"})
+    # fixed dates: the promised calendar (working days in Berlin)
+    config = write_isso_config(base, guard={"enabled": "false"}, blog=PROMISED_HOURS)
     add_account(base / "staff.cfg", "anna", "Anna Schmidt", "ein-langes-passwort")
     conf, _ = load_config(config, environ={})
     with running_in_thread(create_app(conf, environ={})) as url:
@@ -402,3 +478,97 @@ def test_clock_jumps_leave_no_comment_open_for_ever_and_months_add_up(
     definitions = page.select_one(".answered__definitions").get_text()
     assert "nicht die Uhrzeit" in definitions
     assert "zählt er im Monat des Stands" in definitions
+
+
+def test_long_lists_go_on_follow_up_pages_linked_from_the_first(
+    tmp_path, database, monkeypatch
+):
+    output = build(
+        tmp_path,
+        database,
+        monkeypatch,
+        ANSWERED_OPEN_FIRST_PAGE=1,
+        ANSWERED_ARTICLES_FIRST_PAGE=1,
+        ANSWERED_LIST_PAGE_SIZE=1,
+    )
+    page = soup(output / "answered/index.html")
+    # one open comment, one article: all on the first page, no follow-up page
+    assert len(page.select(".answered__open > li")) == 1
+    assert not page.select(".answered__more")
+    assert not (output / "answered/offen/2/index.html").exists()
+
+
+def test_list_pages_number_every_item_once():
+    from answered.page import ListPage, list_pages
+
+    pages = list_pages(2_350, 100, 1_000, "o/{number}/", "o/{number}/index.html")
+    assert pages == [
+        ListPage(2, 101, 1_100, "o/2/", "o/2/index.html"),
+        ListPage(3, 1_101, 2_100, "o/3/", "o/3/index.html"),
+        ListPage(4, 2_101, 2_350, "o/4/", "o/4/index.html"),
+    ]
+    assert list_pages(100, 100, 1_000, "{number}", "{number}") == []
+
+
+def test_each_follow_up_page_gets_its_items_and_neighbours():
+    from answered.page import list_page_values, list_pages
+
+    opened = list(range(1, 2_351))
+    values = {
+        "open_comments": opened,
+        "open_pages": list_pages(2_350, 100, 1_000, "o/{number}/", "o/{number}/i"),
+        "as_of": None,
+    }
+    shown = [values for _, values in list_page_values(values, "open")]
+    assert [len(page["entries"]) for page in shown] == [1_000, 1_000, 250]
+    assert shown[0]["entries"][0] == 101 and shown[-1]["entries"][-1] == 2_350
+    assert shown[0]["previous"] is None and shown[0]["next"].number == 3
+    assert shown[-1]["previous"].number == 3 and shown[-1]["next"] is None
+
+
+def test_every_open_comment_is_listed_once_on_the_first_or_a_follow_up_page(
+    tmp_path, monkeypatch
+):
+    from benchmarks.synthetic import fill_comments, write_articles, write_comment_config
+
+    threads = write_articles(tmp_path / "content", 3)
+    database = fill_comments(write_comment_config(tmp_path), threads, 60)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(AS_OF))
+    output = build_site(
+        tmp_path / "content",
+        tmp_path / "out",
+        COMMENTS_DATABASE=str(database),
+        COMMENTS_SNAPSHOT_DIR=str(tmp_path / "snapshots"),
+        ANSWERED_OPEN_FIRST_PAGE=2,
+        ANSWERED_ARTICLES_FIRST_PAGE=1,
+        ANSWERED_LIST_PAGE_SIZE=3,
+    )
+    document = json.loads((output / "answered/answered.json").read_text("utf-8"))
+    first = soup(output / "answered/index.html")
+    listed = [li["id"] for li in first.select(".answered__open > li")]
+    assert len(listed) == 2
+    links = [a["href"] for a in first.select(".answered__more a")]
+    for link in links:
+        page = soup(output / link.lstrip("/") / "index.html")
+        listed += [li["id"] for li in page.select(".answered__open > li")]
+    expected = [f"offen-{item['id']}" for item in document["open_comments"]]
+    assert len(expected) > 5 and listed == expected  # oldest first, each once
+    article_pages = [link for link in links if "/beitraege/" in link]
+    assert len(article_pages) == 1  # 3 articles: 1 first, 2 on page 2
+    assert document["list_pages"]["articles"] == ["answered/beitraege/2/"]
+
+    # Fewer open comments later: the pages no longer needed go.
+    stale = output / "answered/offen/2/index.html"
+    assert stale.exists()
+    build_site(
+        tmp_path / "content",
+        output,
+        COMMENTS_DATABASE=str(database),
+        COMMENTS_SNAPSHOT_DIR=str(tmp_path / "snapshots"),
+        ANSWERED_OPEN_FIRST_PAGE=1_000,
+        ANSWERED_ARTICLES_FIRST_PAGE=1,
+        ANSWERED_LIST_PAGE_SIZE=3,
+        DELETE_OUTPUT_DIRECTORY=False,  # as `invoke refresh` writes into it
+    )
+    assert (output / "answered/beitraege/2/index.html").exists()
+    assert not stale.exists() and not stale.parent.exists()

@@ -127,6 +127,24 @@ def test_duration_in_whole_units_rounded_down():
     assert duration(gettext.NullTranslations(), 86400 * 3) == "3 days"
 
 
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (16_200, "4,5 Std."),  # not cut down to 4
+        (7_200, "2 Std."),
+        (35_999, "10 Std."),  # 9.9997 h rounds to 10, never down to 9
+        (36_000 + 1_800, "10 Std."),  # from 10 hours on: whole hours
+        (5_940, "99 Min."),
+        (3 * 86_400, "3 Tagen"),
+    ],
+)
+def test_durations_below_ten_hours_keep_a_decimal(seconds, text):
+    assert duration(load_translations(THEME, "de"), seconds) == text
+    if "," in text:
+        english = text.replace(",", ".").replace("Std.", "h")
+        assert duration(load_translations(THEME, "en"), seconds) == english
+
+
 def test_unknown_language_falls_back_to_german(caplog):
     assert load_translations(THEME, "fr").gettext("Archive") == "Archiv"
     assert "DEFAULT_LANG='fr'" in caplog.text
