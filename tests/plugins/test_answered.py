@@ -295,6 +295,9 @@ def test_all_answered_headline_and_empty_site(tmp_path, monkeypatch):
         "Noch keine Kommentare – schreiben Sie den ersten."
     )
     assert page.select_one(".answered__notice")  # says the data was unavailable
+    for figure in ("km_median", "km_p90"):  # nothing waits: no "wartet nach –"
+        shown = page.select_one(f'[data-figure="{figure}"]').get_text(strip=True)
+        assert shown == "noch keine Antwort"
     document = json.loads((output / "answered/answered.json").read_text())
     assert document["median_response_seconds"] is None
     assert document["p90_response_seconds"] is None
