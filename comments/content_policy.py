@@ -19,14 +19,19 @@ TEMPLATES = Path(__file__).with_name("templates")
 STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
 
+def source_hash(text):
+    """Return the CSP source allowing exactly ``text`` inline."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
 def style_hashes(folder=TEMPLATES):
     """Return the CSP sources of every inline <style> block in ``folder``."""
-    sources = []
-    for template in sorted(folder.glob("*.html")):
-        for block in STYLE_BLOCK.findall(template.read_text(encoding="utf-8")):
-            digest = hashlib.sha256(block.encode("utf-8")).digest()
-            sources.append(f"'sha256-{base64.b64encode(digest).decode('ascii')}'")
-    return " ".join(sources)
+    return " ".join(
+        source_hash(block)
+        for template in sorted(folder.glob("*.html"))
+        for block in STYLE_BLOCK.findall(template.read_text(encoding="utf-8"))
+    )
 
 
 PAGE_POLICY = (
@@ -35,8 +40,11 @@ PAGE_POLICY = (
     "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'"
 )
+# The logout form comments/isso_admin.py puts into Isso's page header.
+ADMIN_LOGOUT_STYLE = "display:inline"
 ADMIN_POLICY = (
     "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self'; "
+    f"style-src-attr 'unsafe-hashes' {source_hash(ADMIN_LOGOUT_STYLE)}; "
     "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
