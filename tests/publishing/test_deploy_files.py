@@ -5,9 +5,19 @@ import base64
 import hashlib
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
-from publishing.nginx_config import DEPLOY, LocalStack, render_site
+import pytest
+
+from publishing.nginx_config import (
+    BROTLI_MODULE,
+    CHECKOUT,
+    DEPLOY,
+    LocalStack,
+    render_site,
+)
 from tests.support import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -90,3 +100,53 @@ def test_the_staged_site_is_the_shipped_one_without_tls(tmp_path):
         if not re.search(r"listen|ssl_|tls\.conf|example\.org|/srv/blog|/var/www", line)
     ]
     assert kept == [line for line in staged.splitlines() if line in kept]
+
+
+@pytest.mark.skipif(
+    not (shutil.which("nginx") and shutil.which("openssl")),
+    reason="needs nginx and openssl (apt-get install nginx openssl)",
+)
+def test_the_production_sites_pass_nginx_t_with_tls(tmp_path):
+    """The shipped files as they are, TLS lines included, with a test certificate
+    in place of Let's Encrypt's and the checkout in a temporary folder."""
+    key, certificate = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes"),
+            *("-keyout", str(key), "-out", str(certificate), "-days", "1"),
+            *("-subj", "/CN=blog.example.org"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    sites = []
+    for source in DEPLOY.joinpath("nginx").rglob("*.conf"):
+        text = source.read_text(encoding="utf-8")
+        text = re.sub(
+            r"/etc/letsencrypt/live/\S+/fullchain\.pem", str(certificate), text
+        )
+        text = re.sub(r"/etc/letsencrypt/live/\S+/privkey\.pem", str(key), text)
+        text = text.replace(CHECKOUT, f"{tmp_path}/deploy/")
+        target = tmp_path / "deploy" / source.relative_to(DEPLOY)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        if target.parent.name == "nginx" and "server {" in text:
+            sites.append(target)
+    module = f"load_module {BROTLI_MODULE};" if BROTLI_MODULE.exists() else ""
+    if not BROTLI_MODULE.exists():
+        shutil.rmtree(tmp_path / "deploy" / "nginx" / "brotli")
+    config = tmp_path / "nginx.conf"
+    config.write_text(
+        f"{module}\npid {tmp_path}/nginx.pid;\nevents {{}}\nhttp {{\n"
+        "include /etc/nginx/mime.types;\n"
+        + "".join(f"include {site};\n" for site in sites)
+        + "}\n",
+        encoding="utf-8",
+    )
+    check = subprocess.run(
+        ["nginx", "-t", "-p", str(tmp_path), "-c", str(config), "-e", "stderr"],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stderr
+    assert len(sites) == 3
