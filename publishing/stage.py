@@ -24,7 +24,7 @@ from comments.errors import SetupError, one_line_errors
 from publishing.deploy import LocalReleases
 from publishing.nginx_config import DEPLOY, LocalStack, write_config
 from publishing.site_build import pelican_build
-from publishing.system_packages import ensure_nginx
+from publishing.system_packages import ensure_nginx, nginx_binary
 
 READY_SECONDS = 30
 STAGE_LINES = {
@@ -140,7 +140,7 @@ def stage_site(settings_file, folder, blog_port, comments_port, app_port):
         )
         print(f"Staged release {release.release} ({release.changes.summary()}).")
         nginx_conf = write_config(stack, folder / "nginx")
-        nginx = ["nginx", "-p", str(folder / "nginx"), "-c", str(nginx_conf)]
+        nginx = [nginx_binary(), "-p", str(folder / "nginx"), "-c", str(nginx_conf)]
         check = subprocess.run(
             [*nginx, "-t", "-q", "-e", "stderr"], capture_output=True, text=True
         )
@@ -160,8 +160,12 @@ def stage_site(settings_file, folder, blog_port, comments_port, app_port):
         )
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
-        stopped = next(process for process in processes if process.poll() is not None)
-        raise Exit(f"stage: {stopped.args[0]} stopped (exit {stopped.returncode})", 1)
+        stopped, log = (
+            ("gunicorn", "its output above")
+            if processes[0].poll() is not None
+            else ("nginx", folder / "nginx" / "error.log")
+        )
+        raise Exit(f"stage: {stopped} stopped; see {log}", code=1)
     except KeyboardInterrupt:
         print("Stopping the staged stack.")
     finally:

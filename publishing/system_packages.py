@@ -65,10 +65,16 @@ def ensure_axe():
         raise Exit("could not install axe-core; run: npm ci --prefix tests/e2e", code=1)
 
 
+def nginx_binary():
+    """Return nginx's path, or None (/usr/sbin is not on every user's PATH)."""
+    found = shutil.which("nginx") or Path("/usr/sbin/nginx")
+    return str(found) if Path(found).exists() else None
+
+
 def ensure_nginx():
     """Install Debian's nginx (and its brotli module) for ``invoke stage`` and the
     stack tests when it is missing."""
-    if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
+    if nginx_binary():
         return
     print("nginx is missing; installing Debian's package for the staged stack.")
     if not apt_install("nginx"):

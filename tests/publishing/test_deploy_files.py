@@ -18,6 +18,7 @@ from publishing.nginx_config import (
     LocalStack,
     render_site,
 )
+from publishing.system_packages import nginx_binary
 from tests.support import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -103,7 +104,7 @@ def test_the_staged_site_is_the_shipped_one_without_tls(tmp_path):
 
 
 @pytest.mark.skipif(
-    not (shutil.which("nginx") and shutil.which("openssl")),
+    not (nginx_binary() and shutil.which("openssl")),
     reason="needs nginx and openssl (apt-get install nginx openssl)",
 )
 def test_the_production_sites_pass_nginx_t_with_tls(tmp_path):
@@ -144,7 +145,7 @@ def test_the_production_sites_pass_nginx_t_with_tls(tmp_path):
         encoding="utf-8",
     )
     check = subprocess.run(
-        ["nginx", "-t", "-p", str(tmp_path), "-c", str(config), "-e", "stderr"],
+        [nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(config), "-e", "stderr"],
         capture_output=True,
         text=True,
     )
