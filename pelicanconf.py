@@ -30,6 +30,7 @@ THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
     "theme_translations",
+    "theme_assets",
     "comment_data",
     "isso_comments",
     "comment_owners",
@@ -148,6 +149,9 @@ COMMENTS_ISSO_OPTIONS = {
     "reply-notifications": False,
     "gravatar": False,
     "sorting": "oldest",
+    # Styles come from a <link> to the comment server's /css/isso.css in the
+    # template, not injected by the client: the site's CSP allows no inline style.
+    "css": False,
 }
 
 # Who answers which comments (plugins/comment_owners): an article's comments are

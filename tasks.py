@@ -23,6 +23,7 @@ CONFIG = {
     "articles_path": ROOT / "content" / "articles",
     "deploy_path": ROOT / "output",
     "cache_path": ROOT / ".cache",
+    "stage_path": ROOT / ".stage",
     # The local preview binds to loopback only.
     "host": "127.0.0.1",
     "port": 8000,
@@ -103,12 +104,45 @@ def new_post(c, title, category="Allgemein", author=None, tags=""):
     print(f"Created {shown} (a draft: set 'Status: published' to publish)")
 
 
-@task(help={"dry_run": "list what would be added, changed, removed; change nothing"})
-def publish(c, dry_run=False):
+@task(
+    help={
+        "dry_run": "list what would be added, changed, removed; change nothing",
+        "allow_placeholder": "allow example.org or localhost addresses (staging)",
+    }
+)
+def publish(c, dry_run=False, allow_placeholder=False):
     """Build once with publishconf.py, check for leaks, deploy to PUBLISH_TARGET."""
     from publishing.publish import publish_site
 
-    publish_site(CONFIG["settings_publish"], dry_run=dry_run)
+    publish_site(
+        CONFIG["settings_publish"],
+        dry_run=dry_run,
+        allow_placeholder=allow_placeholder,
+    )
+
+
+@task(
+    help={
+        "port": "port of the blog (default 8000)",
+        "comments_port": "port of the comment server's public side (default 8001)",
+        "app_port": "port of gunicorn behind nginx (default 8002)",
+        "folder": "where releases, logs and the staged comments live (default .stage/)",
+    }
+)
+def stage(c, port=8000, comments_port=8001, app_port=8002, folder=None):
+    """Run the production stack on loopback: production build, nginx, gunicorn."""
+    from comments.cli import whole_number
+    from publishing.stage import stage_site
+
+    ports = [
+        whole_number("stage", option, value)
+        for option, value in (
+            ("--port", port),
+            ("--comments-port", comments_port),
+            ("--app-port", app_port),
+        )
+    ]
+    stage_site(CONFIG["settings_publish"], folder or CONFIG["stage_path"], *ports)
 
 
 @task
@@ -121,11 +155,17 @@ def rollback(c):
 
 @task(help={"pytest_args": "extra arguments for pytest, e.g. '-k comments -x'"})
 def test(c, pytest_args=""):
-    """Run the whole test suite (installs Chromium, rsync and axe-core when missing)."""
-    from publishing.system_packages import ensure_axe, ensure_chromium, ensure_rsync
+    """Run the whole test suite (installs Chromium, rsync, nginx, axe-core)."""
+    from publishing.system_packages import (
+        ensure_axe,
+        ensure_chromium,
+        ensure_nginx,
+        ensure_rsync,
+    )
 
     ensure_chromium()
     ensure_rsync()
+    ensure_nginx()
     ensure_axe()
     command = [sys.executable, "-m", "pytest", *pytest_args.split()]
     result = subprocess.run(command, cwd=ROOT)
@@ -293,6 +333,7 @@ namespace = Collection(
     lint,
     bench,
     publish,
+    stage,
     rollback,
     comments,
 )

@@ -41,6 +41,12 @@ Writer: theme_translations (``generator_init``, every generator's Jinja
 globals, beside ``_``/``ngettext`` and the ``duration`` filter). Reader:
 blog_parade (the texts of ``deadline.ics``)."""
 
+THEME_ASSET = "theme_asset"
+"""``theme_asset(name)``: the URL of a theme file under its fingerprinted name
+(``css/style.css`` → ``…/theme/css/style.3f2a9c01d4.css``). Writer:
+theme_assets (``generator_init``; the copies at ``finalized``). Readers: the
+templates (``base.html``, ``includes/comments.html``, ``search.html``)."""
+
 # Settings a plugin computes for others ---------------------------------------
 
 COMMENTS_EMBED_ATTRIBUTES = "COMMENTS_EMBED_ATTRIBUTES"

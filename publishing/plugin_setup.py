@@ -12,7 +12,7 @@ A plugin that needs another one to be *enabled* (its receivers running, its
 data in the context) says so with ``require_plugins`` when Pelican is
 initialised: one line naming the missing plugin and the fix, instead of a
 traceback halfway through the build. The theme needs ``theme_translations``
-for its texts (``check_theme_plugins``).
+for its texts and ``theme_assets`` for its asset URLs (``check_theme_plugins``).
 
 This module sits in the installed ``publishing`` package so that every plugin
 can import it, whatever the order.
@@ -26,7 +26,7 @@ from pelican.plugins._utils import load_legacy_plugin, plugin_enabled
 from comments.core import SetupError
 
 PROJECT_THEME = Path(__file__).resolve().parent.parent / "theme"
-THEME_NEEDS = ("theme_translations",)  # the templates' texts: gettext
+THEME_NEEDS = ("theme_translations", "theme_assets")  # texts; asset URLs
 
 
 def plugin_module(module, plugin_file):

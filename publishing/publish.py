@@ -16,13 +16,14 @@ from comments.core import SetupError
 from publishing.build import watch_build
 from publishing.deploy import target_for
 from publishing.leaks import find_leaks
+from publishing.placeholders import refuse_placeholders
 from publishing.settings import publish_settings
 from publishing.site_build import pelican_build
 
 
 def publish_target(prefix, settings_file, **overrides):
-    """Read the PUBLISH_… settings; return them and the deploy target (a
-    SetupError is left to the caller's ``one_line_errors``)."""
+    """Read the settings; return them, the PUBLISH_… options and the deploy
+    target (a SetupError is left to the caller's ``one_line_errors``)."""
     from pelican.settings import read_settings
 
     try:
@@ -30,13 +31,15 @@ def publish_target(prefix, settings_file, **overrides):
     except (OSError, ValueError, SyntaxError) as error:
         raise Exit(f"{prefix}: {settings_file}: {error}", code=1) from None
     options = publish_settings(settings, settings_file)
-    return options, target_for(options)
+    return settings, options, target_for(options)
 
 
 @one_line_errors("publish")
-def publish_site(settings_file, dry_run=False, **overrides):
+def publish_site(settings_file, dry_run=False, allow_placeholder=False, **overrides):
     """Build once into a temporary folder, check for leaks, then deploy it."""
-    options, target = publish_target("publish", settings_file, **overrides)
+    settings, options, target = publish_target("publish", settings_file, **overrides)
+    if not allow_placeholder:
+        refuse_placeholders(settings)
     with tempfile.TemporaryDirectory(prefix="blog-publish-") as work:
         output = Path(work) / "output"
         try:
@@ -54,8 +57,11 @@ def publish_site(settings_file, dry_run=False, **overrides):
         leaks = find_leaks(output, options.email_allowlist, watch.unpublished)
         refusal = ""
         if leaks:
-            more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
-            refusal = f"publish: leak check, nothing deployed: {leaks[0]}{more}"
+            # Every finding, one per line: fixing one to learn of the next
+            # costs a build each time.
+            refusal = "\n".join(
+                f"publish: leak check, nothing deployed: {leak}" for leak in leaks
+            )
         if dry_run:
             changes = target.preview(output)
             print(f"Dry run for {options.target}; nothing was changed.")
@@ -81,7 +87,7 @@ def publish_site(settings_file, dry_run=False, **overrides):
 @one_line_errors("rollback")
 def rollback_site(settings_file, **overrides):
     """Point the target's current release back at the one before it."""
-    options, target = publish_target("rollback", settings_file, **overrides)
+    _, options, target = publish_target("rollback", settings_file, **overrides)
     previous, abandoned = target.rollback()
     print(
         f"Rolled back {options.target}: release {previous} is live again "

@@ -1,8 +1,9 @@
 """What ``invoke test`` installs on a fresh Debian machine when it is missing.
 
-Debian's Chromium for the browser tests, rsync for the publish tests (both
-with apt-get, through sudo when not root), and axe-core from
-``tests/e2e/package-lock.json`` with npm. Playwright never downloads a browser.
+Debian's Chromium for the browser tests, rsync for the publish tests and nginx
+for the staged production stack (``invoke stage``; all with apt-get, through
+sudo when not root), and axe-core from ``tests/e2e/package-lock.json`` with npm.
+Playwright never downloads a browser.
 """
 
 import os
@@ -62,3 +63,23 @@ def ensure_axe():
     npm_ci = ["npm", "ci", "--prefix", str(E2E), "--no-audit", "--no-fund"]
     if subprocess.run(npm_ci).returncode:
         raise Exit("could not install axe-core; run: npm ci --prefix tests/e2e", code=1)
+
+
+def nginx_binary():
+    """Return nginx's path, or None (/usr/sbin is not on every user's PATH)."""
+    found = shutil.which("nginx") or Path("/usr/sbin/nginx")
+    return str(found) if Path(found).exists() else None
+
+
+def ensure_nginx():
+    """Install Debian's nginx (and its brotli module) for ``invoke stage`` and the
+    stack tests when it is missing."""
+    if nginx_binary():
+        return
+    print("nginx is missing; installing Debian's package for the staged stack.")
+    if not apt_install("nginx"):
+        raise Exit(
+            "could not install nginx; run: sudo apt-get install -y nginx", code=1
+        )
+    # Optional: without the module the sites are served with gzip only.
+    apt_install("libnginx-mod-http-brotli-filter")

@@ -10,6 +10,8 @@ import re
 
 from isso.wsgi import urlsplit as isso_urlsplit
 
+from comments.server.content_policy import policy_for
+
 FORWARDED_HEADERS = (
     "HTTP_X_FORWARDED_FOR",
     "HTTP_X_FORWARDED_HOST",
@@ -20,6 +22,11 @@ FORWARDED_HEADERS = (
 )
 # A comment id in a path: /id/42, /id/42/like, /id/42/delete/<key>.
 ID_SEGMENT = re.compile(r"/id/(\d+)(?:/|$)")
+# The blog's nginx sends the same (deploy/nginx/headers.conf).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
 LONGEST_TEXT = 65535  # Isso's own limit for a comment's text (API.verify)
 
 
@@ -44,24 +51,40 @@ class UntrustedForwardingFilter:
 
 
 class SecurityHeaders:
-    """Add headers against MIME sniffing and referrer leaks to every response."""
+    """Add security headers to every response: its page's Content-Security-Policy
+    (comments/content_policy.py, replacing a narrower one a layer set), no
+    framing, no MIME sniffing, no referrer leaks, no powerful features, and no
+    caching of HTML pages (logins, the desk, Isso's admin)."""
 
     HEADERS = (
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
     )
 
     def __init__(self, app):
         self.app = app
 
     def __call__(self, environ, start_response):
+        policy = policy_for(environ.get("PATH_INFO", ""))
+
         def add_headers(status, headers, exc_info=None):
-            present = {name.lower() for name, _ in headers}
+            headers[:] = [
+                (name, value)
+                for name, value in headers
+                if name.lower() != "content-security-policy"
+            ]
+            present = {name.lower(): value for name, value in headers}
+            headers.append(("Content-Security-Policy", policy))
             headers.extend(
                 (name, value)
                 for name, value in self.HEADERS
                 if name.lower() not in present
             )
+            html = present.get("content-type", "").startswith("text/html")
+            if html and "cache-control" not in present:
+                headers.append(("Cache-Control", "no-store"))
             return start_response(status, headers, exc_info)
 
         return self.app(environ, add_headers)

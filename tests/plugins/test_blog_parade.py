@@ -657,7 +657,7 @@ def test_a_build_without_the_plugin_is_untouched(tmp_path, at_build_time):
     output = build(
         tmp_path,
         {"articles/beitrag.md": guest_article()},
-        PLUGINS=["theme_translations", "comment_data", "isso_comments"],
+        PLUGINS=["theme_translations", "theme_assets", "comment_data", "isso_comments"],
     )
     assert not (output / "blogparade").exists()
     assert not page(output / "2026/unser-beitrag/index.html").select(

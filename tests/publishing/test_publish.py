@@ -46,10 +46,10 @@ def live_page(tmp_path, relative="2026/hallo/index.html"):
 
 def test_publish_twice_then_roll_back(tmp_path, capsys):
     write_article(tmp_path, "Erste Fassung.")
-    publish_site(PUBLISHCONF, **site_settings(tmp_path))
+    publish_site(PUBLISHCONF, allow_placeholder=True, **site_settings(tmp_path))
     first = os.readlink(tmp_path / "site" / "current")
     write_article(tmp_path, "Zweite Fassung.")
-    publish_site(PUBLISHCONF, **site_settings(tmp_path))
+    publish_site(PUBLISHCONF, allow_placeholder=True, **site_settings(tmp_path))
     second = os.readlink(tmp_path / "site" / "current")
     assert first != second
     assert "Zweite Fassung." in live_page(tmp_path)
@@ -69,7 +69,7 @@ def test_publish_twice_then_roll_back(tmp_path, capsys):
 
 def test_a_failing_build_leaves_the_live_site_untouched(tmp_path):
     write_article(tmp_path, "Erste Fassung.")
-    publish_site(PUBLISHCONF, **site_settings(tmp_path))
+    publish_site(PUBLISHCONF, allow_placeholder=True, **site_settings(tmp_path))
     before = tree(tmp_path / "site")
     write_article(tmp_path, "Zweite Fassung.")
     write_files(
@@ -77,7 +77,7 @@ def test_a_failing_build_leaves_the_live_site_untouched(tmp_path):
         {"articles/kaputt.md": "Title: Kaputt\nDate: irgendwann\n\nText.\n"},
     )
     with pytest.raises(Exit) as failure:
-        publish_site(PUBLISHCONF, **site_settings(tmp_path))
+        publish_site(PUBLISHCONF, allow_placeholder=True, **site_settings(tmp_path))
     assert failure.value.message == (
         "publish: nothing deployed: build failed: Could not process "
         "articles/kaputt.md: 'irgendwann' is not a valid date"
@@ -88,7 +88,11 @@ def test_a_failing_build_leaves_the_live_site_untouched(tmp_path):
 def test_a_bad_setting_stops_before_anything_is_built(tmp_path):
     write_article(tmp_path, "Text.")
     with pytest.raises(Exit) as failure:
-        publish_site(PUBLISHCONF, **site_settings(tmp_path, PUBLISH_KEEP_RELEASES=0))
+        publish_site(
+            PUBLISHCONF,
+            allow_placeholder=True,
+            **site_settings(tmp_path, PUBLISH_KEEP_RELEASES=0),
+        )
     assert failure.value.message.startswith(
         "publish: PUBLISH_KEEP_RELEASES=0 must be a whole number of at least 1"
     )
@@ -109,7 +113,11 @@ def test_a_bad_setting_stops_before_anything_is_built(tmp_path):
 def test_unusable_publish_settings_are_one_line(tmp_path, setting, message):
     write_article(tmp_path, "Text.")
     with pytest.raises(Exit) as failure:
-        publish_site(PUBLISHCONF, **{**site_settings(tmp_path), **setting})
+        publish_site(
+            PUBLISHCONF,
+            allow_placeholder=True,
+            **{**site_settings(tmp_path), **setting},
+        )
     assert failure.value.message.startswith("publish: ")
     assert message in failure.value.message
     assert "\n" not in failure.value.message
@@ -117,18 +125,39 @@ def test_unusable_publish_settings_are_one_line(tmp_path, setting, message):
 
 def test_a_leak_stops_the_deploy_and_names_the_file(tmp_path):
     write_article(tmp_path, "Erste Fassung.")
-    publish_site(PUBLISHCONF, **site_settings(tmp_path))
+    publish_site(PUBLISHCONF, allow_placeholder=True, **site_settings(tmp_path))
     before = tree(tmp_path / "site")
     write_article(tmp_path, "Schreiben Sie an max.mustermann@firma.de.")
     with pytest.raises(Exit) as failure:
-        publish_site(PUBLISHCONF, **site_settings(tmp_path))
+        publish_site(PUBLISHCONF, allow_placeholder=True, **site_settings(tmp_path))
     message = failure.value.message
     assert message.startswith(
         "publish: leak check, nothing deployed: 2026/hallo/index.html: line "
     )
     assert "email address max.mustermann@firma.de" in message
-    assert "\n" not in message
+    # One line per finding: the article, and the feeds that carry its text.
+    assert [line.split(": ")[2] for line in message.splitlines()] == [
+        "2026/hallo/index.html",
+        "feeds/all.atom.xml",
+        "feeds/technik.atom.xml",
+    ]
     assert tree(tmp_path / "site") == before
+
+
+def test_the_leak_check_lists_every_finding(tmp_path):
+    write_article(tmp_path, "An a.b@firma.de, c.d@firma.de und e.f@firma.de.")
+    with pytest.raises(Exit) as failure:
+        publish_site(PUBLISHCONF, allow_placeholder=True, **site_settings(tmp_path))
+    lines = failure.value.message.splitlines()
+    in_article = [line for line in lines if "2026/hallo/index.html" in line]
+    assert [line.split("email address ")[1].split()[0] for line in in_article] == [
+        "a.b@firma.de",
+        "c.d@firma.de",
+        "e.f@firma.de",
+    ]
+    prefix = "publish: leak check, nothing deployed: "
+    assert all(line.startswith(prefix) for line in lines)
+    assert "more)" not in failure.value.message
 
 
 def test_a_readers_address_is_masked_but_one_in_our_own_content_still_stops(
@@ -141,21 +170,21 @@ def test_a_readers_address_is_masked_but_one_in_our_own_content_still_stops(
     assert reply.status == 201
     settings = site_settings(tmp_path, COMMENTS_DATABASE=server.database)
     write_article(tmp_path, "Erste Fassung.")
-    publish_site(PUBLISHCONF, **settings)
+    publish_site(PUBLISHCONF, allow_placeholder=True, **settings)
     answered = live_page(tmp_path, "answered/index.html")
     assert "Schreibt mir an [E-Mail-Adresse entfernt], Tel. [Telefonnummer" in (
         answered
     )
     write_article(tmp_path, "Schreiben Sie an max.mustermann@firma.de.")
     with pytest.raises(Exit) as failure:
-        publish_site(PUBLISHCONF, **settings)
+        publish_site(PUBLISHCONF, allow_placeholder=True, **settings)
     assert "email address max.mustermann@firma.de" in failure.value.message
     assert "private@example.net" not in failure.value.message
 
 
 def test_dry_run_lists_the_differences_and_changes_nothing(tmp_path, capsys):
     write_article(tmp_path, "Erste Fassung.")
-    publish_site(PUBLISHCONF, **site_settings(tmp_path))
+    publish_site(PUBLISHCONF, allow_placeholder=True, **site_settings(tmp_path))
     capsys.readouterr()
     before = tree(tmp_path / "site")
     write_article(tmp_path, "Zweite Fassung.")
@@ -163,7 +192,9 @@ def test_dry_run_lists_the_differences_and_changes_nothing(tmp_path, capsys):
         tmp_path / "content",
         {"articles/neu.md": ARTICLE.format(text="Neu.").replace("hallo", "neu")},
     )
-    publish_site(PUBLISHCONF, dry_run=True, **site_settings(tmp_path))
+    publish_site(
+        PUBLISHCONF, allow_placeholder=True, dry_run=True, **site_settings(tmp_path)
+    )
     assert tree(tmp_path / "site") == before
     lines = capsys.readouterr().out.splitlines()
     assert f"Dry run for {tmp_path / 'site'}; nothing was changed." in lines
@@ -174,7 +205,9 @@ def test_dry_run_lists_the_differences_and_changes_nothing(tmp_path, capsys):
 
 def test_dry_run_on_an_empty_target_creates_nothing(tmp_path, capsys):
     write_article(tmp_path, "Text.")
-    publish_site(PUBLISHCONF, dry_run=True, **site_settings(tmp_path))
+    publish_site(
+        PUBLISHCONF, allow_placeholder=True, dry_run=True, **site_settings(tmp_path)
+    )
     assert not (tmp_path / "site").exists()
     assert "  added    2026/hallo/index.html" in capsys.readouterr().out
 
@@ -183,12 +216,12 @@ def test_dry_run_on_an_empty_target_creates_nothing(tmp_path, capsys):
 def test_publish_with_rsync_into_a_local_folder(tmp_path, capsys):
     write_article(tmp_path, "Erste Fassung.")
     settings = site_settings(tmp_path, PUBLISH_METHOD="rsync")
-    publish_site(PUBLISHCONF, **settings)
+    publish_site(PUBLISHCONF, allow_placeholder=True, **settings)
     write_article(tmp_path, "Zweite Fassung.")
-    publish_site(PUBLISHCONF, dry_run=True, **settings)
+    publish_site(PUBLISHCONF, allow_placeholder=True, dry_run=True, **settings)
     assert "Erste Fassung." in (tmp_path / "site/2026/hallo/index.html").read_text()
     assert "  changed  2026/hallo/index.html" in capsys.readouterr().out
-    publish_site(PUBLISHCONF, **settings)
+    publish_site(PUBLISHCONF, allow_placeholder=True, **settings)
     assert "Zweite Fassung." in (tmp_path / "site/2026/hallo/index.html").read_text()
     assert not (tmp_path / "site" / "current").exists()
     with pytest.raises(Exit, match="rollback: .* keeps no releases"):
@@ -216,8 +249,41 @@ def publish_env(tmp_path):
     }
 
 
+def test_invoke_publish_refuses_placeholder_addresses_in_one_line(publish_env):
+    env = {**publish_env, "BLOG_SITEURL": "https://blog.firma.de"}
+    refused = run_invoke("publish", env=env)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        "publish: COMMENTS_URL='https://kommentare.example.org' is a placeholder; "
+        "set BLOG_COMMENTS_URL to the public address (or --allow-placeholder for "
+        "staging)"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://blog.example.org",
+        "https://example.com/blog",
+        "https://blog.example",
+        "https://x.invalid",
+        "https://blog.test",
+        "http://localhost:8000",
+        "http://127.0.0.1:8000",
+        "https://www.example.net",
+    ],
+)
+def test_documented_placeholders_are_refused(url):
+    from comments.core import SetupError
+    from publishing.placeholders import refuse_placeholders
+
+    with pytest.raises(SetupError, match="SITEURL=.* set BLOG_SITEURL"):
+        refuse_placeholders({"SITEURL": url, "COMMENTS_URL": "https://k.firma.de"})
+    refuse_placeholders({"SITEURL": "https://example.org.firma.de", "COMMENTS_URL": ""})
+
+
 def test_invoke_publish_deploys_the_real_site(tmp_path, publish_env):
-    result = run_invoke("publish", env=publish_env)
+    result = run_invoke("publish", "--allow-placeholder", env=publish_env)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     current = tmp_path / "site" / "current"
@@ -231,7 +297,8 @@ def test_invoke_publish_deploys_the_real_site(tmp_path, publish_env):
 
 def test_invoke_publish_refuses_a_local_siteurl_in_one_line(tmp_path, publish_env):
     result = run_invoke(
-        *("build", "--settings", str(local_settings(tmp_path)), "publish"),
+        *("build", "--settings", str(local_settings(tmp_path))),
+        *("publish", "--allow-placeholder"),
         env={**publish_env, "BLOG_SITEURL": "http://localhost:8000"},
     )
     assert result.returncode == 1
@@ -272,6 +339,7 @@ def test_a_comment_posted_to_a_drafts_address_never_blocks_a_publish(
     assert posted.status == 201
     publish_site(
         PUBLISHCONF,
+        allow_placeholder=True,
         **site_settings(tmp_path, COMMENTS_DATABASE=comment_server.database),
     )
     assert "Text." in live_page(tmp_path)
@@ -298,6 +366,7 @@ def test_a_publish_leaves_the_local_refresh_working(tmp_path, comment_server):
     pelican_build(str(local_conf), **local)
     publish_site(
         str(publish_conf),
+        allow_placeholder=True,
         **site_settings(tmp_path, COMMENTS_DATABASE=comment_server.database),
     )
     assert comment_server.client.post("/2026/hallo/", "Neu!").status == 201

@@ -1,0 +1,55 @@
+"""The comment server's Content-Security-Policy, one per kind of page.
+
+Every response gets a policy (``SecurityHeaders`` in comments/server/middleware.py):
+nothing may frame it, and it may load only what it needs from this server.
+The staff pages' own ``<style>`` blocks (comments/templates/) are allowed by
+their SHA-256, computed from the templates at import, never by
+``'unsafe-inline'``. Isso's /admin/ page is the one exception for scripts:
+its buttons are inline ``onClick`` handlers whose text holds each comment's id
+and hash, so no fixed hash can allow them; the page is for logged-in staff,
+same origin only, and loads scripts from this server alone.
+"""
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+def source_hash(text):
+    """Return the CSP source allowing exactly ``text`` inline."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def style_hashes(folder=TEMPLATES):
+    """Return the CSP sources of every inline <style> block in ``folder``."""
+    return " ".join(
+        source_hash(block)
+        for template in sorted(folder.glob("*.html"))
+        for block in STYLE_BLOCK.findall(template.read_text(encoding="utf-8"))
+    )
+
+
+PAGE_POLICY = (
+    "default-src 'none'; "
+    f"style-src 'self' {style_hashes()}; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+# The logout form comments/server/isso_admin.py puts into Isso's page header.
+ADMIN_LOGOUT_STYLE = "display:inline"
+ADMIN_POLICY = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self'; "
+    f"style-src-attr 'unsafe-hashes' {source_hash(ADMIN_LOGOUT_STYLE)}; "
+    "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def policy_for(path):
+    """Return the Content-Security-Policy for a response to ``path``."""
+    return ADMIN_POLICY if path.rstrip("/") == "/admin" else PAGE_POLICY

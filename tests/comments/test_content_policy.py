@@ -1,0 +1,47 @@
+"""Every response of the comment server carries its page's security headers."""
+
+import base64
+import hashlib
+import re
+
+import pytest
+
+from comments.server.content_policy import ADMIN_POLICY, PAGE_POLICY
+
+ADMIN_PASSWORD = "ein-sehr-langes-admin-passwort"
+
+
+@pytest.fixture
+def server(comment_server_factory):
+    return comment_server_factory(admin={"enabled": "true", "password": ADMIN_PASSWORD})
+
+
+def style_source(html):
+    block = re.search(r"<style>(.*?)</style>", html, re.DOTALL)[1]
+    digest = hashlib.sha256(block.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def test_the_login_page_allows_its_own_style_block_by_hash_only(server):
+    reply = server.client.request("GET", "/staff/login")
+    policy = reply.headers["Content-Security-Policy"]
+    assert policy == PAGE_POLICY
+    assert style_source(reply.body) in policy
+    assert "unsafe-inline" not in policy
+    assert reply.headers["Cache-Control"] == "no-store"
+    assert reply.headers["Permissions-Policy"].startswith("accelerometer=()")
+
+
+@pytest.mark.parametrize("path", ["/config", "/js/embed.min.js", "/nicht-da"])
+def test_api_and_files_get_the_strict_policy_and_one_of_each_header(server, path):
+    reply = server.client.request("GET", path)
+    assert reply.headers["Content-Security-Policy"] == PAGE_POLICY
+    assert "script-src" not in PAGE_POLICY  # default-src 'none': no scripts
+    assert reply.headers["X-Frame-Options"] == "DENY"
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_isso_admin_page_gets_its_own_policy(server):
+    reply = server.client.request("GET", "/admin/")
+    assert reply.headers["Content-Security-Policy"] == ADMIN_POLICY
+    assert "frame-ancestors 'none'" in ADMIN_POLICY
