@@ -4,16 +4,18 @@ Every response gets a policy (``SecurityHeaders`` in comments/server/middleware.
 nothing may frame it, and it may load only what it needs from this server.
 The staff pages' own ``<style>`` blocks (comments/templates/) are allowed by
 their SHA-256, computed from the templates at import, never by
-``'unsafe-inline'``. Isso's /admin/ page is the one exception for scripts:
-its buttons are inline ``onClick`` handlers whose text holds each comment's id
-and hash, so no fixed hash can allow them; the page is for logged-in staff,
-same origin only, and loads scripts from this server alone.
+``'unsafe-inline'``. Isso's /admin/ page wires its buttons with inline
+``onClick`` handlers; ``comments.server.admin_handlers`` turns them into data
+attributes and one delegating script, allowed by its hash, so no page of the
+server runs an inline script that is not named here.
 """
 
 import base64
 import hashlib
 import re
 from pathlib import Path
+
+from comments.server.admin_handlers import DELEGATE
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.DOTALL)
@@ -43,7 +45,7 @@ PAGE_POLICY = (
 # The logout form comments/server/isso_admin.py puts into Isso's page header.
 ADMIN_LOGOUT_STYLE = "display:inline"
 ADMIN_POLICY = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self'; "
+    f"default-src 'none'; script-src 'self' {source_hash(DELEGATE)}; style-src 'self'; "
     f"style-src-attr 'unsafe-hashes' {source_hash(ADMIN_LOGOUT_STYLE)}; "
     "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"

@@ -19,6 +19,7 @@ from io import BytesIO
 from markupsafe import escape
 from werkzeug.wrappers import Request, Response
 
+from comments.server.admin_handlers import without_inline_handlers
 from comments.server.login_limits import LOGIN_WINDOW, client_address
 from comments.staff.accounts import ISSO_ADMIN, ISSO_ADMIN_COOKIE, SESSION_SECONDS
 
@@ -174,7 +175,8 @@ def without_cookie(environ, name):
 
 
 def admin_page(app, environ, start_response, script_root):
-    """Call Isso's /admin/ and make its logout link end the session here."""
+    """Call Isso's /admin/, make its logout link end the session here, and
+    turn its inline handlers into data attributes (``admin_handlers``)."""
     captured = {}
 
     def capture(status, headers, exc_info=None):
@@ -191,6 +193,9 @@ def admin_page(app, environ, start_response, script_root):
         ISSO_LOGOUT_LINK,
         LOGOUT_FORM.format(root=escape(script_root)).encode("utf-8"),
     )
+    if captured["status"].startswith("200"):
+        page = body.decode("utf-8", "replace")
+        body = without_inline_handlers(page).encode("utf-8")
     headers = [
         (name, value)
         for name, value in captured["headers"]

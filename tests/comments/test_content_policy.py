@@ -45,3 +45,37 @@ def test_isso_admin_page_gets_its_own_policy(server):
     reply = server.client.request("GET", "/admin/")
     assert reply.headers["Content-Security-Policy"] == ADMIN_POLICY
     assert "frame-ancestors 'none'" in ADMIN_POLICY
+
+
+def test_isso_admin_page_runs_no_inline_handler_and_needs_no_unsafe_inline(server):
+    from comments.server.admin_handlers import DELEGATE_TAG
+
+    server.client.post("/2026/kritik/", "Ein Kommentar für die Verwaltung")
+    status, cookie = server.client.login(ADMIN_PASSWORD)
+    assert status == 302
+    reply = server.client.request(
+        "GET", "/admin/?mode=1", headers={"Cookie": cookie.split(";", 1)[0]}
+    )
+    assert "Ein Kommentar für die Verwaltung" in reply.body
+    assert not re.search(r"\son[a-z]+=", reply.body, re.IGNORECASE)
+    assert 'data-admin-call="delete_com"' in reply.body
+    assert reply.body.count(DELEGATE_TAG) == 1
+    policy = reply.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";")[0]
+
+
+def test_inline_handlers_become_data_attributes():
+    from comments.server.admin_handlers import without_inline_handlers
+
+    page = without_inline_handlers(
+        "<a onClick=\"javascript:send_edit(12, 'ab&amp;c','https://k.example')\">"
+        "</a><input onClick=\"javascript:window.location='?mode=1&page=2';\">"
+        '<div onclick="toggleTooltip(this)"></div><b onClick="alert(document.x)">'
+        "</body>"
+    )
+    assert 'data-admin-call="send_edit"' in page
+    assert 'data-admin-args="[12, &quot;ab&amp;c&quot;, ' in page
+    assert 'data-admin-href="?mode=1&amp;page=2"' in page
+    assert 'data-admin-call="toggleTooltip" data-admin-this' in page
+    assert 'onClick="alert(document.x)"' in page  # unknown shape: left, refused
+    assert page.endswith("</script></body>")

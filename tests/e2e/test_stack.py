@@ -262,7 +262,7 @@ def test_isso_admin_page_works_under_its_policy(stack, page):
     page.locator("#logout").wait_for()
     page.goto(f"{stack.comments_url}/admin/?mode=1")  # published comments
     page.locator(".isso-comment", has_text="Wie schnell").first.wait_for()
-    # Its buttons are inline handlers: the one thing its policy allows inline.
+    # Its inline handlers became data attributes and one script allowed by hash.
     page.locator("a.edit", has_text="Edit").first.click()
     page.locator("a.edit", has_text="Cancel").first.wait_for()
     assert problems == []
