@@ -41,10 +41,7 @@ MINE = "mine"
 
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
+    # Its Content-Security-Policy comes from SecurityHeaders (content_policy).
     "X-Frame-Options": "DENY",
     # Not no-referrer: with it, browsers send "Origin: null" with the
     # hand-over form, and the origin check could not tell it from an attack.

@@ -52,7 +52,7 @@ class UntrustedForwardingFilter:
 
 class SecurityHeaders:
     """Add security headers to every response: its page's Content-Security-Policy
-    (comments/content_policy.py, replacing a narrower one a layer set), no
+    (comments/server/content_policy.py, replacing any a layer set), no
     framing, no MIME sniffing, no referrer leaks, no powerful features, and no
     caching of HTML pages (logins, the desk, Isso's admin)."""
 
