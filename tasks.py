@@ -96,11 +96,15 @@ def new_post(c, title, category="Allgemein", author=None, tags=""):
     """Create a Markdown draft with full metadata in content/articles/."""
     from publishing.new_post import create_post
 
-    path = create_post(
+    path, url = create_post(
         CONFIG["settings_base"], CONFIG["articles_path"], title, category, author, tags
     )
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     print(f"Created {shown} (a draft: set 'Status: published' to publish)")
+    if url:
+        print(
+            f"Preview: http://localhost:{CONFIG['port']}{url} (while `invoke serve` runs)"
+        )
 
 
 @task(help={"dry_run": "list what would be added, changed, removed; change nothing"})
