@@ -19,11 +19,13 @@ QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
 class Problem:
     """Why a file did not build."""
 
-    file: str  # relative to the project, as the author knows it
+    file: str  # relative to the project, as the author knows it ("" if none)
     line: int | None
     reason: str
 
     def __str__(self):
+        if not self.file:
+            return self.reason
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         return f"{where}: {self.reason}"
 

@@ -28,10 +28,13 @@
     }
     var where = problem.file + (problem.line ? ":" + problem.line : "");
     overlay.textContent = "";
-    var heading = document.createElement("strong");
-    heading.textContent = where;
-    overlay.appendChild(heading);
-    overlay.appendChild(document.createTextNode("\n" + problem.reason));
+    if (problem.file) {
+      var heading = document.createElement("strong");
+      heading.textContent = where;
+      overlay.appendChild(heading);
+      overlay.appendChild(document.createTextNode("\n"));
+    }
+    overlay.appendChild(document.createTextNode(problem.reason));
   }
 
   function clearProblem() {

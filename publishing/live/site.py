@@ -36,6 +36,7 @@ PAGE_FOLDER = "preview-page"
 # Set on an article once every article is read (plugins/contracts.py: the
 # article_neighbors plugin, ANSWERED, BLOG_PARADE).
 CARRIED_OVER = ("prev_article", "next_article", "answered", "blog_parade")
+UNREADABLE_SOURCE = "Could not process %s"  # Pelican's generators log it
 CONTENT_CLASSES = ((ArticlesGenerator, Article), (PagesGenerator, Page))
 
 
@@ -49,15 +50,14 @@ class ErrorLines(logging.Handler):
 
     def emit(self, record):
         reason = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
-        source = record.args[0] if isinstance(record.args, tuple) else None
-        if reason is not None and isinstance(source, str | Path):
+        args = record.args if isinstance(record.args, tuple) else ()
+        if record.msg == UNREADABLE_SOURCE and args and reason is not None:
             self.problems.append(
-                source_problem(self.content_path / source, reason, self.root)
+                source_problem(self.content_path / args[0], reason, self.root)
             )
         else:
-            file = source if isinstance(source, str) else "build"
             message = " ".join(record.getMessage().split())
-            self.problems.append(Problem(str(file), None, message))
+            self.problems.append(Problem("", None, message))
 
 
 @contextmanager
@@ -117,7 +117,7 @@ class WarmSite:
             except Exception as error:  # noqa: BLE001 - shown, not raised
                 problems.append(
                     template_problem(error, self.root)
-                    or Problem("build", None, " ".join(str(error).split()))
+                    or Problem("", None, " ".join(str(error).split()))
                 )
         if problems:
             return BuildResult(problems=problems)
