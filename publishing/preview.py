@@ -22,10 +22,10 @@ from comments.cli import (
 from comments.config import config_path
 from comments.serve import serve_until_interrupted
 from publishing.build_log import init_build_logging
+from publishing.live.builder import Builder
 from publishing.live.changes import Layout
 from publishing.live.events import Broadcaster
 from publishing.live.server import PreviewServer
-from publishing.live.site import WarmSite
 from publishing.live.watch import PreviewWorker, watch_paths
 from publishing.site_build import read_build_settings
 
@@ -81,7 +81,7 @@ def serve_site(settings_file, host, port, build=True):
     settings = read_build_settings("serve", settings_file)
     init_build_logging()
     # Files are named as the author knows them: from the settings file's folder.
-    site = WarmSite(settings_file, Path(settings_file).resolve().parent)
+    site = Builder(settings_file, Path(settings_file).resolve().parent)
     broadcaster = Broadcaster()
     if build:
         result = site.build()
@@ -106,3 +106,4 @@ def serve_site(settings_file, host, port, build=True):
         serve_until_interrupted([site_server, comment_server])
     finally:
         stop.set()
+        site.stop()

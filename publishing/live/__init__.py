@@ -5,6 +5,7 @@ first, the rest in the background, and reload the open tab by itself.
 - ``problems``: a file that does not build, as file, line and reason (pure);
 - ``sync``: a built folder copied into the served one, file by file, atomically;
 - ``site``: the warm Pelican site: one page rendered from its source, full builds;
+- ``builder``: that site in a process of its own, so builds use every core;
 - ``events``: what the open tabs are told (server-sent events);
 - ``server``: the HTTP server that injects the reload script into HTML only;
 - ``watch``: the watcher and the worker that ties them together.

@@ -29,6 +29,7 @@ class Plan:
     sources: list = field(default_factory=list)  # Markdown files to render first
     stylesheets: list = field(default_factory=list)  # (file, output path)
     rebuild: bool = False  # a full build follows
+    new_code: bool = False  # plugin code changed: a fresh builder process
 
     def __bool__(self):
         return bool(self.sources or self.stylesheets or self.rebuild)
@@ -76,4 +77,9 @@ def plan_changes(changes, layout):
                 plan.stylesheets.append((path, target))
         else:
             plan.rebuild = True
+            plan.new_code = (
+                plan.new_code
+                or path.suffix == ".py"
+                and not any(path.is_relative_to(folder) for folder in (layout.content,))
+            )
     return plan

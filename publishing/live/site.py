@@ -94,7 +94,18 @@ class WarmSite:
 
     def build(self, superseded=lambda: False):
         """Build the whole site and copy it into the served folder unless it
-        failed or ``superseded()`` says newer changes wait; return a BuildResult."""
+        failed or ``superseded()`` says newer changes wait (checked after the
+        build); return a BuildResult."""
+        problems = self.build_staging()
+        if problems:
+            return BuildResult(problems=problems)
+        if superseded():
+            return BuildResult(superseded=True)
+        return BuildResult(changed=self.publish_staging())
+
+    def build_staging(self):
+        """Build the whole site into the staging folder; return its Problems
+        (none: the generators are kept for ``render_source``)."""
         try:
             settings = read_settings(
                 self.settings_file,
@@ -105,7 +116,7 @@ class WarmSite:
             )
         except Exception as error:  # noqa: BLE001 - the settings file is Python
             reason = " ".join(str(error).split()) or type(error).__name__
-            return BuildResult(problems=[self.settings_problem(reason)])
+            return [self.settings_problem(reason)]
         generators = []
         with recording_errors(settings["PATH"], self.root) as problems:
             try:
@@ -119,13 +130,13 @@ class WarmSite:
                     template_problem(error, self.root)
                     or Problem("", None, " ".join(str(error).split()))
                 )
-        if problems:
-            return BuildResult(problems=problems)
-        if superseded():
-            return BuildResult(superseded=True)
-        self.generators = generators
-        changed = sync_folder(self.staging, self.output)
-        return BuildResult(changed=[page_url(path) for path in changed])
+        if not problems:
+            self.generators = generators
+        return list(problems)
+
+    def publish_staging(self):
+        """Copy the last build into the served folder; return the changed URL paths."""
+        return [page_url(path) for path in sync_folder(self.staging, self.output)]
 
     def settings_problem(self, reason):
         """Return the Problem of a settings file that does not load."""

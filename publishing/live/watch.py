@@ -131,6 +131,8 @@ class PreviewWorker:
                 self.broadcaster.show_problem(None)
                 self.broadcaster.publish("reload", {"urls": [url]})
                 self.report(f"preview: {url} in {time.perf_counter() - started:.2f} s")
+        if plan.new_code and hasattr(self.site, "start"):
+            self.site.start()  # the next request imports the changed code
         if plan.rebuild:
             self.rebuild()
 
