@@ -14,6 +14,7 @@ words cost Markdown half the time real posts do.
 """
 
 import argparse
+import http.client
 import os
 import queue
 import random
@@ -127,7 +128,7 @@ def served(url, marker):
     try:
         with urllib.request.urlopen(url, timeout=5) as reply:
             return marker in reply.read().decode("utf-8", errors="replace")
-    except (OSError, urllib.error.HTTPError):
+    except (OSError, http.client.HTTPException):  # plain Pelican: half a page
         return False
 
 
