@@ -9,6 +9,7 @@ no-store``, so a reload always shows the file as it is now.
 import io
 import os
 import socketserver
+import sys
 from http import HTTPStatus
 from http.server import HTTPServer
 from pathlib import Path
@@ -52,6 +53,12 @@ class PreviewServer(socketserver.ThreadingMixIn, HTTPServer):
         self.folder = str(folder)
         self.broadcaster = broadcaster
         super().__init__(address, PreviewRequestHandler)
+
+    def handle_error(self, request, client_address):
+        """Ignore a tab that went away mid-response (it reloads); report others."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def server_close(self):
         """Close the event streams, then the socket."""

@@ -45,6 +45,8 @@ def test_a_stylesheet_is_copied_without_a_build():
 def test_everything_else_is_a_build(path):
     plan = plan_changes([("modified", path)], LAYOUT)
     assert plan.rebuild and not plan.sources and not plan.stylesheets
+    # Python code is imported afresh by a new builder process.
+    assert plan.new_code == path.endswith(".py")
 
 
 def test_a_deleted_article_is_a_build_only():
