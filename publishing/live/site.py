@@ -1,12 +1,12 @@
 """The warm site: full builds kept in memory, and one page rendered from its source.
 
-A full build runs Pelican into a staging folder (``CACHE_PATH/preview-site``)
-with the reader cache, so unchanged sources are not converted again, and is
-copied into the served folder file by file (``sync``) once it built without
-an error: a failed build leaves the last good site served. Its generators stay
-in memory; ``render_source`` reads one changed Markdown file with their
-readers (Pelican's ``Readers.read_file``, the generator's signals included) and
-writes its page with Pelican's ``Writer.write_file`` through the same template
+A full build runs Pelican into a staging folder (``CACHE_PATH/preview-site``,
+kept between builds) with the reader cache, so unchanged sources are not
+converted again, and is copied into the served folder file by file (``sync``)
+once it built without an error: a failed build leaves the last good site
+served. Its generators stay in memory; ``render_source`` reads one changed
+Markdown file with their readers (Pelican's ``Readers.read_file``, the
+generator's signals included) and writes its page with Pelican's ``Writer.write_file`` through the same template
 and context, then renames it into place.
 
 What other pages give an article (older/newer links, answer figures, the
@@ -17,6 +17,7 @@ follows sets it anew.
 
 import logging
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,7 +28,12 @@ from pelican.settings import read_settings
 from pelican.writers import Writer
 
 from publishing.live.problems import Problem, source_problem, template_problem
-from publishing.live.sync import page_url, replace_file, sync_folder
+from publishing.live.sync import (
+    page_url,
+    remove_stale_pages,
+    replace_file,
+    sync_folder,
+)
 from publishing.output_paths import check_output_paths
 from publishing.plugin_setup import check_theme_plugins
 
@@ -111,13 +117,14 @@ class WarmSite:
                 self.settings_file,
                 override={
                     "OUTPUT_PATH": str(self.staging),
-                    "DELETE_OUTPUT_DIRECTORY": True,
+                    "DELETE_OUTPUT_DIRECTORY": False,  # remove_stale_pages
                 },
             )
         except Exception as error:  # noqa: BLE001 - the settings file is Python
             reason = " ".join(str(error).split()) or type(error).__name__
             return [self.settings_problem(reason)]
         generators = []
+        started = time.time() - 1  # file systems keep whole seconds (some)
         with recording_errors(settings["PATH"], self.root) as problems:
             try:
                 with signals.all_generators_finalized.connected_to(generators.extend):
@@ -132,6 +139,7 @@ class WarmSite:
                 )
         if not problems:
             self.generators = generators
+            remove_stale_pages(self.staging, started, kept_folders(settings))
         return list(problems)
 
     def publish_staging(self):
@@ -226,6 +234,16 @@ class WarmSite:
                 url=item.url,
             )
         replace_file(self.page_staging / item.save_as, self.output / item.save_as)
+
+
+def kept_folders(settings):
+    """Return the output folders of copied files: theme and content statics,
+    the search bundle."""
+    return [
+        Path(settings["THEME_STATIC_DIR"]),
+        *(Path(path) for path in settings["STATIC_PATHS"]),
+        Path(settings.get("PAGEFIND_BUNDLE_DIR", "pagefind")),
+    ]
 
 
 class SourceProblem(Exception):

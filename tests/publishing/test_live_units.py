@@ -1,5 +1,6 @@
 """The live preview's pure parts: what a change needs, problems, syncing."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from jinja2 import DictLoader, Environment, TemplateSyntaxError
 from publishing.live.changes import Layout, plan_changes
 from publishing.live.problems import Problem, metadata_line, template_problem
 from publishing.live.server import inject_script
-from publishing.live.sync import page_url, sync_folder
+from publishing.live.sync import page_url, remove_stale_pages, sync_folder
 
 LAYOUT = Layout(
     content=Path("/blog/content"),
@@ -108,3 +109,16 @@ def test_sync_replaces_changed_files_and_removes_vanished_ones(tmp_path):
     assert (served / "b/index.html").stat().st_ino == unchanged
     assert not (served / "c").exists()
     assert [page_url(path) for path in changed] == ["/a/", "/c/x.css"]
+
+
+def test_pages_a_build_did_not_write_again_are_stale(tmp_path):
+    for name in ("alt/index.html", "neu/index.html", "theme/css/a.css", "theme/x.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    os.utime(tmp_path / "alt/index.html", (1, 1))
+    os.utime(tmp_path / "theme/x.json", (1, 1))
+    since = (tmp_path / "neu/index.html").stat().st_mtime - 1
+    assert remove_stale_pages(tmp_path, since, [Path("theme")]) == [
+        Path("alt/index.html")
+    ]
+    assert (tmp_path / "theme/x.json").exists()
