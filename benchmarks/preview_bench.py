@@ -14,12 +14,14 @@ words cost Markdown half the time real posts do.
 """
 
 import argparse
+import contextlib
 import http.client
 import os
 import queue
 import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -162,6 +164,7 @@ class Server:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # stop ends its helpers too
         )
         self.lines = queue.Queue()
         threading.Thread(target=self.read, daemon=True).start()
@@ -186,11 +189,16 @@ class Server:
         return sum(kib for _, kib in samples) / 1024
 
     def stop(self):
-        self.process.terminate()
+        """End the server and every process it started (pelican -r -l leaves
+        its listener running when only the parent ends)."""
+        os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def measure_rounds(server, site, articles, urls, rounds, site_line=None):
