@@ -6,8 +6,9 @@ converted again, and is copied into the served folder file by file (``sync``)
 once it built without an error: a failed build leaves the last good site
 served. Its generators stay in memory; ``render_source`` reads one changed
 Markdown file with their readers (Pelican's ``Readers.read_file``, the
-generator's signals included) and writes its page with Pelican's ``Writer.write_file`` through the same template
-and context, then renames it into place.
+generator's signals included) and writes its page with Pelican's
+``Writer.write_file`` through the same template and context, then renames it
+into place.
 
 What other pages give an article (older/newer links, answer figures, the
 parade banner) is set when a build has read every article; the first render
