@@ -97,11 +97,14 @@ def new_post(c, title, category="Allgemein", author=None, tags=""):
     """Create a Markdown draft with full metadata in content/articles/."""
     from publishing.new_post import create_post
 
-    path = create_post(
+    path, url = create_post(
         CONFIG["settings_base"], CONFIG["articles_path"], title, category, author, tags
     )
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     print(f"Created {shown} (a draft: set 'Status: published' to publish)")
+    if url:
+        preview = f"http://localhost:{CONFIG['port']}{url}"
+        print(f"Preview: {preview} (while `invoke serve` runs)")
 
 
 @task(
@@ -180,13 +183,19 @@ def lint(c):
     c.run(f"{sys.executable} -m ruff format --check .", pty=False)
 
 
-@task(help={"quick": "one small size, under a minute (no RESULTS.md)"})
-def bench(c, quick=False):
-    """Benchmark builds, comment refresh, comment data and the server under load."""
+@task(
+    help={
+        "quick": "one small size, under a minute (no RESULTS.md)",
+        "preview": "only save → served page: invoke serve vs pelican --autoreload",
+    }
+)
+def bench(c, quick=False, preview=False):
+    """Benchmark builds, refresh, comment data, the server under load, the preview."""
     sys.path.insert(0, str(ROOT / "plugins"))
     from benchmarks.bench import main
 
-    raise Exit(code=main(["--quick"] if quick else []))
+    options = ["--quick"] * quick + ["--preview"] * preview
+    raise Exit(code=main(options))
 
 
 @task(name="run", default=True)

@@ -4,8 +4,10 @@
 per size, then measures: a full build of this project and of plain Pelican on
 the same articles (wall time, peak memory, ratio); the comment-only refresh
 after one new comment vs a full build; reading comment data and computing the
-figures; and the comment server under a bounded load on loopback. It prints a
-Markdown table and writes it to benchmarks/RESULTS.md.
+figures; the comment server under a bounded load on loopback; and save →
+served page with ``invoke serve`` against plain Pelican's autoreload
+(``preview_bench``; ``--preview`` runs only that). It prints a Markdown table
+and writes it to benchmarks/RESULTS.md.
 """
 
 import argparse
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from benchmarks import load
+from benchmarks.preview_bench import preview_rows
 from benchmarks.synthetic import fill_comments, write_articles, write_comment_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -401,6 +404,9 @@ def main(argv=None):
     """Run the benchmarks and write benchmarks/RESULTS.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one small size only")
+    parser.add_argument(
+        "--preview", action="store_true", help="only save → served page (serve)"
+    )
     args = parser.parse_args(argv)
     sizes = SIZES["quick" if args.quick else "full"]
     rounds = 1 if args.quick else 3
@@ -413,7 +419,9 @@ def main(argv=None):
             # slowly while many were freed in the last minutes, which would
             # slow the next size's builds by seconds at random.
             works.append(Path(tempfile.mkdtemp(prefix=f"bench-{articles}-")))
-            rows += bench_size(works[-1], articles, comments, rounds, load_seconds)
+            if not args.preview:
+                rows += bench_size(works[-1], articles, comments, rounds, load_seconds)
+            rows += preview_rows(articles, 2 if args.quick else 5)
     finally:
         for work in works:
             shutil.rmtree(work, ignore_errors=True)
@@ -424,7 +432,7 @@ def main(argv=None):
         f"{table(rows)}\n"
     )
     print(report)
-    if not args.quick:
+    if not args.quick and not args.preview:
         RESULTS.write_text(report, encoding="utf-8")
     return 0
 

@@ -59,7 +59,9 @@ from ``COMMENTS_ISSO_OPTIONS`` and ``DEFAULT_LANG``. Writer: isso_comments
 
 ISSO = "isso"
 """The comment thread: ``{"thread": "/2026/slug/", "state": "open" | "closed"
-| "off", "title": str}`` (no ``title`` when "off": drafts, comments disabled).
+| "off", "title": str}`` (no ``title`` when "off": drafts, comments disabled);
+a draft whose comments will be open or closed has ``"draft_state"`` saying
+which, for the preview of its comments section.
 Writer: isso_comments (``content_object_init``). Readers: answered,
 blog_parade, comment_owners, comment_refresh, the templates."""
 

@@ -12,6 +12,8 @@ returns findings ``(relative path, what)``, sorted by path:
   the local machine (``localhost``, ``127.x.x.x``, ``[::1]``, ``0.0.0.0``); and
   in every text file but scripts and stylesheets, email addresses outside the
   allow-list;
+- the live preview's reload script (``/__preview__/``), which only the preview
+  server adds to its responses;
 - drafts and hidden articles, as the build listed them (``build.watch_build``):
   their output files, and links to them from other files.
 
@@ -26,6 +28,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
+
+from publishing.live import PREVIEW_PREFIX
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BINARY_PROBE = 8192  # a NUL byte in the first 8 KiB marks a file as binary
@@ -223,6 +227,10 @@ def scan_text(text, relative, allowlist, unpublished, emails=True):
             continue
         what = f"email address {address} (not in PUBLISH_EMAIL_ALLOWLIST)"
         findings.setdefault(what, line_of(text, match.start()))
+    position = text.find(PREVIEW_PREFIX)
+    if position >= 0:
+        what = f"the live preview's reload script ({PREVIEW_PREFIX}); publish a build"
+        findings.setdefault(what, line_of(text, position))
     for item in unpublished:
         if relative in output_paths(item) or not item.url:
             continue

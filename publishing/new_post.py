@@ -25,8 +25,24 @@ def article_slug(title, settings):
     )
 
 
+def draft_url(settings, slug, date, category, author):
+    """Return the draft's URL path in the preview (``DRAFT_URL``), or None when
+    the setting uses a field not known before the build."""
+    fields = {
+        "slug": slug,
+        "date": date,
+        "lang": settings["DEFAULT_LANG"],
+        "category": article_slug(category, settings),
+        "author": article_slug(author, settings),
+    }
+    try:
+        return "/" + settings["DRAFT_URL"].format_map(fields).lstrip("/")
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return None
+
+
 def create_post(settings_file, folder, title, category, author, tags):
-    """Write a new draft into ``folder``; return its path."""
+    """Write a new draft into ``folder``; return its path and preview URL path."""
     from pelican.settings import read_settings
 
     title = title.strip()
@@ -67,11 +83,11 @@ def create_post(settings_file, folder, title, category, author, tags):
             code=1,
         )
     path.parent.mkdir(parents=True, exist_ok=True)
+    author = author or settings["AUTHOR"]
     path.write_text(
-        post_skeleton(title, slug, now, category, author or settings["AUTHOR"], tags),
-        encoding="utf-8",
+        post_skeleton(title, slug, now, category, author, tags), encoding="utf-8"
     )
-    return path
+    return path, draft_url(settings, slug, now, category, author)
 
 
 def article_with_slug(folder, slug, year):

@@ -1,15 +1,16 @@
-"""``invoke serve``: the built site and the comment server on loopback, together.
+"""``invoke serve``: the live preview and the comment server on loopback, together.
 
 Both addresses are checked before the build (a second ``invoke serve`` should
 not rebuild the site under the running one only to find its ports taken);
-then the site is built, both servers start, and Ctrl-C or SIGTERM stops both.
+then the site is built, both servers start, the sources are watched
+(``publishing.live``), and Ctrl-C or SIGTERM stops everything.
 """
 
-import socketserver
+import threading
 from pathlib import Path
 
 from invoke import Exit
-from pelican.server import ComplexHTTPRequestHandler, RootedHTTPServer
+from pelican.readers import MarkdownReader
 
 from comments.cli import (
     allow_site_origins,
@@ -18,49 +19,50 @@ from comments.cli import (
     load_comment_config,
     start_comment_server,
 )
+from comments.config import config_path
 from comments.server.serve import serve_until_interrupted
-from publishing.site_build import pelican_build, read_build_settings
+from publishing.build_log import init_build_logging
+from publishing.live.builder import Builder
+from publishing.live.changes import Layout
+from publishing.live.events import Broadcaster
+from publishing.live.server import PreviewServer
+from publishing.live.watch import PreviewWorker, watch_paths
+from publishing.site_build import read_build_settings
 
 
-class ThreadedRootedHTTPServer(socketserver.ThreadingMixIn, RootedHTTPServer):
-    """Pelican's preview server with one thread per connection: a browser's
-    idle preconnected socket would otherwise hold the whole site (and Ctrl-C)
-    until it closes."""
-
-    allow_reuse_address = True
-    daemon_threads = True  # Ctrl-C does not wait for open connections
-
-
-class SiteRequestHandler(ComplexHTTPRequestHandler):
-    """Pelican's handler, but a missing page gets 404 and the site's 404.html,
-    as the web server in production gives it (Pelican's own closes the
-    connection without a reply)."""
-
-    def get_path_that_exists(self, original_path):
-        """Return the file for ``original_path``, or send the 404 page."""
-        found = super().get_path_that_exists(original_path)
-        if found is None:
-            page = Path(self.base_path) / "404.html"
-            body = page.read_bytes() if page.is_file() else b"Not found\n"
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-        return found
-
-
-def start_site_server(folder, host, port):
-    """Create the static file server for ``folder`` on host:port; return it."""
+def start_site_server(folder, host, port, broadcaster):
+    """Create the preview server for ``folder`` on host:port; return it."""
     try:
-        return ThreadedRootedHTTPServer(str(folder), (host, port), SiteRequestHandler)
+        return PreviewServer(folder, (host, port), broadcaster)
     except OSError as error:
         raise Exit(
             f"site server: cannot listen on {host}:{port} ({error.strerror}); "
             "stop what runs there or pass --port",
             code=1,
         ) from None
+
+
+def layout_of(settings):
+    """Return where the sources are (``changes.Layout``) by ``settings``."""
+    theme = Path(settings["THEME"])
+    return Layout(
+        content=Path(settings["PATH"]).resolve(),
+        source_folders=(*settings["ARTICLE_PATHS"], *settings["PAGE_PATHS"]),
+        markdown_suffixes=tuple(f".{s}" for s in MarkdownReader.file_extensions),
+        theme_static=(theme / "static").resolve(),
+        theme_static_target=settings["THEME_STATIC_DIR"],
+    )
+
+
+def watched(settings, settings_file):
+    """Return the folders and the single files the preview watches."""
+    folders = [settings["PATH"], settings["THEME"], *settings["PLUGIN_PATHS"]]
+    comment_config = config_path()
+    files = [settings_file, comment_config, comment_config.parent / "staff.cfg"]
+    return (
+        [Path(folder).resolve() for folder in folders if Path(folder).is_dir()],
+        [Path(file).resolve() for file in files if Path(file).is_file()],
+    )
 
 
 def serve_site(settings_file, host, port, build=True):
@@ -76,14 +78,32 @@ def serve_site(settings_file, host, port, build=True):
         comment_port,
         "stop what runs there or change [server] listen",
     )
-    output = read_build_settings("serve", settings_file)["OUTPUT_PATH"]
+    settings = read_build_settings("serve", settings_file)
+    init_build_logging()
+    # Files are named as the author knows them: from the settings file's folder.
+    site = Builder(settings_file, Path(settings_file).resolve().parent)
+    broadcaster = Broadcaster()
     if build:
-        pelican_build(settings_file)
+        result = site.build()
+        if result.problems:
+            broadcaster.show_problem(result.problems[0])
+            print(f"preview: {result.problems[0]}")
     comment_server = start_comment_server(conf)
-    site_server = start_site_server(output, host, port)
+    site_server = start_site_server(site.output, host, port, broadcaster)
+    worker = PreviewWorker(site, broadcaster, layout_of(settings))
+    stop = threading.Event()
+    folders, files = watched(settings, settings_file)
+    watch_paths(worker.changes, stop, folders, files)
+    threading.Thread(
+        target=worker.run, args=(stop,), name="preview-worker", daemon=True
+    ).start()
     print(f"Blog:           http://localhost:{port}/")
     comments_url = conf.get("server", "listen").replace("127.0.0.1", "localhost")
     print(f"Comment server: {comments_url}")
     print(f"Database:       {conf.get('general', 'dbpath')}")
-    print("Ctrl-C stops both.")
-    serve_until_interrupted([site_server, comment_server])
+    print("Saved files show in the open tab by themselves. Ctrl-C stops both.")
+    try:
+        serve_until_interrupted([site_server, comment_server])
+    finally:
+        stop.set()
+        site.stop()

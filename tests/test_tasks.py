@@ -66,11 +66,17 @@ def test_article_slug_transliterates_german(title, slug):
     assert article_slug(title, read_settings(str(ROOT / "pelicanconf.py"))) == slug
 
 
-def test_new_post_writes_a_draft_with_full_metadata_that_builds(tmp_path, monkeypatch):
+def test_new_post_writes_a_draft_with_full_metadata_that_builds(
+    tmp_path, monkeypatch, capsys
+):
     articles = tmp_path / "content" / "articles"
     monkeypatch.setitem(tasks.CONFIG, "articles_path", articles)
     tasks.new_post(
         Context(), "Grüße vom Kundentag", category="Unternehmen", tags="a, b"
+    )
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "Preview: http://localhost:8000/entwuerfe/gruesse-vom-kundentag/ "
+        "(while `invoke serve` runs)"
     )
     [post] = articles.glob("*.md")
     assert post.name.endswith("-gruesse-vom-kundentag.md")
@@ -88,6 +94,14 @@ def test_new_post_writes_a_draft_with_full_metadata_that_builds(tmp_path, monkey
     [draft] = (output / "entwuerfe").rglob("index.html")
     page = BeautifulSoup(draft.read_text(encoding="utf-8"), "html.parser")
     assert page.find("h1").get_text(strip=True) == "Grüße vom Kundentag"
+    # A draft says so where a published post has its date, and shows its
+    # comments section as it will look, without a thread yet.
+    assert page.select_one(".post__header .meta__draft").get_text() == "Entwurf"
+    assert "Veröffentlicht am" not in page.select_one(".post__header .meta").text
+    section = page.select_one("section.comments.comments--draft")
+    assert section.select_one(".comments__promise") is not None
+    assert "sobald der Beitrag veröffentlicht ist" in section.text
+    assert page.select_one("#isso-thread") is None
 
 
 def test_new_post_refuses_to_overwrite(tmp_path, monkeypatch):

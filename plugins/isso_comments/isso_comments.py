@@ -195,9 +195,7 @@ def attach_thread(content):
             content.url,
         )
     settings = comments_settings(content.settings)
-    if not settings["COMMENTS_ENABLED"] or getattr(content, "status", "") == "draft":
-        # A draft's address (/entwuerfe/…) is not the one it is published at:
-        # comments there would stay behind, and a preview needs none.
+    if not settings["COMMENTS_ENABLED"]:
         content.isso = {"thread": thread_id(content.url), "state": "off"}
         return
     default_key = (
@@ -205,13 +203,20 @@ def attach_thread(content):
         if isinstance(content, Article)
         else "COMMENTS_DEFAULT_PAGE_STATE"
     )
+    state = comment_state(
+        content.metadata.get("comments"), settings[default_key], content.source_path
+    )
+    if getattr(content, "status", "") == "draft":
+        # A draft's address (/entwuerfe/…) is not the one it is published at:
+        # comments there would stay behind. Its preview shows the section as
+        # it will look (``draft_state``), without a thread.
+        content.isso = {"thread": thread_id(content.url), "state": "off"}
+        if state != "off":
+            content.isso["draft_state"] = state
+        return
     content.isso = {
         "thread": thread_id(content.url),
-        "state": comment_state(
-            content.metadata.get("comments"),
-            settings[default_key],
-            content.source_path,
-        ),
+        "state": state,
         "title": content.title,
     }
 

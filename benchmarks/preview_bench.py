@@ -1,0 +1,375 @@
+"""Save → served page: the live preview against plain Pelican's autoreload and
+Hugo's server, on the same realistic articles.
+
+Each server runs as its own process on loopback. A round appends a marked
+paragraph to one article (and changes its summary) and polls the article's URL
+until the marker is served: "save → edited page served". For the preview,
+"save → whole site consistent" ends when it prints that the site was rebuilt.
+The corpus is the seed text of this blog's own posts as German articles of
+600–900 words with headings, lists, a quote, a table, code and links: random
+words cost Markdown half the time real posts do.
+
+``python -m benchmarks.preview_bench [--articles 1000 5000] [--rounds 5]``;
+``invoke bench`` adds its rows to RESULTS.md.
+"""
+
+import argparse
+import contextlib
+import http.client
+import os
+import queue
+import random
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from benchmarks.synthetic import AUTHORS, CATEGORIES, write_comment_config
+
+ROOT = Path(__file__).resolve().parent.parent
+POLL_SECONDS = 0.005
+ROUND_TIMEOUT = 120
+
+
+def seed_sentences():
+    """Return the sentences of the blog's own articles (the seed text)."""
+    sentences = []
+    for path in sorted((ROOT / "content" / "articles").glob("*.md")):
+        body = path.read_text(encoding="utf-8").split("\n\n", 1)[-1]
+        text = re.sub(r"[#>*|`\[\]()_-]", " ", body)
+        sentences += [
+            " ".join(s.split()) + "."
+            for s in re.split(r"[.!?]\s", text)
+            if 6 <= len(s.split()) <= 30
+        ]
+    return sentences
+
+
+def paragraph(rng, sentences, count):
+    """Return one paragraph of ``count`` seed sentences, some marked up."""
+    chosen = [rng.choice(sentences) for _ in range(count)]
+    if rng.random() < 0.4:
+        words = chosen[0].split()
+        words[1] = f"**{words[1]}**"
+        chosen[0] = " ".join(words)
+    return " ".join(chosen)
+
+
+def article_body(rng, sentences, number, count):
+    """Return the Markdown of one realistic post (600–900 words)."""
+    other = f"beitrag-{(number * 7 + 3) % count:05d}"
+    parts = [paragraph(rng, sentences, rng.randint(3, 5)) for _ in range(2)]
+    parts.append("## Was sich geändert hat")
+    parts.append(paragraph(rng, sentences, rng.randint(4, 6)))
+    parts.append("\n".join(f"- {rng.choice(sentences)}" for _ in range(4)))
+    parts.append(
+        f"Mehr dazu im [Beitrag von neulich]({{filename}}/articles/{other}.md) "
+        "und auf [der Transparenzseite](/answered/). " + paragraph(rng, sentences, 3)
+    )
+    parts.append("> " + paragraph(rng, sentences, 2))
+    parts.append("### Zahlen")
+    rows = "\n".join(
+        f"| {month} | {rng.randint(20, 400)} | {rng.randint(1, 47)} h |"
+        for month in ("Januar", "Februar", "März", "April")
+    )
+    parts.append("| Monat | Kommentare | Antwortzeit |\n|---|---:|---:|\n" + rows)
+    parts.append(paragraph(rng, sentences, rng.randint(4, 6)))
+    parts.append(
+        "```python\ndef antwortzeit(kommentar, antwort):\n"
+        '    """Sekunden bis zur ersten Antwort."""\n'
+        "    return (antwort.erstellt - kommentar.erstellt).total_seconds()\n```"
+    )
+    parts.append("\n".join(f"{i}. {rng.choice(sentences)}" for i in range(1, 4)))
+    parts += [paragraph(rng, sentences, rng.randint(4, 6)) for _ in range(3)]
+    body = "\n\n".join(parts)
+    while len(body.split()) < 600:
+        body += "\n\n" + paragraph(rng, sentences, 4)
+    return body
+
+
+def write_articles(content_dir, count, seed=1):
+    """Write ``count`` realistic articles; return their URL paths."""
+    rng = random.Random(seed)
+    sentences = seed_sentences()
+    articles = Path(content_dir) / "articles"
+    articles.mkdir(parents=True, exist_ok=True)
+    urls = []
+    for number in range(count):
+        slug = f"beitrag-{number:05d}"
+        date = f"2026-{1 + (number // 28) % 12:02d}-{1 + number % 28:02d} 10:00"
+        (articles / f"{slug}.md").write_text(
+            f"Title: Beitrag {number}: {rng.choice(sentences)[:40].strip()}\n"
+            f"Date: {date}\nCategory: {CATEGORIES[number % len(CATEGORIES)]}\n"
+            f"Tags: Thema {number % 40}, Thema {number % 13}\nSlug: {slug}\n"
+            f"Authors: {AUTHORS[number % len(AUTHORS)]}\n"
+            f"Summary: {rng.choice(sentences)}\n\n"
+            f"{article_body(rng, sentences, number, count)}\n",
+            encoding="utf-8",
+        )
+        urls.append(f"/2026/{slug}/")
+    return urls
+
+
+def edit_article(path, marker):
+    """Append a paragraph with ``marker`` and change the summary, as a save."""
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"^Summary: .*$", f"Summary: Neu {marker}.", text, flags=re.M)
+    path.write_text(f"{text}\nEin neuer Absatz {marker}.\n", encoding="utf-8")
+
+
+def served(url, marker):
+    """True when ``url`` is served with ``marker`` in it."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as reply:
+            return marker in reply.read().decode("utf-8", errors="replace")
+    except (OSError, http.client.HTTPException):  # plain Pelican: half a page
+        return False
+
+
+def wait_until(check, timeout=ROUND_TIMEOUT):
+    """Poll ``check`` until true; return when it became true (perf_counter)."""
+    end = time.perf_counter() + timeout
+    while not check():
+        if time.perf_counter() > end:
+            raise RuntimeError("benchmark round timed out")
+        time.sleep(POLL_SECONDS)
+    return time.perf_counter()
+
+
+def free_port():
+    """Return a free TCP port on loopback."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A server process, its output lines on a queue."""
+
+    def __init__(self, command, env=None, cwd=ROOT):
+        self.process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # stop ends its helpers too
+        )
+        self.lines = queue.Queue()
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        for line in self.process.stdout:
+            self.lines.put((time.perf_counter(), line))
+
+    def wait_for_line(self, text, after, timeout=ROUND_TIMEOUT):
+        """Return when a line holding ``text`` was printed after ``after``."""
+        end = time.perf_counter() + timeout
+        while True:
+            at, line = self.lines.get(timeout=max(0.1, end - time.perf_counter()))
+            if at >= after and text in line:
+                return at
+
+    def memory_mib(self):
+        """Return the PSS of the server's whole process tree, in MiB."""
+        from benchmarks.bench import process_tree, proportional_memory
+
+        samples = filter(None, map(proportional_memory, process_tree(self.process.pid)))
+        return sum(kib for _, kib in samples) / 1024
+
+    def stop(self):
+        """End the server and every process it started (pelican -r -l leaves
+        its listener running when only the parent ends)."""
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def measure_rounds(server, site, articles, urls, rounds, site_line=None):
+    """Edit an article per round; return (page seconds, site seconds) lists."""
+    page_times, site_times = [], []
+    for index in range(rounds):
+        number = 1 + index * 37
+        marker = f"MARKE{time.time_ns()}"
+        path = articles / f"beitrag-{number:05d}.md"
+        saved = time.perf_counter()
+        edit_article(path, marker)
+        url = site + urls[number]
+        shown = wait_until(lambda url=url, marker=marker: served(url, marker))
+        page_times.append(shown - saved)
+        if site_line:
+            site_times.append(server.wait_for_line(site_line, saved) - saved)
+        else:
+            time.sleep(2)  # let the build it started finish
+    return page_times, site_times
+
+
+def measure_preview(work, urls, rounds):
+    """Run `invoke serve` on the corpus; return (page, site, memory MiB)."""
+    port = free_port()
+    config = write_comment_config(work)
+    config.write_text(
+        config.read_text().replace("127.0.0.1:0", f"127.0.0.1:{free_port()}")
+    )
+    settings = work / "previewconf.py"
+    settings.write_text(
+        "from pelicanconf import *\n"
+        f"PATH = {str(work / 'content')!r}\nOUTPUT_PATH = {str(work / 'output')!r}\n"
+        f"THEME = {str(ROOT / 'theme')!r}\n"
+        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
+        f"CACHE_PATH = {str(work / 'cache')!r}\n"
+        f"COMMENTS_DATABASE = {str(work / 'comments.db')!r}\n"
+        f"COMMENTS_SNAPSHOT_DIR = {str(work / 'snapshots')!r}\n",
+        encoding="utf-8",
+    )
+    server = Server(
+        [sys.executable, "-m", "invoke", "serve", "--port", str(port)]
+        + ["--settings", str(settings)],
+        env={"ISSO_SETTINGS": str(config), "ISSO_ADMIN_PASSWORD": "x"},
+    )
+    try:
+        server.wait_for_line("Blog:", 0, timeout=600)
+        site = f"http://127.0.0.1:{port}"
+        page, whole = measure_rounds(
+            server,
+            site,
+            work / "content" / "articles",
+            urls,
+            rounds,
+            site_line="preview: site rebuilt",
+        )
+        return page, whole, server.memory_mib()
+    finally:
+        server.stop()
+
+
+def measure_warm_build(work):
+    """Time a warm full build of the corpus in a fresh process (best of 2)."""
+    from benchmarks.bench import pelican_code, run_measured
+
+    overrides = {
+        "PATH": str(work / "content"),
+        "OUTPUT_PATH": str(work / "warm-output"),
+        "CACHE_PATH": str(work / "cache"),
+        "THEME": str(ROOT / "theme"),
+        "PLUGIN_PATHS": [str(ROOT / "plugins")],
+        "COMMENTS_DATABASE": str(work / "comments.db"),
+        "COMMENTS_SNAPSHOT_DIR": str(work / "snapshots"),
+    }
+    code = pelican_code(str(ROOT / "pelicanconf.py"), overrides)
+    return min(run_measured(code).seconds for _ in range(2))
+
+
+def measure_plain_autoreload(work, urls, rounds):
+    """Run `pelican --autoreload --listen` (plain settings, no plugins)."""
+    from benchmarks.bench import plain_settings
+
+    port = free_port()
+    output = work / "plain-output"
+    server = Server(
+        [
+            sys.executable,
+            "-m",
+            "pelican",
+            str(work / "content"),
+            "-s",
+            plain_settings(work),
+            "-o",
+            str(output),
+            "-r",
+            "-l",
+            "-p",
+            str(port),
+            "-b",
+            "127.0.0.1",
+        ],
+    )
+    try:
+        site = f"http://127.0.0.1:{port}"
+        wait_until(lambda: served(site + urls[0], "<html"), timeout=600)
+        page, _ = measure_rounds(
+            server, site, work / "content" / "articles", urls, rounds
+        )
+        return page
+    finally:
+        server.stop()
+
+
+def median(values):
+    """Return the median, formatted."""
+    return f"{statistics.median(values):.2f} s"
+
+
+def preview_rows(articles, rounds):
+    """Measure at ``articles``; return Markdown table rows (as bench.table)."""
+    work = Path(tempfile.mkdtemp(prefix=f"preview-bench-{articles}-"))
+    try:
+        urls = write_articles(work / "content", articles)
+        page, whole, memory = measure_preview(work, urls, rounds)
+        warm = measure_warm_build(work)
+        plain = measure_plain_autoreload(work, urls, rounds)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    size = f"N={articles:,} realistic"
+    spread = lambda values: ", ".join(f"{v:.2f}" for v in values)  # noqa: E731
+    return [
+        (
+            size,
+            "save → edited page served: invoke serve",
+            median(page),
+            f"median of {rounds} ({spread(page)} s)",
+        ),
+        (
+            size,
+            "save → whole site consistent: invoke serve",
+            median(whole),
+            f"{spread(whole)} s; serving process tree {memory:.0f} MiB (PSS)",
+        ),
+        (
+            size,
+            "warm full build (invoke build, reader cache)",
+            f"{warm:.2f} s",
+            "a fresh process, as `invoke build` after a save",
+        ),
+        (
+            size,
+            "save → edited page served: plain pelican --autoreload",
+            median(plain),
+            f"median of {rounds} ({spread(plain)} s)",
+        ),
+    ]
+
+
+def main(argv=None):
+    """Print the preview rows for the sizes asked for."""
+    from benchmarks.bench import table
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, nargs="+", default=[1000])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args(argv)
+    rows = []
+    for articles in args.articles:
+        rows += preview_rows(articles, args.rounds)
+        print(table(rows), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

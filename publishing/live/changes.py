@@ -1,0 +1,85 @@
+"""Which saved files need what: a page rendered first, a stylesheet copied, a build.
+
+``plan_changes`` turns the watcher's changes (kind, path) into a ``Plan``;
+files editors write beside the real one (swap files, backups) are ignored.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EDITOR_FILES = (".swp", ".swx", ".tmp", "~", ".preview-part")
+IGNORED_FOLDERS = {"__pycache__", ".git", "node_modules"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the sources are, as the settings say."""
+
+    content: Path  # PATH
+    source_folders: tuple  # ARTICLE_PATHS and PAGE_PATHS, below content
+    markdown_suffixes: tuple  # ".md", ".markdown", …
+    theme_static: Path  # the theme's static folder
+    theme_static_target: str  # THEME_STATIC_DIR in the output
+
+
+@dataclass
+class Plan:
+    """What to do for one batch of changes."""
+
+    sources: list = field(default_factory=list)  # Markdown files to render first
+    stylesheets: list = field(default_factory=list)  # (file, output path)
+    rebuild: bool = False  # a full build follows
+    new_code: bool = False  # plugin code changed: a fresh builder process
+
+    def __bool__(self):
+        return bool(self.sources or self.stylesheets or self.rebuild)
+
+
+def is_editor_file(path):
+    """True for files editors keep beside the real one (``.x.swp``, ``x~``)."""
+    name = path.name
+    return (
+        name.startswith((".#", "#"))
+        or name.endswith(EDITOR_FILES)
+        or name == "4913"  # vim's probe whether it may write the folder
+        or any(part in IGNORED_FOLDERS for part in path.parts)
+    )
+
+
+def is_source(path, layout):
+    """True for a Markdown article or page of the site."""
+    return path.suffix in layout.markdown_suffixes and any(
+        path.is_relative_to(layout.content / folder) for folder in layout.source_folders
+    )
+
+
+def plan_changes(changes, layout):
+    """Return the Plan for ``changes``: (kind, path) with kind "added",
+    "modified" or "deleted"."""
+    plan = Plan()
+    for kind, path in changes:
+        path = Path(path)
+        if is_editor_file(path):
+            continue
+        if kind != "deleted" and is_source(path, layout):
+            if path not in plan.sources:
+                plan.sources.append(path)
+            plan.rebuild = True
+        elif (
+            kind != "deleted"
+            and path.suffix == ".css"
+            and path.is_relative_to(layout.theme_static)
+        ):
+            target = Path(layout.theme_static_target) / path.relative_to(
+                layout.theme_static
+            )
+            if (path, target) not in plan.stylesheets:
+                plan.stylesheets.append((path, target))
+        else:
+            plan.rebuild = True
+            plan.new_code = (
+                plan.new_code
+                or path.suffix == ".py"
+                and not any(path.is_relative_to(folder) for folder in (layout.content,))
+            )
+    return plan

@@ -1,0 +1,155 @@
+"""The watcher and the worker: saved files in, pages and events out.
+
+Two watcher threads (``watchfiles``, which Pelican already uses) put batches
+of changes on a queue: one watches folders with everything below them
+(content, theme, plugins), one watches single files in their folder (the
+settings file, the comment server's config and staff accounts). One worker
+takes the batches in order: stylesheets are copied and swapped in the open
+tabs without a build; each saved Markdown source is rendered first and its
+tab reloads; then the whole site is built and every tab whose page changed
+reloads again. A build that newer changes overtook is dropped, not copied.
+"""
+
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+
+import watchfiles
+
+from publishing.live.changes import plan_changes
+from publishing.live.site import SourceProblem
+from publishing.live.sync import replace_file
+
+logger = logging.getLogger(__name__)
+
+KINDS = {
+    watchfiles.Change.added: "added",
+    watchfiles.Change.modified: "modified",
+    watchfiles.Change.deleted: "deleted",
+}
+STEP_MS = 30  # a batch ends once no change came for this long
+
+
+def watch_paths(changes, stop, folders, files):
+    """Start the watcher threads; they put lists of (kind, path) on ``changes``."""
+    logging.getLogger("watchfiles").setLevel(logging.WARNING)  # a line per batch
+    threads = []
+    if folders:
+        threads.append(
+            threading.Thread(
+                target=watch_into,
+                args=(changes, stop, folders, None, True),
+                name="preview-watch-folders",
+                daemon=True,
+            )
+        )
+    if files:
+        wanted = {Path(file).resolve() for file in files}
+        threads.append(
+            threading.Thread(
+                target=watch_into,
+                args=(changes, stop, sorted({f.parent for f in wanted}), wanted, False),
+                name="preview-watch-files",
+                daemon=True,
+            )
+        )
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def watch_into(changes, stop, paths, wanted, recursive):
+    """Put each batch of changes below ``paths`` on ``changes`` until ``stop``
+    (only the files in ``wanted``, when given)."""
+    for batch in watchfiles.watch(
+        *paths,
+        watch_filter=None,
+        stop_event=stop,
+        step=STEP_MS,
+        recursive=recursive,
+        raise_interrupt=False,
+    ):
+        found = [
+            (KINDS[kind], Path(path))
+            for kind, path in batch
+            if wanted is None or Path(path).resolve() in wanted
+        ]
+        if found:
+            changes.put(found)
+
+
+class PreviewWorker:
+    """Turns batches of changes into pages and events, one batch at a time."""
+
+    def __init__(self, site, broadcaster, layout, report=print):
+        self.site = site
+        self.broadcaster = broadcaster
+        self.layout = layout
+        self.report = report
+        self.changes = queue.Queue()
+
+    def run(self, stop):
+        """Handle batches until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                batch = self.changes.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            batch += self.pending()
+            try:
+                self.handle(batch)
+            except Exception:  # the preview must outlive any one failure
+                logger.exception("preview: handling %d change(s) failed", len(batch))
+
+    def pending(self):
+        """Return the changes that arrived meanwhile, taken off the queue."""
+        more = []
+        while True:
+            try:
+                more += self.changes.get_nowait()
+            except queue.Empty:
+                return more
+
+    def handle(self, batch):
+        """Copy stylesheets, render saved sources first, then build the rest."""
+        plan = plan_changes(batch, self.layout)
+        started = time.perf_counter()
+        for stylesheet, target in plan.stylesheets:
+            replace_file(stylesheet, self.site.output / target)
+            self.broadcaster.publish("css", {"href": "/" + target.as_posix()})
+            self.report(f"preview: {target.as_posix()} swapped in")
+        for source in plan.sources:
+            try:
+                url = self.site.render_source(source)
+            except SourceProblem as failed:
+                self.broadcaster.show_problem(failed.problem)
+                self.report(f"preview: {failed.problem}")
+                return  # the build would fail on it too: the last good site stays
+            if url:
+                self.broadcaster.show_problem(None)
+                self.broadcaster.publish("reload", {"urls": [url]})
+                self.report(f"preview: {url} in {time.perf_counter() - started:.2f} s")
+        if plan.new_code and hasattr(self.site, "start"):
+            self.site.start()  # the next request imports the changed code
+        if plan.rebuild:
+            self.rebuild()
+
+    def rebuild(self):
+        """Build the whole site; reload the tabs whose pages changed."""
+        started = time.perf_counter()
+        result = self.site.build(superseded=lambda: not self.changes.empty())
+        if result.superseded:
+            return
+        if result.problems:
+            self.broadcaster.show_problem(result.problems[0])
+            self.report(f"preview: {result.problems[0]}")
+            return
+        self.broadcaster.show_problem(None)
+        if result.changed:
+            self.broadcaster.publish("reload", {"urls": result.changed})
+        self.report(
+            f"preview: site rebuilt in {time.perf_counter() - started:.2f} s, "
+            f"{len(result.changed)} file(s) changed"
+        )
