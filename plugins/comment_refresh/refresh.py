@@ -114,6 +114,19 @@ def save_state(context, settings):
     write_state(settings, state)
 
 
+def retarget_state(settings, served):
+    """Say that the last build's site is now served from ``served``: the
+    preview server (``invoke serve``) builds into a staging folder and copies
+    the site over, and a later ``invoke refresh`` must find it there."""
+    path = state_path(settings)
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # no state (yet): refresh says so itself
+    state["output_path"] = str(Path(served).resolve())
+    write_state(settings, state)
+
+
 def write_state(settings, state):
     """Write the refresh state atomically."""
     path = state_path(settings)

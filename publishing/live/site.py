@@ -36,7 +36,7 @@ from publishing.live.sync import (
     sync_folder,
 )
 from publishing.output_paths import check_output_paths
-from publishing.plugin_setup import check_theme_plugins
+from publishing.plugin_setup import check_theme_plugins, plugin_module
 
 STAGING_FOLDER = "preview-site"
 PAGE_FOLDER = "preview-page"
@@ -94,6 +94,7 @@ class WarmSite:
         self.settings_file = str(settings_file)
         self.root = Path(root)
         settings = read_settings(self.settings_file)
+        self.settings = settings
         self.output = Path(settings["OUTPUT_PATH"])
         self.staging = Path(settings["CACHE_PATH"]) / STAGING_FOLDER
         self.page_staging = Path(settings["CACHE_PATH"]) / PAGE_FOLDER
@@ -144,8 +145,16 @@ class WarmSite:
         return list(problems)
 
     def publish_staging(self):
-        """Copy the last build into the served folder; return the changed URL paths."""
-        return [page_url(path) for path in sync_folder(self.staging, self.output)]
+        """Copy the last build into the served folder; return the changed URL
+        paths. The refresh state then names the served folder."""
+        changed = [page_url(path) for path in sync_folder(self.staging, self.output)]
+        if "comment_refresh" in self.settings["PLUGINS"]:
+            plugins = Path(self.settings["PLUGIN_PATHS"][0])
+            refresh = plugin_module(
+                "comment_refresh.refresh", plugins / "comment_refresh" / "x.py"
+            )
+            refresh.retarget_state(self.settings, self.output)
+        return changed
 
     def settings_problem(self, reason):
         """Return the Problem of a settings file that does not load."""

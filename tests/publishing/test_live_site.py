@@ -159,3 +159,14 @@ def test_the_event_stream_replays_what_a_tab_missed(served):
     assert events == ["problem", "reload", "problem"]
     assert data[1] == {"urls": ["/2026/erster-beitrag/"]}
     assert data[0]["text"] == "content/articles/a.md:2: kaputt"
+
+
+def test_invoke_refresh_finds_the_site_a_preview_build_served(site):
+    from pelican.settings import read_settings
+
+    from comment_refresh.refresh import load_state
+
+    site.build()  # into the staging folder, then copied to OUTPUT_PATH
+    settings = read_settings(site.settings_file)
+    state = load_state(settings)  # refuses a state naming another folder
+    assert state["output_path"] == str(site.output.resolve())
