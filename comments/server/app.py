@@ -43,6 +43,7 @@ from comments.server.middleware import (
     UnparsableOrigins,
     UntrustedForwardingFilter,
 )
+from comments.server.origins import Origins
 from comments.server.read_cache import ThreadReadCache
 from comments.server.refusals import Refusals
 from comments.server.removal_log import RemovalRecorder
@@ -294,17 +295,10 @@ def wrap(server, conf, environ):
         },
     )
     app = RemovalRecorder(app, server)
-    app = WriteGuard(
-        app,
-        db_path,
-        hosts,
-        conf.get("server", "public-endpoint"),
-        ClosedThreads(owners_file(conf)),
-    )
+    origins = Origins(hosts, conf.get("server", "public-endpoint"))
+    app = WriteGuard(app, db_path, origins, ClosedThreads(owners_file(conf)))
     app = ReservedNames(app, directory)  # inside StaffLayer: needs current_staff
-    app = staff_layer = StaffLayer(
-        app, server, directory, hosts, conf.get("server", "public-endpoint")
-    )
+    app = staff_layer = StaffLayer(app, server, directory, origins)
     app = ExportEndpoint(app, db_path, environ.get(TOKEN_VARIABLE, ""))
     # Bodies are checked before any layer inside reads them.
     app = MalformedRequests(app)

@@ -31,8 +31,9 @@ from werkzeug.wrappers import Request, Response
 
 from comments.build import data
 from comments.config import database_path
+from comments.server.origins import sending_origin
 from comments.server.routes import endpoint_of
-from comments.server.staff_web import json_response, origin_of, render
+from comments.server.staff_web import json_response, render
 from comments.staff import desk, mails, owners
 from comments.staff.accounts import ISSO_ADMIN_COOKIE, SESSION_COOKIE
 
@@ -158,10 +159,7 @@ class DeskPage:
 
     def from_this_page(self, environ):
         """True when a POST comes from a page of this server (Origin, else Referer)."""
-        origin = environ.get("HTTP_ORIGIN") or origin_of(
-            environ.get("HTTP_REFERER", "")
-        )
-        return origin in self.staff_layer.own_origins(environ)
+        return sending_origin(environ) in self.staff_layer.origins.own(environ)
 
     def assign(self, request):
         """Hand one comment over to another owner (the desk's form)."""

@@ -16,7 +16,6 @@ import logging
 import re
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.http import dump_cookie, parse_cookie
@@ -24,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from comments.server import isso_admin
 from comments.server.login_limits import HashSlots, LoginThrottle, client_address
+from comments.server.origins import origin_of, sending_origin
 from comments.server.routes import endpoint_of
 from comments.staff.accounts import (
     ISSO_ADMIN_COOKIE,
@@ -90,12 +90,6 @@ class StaffRecorder:
             )
 
 
-def origin_of(url):
-    """Return scheme://host[:port] of a URL."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 class StaffLayer:
     """Resolve staff identity for Isso, and serve the /staff/ routes.
 
@@ -103,14 +97,11 @@ class StaffLayer:
     (``comments.server.isso_admin``): both logins share one throttle.
     """
 
-    def __init__(self, app, server, directory, hosts, public_endpoint=""):
+    def __init__(self, app, server, directory, origins):
         self.app = app
         self.server = server
         self.directory = directory
-        self.origins = {origin_of(host) for host in hosts}
-        # Behind a TLS proxy the request shows http://…; the published origin
-        # ([server] public-endpoint) is this server too.
-        self.public_origin = origin_of(public_endpoint) if public_endpoint else ""
+        self.origins = origins  # comments.server.origins.Origins
         self.throttle = LoginThrottle()
         self.hash_slots = HashSlots()
         self.isso_admin = isso_admin.IssoAdminRoutes(self)
@@ -145,10 +136,6 @@ class StaffLayer:
         finally:
             current_staff.reset(token)
 
-    def own_origins(self, environ):
-        """Return the origins this server has: as requested, and as published."""
-        return {host_origin(environ), self.public_origin} - {""}
-
     def identify(self, environ, same_origin_only=False):
         """Return the verified StaffMember sending this request, else None.
 
@@ -156,9 +143,10 @@ class StaffLayer:
         from this server's own; ``same_origin_only`` admits only the latter.
         """
         origin = environ.get("HTTP_ORIGIN")
-        allowed = self.own_origins(environ)
-        if not same_origin_only:
-            allowed |= self.origins
+        if same_origin_only:
+            allowed = self.origins.own(environ)
+        else:
+            allowed = self.origins.site(environ)
         if origin and origin not in allowed:
             return None  # another site cannot borrow a staff session
         cookies = parse_cookie(environ)
@@ -231,15 +219,13 @@ class StaffLayer:
     def from_own_pages(self, environ):
         """True for a request from this server's or the blog's pages (Origin,
         else Referer); a request sending neither (no browser) passes."""
-        origin = environ.get("HTTP_ORIGIN") or origin_of(
-            environ.get("HTTP_REFERER", "")
-        )
-        return origin in {"://", ""} | self.own_origins(environ) | self.origins
+        origin = sending_origin(environ)
+        return origin is None or origin in self.origins.site(environ)
 
     def cookie(self, request, name, value, max_age):
         """Return a session cookie's Set-Cookie value: HttpOnly, SameSite=Lax
         (the blog and this server are one site), Secure behind https."""
-        secure = request.scheme == "https" or self.public_origin.startswith("https:")
+        secure = request.scheme == "https" or self.origins.public.startswith("https:")
         return dump_cookie(
             name,
             value,
@@ -263,7 +249,7 @@ class StaffLayer:
         only printable ASCII (a line break in a Location header is a 500)."""
         if not all(" " < char <= "~" for char in url):
             return ""
-        if url and (origin_of(url) in self.origins or LOCAL_PATH.fullmatch(url)):
+        if url and (origin_of(url) in self.origins.blog or LOCAL_PATH.fullmatch(url)):
             return url
         return ""
 
@@ -281,11 +267,6 @@ def with_frame_headers(start_response):
         return start_response(status, headers, exc_info)
 
     return start
-
-
-def host_origin(environ):
-    """Return the origin of the comment server itself, as the request sees it."""
-    return f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
 
 
 def sign_with_display_name(environ, member):

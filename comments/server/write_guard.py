@@ -30,8 +30,9 @@ from urllib.parse import parse_qs
 from isso.utils import anonymize
 
 from comments.server.middleware import ID_SEGMENT, LONGEST_TEXT
+from comments.server.origins import sending_origin
 from comments.server.refusals import refusal_body, refusal_headers
-from comments.server.staff_web import current_staff, host_origin, origin_of
+from comments.server.staff_web import current_staff
 from comments.staff.owners import read_thread_owners
 from comments.store.connections import connect
 
@@ -56,15 +57,6 @@ def classify(method, path):
     if len(parts) == 5 and method == "POST":
         return "moderation"  # /id/N/activate|edit|delete/<key>
     return None
-
-
-def sending_origin(environ):
-    """The origin a browser says the request comes from, or None."""
-    origin = environ.get("HTTP_ORIGIN")
-    if origin:
-        return origin  # "null" (a sandboxed or privacy-stripped page) is no origin
-    referer = environ.get("HTTP_REFERER")
-    return origin_of(referer) if referer else None
 
 
 def is_json(environ):
@@ -125,11 +117,10 @@ class Throttle:
 class WriteGuard:
     """WSGI middleware: refuse foreign, malformed, closed-thread and flooding writes."""
 
-    def __init__(self, app, db_path, hosts, public_endpoint, closed_threads):
+    def __init__(self, app, db_path, origins, closed_threads):
         self.app = app
         self.db_path = db_path
-        self.blog_origins = {origin_of(host) for host in hosts}
-        self.public_origin = origin_of(public_endpoint) if public_endpoint else ""
+        self.origins = origins  # comments.server.origins.Origins
         self.closed_threads = closed_threads
         self.previews = Throttle(PREVIEWS_PER_MINUTE)
 
@@ -139,7 +130,7 @@ class WriteGuard:
         if route is None:
             return self.app(environ, start_response)
         origin = sending_origin(environ)
-        if origin is not None and origin not in self.own_origins(environ):
+        if origin is not None and origin not in self.origins.site(environ):
             return refuse(start_response, "403 Forbidden", "origin")
         if route != "moderation" and not is_json(environ):
             return refuse(start_response, "415 Unsupported Media Type", "content-type")
@@ -154,10 +145,6 @@ class WriteGuard:
             if refused is not None:
                 return refused
         return self.app(environ, start_response)
-
-    def own_origins(self, environ):
-        """The blog's origins and this server's (as requested and as published)."""
-        return self.blog_origins | {host_origin(environ), self.public_origin}
 
     def thread_of(self, environ, route, path):
         """The thread path a new comment or a vote goes to ("" when unknown)."""
