@@ -151,3 +151,18 @@ def test_an_origin_with_a_port_that_is_no_number_is_a_400(server, caplog, header
     assert server.client.thread(ARTICLE, headers=headers).status == 400
     assert server.client.post(ARTICLE, "Hallo", headers=headers).status == 400
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_behind_a_proxy_each_reader_has_their_own_previews(comment_server_factory):
+    server = comment_server_factory(server={"trusted-proxies": "127.0.0.1"})
+    for reader in ("198.51.100.7", "203.0.113.9"):  # both through nginx
+        statuses = {
+            server.client.request(
+                "POST",
+                "/preview",
+                {"text": "**fett**"},
+                headers={"X-Forwarded-For": reader},
+            ).status
+            for _ in range(20)
+        }
+        assert statuses == {200}, reader
