@@ -22,11 +22,11 @@ HASH_WAIT_SECONDS = 10  # a login waiting longer for a slot gets 503
 
 
 def client_address(environ):
-    """Return the client's address: the proxy's last X-Forwarded-For entry
-    (``UntrustedForwardingFilter`` keeps the header from trusted proxies only),
-    else the peer. Behind nginx every peer is 127.0.0.1: one limit for all."""
-    forwarded = environ.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
-    return forwarded or environ.get("REMOTE_ADDR", "")
+    """Return the client's address. Behind a trusted proxy werkzeug's ProxyFix
+    (comments.server.app) has already put the reader's address here from the
+    proxy's X-Forwarded-For, which ``UntrustedForwardingFilter`` keeps from
+    trusted proxies only."""
+    return environ.get("REMOTE_ADDR", "")
 
 
 class LoginThrottle:
