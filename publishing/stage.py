@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from invoke import Exit
@@ -89,6 +90,32 @@ def wait_for_port(port, process, name):
     raise SetupError(f"{name} did not listen on 127.0.0.1:{port} in {READY_SECONDS} s")
 
 
+def wait_for_comment_server(port, process):
+    """Wait until a gunicorn worker answers, or fail naming it.
+
+    gunicorn's master listens before any worker has made the database's
+    tables, and a build reading the file then finds no comments table.
+    """
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            code = process.returncode
+            raise SetupError(f"the comment server stopped at start (exit {code})")
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/config", timeout=2
+            ) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SetupError(
+        f"gunicorn (comment server) did not answer on 127.0.0.1:{port} in "
+        f"{READY_SECONDS} s"
+    )
+
+
 def check_free(port, option):
     """Refuse a port another program already listens on."""
     with socket.socket() as probe:
@@ -135,7 +162,7 @@ def stage_site(settings_file, folder, blog_port, comments_port, app_port):
             "comments.server.wsgi:application",
         ]
         processes.append(subprocess.Popen(gunicorn, env=environment))
-        wait_for_port(app_port, processes[-1], "gunicorn (comment server)")
+        wait_for_comment_server(app_port, processes[-1])
         release = stage_release(
             settings_file, stack, folder / "comments" / "comments.db", folder
         )
