@@ -160,7 +160,11 @@ def plain_settings(work):
         "CATEGORY_FEED_ATOM = None\nTRANSLATION_FEED_ATOM = None\n"
         "AUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\nDEFAULT_PAGINATION = 5\n"
         'ARTICLE_URL = "{date:%Y}/{slug}/"\n'
-        'ARTICLE_SAVE_AS = "{date:%Y}/{slug}/index.html"\n',
+        'ARTICLE_SAVE_AS = "{date:%Y}/{slug}/index.html"\n'
+        # the project's pagination paths: Pelican's default ones collide
+        # ("Thema 3" page 12 and "Thema 31" page 2 are both thema-312.html)
+        "PAGINATION_PATTERNS = ((1, '{url}', '{save_as}'), (2, "
+        "'{base_name}/seite/{number}/', '{base_name}/seite/{number}/index.html'))\n",
         encoding="utf-8",
     )
     return str(path)

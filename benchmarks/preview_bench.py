@@ -18,7 +18,6 @@ import contextlib
 import http.client
 import os
 import queue
-import random
 import re
 import shutil
 import signal
@@ -32,90 +31,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from benchmarks.synthetic import AUTHORS, CATEGORIES, write_comment_config
+from benchmarks.synthetic import write_articles, write_comment_config
 
 ROOT = Path(__file__).resolve().parent.parent
 POLL_SECONDS = 0.005
 ROUND_TIMEOUT = 120
-
-
-def seed_sentences():
-    """Return the sentences of the blog's own articles (the seed text)."""
-    sentences = []
-    for path in sorted((ROOT / "content" / "articles").glob("*.md")):
-        body = path.read_text(encoding="utf-8").split("\n\n", 1)[-1]
-        text = re.sub(r"[#>*|`\[\]()_-]", " ", body)
-        sentences += [
-            " ".join(s.split()) + "."
-            for s in re.split(r"[.!?]\s", text)
-            if 6 <= len(s.split()) <= 30
-        ]
-    return sentences
-
-
-def paragraph(rng, sentences, count):
-    """Return one paragraph of ``count`` seed sentences, some marked up."""
-    chosen = [rng.choice(sentences) for _ in range(count)]
-    if rng.random() < 0.4:
-        words = chosen[0].split()
-        words[1] = f"**{words[1]}**"
-        chosen[0] = " ".join(words)
-    return " ".join(chosen)
-
-
-def article_body(rng, sentences, number, count):
-    """Return the Markdown of one realistic post (600–900 words)."""
-    other = f"beitrag-{(number * 7 + 3) % count:05d}"
-    parts = [paragraph(rng, sentences, rng.randint(3, 5)) for _ in range(2)]
-    parts.append("## Was sich geändert hat")
-    parts.append(paragraph(rng, sentences, rng.randint(4, 6)))
-    parts.append("\n".join(f"- {rng.choice(sentences)}" for _ in range(4)))
-    parts.append(
-        f"Mehr dazu im [Beitrag von neulich]({{filename}}/articles/{other}.md) "
-        "und auf [der Transparenzseite](/answered/). " + paragraph(rng, sentences, 3)
-    )
-    parts.append("> " + paragraph(rng, sentences, 2))
-    parts.append("### Zahlen")
-    rows = "\n".join(
-        f"| {month} | {rng.randint(20, 400)} | {rng.randint(1, 47)} h |"
-        for month in ("Januar", "Februar", "März", "April")
-    )
-    parts.append("| Monat | Kommentare | Antwortzeit |\n|---|---:|---:|\n" + rows)
-    parts.append(paragraph(rng, sentences, rng.randint(4, 6)))
-    parts.append(
-        "```python\ndef antwortzeit(kommentar, antwort):\n"
-        '    """Sekunden bis zur ersten Antwort."""\n'
-        "    return (antwort.erstellt - kommentar.erstellt).total_seconds()\n```"
-    )
-    parts.append("\n".join(f"{i}. {rng.choice(sentences)}" for i in range(1, 4)))
-    parts += [paragraph(rng, sentences, rng.randint(4, 6)) for _ in range(3)]
-    body = "\n\n".join(parts)
-    while len(body.split()) < 600:
-        body += "\n\n" + paragraph(rng, sentences, 4)
-    return body
-
-
-def write_articles(content_dir, count, seed=1):
-    """Write ``count`` realistic articles; return their URL paths."""
-    rng = random.Random(seed)
-    sentences = seed_sentences()
-    articles = Path(content_dir) / "articles"
-    articles.mkdir(parents=True, exist_ok=True)
-    urls = []
-    for number in range(count):
-        slug = f"beitrag-{number:05d}"
-        date = f"2026-{1 + (number // 28) % 12:02d}-{1 + number % 28:02d} 10:00"
-        (articles / f"{slug}.md").write_text(
-            f"Title: Beitrag {number}: {rng.choice(sentences)[:40].strip()}\n"
-            f"Date: {date}\nCategory: {CATEGORIES[number % len(CATEGORIES)]}\n"
-            f"Tags: Thema {number % 40}, Thema {number % 13}\nSlug: {slug}\n"
-            f"Authors: {AUTHORS[number % len(AUTHORS)]}\n"
-            f"Summary: {rng.choice(sentences)}\n\n"
-            f"{article_body(rng, sentences, number, count)}\n",
-            encoding="utf-8",
-        )
-        urls.append(f"/2026/{slug}/")
-    return urls
 
 
 def edit_article(path, marker):
