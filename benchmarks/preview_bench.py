@@ -223,6 +223,9 @@ def measure_plain_autoreload(work, urls, rounds):
     try:
         site = f"http://127.0.0.1:{port}"
         wait_until(lambda: served(site + urls[0], "<html"), timeout=600)
+        # its watcher starts after the first build: a save before is missed
+        server.wait_for_line("Done:", 0, timeout=600)
+        time.sleep(1)
         page, _ = measure_rounds(
             server, site, work / "content" / "articles", urls, rounds
         )

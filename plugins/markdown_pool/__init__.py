@@ -1,0 +1,3 @@
+from .markdown_pool import register
+
+__all__ = ["register"]
