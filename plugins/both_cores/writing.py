@@ -1,0 +1,151 @@
+"""Write the articles' pages and listings on every core.
+
+``ParallelWriter`` is Pelican's ``Writer``, handed to Pelican through the
+``get_writer`` signal (Pelican's hook for a writer of one's own). While the
+articles generator writes, it keeps each ``write_file`` call instead of
+rendering it; at ``article_writer_finalized`` (``flush``) the build process
+and forked helpers take the kept calls one by one from a shared counter and
+run Pelican's own ``write_file`` on them. Every other page (static pages,
+the plugins' pages) is written at once, as before.
+
+What Pelican checks still holds: the helpers report the files they wrote and
+the build process refuses a file written by two processes
+(``FileOverwriteFailedError``, as Pelican refuses one written twice without
+``override``); a helper's error is raised in the build process. A
+``content_written`` receiver runs in the process that wrote the file (none
+of this project's plugins has one).
+"""
+
+import contextlib
+import io
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+
+from pelican.writers import FileOverwriteFailedError, Writer
+
+from .helpers import helper_count
+
+logger = logging.getLogger(__name__)
+
+MIN_CALLS = 32  # fewer are written faster than a helper is forked
+
+
+class HelperFailed(RuntimeError):
+    """A helper could not write a page; the message holds its error."""
+
+
+class ParallelWriter(Writer):
+    """Keeps the articles generator's pages until ``flush``; see the module."""
+
+    def __init__(self, output_path, settings=None):
+        super().__init__(output_path, settings=settings)
+        self.kept = []
+        self.keeping = helper_count(self.settings) > 0
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        if self.keeping and name:
+            self.kept.append((name, template, context, args, kwargs))
+            return None
+        return super().write_file(name, template, context, *args, **kwargs)
+
+    def flush(self):
+        """Write the kept pages, on every core; write at once from now on."""
+        self.keeping = False
+        calls, self.kept = self.kept, []
+        helpers = min(helper_count(self.settings), len(calls) // MIN_CALLS)
+        if helpers < 1 or threading.active_count() > 1:
+            for name, template, context, args, kwargs in calls:
+                super().write_file(name, template, context, *args, **kwargs)
+            return
+        counter = multiprocessing.RawValue("i", 0)
+        lock = multiprocessing.Lock()
+        reports, pids = [], []
+        for _ in range(helpers):
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # a helper
+                os.close(read_end)
+                self.write_share(calls, counter, lock, write_end)
+            os.close(write_end)
+            reports.append(read_end)
+            pids.append(pid)
+        try:
+            self.write_calls(calls, counter, lock)
+        finally:
+            results = []
+            for read_end, pid in zip(reports, pids, strict=True):
+                report = io.BytesIO()
+                with os.fdopen(read_end, "rb") as stream:
+                    report.write(stream.read())
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+                results.append(report.getvalue())
+        before = len(self._written_files)
+        for data in results:
+            self.merge_report(data)
+        logger.info(
+            "both_cores: %d of %d files written by %d helper(s)",
+            len(self._written_files) - before,
+            len(self._written_files),
+            helpers,
+        )
+
+    def write_calls(self, calls, counter, lock):
+        """Write the kept calls this process draws from the counter."""
+        while True:
+            with lock:
+                index = counter.value
+                counter.value += 1
+            if index >= len(calls):
+                return
+            name, template, context, args, kwargs = calls[index]
+            super().write_file(name, template, context, *args, **kwargs)
+
+    def write_share(self, calls, counter, lock, write_end):
+        """In a helper: write a share, report the files written, exit."""
+        status = 0
+        self._written_files, self._overridden_files = set(), set()
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            try:
+                self.write_calls(calls, counter, lock)
+                error = None
+            except Exception as problem:  # noqa: BLE001 - raised in the build
+                error = problem
+            try:
+                data = pickle.dumps(
+                    (self._written_files, self._overridden_files, error)
+                )
+            except Exception:  # noqa: BLE001 - an error that does not pickle
+                error = f"{type(error).__name__}: {error}"
+                data = pickle.dumps(
+                    (self._written_files, self._overridden_files, error)
+                )
+            with os.fdopen(write_end, "wb") as stream:
+                stream.write(data)
+        except BaseException:  # noqa: BLE001 - never return into the build
+            status = 1
+        finally:
+            os._exit(status)
+
+    def merge_report(self, data):
+        """Take a helper's written files; refuse one written twice."""
+        if not data:
+            raise HelperFailed("a page-writing helper ended without a report")
+        written, overridden, error = pickle.loads(data)  # noqa: S301 - our child
+        if isinstance(error, Exception):
+            raise error  # as the build process would have raised it
+        if error:
+            raise HelperFailed(f"a page-writing helper failed: {error}")
+        twice = written & self._written_files
+        if twice:  # which write wins would depend on timing: refuse both
+            raise FileOverwriteFailedError(
+                f'Failed to overwrite "{min(twice)}": two pages are written to '
+                "it (BUILD_HELPERS = 0 builds in one process, as Pelican does)"
+            )
+        self._written_files |= written
+        self._overridden_files |= overridden

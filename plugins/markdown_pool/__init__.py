@@ -1,3 +1,0 @@
-from .markdown_pool import register
-
-__all__ = ["register"]
