@@ -103,10 +103,27 @@ class Server:
 
     def memory_mib(self):
         """Return the PSS of the server's whole process tree, in MiB."""
+        return sum(self.memory_parts().values())
+
+    def memory_parts(self):
+        """Return {process: PSS MiB} of the server's process tree; a process
+        is named by its program and, for Python, its module or script."""
         from benchmarks.bench import process_tree, proportional_memory
 
-        samples = filter(None, map(proportional_memory, process_tree(self.process.pid)))
-        return sum(kib for _, kib in samples) / 1024
+        parts = {}
+        for pid in process_tree(self.process.pid):
+            sample = proportional_memory(pid)
+            if sample is None:
+                continue
+            name = sample[0]
+            with contextlib.suppress(OSError):
+                words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                modules = [w for w in words if b"." in w and not w.startswith(b"/")]
+                if name.startswith("python") and modules:
+                    name = modules[0].decode(errors="replace")[:40]
+            label = f"{name} ({pid})" if pid == self.process.pid else name
+            parts[label] = parts.get(label, 0) + sample[1] / 1024
+        return parts
 
     def stop(self):
         """End the server and every process it started (pelican -r -l leaves
@@ -141,7 +158,7 @@ def measure_rounds(server, site, articles, urls, rounds, site_line=None):
 
 
 def measure_preview(work, urls, rounds):
-    """Run `invoke serve` on the corpus; return (page, site, memory MiB)."""
+    """Run `invoke serve` on the corpus; return (page, site, {process: MiB})."""
     port = free_port()
     config = write_comment_config(work)
     config.write_text(
@@ -174,7 +191,7 @@ def measure_preview(work, urls, rounds):
             rounds,
             site_line="preview: site rebuilt",
         )
-        return page, whole, server.memory_mib()
+        return page, whole, server.memory_parts()
     finally:
         server.stop()
 
@@ -289,7 +306,10 @@ def preview_rows(articles, rounds):
             size,
             "save → whole site consistent: invoke serve",
             median(whole),
-            f"{spread(whole)} s; serving process tree {memory:.0f} MiB (PSS)",
+            f"{spread(whole)} s; serving process tree "
+            f"{sum(memory.values()):.0f} MiB (PSS: "
+            + ", ".join(f"{name} {mib:.0f}" for name, mib in sorted(memory.items()))
+            + ")",
         ),
         (
             size,
