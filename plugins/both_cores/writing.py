@@ -1,12 +1,16 @@
-"""Write the articles' pages and listings on every core.
+"""Write the site's pages on every core.
 
 ``ParallelWriter`` is Pelican's ``Writer``, handed to Pelican through the
-``get_writer`` signal (Pelican's hook for a writer of one's own). While the
-articles generator writes, it keeps each ``write_file`` call instead of
-rendering it; at ``article_writer_finalized`` (``flush``) the build process
-and forked helpers take the kept calls one by one from a shared counter and
-run Pelican's own ``write_file`` on them. Every other page (static pages,
-the plugins' pages) is written at once, as before.
+``get_writer`` signal (Pelican's hook for a writer of one's own). It keeps
+each ``write_file`` call instead of rendering it; the build process and
+forked helpers then take the kept calls one by one from a shared counter and
+run Pelican's own ``write_file`` on them: the articles' and pages' own files
+at ``page_writer_finalized`` (``flush(content_only=True)``), so that the
+search index can start on them, and everything else (listings, the plugins'
+pages) at ``finalized``, before any other plugin's ``finalized`` work reads
+the output (the plugin is listed before ``pagefind_search`` and
+``sitemap_robots``; listed after them, pages are written at once, on one
+core).
 
 What Pelican checks still holds: the helpers report the files they wrote and
 the build process refuses a file written by two processes
@@ -32,6 +36,21 @@ from .helpers import helper_count
 logger = logging.getLogger(__name__)
 
 MIN_CALLS = 32  # fewer are written faster than a helper is forked
+CONTENT = ("article", "page")  # write_file arguments of an article's or page's own file
+MUST_FOLLOW = ("pagefind_search", "sitemap_robots")  # they read written pages
+WRITERS = []  # the build's ParallelWriter, for the finalized flush
+
+
+def listed_in_order(settings):
+    """True when both_cores comes before the plugins that read written pages."""
+    names = [
+        getattr(plugin, "__name__", str(plugin)).rpartition(".")[2]
+        for plugin in settings.get("PLUGINS") or ()
+    ]
+    if "both_cores" not in names:
+        return True
+    first = names.index("both_cores")
+    return all(names.index(name) > first for name in MUST_FOLLOW if name in names)
 
 
 class HelperFailed(RuntimeError):
@@ -45,6 +64,19 @@ class ParallelWriter(Writer):
         super().__init__(output_path, settings=settings)
         self.kept = []
         self.keeping = helper_count(self.settings) > 0
+        if self.keeping and not listed_in_order(self.settings):
+            logger.warning(
+                "both_cores: listed after %s in PLUGINS; pages are written on "
+                "one core (list both_cores first)",
+                " or ".join(MUST_FOLLOW),
+            )
+            self.keeping = False
+        WRITERS[:] = [self]
+
+    @property
+    def keeps_content(self):
+        """True while an article's or page's own file is kept unwritten."""
+        return any(set(CONTENT) & set(kwargs) for *_, kwargs in self.kept)
 
     def write_file(self, name, template, context, *args, **kwargs):
         if self.keeping and name:
@@ -52,10 +84,19 @@ class ParallelWriter(Writer):
             return None
         return super().write_file(name, template, context, *args, **kwargs)
 
-    def flush(self):
-        """Write the kept pages, on every core; write at once from now on."""
-        self.keeping = False
-        calls, self.kept = self.kept, []
+    def flush(self, content_only=False):
+        """Write the kept pages on every core: the articles' and pages' own
+        files only, or all (and write at once from then on)."""
+        if content_only:
+            calls = [call for call in self.kept if set(CONTENT) & set(call[4])]
+            self.kept = [call for call in self.kept if not set(CONTENT) & set(call[4])]
+        else:
+            self.keeping = False
+            calls, self.kept = self.kept, []
+        self.write_all(calls)
+
+    def write_all(self, calls):
+        """Write ``calls`` in this process and its helpers."""
         helpers = min(helper_count(self.settings), len(calls) // MIN_CALLS)
         if helpers < 1 or threading.active_count() > 1:
             for name, template, context, args, kwargs in calls:

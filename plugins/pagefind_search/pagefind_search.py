@@ -414,6 +414,8 @@ def start_after_pages(generator, writer=None):
     work (the sitemap) then run while Pagefind indexes on its one core."""
     if not is_listed(generator.settings) or not INDEXED_FILES:
         return
+    if getattr(writer, "keeps_content", False):
+        return  # a writer still holds them: finalized starts Pagefind
     run = start_index(generator.settings, generator.output_path)
     if run is not None:
         RUNNING.append(run)

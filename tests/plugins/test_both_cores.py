@@ -163,3 +163,27 @@ def test_a_file_written_twice_is_refused_as_pelican_does(tmp_path):
     names[-1] = names[0]
     with pytest.raises(FileOverwriteFailedError, match="seite-0.html"):
         page_calls(tmp_path, names).flush()
+
+
+def test_the_articles_own_files_are_written_first_for_the_search_index(tmp_path):
+    template = Environment().from_string("<p>{{ output_file }}</p>")
+    writer = ParallelWriter(str(tmp_path), settings={"BUILD_HELPERS": 1})
+    for number in range(MIN_CALLS * 2):
+        writer.write_file(f"a{number}.html", template, {}, article=number)
+    writer.write_file("archiv.html", template, {})
+    assert writer.keeps_content
+    writer.flush(content_only=True)
+    assert not writer.keeps_content
+    assert (tmp_path / "a0.html").is_file()
+    assert not (tmp_path / "archiv.html").exists()  # listings follow at finalized
+    writer.flush()
+    assert (tmp_path / "archiv.html").is_file()
+
+
+def test_listed_after_the_readers_of_the_output_it_writes_at_once(tmp_path):
+    writer = ParallelWriter(
+        str(tmp_path),
+        settings={"BUILD_HELPERS": 1, "PLUGINS": ["sitemap_robots", "both_cores"]},
+    )
+    writer.write_file("x.html", Environment().from_string("x"), {})
+    assert (tmp_path / "x.html").read_text() == "x"
