@@ -37,7 +37,6 @@ left), ``all_generators_finalized`` (notes which files carry indexed text),
 import importlib.util
 import logging
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,8 @@ from pelican.plugins._utils import plugin_enabled
 
 from comments.core import SetupError
 from publishing.plugin_setup import plugin_module
+
+from . import reuse
 
 logger = logging.getLogger(__name__)
 contracts = plugin_module("contracts", __file__)
@@ -81,6 +82,7 @@ LONGEST_GLOB = 100_000  # bytes; one argument may hold 128 KiB on Linux
 INDEXED_FILES = []  # output paths of the pages the theme marks, this build
 PART_FOLDER = "teil-{number}"  # a further index, inside the bundle folder
 RUNNING = []  # the PagefindRun started for this build, until finalized
+STARTED = []  # [True] once this build's index was looked at after the pages
 
 
 def is_listed(settings):
@@ -218,30 +220,34 @@ def indexed_glob(paths, settings):
     return glob if len(glob.encode()) <= LONGEST_GLOB else ALL_HTML
 
 
-def index_parts(paths, settings):
-    """Return [(bundle folder, glob)], one per index Pagefind makes of
+def index_shares(paths, settings):
+    """Return [(bundle folder, glob, paths)], one per index Pagefind makes of
     ``paths``: one when they fit in ``PAGEFIND_PAGES_PER_INDEX``, else shares
     of that many named path by path. One index of everything when a path
     cannot be named in a glob or a share's glob is too long."""
     values = pagefind_settings(settings)
-    bundle, per_index = (
-        values["PAGEFIND_BUNDLE_DIR"],
-        values["PAGEFIND_PAGES_PER_INDEX"],
-    )
+    bundle = values["PAGEFIND_BUNDLE_DIR"]
+    per_index = values["PAGEFIND_PAGES_PER_INDEX"]
     paths = sorted(set(paths))
+    whole = [(bundle, indexed_glob(paths, settings) if paths else None, paths)]
     if len(paths) <= per_index or any(GLOB_SPECIAL & set(path) for path in paths):
-        return [(bundle, indexed_glob(paths, settings) if paths else None)]
+        return whole
     shares = [
         paths[start : start + per_index] for start in range(0, len(paths), per_index)
     ]
     globs = ["{" + ",".join(share) + "}" for share in shares]
     if any(len(glob.encode()) > LONGEST_GLOB for glob in globs):
-        return [(bundle, indexed_glob(paths, settings))]
+        return whole
     folders = [bundle] + [
         f"{bundle.rstrip('/')}/{PART_FOLDER.format(number=number)}"
         for number in range(2, len(shares) + 1)
     ]
-    return list(zip(folders, globs, strict=True))
+    return list(zip(folders, globs, shares, strict=True))
+
+
+def index_parts(paths, settings):
+    """Return [(bundle folder, glob)] of ``index_shares``."""
+    return [(folder, glob) for folder, glob, _ in index_shares(paths, settings)]
 
 
 def note_indexed_files(generators):
@@ -314,6 +320,7 @@ def configure(pelican):
     """Check the settings once, so a mistake stops the build at its start."""
     stop_leftovers()
     INDEXED_FILES.clear()
+    STARTED.clear()
     if is_listed(pelican.settings):
         pagefind_settings(pelican.settings)
 
@@ -324,8 +331,8 @@ class PagefindRun:
     Its report goes to temporary files, not pipes: nobody reads while it runs,
     and a full pipe would stop it."""
 
-    def __init__(self, command, timeout, bundle):
-        self.bundle, self.timeout = bundle, timeout
+    def __init__(self, command, timeout, bundle, done=None):
+        self.bundle, self.timeout, self.done = bundle, timeout, done
         # closed by finish or stop, once Pagefind has ended
         self.stdout = tempfile.TemporaryFile()  # noqa: SIM115
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115
@@ -369,6 +376,8 @@ class PagefindRun:
             indexed_pages(stdout),
             self.bundle,
         )
+        if self.done:
+            self.done()
 
     def stop(self):
         """End Pagefind now (a build that failed after starting it)."""
@@ -395,15 +404,29 @@ def start_index(settings, output_path):
         return None
     output_path = Path(output_path)
     bundle = output_path / values["PAGEFIND_BUNDLE_DIR"]
-    # Pagefind names its files by content hash; drop the last build's files
-    # so that the bundle holds exactly one index.
-    shutil.rmtree(bundle, ignore_errors=True)
+    shares = index_shares(INDEXED_FILES, settings)
+    command_line = [sys.executable, *values["PAGEFIND_EXCLUDE_SELECTORS"]]
+    digests = {
+        folder: reuse.share_digest(output_path, glob, paths, command_line)
+        for folder, glob, paths in shares
+    }
+    state = reuse.state_file(settings)
+    todo = reuse.changed_shares(output_path, shares, digests, reuse.load(state))
+    reuse.clear_bundles(output_path, values["PAGEFIND_BUNDLE_DIR"], shares, todo)
+    if not todo:
+        logger.info("pagefind_search: the indexed pages are unchanged; index kept")
+        return None
     command = chained_command(
         output_path,
-        index_parts(INDEXED_FILES, settings),
+        [(folder, glob) for folder, glob, _ in todo],
         values["PAGEFIND_EXCLUDE_SELECTORS"],
     )
-    return PagefindRun(command, values["PAGEFIND_TIMEOUT"], bundle)
+    return PagefindRun(
+        command,
+        values["PAGEFIND_TIMEOUT"],
+        bundle,
+        done=lambda: reuse.save(state, digests),
+    )
 
 
 def start_after_pages(generator, writer=None):
@@ -417,15 +440,20 @@ def start_after_pages(generator, writer=None):
     if getattr(writer, "keeps_content", False):
         return  # a writer still holds them: finalized starts Pagefind
     run = start_index(generator.settings, generator.output_path)
+    STARTED.append(True)
     if run is not None:
         RUNNING.append(run)
 
 
 def build_index(pelican):
     """Finish the build's Pagefind run (start it now if nothing did); log."""
-    run = (
-        RUNNING.pop() if RUNNING else start_index(pelican.settings, pelican.output_path)
-    )
+    if RUNNING:
+        run = RUNNING.pop()
+    elif STARTED:
+        run = None  # started after the pages: nothing needed indexing again
+    else:
+        run = start_index(pelican.settings, pelican.output_path)
+    STARTED.clear()
     if run is not None:
         run.finish()
 

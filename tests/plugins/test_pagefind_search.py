@@ -1,6 +1,7 @@
 """Running Pagefind: the command line, its report, and a failing run."""
 
 import logging
+import shutil
 import sys
 from types import SimpleNamespace
 
@@ -10,6 +11,7 @@ from pagefind_search.pagefind_search import (
     ALL_HTML,
     INDEXED_FILES,
     RUNNING,
+    STARTED,
     PagefindRun,
     PagefindSettingError,
     build_index,
@@ -150,6 +152,7 @@ def no_build_left_over():
     """Each test starts and ends without a noted build or a running Pagefind."""
     yield
     INDEXED_FILES.clear()
+    STARTED.clear()
     for run in RUNNING:
         run.stop()
     RUNNING.clear()
@@ -273,3 +276,41 @@ def test_a_failing_share_stops_the_chain_and_is_logged(tmp_path, caplog):
     with caplog.at_level(logging.ERROR):
         run.finish()
     assert "Pagefind failed" in caplog.text
+
+
+def test_a_share_whose_pages_did_not_change_keeps_its_index(tmp_path, caplog):
+    output = tmp_path / "output"
+    generator = listed_generator(
+        output, PAGEFIND_PAGES_PER_INDEX=1, CACHE_PATH=str(tmp_path / "cache")
+    )
+    generator.articles.append(
+        SimpleNamespace(save_as="2026/zweiter/index.html", status="published")
+    )
+    for slug in ("erster", "zweiter"):
+        page = output / "2026" / slug / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(PAGE_HTML.format(title=slug), encoding="utf-8")
+
+    def build():
+        caplog.clear()
+        note_indexed_files([generator])
+        start_after_pages(generator, writer=None)
+        build_index(SimpleNamespace(settings=generator.settings, output_path=""))
+        return caplog.text
+
+    with caplog.at_level(logging.INFO):
+        assert "indexed 2 pages" in build()
+        entry = output / "pagefind" / "teil-2" / "pagefind-entry.json"
+        first = entry.read_bytes()
+        assert "unchanged; index kept" in build()  # no Pagefind at all
+        (output / "2026" / "erster" / "index.html").write_text(
+            PAGE_HTML.format(title="Erster, geändert"), encoding="utf-8"
+        )
+        assert "indexed 1 pages" in build()  # the first share only
+    assert entry.read_bytes() == first
+    assert len(list((output / "pagefind" / "fragment").iterdir())) == 1
+    shutil.rmtree(output / "pagefind" / "teil-2")  # e.g. deleted by hand
+    with caplog.at_level(logging.INFO):
+        assert "unchanged" not in build()  # (Pelican logs a line only once)
+    assert entry.read_bytes() == first  # made again
+    assert len(list((output / "pagefind" / "fragment").iterdir())) == 1
