@@ -508,10 +508,18 @@ def main(argv=None):
                 )
                 build_lines.append(line)
                 rows += size_rows
+                write_report(args, rows, build_lines, rounds)  # a size at a time
             rows += preview_rows(articles, 2 if args.quick else 5)
+            write_report(args, rows, build_lines, rounds)
     finally:
         for work in works:
             shutil.rmtree(work, ignore_errors=True)
+    print(report_text(args, rows, build_lines, rounds))
+    return 0
+
+
+def report_text(args, rows, build_lines, rounds):
+    """The Markdown report: the issue-25 build table, then every row."""
     builds = ""
     if build_lines:
         builds = (
@@ -520,16 +528,20 @@ def main(argv=None):
             "another; the whole tree is every process of a build, Pagefind "
             "included.\n\n" + "\n".join([BUILD_HEADER, *build_lines]) + "\n\n"
         )
-    report = (
+    return (
         f"# Benchmark results\n\n{machine()}. "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"{'quick' if args.quick else 'full'} run.\n\n"
         f"{builds}{table(rows)}\n"
     )
-    print(report)
+
+
+def write_report(args, rows, build_lines, rounds):
+    """Write RESULTS.md (a full run measuring builds only)."""
     if not args.quick and not args.preview:
-        RESULTS.write_text(report, encoding="utf-8")
-    return 0
+        RESULTS.write_text(
+            report_text(args, rows, build_lines, rounds), encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from benchmarks.synthetic import write_articles, write_comment_config
 
 ROOT = Path(__file__).resolve().parent.parent
 POLL_SECONDS = 0.005
-ROUND_TIMEOUT = 120
+ROUND_TIMEOUT = 600  # plain Pelican rebuilds 5,000 articles per save
 
 
 def edit_article(path, marker):
