@@ -86,6 +86,7 @@ class Pool:
         self.results = {}  # source number -> pickle (or b"" if it failed)
         self.taken = 0  # results the build process took from helpers
         self.files, self.offsets, self.pids = [], [], []
+        self.parent = os.getpid()
         for _ in range(helpers):
             handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish
             pid = os.fork()
@@ -103,7 +104,7 @@ class Pool:
             reader = MarkdownReader(self.settings)
             out = io.BufferedWriter(io.FileIO(handle.fileno(), "wb", closefd=False))
             index = len(self.paths)
-            while True:
+            while os.getppid() == self.parent:  # the build ended: stop too
                 with self.lock:
                     index -= 1
                     while index >= 0 and self.owner[index] != FREE:

@@ -103,6 +103,7 @@ class ParallelWriter(Writer):
                 super().write_file(name, template, context, *args, **kwargs)
             return
         counter = multiprocessing.RawValue("i", 0)
+        parent = os.getpid()
         lock = multiprocessing.Lock()
         reports, pids = [], []
         for _ in range(helpers):
@@ -110,7 +111,7 @@ class ParallelWriter(Writer):
             pid = os.fork()
             if pid == 0:  # a helper
                 os.close(read_end)
-                self.write_share(calls, counter, lock, write_end)
+                self.write_share(calls, counter, lock, write_end, parent)
             os.close(write_end)
             reports.append(read_end)
             pids.append(pid)
@@ -135,9 +136,10 @@ class ParallelWriter(Writer):
             helpers,
         )
 
-    def write_calls(self, calls, counter, lock):
-        """Write the kept calls this process draws from the counter."""
-        while True:
+    def write_calls(self, calls, counter, lock, parent=None):
+        """Write the kept calls this process draws from the counter (in a
+        helper: until the build process ``parent`` has ended)."""
+        while parent is None or os.getppid() == parent:
             with lock:
                 index = counter.value
                 counter.value += 1
@@ -146,14 +148,14 @@ class ParallelWriter(Writer):
             name, template, context, args, kwargs = calls[index]
             super().write_file(name, template, context, *args, **kwargs)
 
-    def write_share(self, calls, counter, lock, write_end):
+    def write_share(self, calls, counter, lock, write_end, parent):
         """In a helper: write a share, report the files written, exit."""
         status = 0
         self._written_files, self._overridden_files = set(), set()
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             try:
-                self.write_calls(calls, counter, lock)
+                self.write_calls(calls, counter, lock, parent)
                 error = None
             except Exception as problem:  # noqa: BLE001 - raised in the build
                 error = problem
