@@ -28,7 +28,10 @@ import os
 import pickle
 import signal
 import threading
+from pathlib import Path
 
+from jinja2 import meta
+from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from .helpers import helper_count
@@ -51,6 +54,21 @@ def listed_in_order(settings):
         return True
     first = names.index("both_cores")
     return all(names.index(name) > first for name in MUST_FOLLOW if name in names)
+
+
+def templates_used(environment, name, found=None):
+    """The names of ``name`` and every template it extends, includes or
+    imports (None among them for a name only known when rendering)."""
+    found = set() if found is None else found
+    if name in found:
+        return found
+    found.add(name)
+    if name is None:
+        return found
+    source = environment.loader.get_source(environment, name)[0]
+    for used in meta.find_referenced_templates(environment.parse(source)):
+        templates_used(environment, used, found)
+    return found
 
 
 class HelperFailed(RuntimeError):
@@ -82,6 +100,8 @@ class ParallelWriter(Writer):
         if self.keeping and name:
             self.kept.append((name, template, context, args, kwargs))
             return None
+        if name and self.kept_as_is((name, template, context, args, kwargs)):
+            return None
         return super().write_file(name, template, context, *args, **kwargs)
 
     def flush(self, content_only=False):
@@ -97,6 +117,7 @@ class ParallelWriter(Writer):
 
     def write_all(self, calls):
         """Write ``calls`` in this process and its helpers."""
+        calls = [call for call in calls if not self.kept_as_is(call)]
         helpers = min(helper_count(self.settings), len(calls) // MIN_CALLS)
         if helpers < 1 or threading.active_count() > 1:
             for name, template, context, args, kwargs in calls:
@@ -135,6 +156,25 @@ class ParallelWriter(Writer):
             len(self._written_files),
             helpers,
         )
+
+    def kept_as_is(self, call):
+        """True for a page left as the last build wrote it: only the templates
+        in ``BUILD_CHANGED_TEMPLATES`` changed (the live preview says so),
+        and its one file exists and its template uses none of them. Its file
+        is touched, so a sweep of files older than the build keeps it."""
+        changed = self.settings.get("BUILD_CHANGED_TEMPLATES")
+        name, template, _, args, kwargs = call
+        if not changed or args or kwargs.get("paginated"):
+            return False
+        path = Path(sanitised_join(self.output_path, name))
+        if not path.is_file():
+            return False
+        used = templates_used(template.environment, template.name)
+        if None in used or used & set(changed):
+            return False
+        os.utime(path)
+        self._written_files.add(str(path))
+        return True
 
     def write_calls(self, calls, counter, lock, parent=None):
         """Write the kept calls this process draws from the counter (in a

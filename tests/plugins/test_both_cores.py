@@ -8,7 +8,7 @@ import re
 import pytest
 from both_cores.reading import MIN_SOURCES, Pool
 from both_cores.writing import MIN_CALLS, ParallelWriter
-from jinja2 import Environment
+from jinja2 import DictLoader, Environment
 from pelican.readers import MarkdownReader
 from pelican.settings import DEFAULT_CONFIG, read_settings
 from pelican.writers import FileOverwriteFailedError
@@ -187,3 +187,34 @@ def test_listed_after_the_readers_of_the_output_it_writes_at_once(tmp_path):
     )
     writer.write_file("x.html", Environment().from_string("x"), {})
     assert (tmp_path / "x.html").read_text() == "x"
+
+
+def test_a_page_whose_templates_did_not_change_is_kept_as_it_is(tmp_path):
+    loader = DictLoader(
+        {
+            "base.html": "<main>{% block main %}{% endblock %}</main>",
+            "article.html": '{% extends "base.html" %}{% block main %}A{% endblock %}',
+            "tag.html": '{% extends "base.html" %}{% block main %}T'
+            '{% include "includes/liste.html" %}{% endblock %}',
+            "includes/liste.html": "<ul></ul>",
+        }
+    )
+    environment = Environment(loader=loader)
+    settings = {"BUILD_HELPERS": 0, "BUILD_CHANGED_TEMPLATES": ["includes/liste.html"]}
+    (tmp_path / "artikel.html").write_text("alt")
+    (tmp_path / "thema.html").write_text("alt")
+    os.utime(tmp_path / "artikel.html", (1, 1))
+    writer = ParallelWriter(str(tmp_path), settings=settings)
+    writer.write_file(
+        "artikel.html", environment.get_template("article.html"), {"localsiteurl": ""}
+    )
+    writer.write_file(
+        "thema.html", environment.get_template("tag.html"), {"localsiteurl": ""}
+    )
+    writer.write_file(
+        "neu.html", environment.get_template("article.html"), {"localsiteurl": ""}
+    )
+    assert (tmp_path / "artikel.html").read_text() == "alt"  # not rendered again
+    assert (tmp_path / "artikel.html").stat().st_mtime > 1  # but touched
+    assert (tmp_path / "thema.html").read_text() == "<main>T<ul></ul></main>"
+    assert (tmp_path / "neu.html").read_text() == "<main>A</main>"  # was missing
