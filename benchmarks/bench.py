@@ -495,8 +495,16 @@ def main(argv=None):
     parser.add_argument(
         "--preview", action="store_true", help="only save → served page (serve)"
     )
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", help="only these article counts of a full run"
+    )
+    parser.add_argument(
+        "--skip-preview", action="store_true", help="builds etc. without the preview"
+    )
     args = parser.parse_args(argv)
     sizes = SIZES["quick" if args.quick else "full"]
+    if args.sizes:
+        sizes = [size for size in sizes if size[0] in args.sizes]
     rounds = 1 if args.quick else 3
     load_seconds = 5 if args.quick else 20
     rows, build_lines, works = [], [], []
@@ -514,7 +522,8 @@ def main(argv=None):
                 build_lines.append(line)
                 rows += size_rows
                 write_report(args, rows, build_lines, rounds)  # a size at a time
-            rows += preview_rows(articles, 2 if args.quick else 5)
+            if not args.skip_preview:
+                rows += preview_rows(articles, 2 if args.quick else 5)
             write_report(args, rows, build_lines, rounds)
     finally:
         for work in works:

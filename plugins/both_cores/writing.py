@@ -81,6 +81,7 @@ class ParallelWriter(Writer):
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
         self.kept = []
+        self.used = {}  # template name -> the names it uses
         self.keeping = helper_count(self.settings) > 0
         if self.keeping and not listed_in_order(self.settings):
             logger.warning(
@@ -169,7 +170,11 @@ class ParallelWriter(Writer):
         path = Path(sanitised_join(self.output_path, name))
         if not path.is_file():
             return False
-        used = templates_used(template.environment, template.name)
+        if template.name not in self.used:  # parsing costs ms: once a build
+            self.used[template.name] = templates_used(
+                template.environment, template.name
+            )
+        used = self.used[template.name]
         if None in used or used & set(changed):
             return False
         os.utime(path)
