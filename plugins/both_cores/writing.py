@@ -159,14 +159,15 @@ class ParallelWriter(Writer):
         )
 
     def kept_as_is(self, call):
-        """True for a page left as the last build wrote it: only the templates
-        in ``BUILD_CHANGED_TEMPLATES`` changed (the live preview says so),
-        and its one file exists and its template uses none of them. Its file
+        """True for an article's or page's own file left as the last build
+        wrote it: only the templates in ``BUILD_CHANGED_TEMPLATES`` changed
+        (the live preview says so), the file exists and its template uses
+        none of them. Its file
         is touched, so a sweep of files older than the build keeps it."""
         changed = self.settings.get("BUILD_CHANGED_TEMPLATES")
         name, template, _, args, kwargs = call
-        if not changed or args or kwargs.get("paginated"):
-            return False
+        if not changed or args or not set(CONTENT) & set(kwargs):
+            return False  # listings may be paginated into files not named here
         path = Path(sanitised_join(self.output_path, name))
         if not path.is_file():
             return False

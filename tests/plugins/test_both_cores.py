@@ -206,13 +206,19 @@ def test_a_page_whose_templates_did_not_change_is_kept_as_it_is(tmp_path):
     os.utime(tmp_path / "artikel.html", (1, 1))
     writer = ParallelWriter(str(tmp_path), settings=settings)
     writer.write_file(
-        "artikel.html", environment.get_template("article.html"), {"localsiteurl": ""}
+        "artikel.html",
+        environment.get_template("article.html"),
+        {"localsiteurl": ""},
+        article=1,
     )
     writer.write_file(
         "thema.html", environment.get_template("tag.html"), {"localsiteurl": ""}
     )
     writer.write_file(
-        "neu.html", environment.get_template("article.html"), {"localsiteurl": ""}
+        "neu.html",
+        environment.get_template("article.html"),
+        {"localsiteurl": ""},
+        article=1,
     )
     assert (tmp_path / "artikel.html").read_text() == "alt"  # not rendered again
     assert (tmp_path / "artikel.html").stat().st_mtime > 1  # but touched
