@@ -414,7 +414,10 @@ def start_index(settings, output_path):
     todo = reuse.changed_shares(output_path, shares, digests, reuse.load(state))
     reuse.clear_bundles(output_path, values["PAGEFIND_BUNDLE_DIR"], shares, todo)
     if not todo:
-        logger.info("pagefind_search: the indexed pages are unchanged; index kept")
+        logger.info(
+            "pagefind_search: the pages indexed into %s are unchanged; index kept",
+            bundle,
+        )
         return None
     command = chained_command(
         output_path,

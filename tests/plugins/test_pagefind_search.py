@@ -302,7 +302,7 @@ def test_a_share_whose_pages_did_not_change_keeps_its_index(tmp_path, caplog):
         assert "indexed 2 pages" in build()
         entry = output / "pagefind" / "teil-2" / "pagefind-entry.json"
         first = entry.read_bytes()
-        assert "unchanged; index kept" in build()  # no Pagefind at all
+        assert "are unchanged; index kept" in build()  # no Pagefind at all
         (output / "2026" / "erster" / "index.html").write_text(
             PAGE_HTML.format(title="Erster, geändert"), encoding="utf-8"
         )
