@@ -5,6 +5,7 @@ The comment server runs in this process on a port chosen beforehand (the
 links in the mails name it); aiosmtpd receives the mails.
 """
 
+import datetime
 import re
 import sqlite3
 import time
@@ -17,8 +18,9 @@ import pytest
 from comments.config import load_config
 from comments.server.app import create_app
 from comments.server.serve import running_in_thread
-from comments.staff import subscriptions
+from comments.staff import owners, subscriptions
 from comments.staff.accounts import add_account
+from comments.staff.desk_report import desk_report
 from tests.comments.mailbox import (
     free_port,
     running_mailbox,
@@ -376,11 +378,31 @@ def test_addresses_stay_out_of_the_log(tmp_path, mailbox, caplog):
     assert "notifications:" in caplog.text
 
 
-def test_desk_data_says_whether_the_reader_will_be_notified(server, mailbox):
-    question = post(server, "Frage", email=READER, notify=True)
-    silent = post(server, "Andere Frage")
-    assert subscriptions.reader_notified(server.database) == {question["id"]: "waiting"}
+def desk_entries(server):
+    cookie = server.client.staff_login(STAFF[0], STAFF[2])
+    desk = server.client.request("GET", "/desk.json", headers={"Cookie": cookie})
+    assert desk.status == 200, desk.body
+    return {entry["id"]: entry["reader_notified"] for entry in desk.body["comments"]}
+
+
+def test_desk_and_comments_open_say_whether_the_reader_will_be_notified(
+    server, mailbox
+):
+    question = post(server, "Frage", email=READER, notify=True)["id"]
+    silent = post(server, "Andere Frage")["id"]
+    assert desk_entries(server) == {question: "waiting", silent: None}
     confirm_by_mail(server, mailbox)
-    notified = subscriptions.reader_notified(server.database)
-    assert notified == {question["id"]: "confirmed"}
-    assert silent["id"] not in notified
+    assert desk_entries(server) == {question: "confirmed", silent: None}
+    queue, _ = owners.read_queue(server.conf, datetime.datetime.now(datetime.UTC))
+    report = desk_report(queue)
+    assert report.count("[reader gets the answer by mail]") == 1
+    cookie = server.client.staff_login(STAFF[0], STAFF[2])
+    page = (
+        urllib.request.urlopen(
+            urllib.request.Request(f"{server.url}/desk", headers={"Cookie": cookie})
+        )
+        .read()
+        .decode()
+    )
+    assert page.count("bekommt unsere Antwort per E-Mail") == 1
+    assert READER not in page and READER not in report
