@@ -18,6 +18,8 @@ interval. Log lines name ids and error classes, never addresses.
 """
 
 import contextlib
+import email.errors
+import email.utils
 import html
 import logging
 import threading
@@ -71,9 +73,9 @@ def base_message(smtp, address, subject, body, now):
     message["Subject"] = subject
     message["From"] = smtp.sender
     message["To"] = Address(addr_spec=address)
-    message["Date"] = mails.email.utils.format_datetime(now)
-    domain = mails.email.utils.parseaddr(smtp.sender)[1].rpartition("@")[2]
-    message["Message-ID"] = mails.email.utils.make_msgid(domain=domain)
+    message["Date"] = email.utils.format_datetime(now)
+    domain = email.utils.parseaddr(smtp.sender)[1].rpartition("@")[2]
+    message["Message-ID"] = email.utils.make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies
     message.set_content(body)
     return message
@@ -195,7 +197,17 @@ def flush_reader_outbox(conf, environ, settings):
             row := outbox.claim_next(db_path, last_id, rules.READER_KINDS)
         ) is not None:
             last_id = row[0]
-            message = message_for(conf, settings, smtp, row, now_utc())
+            try:
+                message = message_for(conf, settings, smtp, row, now_utc())
+            except (ValueError, TypeError, email.errors.MessageError) as error:
+                # An address or text no mail can carry: never sendable.
+                logger.warning(
+                    "notifications: dropped the %s mail about comment %s (%s)",
+                    row[3],
+                    row[1],
+                    type(error).__name__,
+                )
+                message = None
             if message is None:
                 outbox.settle(db_path, row[0], "dropped")
                 continue
@@ -250,7 +262,8 @@ class ReaderMailSender:
     def wake(self):
         """Deliver soon; start the thread on first use."""
         with self.lock:
-            if self.worker is None:
+            # None before the first wake; dead in a process forked after it.
+            if self.worker is None or not self.worker.is_alive():
                 self.worker = threading.Thread(
                     target=self.run, name="blog-reader-mail", daemon=True
                 )

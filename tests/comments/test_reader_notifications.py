@@ -54,7 +54,7 @@ def mailbox():
         yield mailbox
 
 
-def start_server(directory, mailbox, interval="0.2", **sections):
+def start_server(directory, mailbox, interval="0.2", environ=None, **sections):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     config_file = write_isso_config(
@@ -68,7 +68,7 @@ def start_server(directory, mailbox, interval="0.2", **sections):
     )
     add_account(directory / "staff.cfg", *STAFF)
     conf, _ = load_config(config_file, environ={})
-    app = create_app(conf, environ={})
+    app = create_app(conf, environ=environ or {})
     return running_in_thread(app, port=port), Server(url, conf, app)
 
 
@@ -406,3 +406,66 @@ def test_desk_and_comments_open_say_whether_the_reader_will_be_notified(
     )
     assert page.count("bekommt unsere Antwort per E-Mail") == 1
     assert READER not in page and READER not in report
+
+
+def test_addresses_are_not_in_the_export(tmp_path, mailbox):
+    token = "export-token-" + "x" * 32
+    context, server = start_server(
+        tmp_path, mailbox, environ={"BLOG_EXPORT_TOKEN": token}
+    )
+    with context:
+        post(server, "Frage", email=READER, notify=True)
+        confirm_by_mail(server, mailbox)
+        export = urllib.request.urlopen(
+            urllib.request.Request(
+                f"{server.url}/export", headers={"Authorization": f"Bearer {token}"}
+            )
+        ).read()
+    assert b"Frage" in export and READER.encode() not in export
+
+
+def test_unconfirmed_addresses_go_after_48_hours_idle_ones_after_retention(
+    server, mailbox
+):
+    post(server, "Frage", email=READER, notify=True)
+    confirm_by_mail(server, mailbox)
+    post(server, "Frage", email=OTHER, notify=True)
+    day = 86400
+    with sqlite3.connect(server.database) as db:
+        db.execute(
+            "UPDATE blog_subscribers SET created = created - ?, "
+            "last_activity = last_activity - ?",
+            (2 * day + 60, 364 * day),
+        )
+    subscriptions.expire(server.database, 365 * day)
+    assert subscribers(server) == [(READER, 1)]  # the waiting one is gone
+    with sqlite3.connect(server.database) as db:
+        db.execute(
+            "UPDATE blog_subscribers SET last_activity = last_activity - ?", (2 * day,)
+        )
+    subscriptions.expire(server.database, 365 * day)
+    assert subscribers(server) == []
+    with sqlite3.connect(server.database) as db:
+        assert db.execute("SELECT COUNT(*) FROM blog_subscriptions").fetchone() == (0,)
+
+
+def test_without_mail_settings_the_checkbox_is_off_and_ignored(
+    comment_server_factory,
+):
+    server = comment_server_factory(guard={"enabled": "false"})
+    config = server.client.request("GET", "/config").body
+    assert config["config"]["reply-notifications"] is False
+    body = server.client.post(
+        ARTICLE, "Frage", email=READER, notification=1, title=TITLE
+    ).body
+    assert "blog_notification" not in body
+    with sqlite3.connect(server.database) as db:
+        assert db.execute("SELECT COUNT(*) FROM blog_subscribers").fetchone() == (0,)
+        assert db.execute(
+            "SELECT COUNT(*) FROM comments WHERE notification"
+        ).fetchone() == (0,)
+
+
+def test_with_mail_settings_the_widget_is_told_to_show_the_checkbox(server):
+    config = server.client.request("GET", "/config").body
+    assert config["config"]["reply-notifications"] is True
