@@ -129,31 +129,18 @@ def request_opt_in(db_path, email, thread_uri, comment_id, team_only, client="")
         store.prune(connection, now, CONFIRM_SECONDS)
         hashed = address_hash(key, address)
         found = store.subscriber_by_hash(connection, hashed)
-        if found is None:
-            subscriber_id, confirmed = None, None
+        if found is not None:
+            subscriber_id, confirmed_at = found
+            store.touch(connection, subscriber_id, now)
+            result = WAITING if confirmed_at is None else SUBSCRIBED
         else:
-            subscriber_id, confirmed = found
-        if confirmed is None and subscriber_id is None:
-            limits = [keyed_hash(key, "address:" + hashed)]
-            client_key = (
-                keyed_hash(key, "client:" + anonymize(client)) if client else ""
-            )
-            if store.limited(connection, limits[0], now, ADDRESS_CONFIRMATIONS) or (
-                client_key
-                and store.limited(connection, client_key, now, CLIENT_CONFIRMATIONS)
-            ):
+            subscriber_id = new_address(connection, key, address, hashed, client, now)
+            if subscriber_id is None:
                 return LIMITED
-            subscriber_id = store.add_subscriber(connection, address, hashed, now)
-            store.count_confirmation(
-                connection, [*limits, *([client_key] if client_key else [])], now
-            )
             outbox.queue_in(
                 connection, CONFIRM_KIND, comment_id, created, subscriber_id
             )
             result = QUEUED
-        else:
-            store.touch(connection, subscriber_id, now)
-            result = SUBSCRIBED if confirmed is not None else WAITING
         store.add_subscription(
             connection,
             subscriber_id,
@@ -170,6 +157,19 @@ def request_opt_in(db_path, email, thread_uri, comment_id, team_only, client="")
         subscriber_id,
     )
     return result
+
+
+def new_address(connection, key, address, hashed, client, now):
+    """Add a waiting address unless it or the client used up its confirmation
+    mails of the last 24 hours; return its id, or None when limited."""
+    limits = [
+        (keyed_hash(key, "limit:" + hashed), ADDRESS_CONFIRMATIONS),
+        (keyed_hash(key, "client:" + anonymize(client or "")), CLIENT_CONFIRMATIONS),
+    ]
+    if any(store.limited(connection, name, now, allowed) for name, allowed in limits):
+        return None
+    store.count_confirmation(connection, [name for name, _ in limits], now)
+    return store.add_subscriber(connection, address, hashed, now)
 
 
 def signed_token(key, purpose, subscriber_id, extra):
