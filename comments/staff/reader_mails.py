@@ -23,6 +23,7 @@ import email.utils
 import html
 import logging
 import threading
+import weakref
 from email.headerregistry import Address
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -247,6 +248,23 @@ def deliver(conf, environ, settings):
     return flush_reader_outbox(conf, environ, settings)
 
 
+def deliver_while_wanted(sender_ref):
+    """The sender's thread: deliver, then sleep until woken or the interval has
+    passed; end with the sender (a server that was dropped, as in tests)."""
+    sender = sender_ref()
+    if sender is not None:
+        logger.info(
+            "notifications: readers' reply mails every %s s",
+            sender.settings.interval,
+        )
+    while sender is not None:
+        sender.deliver_once()
+        woken, interval = sender.woken, sender.settings.interval
+        del sender  # held only while delivering
+        woken.wait(interval)
+        sender = sender_ref()
+
+
 class ReaderMailSender:
     """Background thread delivering readers' mails every ``interval`` seconds,
     and at once when woken (a new or approved comment, an opt-in)."""
@@ -265,23 +283,21 @@ class ReaderMailSender:
             # None before the first wake; dead in a process forked after it.
             if self.worker is None or not self.worker.is_alive():
                 self.worker = threading.Thread(
-                    target=self.run, name="blog-reader-mail", daemon=True
+                    target=deliver_while_wanted,
+                    args=(weakref.ref(self),),
+                    name="blog-reader-mail",
+                    daemon=True,
                 )
                 self.worker.start()
         self.woken.set()
 
-    def run(self):
-        """Deliver, then sleep until woken or the interval has passed."""
-        logger.info(
-            "notifications: readers' reply mails every %s s", self.settings.interval
-        )
-        while database_path(self.conf).exists():  # gone: a test's server ended
-            self.woken.clear()
-            try:
-                deliver(self.conf, self.environ, self.settings)
-            except Exception:  # a thread must not die silently; next pass retries
-                logger.exception("notifications: delivering reader mails failed")
-            self.woken.wait(self.settings.interval)
+    def deliver_once(self):
+        """One pass; errors are logged (the next pass retries)."""
+        self.woken.clear()
+        try:
+            deliver(self.conf, self.environ, self.settings)
+        except Exception:  # a thread must not die silently
+            logger.exception("notifications: delivering reader mails failed")
 
     def __iter__(self):
         """Isso signals after which a reply may need a mail."""
