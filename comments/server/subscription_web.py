@@ -24,6 +24,7 @@ import logging
 from werkzeug.wrappers import Request
 
 from comments.server.login_limits import client_address
+from comments.server.middleware import MalformedRequests
 from comments.server.routes import endpoint_of
 from comments.server.staff_web import render
 from comments.staff import subscriptions as rules
@@ -41,12 +42,15 @@ def wanted(value):
 
 
 def read_body(environ):
-    """Return the request body and put it back for the layers inside."""
+    """Return the request body and put it back for the layers inside; None
+    for one larger than Isso takes (Isso refuses it, unread here)."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        length = 0
-    body = environ["wsgi.input"].read(length) if length > 0 else b""
+        return None
+    if not 0 < length <= MalformedRequests.LARGEST_BODY:
+        return None
+    body = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(body)
     return body
 
@@ -100,8 +104,9 @@ class OptInRequests:
             return self.config(environ, start_response)
         if endpoint != "new" or environ.get("REQUEST_METHOD") != "POST":
             return self.app(environ, start_response)
+        body = read_body(environ)
         try:
-            payload = json.loads(read_body(environ) or b"null")
+            payload = json.loads(body) if body else None
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
