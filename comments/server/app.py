@@ -54,6 +54,7 @@ from comments.server.storage_errors import StorageErrors
 from comments.server.subscription_web import OptInRequests, SubscriptionPages
 from comments.server.write_guard import ClosedThreads, WriteGuard
 from comments.staff.accounts import StaffDirectory, is_email, staff_file
+from comments.staff.mails import SmtpSettings
 from comments.staff.notify import notifiers, staff_recipients
 from comments.staff.owners import owners_file
 from comments.staff.reader_mails import ReaderMailSender
@@ -291,6 +292,7 @@ def reader_mail_sender(conf, environ):
             "reader-notifications, [smtp] host and from, [server] public-endpoint)"
         )
         return None
+    SmtpSettings.from_conf(conf, environ)  # wrong options stop the start here
     return ReaderMailSender(conf, environ, settings)
 
 

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from comments.config import load_config
+from comments.config import ConfigError, load_config
 from comments.server.app import create_app
 from comments.server.serve import running_in_thread
 from comments.staff import owners, subscriptions
@@ -55,7 +55,9 @@ def mailbox():
         yield mailbox
 
 
-def start_server(directory, mailbox, interval="0.2", environ=None, **sections):
+def start_server(
+    directory, mailbox, interval="0.2", environ=None, smtp=None, **sections
+):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     config_file = write_isso_config(
@@ -63,7 +65,8 @@ def start_server(directory, mailbox, interval="0.2", environ=None, **sections):
         port=port,
         server={"public-endpoint": url},
         guard={"enabled": "false"},
-        smtp=smtp_section(mailbox.port, to=""),  # no staff mails: readers only
+        # no staff mails: readers only
+        smtp=smtp_section(mailbox.port, to="", **(smtp or {})),
         blog={"site-url": BLOG, "notification-interval": interval},
         **sections,
     )
@@ -476,3 +479,8 @@ def test_without_mail_settings_the_checkbox_is_off_and_ignored(
 def test_with_mail_settings_the_widget_is_told_to_show_the_checkbox(server):
     config = server.client.request("GET", "/config").body
     assert config["config"]["reply-notifications"] is True
+
+
+def test_a_wrong_smtp_option_stops_the_start_with_one_line(tmp_path, mailbox):
+    with pytest.raises(ConfigError, match=r"\[smtp\] security = 'tls'"):
+        start_server(tmp_path, mailbox, smtp={"security": "tls"})

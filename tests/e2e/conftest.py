@@ -93,7 +93,6 @@ def serve_live_blog(base, guard, around=None, comments_port=0, **sections):
             app if around is None else around(app), port=comments_port
         ) as comments_url:
             blog = LiveBlog(site_url, comments_url, output, conf)
-            blog.app = app
             blog.build()
             yield blog
     finally:
