@@ -122,6 +122,16 @@ def test_opt_in_confirm_answer_and_one_click_unsubscribe(notifying_blog, mailbox
     assert subscribers(blog) == [(READER, 1)]
     mailbox.clear()
 
+    # A build (pages, JSON, snapshots) never carries the address.
+    blog.build()
+    built = [*blog.output.rglob("*"), *(blog.output.parent / "snapshots").rglob("*")]
+    assert [path for path in built if path.is_file()], "nothing built"
+    assert not [
+        path
+        for path in built
+        if path.is_file() and READER.encode() in path.read_bytes()
+    ]
+
     # A staff answer from the command line arrives as one mail within a minute.
     with sqlite3.connect(blog.database) as db:
         [(question,)] = db.execute("SELECT id FROM comments").fetchall()
