@@ -28,6 +28,7 @@ import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
+from email.utils import parseaddr
 from urllib.parse import quote
 
 from isso.utils import anonymize
@@ -69,7 +70,9 @@ class NotificationSettings:
     @classmethod
     def from_conf(cls, conf):
         """Read ``[blog]``, ``[smtp]`` and ``[server] public-endpoint``."""
-        mail = conf.get("smtp", "host").strip() and conf.get("smtp", "from").strip()
+        # A sender address, not Isso's default "Ich schrei sonst! <>".
+        sender = parseaddr(conf.get("smtp", "from"))[1]
+        mail = conf.get("smtp", "host").strip() and "@" in sender
         endpoint = conf.get("server", "public-endpoint").rstrip("/")
         return cls(
             enabled=bool(
