@@ -51,6 +51,7 @@ from comments.server.reserved_names import ReservedNames
 from comments.server.routes import ListedRoutesOnly
 from comments.server.staff_web import StaffLayer, StaffRecorder, current_staff
 from comments.server.storage_errors import StorageErrors
+from comments.server.webmention_web import WebmentionEndpoint
 from comments.server.write_guard import ClosedThreads, WriteGuard
 from comments.staff.accounts import StaffDirectory, is_email, staff_file
 from comments.staff.notify import notifiers, staff_recipients
@@ -311,6 +312,7 @@ def wrap(server, conf, environ):
     )
     # Outside CORS: the staff desk is for this origin only.
     app = DeskPage(app, staff_layer, conf)
+    app = WebmentionEndpoint(app, conf)  # other servers post here, not browsers
     app = ListedRoutesOnly(app)  # every URL answered is in comments.server.routes
     app = wsgi.SubURI(app)
     app = partial(ProxyFix, x_prefix=1)(app)

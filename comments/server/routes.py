@@ -80,6 +80,15 @@ ROUTES = (
     Route(("GET",), "/desk", "desk", "DeskPage", STAFF),
     Route(("GET",), "/desk.json", "desk-json", "DeskPage", STAFF),
     Route(("POST",), "/desk/assign", "desk-assign", "DeskPage", STAFF),
+    # Webmention (comments.server.webmention_web)
+    Route(
+        ("POST",),
+        "/webmention",
+        "webmention",
+        "WebmentionEndpoint",
+        ANYONE,
+        "[webmention] enabled",
+    ),
     # Remote builds (comments.server.export)
     Route(
         ("GET",),

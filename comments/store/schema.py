@@ -4,7 +4,7 @@ Kept in the same SQLite file so that one backup holds everything. Each
 ``blog_*`` table has a module of its own in ``comments/store/`` holding its
 definition and its SQL: ``staff_comments``, ``removals`` (the append-only
 removal log and its trigger), ``sessions``, ``outbox``, ``reminders``,
-``handovers``.
+``handovers``, ``webmentions``.
 
 As Isso's ``db/`` does, the database carries its schema version and
 ``migrate`` runs the ``MIGRATIONS`` after it in order, up to ``MAX_VERSION``.
@@ -74,6 +74,7 @@ from comments.store import (
     removals,
     sessions,
     staff_comments,
+    webmentions,
 )
 from comments.store.removals import (  # noqa: F401 (where callers look them up)
     REMOVAL_REASONS,
@@ -145,6 +146,7 @@ def type_comments_table(connection):
 MIGRATIONS = (
     (1, type_comments_table),
     (2, create_tables),
+    (3, webmentions.create_tables),
 )
 MAX_VERSION = MIGRATIONS[-1][0]
 VERSION_TABLE = "blog_schema"
