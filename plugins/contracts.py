@@ -10,6 +10,7 @@ plugin folder on ``sys.path``) instead of repeating the literals;
 """
 
 from comments.staff import owners
+from comments.webmention import calls
 
 # Keys of the context every generator shares (``generator.context``) ----------
 
@@ -85,6 +86,12 @@ overrides): ``{"closed": [thread, …], "fallback": account, "format": 1,
 "threads": {thread: {"owner", "rule"}}}``. Writer: comment_owners (after a
 build). Reader: the comment server (``comments.staff.owners``: desk, reminders,
 hand-overs). Never in ``output/`` (the leak check stops a publish)."""
+
+PARADE_CALLS_FILE = calls.CALLS_FILE_NAME
+"""``parade-calls.json`` beside the database: ``{"format": 1, "calls":
+{call path: parade slug}}`` for the parades we host. Writer: blog_parade
+(each build reading the database). Reader: the comment server
+(``comments.webmention.verify``: a mention of a call is a participant)."""
 
 SNAPSHOT_DIR = "snapshots"
 """``snapshots/`` beside the database (``COMMENTS_SNAPSHOT_DIR`` overrides):

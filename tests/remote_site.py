@@ -91,7 +91,10 @@ class RemoteSite:
 
 
 def participant_post(
-    target, title="Mein Beitrag zur Blogparade", author="Eva Beispiel"
+    target,
+    title="Mein Beitrag zur Blogparade",
+    author="Eva Beispiel",
+    published="2026-12-10T09:00:00+01:00",
 ):
     """Return a participant's post in HTML with an h-entry linking to ``target``."""
     return f"""<!DOCTYPE html>
@@ -99,7 +102,7 @@ def participant_post(
 <body><article class="h-entry">
 <h1 class="p-name">{title}</h1>
 <p>von <a class="p-author h-card" href="/">{author}</a>,
-<time class="dt-published" datetime="2026-12-10T09:00:00+01:00">10.12.2026</time></p>
+<time class="dt-published" datetime="{published}">{published[:10]}</time></p>
 <p class="p-summary">Offenheit zahlt sich aus. Das zeigen wir hier.</p>
 <div class="e-content"><p>Ich mache mit beim <a href="{target}">Aufruf</a>.</p></div>
 </article></body></html>

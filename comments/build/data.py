@@ -111,6 +111,19 @@ def oldest_first(comment):
     return comment.created, comment.id
 
 
+class Mention(NamedTuple):
+    """An approved Webmention whose source links to one of our pages
+    (``comments.store.webmentions``): a parade participant when the target
+    is a call."""
+
+    source: str
+    target_path: str
+    title: str
+    author: str
+    published: str  # as the source's h-entry says it, "" when it does not
+    joined_at: float  # Unix time the source was first found linking
+
+
 @dataclass(frozen=True, slots=True)
 class Removal:
     """One entry of the public removal log: no content, no personal data."""

@@ -184,6 +184,8 @@ class Digest:
     open: Sequence = ()  # OpenComments: every open reader comment, oldest first
     linking: dict = field(default_factory=dict)  # thread path → Comments, oldest first
     titles: dict = field(default_factory=dict)  # thread path → Isso's title
+    # Approved Webmentions (data.Mention), read from the database only.
+    mentions: tuple = ()
     renderer: object = field(default=None, compare=False, repr=False)
     rendered: dict = field(default_factory=dict, compare=False, repr=False)
 

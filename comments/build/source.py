@@ -12,6 +12,7 @@ from one pass over the database that also writes the snapshot and runs the
 vanish check, in this process; no comment list is ever held whole.
 """
 
+import dataclasses
 import datetime
 import functools
 import logging
@@ -281,6 +282,7 @@ def digest_and_snapshot(settings, read_at, renderer, reading):
     ):
         for _ in streamed:  # the digest still needs the comments not yet read
             pass
-    return digester.digest(
+    digest = digester.digest(
         read_at, "database", reading.database_id, removal_log(), renderer
     )
+    return dataclasses.replace(digest, mentions=reading.mentions)

@@ -173,6 +173,26 @@ def review(db_path, mention_id, decision, reason, reviewed_by, now):
         return mention_rows(connection, "WHERE id = ?", (mention_id,))[0]
 
 
+# What a build lists: approved, and linking as of the last check (a mention
+# sent again counts while its new check waits).
+APPROVED_QUERY = """
+SELECT source, target_path, title, author, published, joined_at
+FROM blog_webmentions
+WHERE review = 'approved'
+AND (status = 'verified' OR (status = 'queued' AND joined_at IS NOT NULL))
+ORDER BY joined_at, id
+"""
+
+
+def approved_participants(connection):
+    """Return ``(source, target path, title, author, published, joined at)`` of
+    every approved mention whose source links (none without the table)."""
+    try:
+        return connection.execute(APPROVED_QUERY).fetchall()
+    except sqlite3.OperationalError:  # a database from before Webmention
+        return []
+
+
 def review_log(db_path):
     """Return every decision, oldest first: (mention id, source, decision,
     reason, reviewed at, reviewed by)."""
