@@ -4,7 +4,8 @@ What to send is read from the published build's ``parade.json`` files: each
 post in a parade we join mentions that parade's call; each of our posts in a
 parade we host, but the call itself (the round-up, say), mentions every
 participant listed there. A mention goes out only when the post's page
-really links to the target (the receiver checks that too).
+really links to the target (the receiver checks that too), to the address
+as the page spells it.
 
 Each mention discovers the target's endpoint (``comments.webmention.discovery``:
 ``Link`` header, then ``<link>``/``<a rel="webmention">``) and POSTs
@@ -30,7 +31,7 @@ from urllib.parse import urlencode, urlsplit
 
 from comments.webmention.discovery import endpoint_of
 from comments.webmention.fetch import FetchRefused, fetch
-from comments.webmention.source import links_to
+from comments.webmention.source import linked_address
 
 STATE_NAME = "webmentions-sent.json"
 FORMAT = 1
@@ -182,8 +183,11 @@ def send_mentions(output, site_url, state_path, allow_private=False, now=None):
     outcomes = []
     for planned in planned_mentions(output, site_url):
         html = planned.page.read_text(encoding="utf-8")
-        if not links_to(html, planned.source, planned.target):
+        # The address as the post links it: parade.json's is normalised.
+        target = linked_address(html, planned.source, planned.target)
+        if target is None:
             continue
+        planned = Planned(planned.source, target, planned.page)
         key = f"{planned.source} {planned.target}"
         version = content_hash(html, planned.target)
         known = state.get(key, {})

@@ -52,8 +52,9 @@ def is_html(content_type):
     return content_type in HTML_TYPES
 
 
-def links_to(html, base_url, target):
-    """True when the page ``html`` (fetched from ``base_url``) links to ``target``."""
+def linked_address(html, base_url, target):
+    """Return the address as the page ``html`` (fetched from ``base_url``) links
+    to ``target`` (another spelling of it, perhaps), or None when it does not."""
     from bs4 import BeautifulSoup
 
     wanted = same_address(target)
@@ -62,9 +63,15 @@ def links_to(html, base_url, target):
     base_url = urljoin(base_url, base["href"]) if base else base_url
     for name, attribute in LINKING_ATTRIBUTES:
         for element in soup.find_all(name, **{attribute: True}):
-            if same_address(urljoin(base_url, element[attribute])) == wanted:
-                return True
-    return False
+            address = urljoin(base_url, element[attribute])
+            if same_address(address) == wanted:
+                return address
+    return None
+
+
+def links_to(html, base_url, target):
+    """True when the page ``html`` (fetched from ``base_url``) links to ``target``."""
+    return linked_address(html, base_url, target) is not None
 
 
 def one_line(value, limit):

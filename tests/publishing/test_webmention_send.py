@@ -132,3 +132,61 @@ def test_an_unreachable_host_never_fails_the_publish(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Published" in out
     assert "webmention failed" in out and "target not read" in out
+
+
+CALL_ARTICLE = """
+    Title: Aufruf zur Blogparade
+    Date: 2026-11-02 09:30
+    Category: Unternehmen
+    Slug: aufruf
+    Authors: Anna Schmidt
+    Summary: Macht mit.
+    Parade: Wie offen darf ein Firmenblog sein?
+    Parade_role: host
+    Parade_slug: offenes-firmenblog
+
+    Schreibt mit!
+"""
+ROUNDUP = """
+    Title: Zusammenfassung der Blogparade
+    Date: 2026-12-20 09:30
+    Category: Unternehmen
+    Slug: zusammenfassung
+    Authors: Anna Schmidt
+    Summary: Alle Beiträge.
+    Parade: Wie offen darf ein Firmenblog sein?
+    Parade_slug: offenes-firmenblog
+
+    {links}
+"""
+
+
+def test_the_round_up_mentions_every_participant_the_call_none(tmp_path, host):
+    names = ("eva", "ole")
+    for name in names:
+        host.pages[f"/{name}/"] = Page(f'<link rel="webmention" href="/wm/{name}">')
+        host.pages[f"/wm/{name}"] = Page("", 202)
+    participants = "".join(
+        f"- name: {name}\n  url: {host.url}/{name}/\n" for name in names
+    )
+    links = "\n    ".join(f"- [{name}]({host.url}/{name}/)" for name in names)
+    write_files(
+        tmp_path / "content",
+        {
+            "articles/aufruf.md": CALL_ARTICLE,
+            "articles/zusammenfassung.md": ROUNDUP.format(links=links),
+            "parades/offenes-firmenblog.yml": participants,
+        },
+    )
+
+    publish_site(
+        PUBLISHCONF,
+        allow_placeholder=True,
+        **site_settings(tmp_path, WEBMENTION_ALLOW_PRIVATE=True),
+    )
+
+    roundup = "https://blog.example.org/2026/zusammenfassung/"
+    for name in names:
+        assert host.posts(f"/wm/{name}") == [
+            {"source": roundup, "target": f"{host.url}/{name}/"}
+        ]
