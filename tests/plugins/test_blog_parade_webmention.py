@@ -133,3 +133,30 @@ def test_a_rejected_mention_stays_off_the_page(tmp_path, server, remote):
     parade_review.reject(server.database, spam.id, "spam", by="anna")
 
     assert record_of(build(tmp_path, files, **settings))["participants"] == []
+
+
+@pytest.mark.usefixtures("at_build_time")
+def test_every_page_names_the_endpoint_and_articles_carry_an_h_entry(tmp_path):
+    import mf2py
+
+    files = {"articles/aufruf.md": host_article()}
+    output = build(
+        tmp_path, files, SITEURL=SITEURL, COMMENTS_URL="https://kommentare.example"
+    )
+
+    for path in ("index.html", "2026/aufruf/index.html", f"{PARADE}/index.html"):
+        html = BeautifulSoup((output / path).read_text("utf-8"), "html.parser")
+        assert [link["href"] for link in html.select('link[rel="webmention"]')] == [
+            "https://kommentare.example/webmention"
+        ], path
+    article = (output / "2026/aufruf/index.html").read_text("utf-8")
+    [entry] = [
+        item
+        for item in mf2py.parse(doc=article, url=f"{SITEURL}{CALL}")["items"]
+        if "h-entry" in item["type"]
+    ]
+    properties = entry["properties"]
+    assert properties["name"] == ["Aufruf zur Blogparade"]
+    assert properties["author"][0]["properties"]["name"] == ["Anna Schmidt"]
+    assert properties["published"][0].startswith("2026-11-02")
+    assert "Ein kurzer Text." in properties["content"][0]["value"]
