@@ -313,10 +313,11 @@ def digest_of(comment_data):
         digester = Digester(StaffAnswerIndex.of_comments(comments))
         for comment in comments:
             digester.add(comment)
-    return digester.digest(
+    digest = digester.digest(
         comment_data.read_at,
         comment_data.source,
         comment_data.database_id,
         comment_data.removals,
         comment_data.renderer,
     )
+    return dataclasses.replace(digest, mentions=comment_data.mentions)

@@ -279,6 +279,7 @@ def read_database(db_path, read_at, renderer=None, for_staff=False, waiting_only
             removals=reading.removals,
             database_id=reading.database_id,
             renderer=renderer,
+            mentions=reading.mentions,
         )
 
     return read_transaction(db_path, everything, for_staff)

@@ -269,7 +269,12 @@ def digest_and_snapshot(settings, read_at, renderer, reading):
 
     streamed = comments()
     header = data.to_json_header(
-        data.CommentData(read_at, "database", database_id=reading.database_id)
+        data.CommentData(
+            read_at,
+            "database",
+            database_id=reading.database_id,
+            mentions=reading.mentions,
+        )
     )
     if not save_or_log(
         snapshots.save_streamed,
