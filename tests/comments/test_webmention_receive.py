@@ -4,14 +4,19 @@ blog on another loopback port, the check in the server's background thread."""
 import json
 import socket
 import sqlite3
+import threading
 import time
 
 import pytest
 
+from comments.server.webmention_web import RateLimit
 from comments.staff import parade_review
 from comments.store import webmentions
+from comments.store.schema import ensure_schema
+from comments.webmention import verify
 from comments.webmention.calls import calls_file, write_calls
 from tests.remote_site import Page, RemoteSite, participant_post
+from tests.support import isso_database_with
 
 SITE = "http://localhost:8000"
 CALL = f"{SITE}/2026/aufruf-offenheit/"
@@ -240,3 +245,42 @@ def test_sources_on_private_addresses_are_refused_without_a_connection(
     assert [item.status for item in found] == ["failed"] * 5
     assert all("private, loopback or link-local" in item.problem for item in found)
     assert attempts == []
+
+
+def test_the_rate_limit_remembers_a_bounded_number_of_clients():
+    limit = RateLimit(limit=2, window=60, clients=100)
+
+    assert [limit.allow("a", now=0.0) for _ in range(3)] == [0, 0, 60]
+    assert limit.allow("a", now=61.0) == 0  # the window moved on
+    for number in range(10_000):  # a flood from many addresses
+        limit.allow(f"10.0.{number // 256}.{number % 256}", now=62.0)
+    assert len(limit.recent) == 100
+
+
+def test_a_full_queue_refuses_more_and_keeps_memory_bounded(tmp_path, monkeypatch):
+    path = tmp_path / "comments.db"
+    isso_database_with(path, 1)
+    ensure_schema(path)
+    release, checked_ids = threading.Event(), []
+
+    def slow_check(db_path, mention_id, source, target, allow_private):
+        release.wait(10)
+        checked_ids.append(mention_id)
+
+    monkeypatch.setattr(verify, "check_mention", slow_check)
+    jobs = verify.MentionQueue(path, size=2)
+    ids = [
+        webmentions.record_received(path, f"https://q.example/{n}", CALL, "/", 1.0)
+        for n in range(5)
+    ]
+
+    jobs.start()  # queues the oldest unchecked mention left in the database
+    deadline = time.monotonic() + 5
+    while jobs.waiting and time.monotonic() < deadline:
+        time.sleep(0.01)  # the worker has taken it
+    answers = [jobs.put(mention_id, "s", "t") for mention_id in ids[1:]]
+    assert answers == [True, True, False, False]
+    assert jobs.put(ids[1], "s", "t")  # waiting already: not queued twice
+    release.set()
+    assert jobs.wait()
+    assert checked_ids == ids[:3]
