@@ -180,6 +180,7 @@ def send_mentions(output, site_url, state_path, allow_private=False, now=None):
     this version of the post; record it; return the Outcomes."""
     now = now or datetime.datetime.now(datetime.UTC)
     state = read_state(state_path)
+    before = json.dumps(state, sort_keys=True)
     outcomes = []
     for planned in planned_mentions(output, site_url):
         html = planned.page.read_text(encoding="utf-8")
@@ -207,5 +208,6 @@ def send_mentions(output, site_url, state_path, allow_private=False, now=None):
             "at": now.isoformat(timespec="seconds"),
         }
         outcomes.append(Outcome(planned.source, planned.target, status, detail))
-    write_state(state_path, state)
+    if json.dumps(state, sort_keys=True) != before:
+        write_state(state_path, state)
     return outcomes
