@@ -17,7 +17,8 @@ from comments.store.schema import ensure_schema
 @one_line_errors("parades")
 def show_pending():
     """Print the pending participants, then the other mentions awaiting review."""
-    participants, others = parade_review.pending(database_path(load_comment_config()))
+    db_path = database_path(load_comment_config())
+    participants, others = parade_review.pending(db_path)
     if not participants and not others:
         print("No mention is waiting for review.")
     if participants:
@@ -27,6 +28,11 @@ def show_pending():
     if others:
         print(f"Other mentions of our posts ({len(others)}):")
         for mention in others:
+            print(f"  {mention.line()}")
+    stopped = parade_review.stopped_linking(db_path)
+    if stopped:
+        print(f"Approved, but no longer linking (left off the page) ({len(stopped)}):")
+        for mention in stopped:
             print(f"  {mention.line()}")
 
 

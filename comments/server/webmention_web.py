@@ -21,6 +21,7 @@ import time
 from collections import OrderedDict, deque
 from urllib.parse import urlsplit
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
 from comments.config import database_path
@@ -133,9 +134,12 @@ class WebmentionEndpoint:
                 },
                 400,
             )
-        request.max_form_memory_size = LARGEST_BODY
-        source = request.form.get("source", "").strip()
-        target = request.form.get("target", "").strip()
+        request.max_content_length = request.max_form_memory_size = LARGEST_BODY
+        try:
+            source = request.form.get("source", "").strip()
+            target = request.form.get("target", "").strip()
+        except HTTPException:  # a body without Content-Length, too large
+            return accepted({"error": "the request is too large"}, 413)
         reason = refusal(source, target, self.site_url)
         if reason:
             return accepted({"error": reason}, 400)

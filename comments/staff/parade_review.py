@@ -76,6 +76,16 @@ def pending(db_path):
     )
 
 
+def stopped_linking(db_path):
+    """Return approved mentions whose source no longer links (or is gone): the
+    build leaves them off the parade page until a new check finds the link."""
+    return [
+        mention
+        for mention in mentions(db_path, APPROVED)
+        if mention.status in (webmentions.UNLINKED, webmentions.GONE)
+    ]
+
+
 def decide(db_path, mention_id, decision, reason="", by="", now=None):
     """Record ``decision`` on mention ``mention_id``; return the Mention."""
     if decision == REJECTED and reason not in REJECT_REASONS:

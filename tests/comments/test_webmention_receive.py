@@ -136,6 +136,7 @@ def test_a_mention_sent_again_updates_its_row_and_marks_a_source_that_stopped_li
     assert again.id == first.id
     assert (again.status, again.review) == ("unlinked", "approved")
     assert again.problem == "the source does not link to the target"
+    assert parade_review.stopped_linking(server.database) == [again]
 
 
 @pytest.mark.parametrize(
@@ -284,3 +285,11 @@ def test_a_full_queue_refuses_more_and_keeps_memory_bounded(tmp_path, monkeypatc
     release.set()
     assert jobs.wait()
     assert checked_ids == ids[:3]
+
+
+def test_a_huge_request_is_refused_unread(server):
+    reply = server.client.form(
+        "/webmention", {"source": "http://eva.example/" + "x" * 20_000, "target": CALL}
+    )
+    assert reply.status == 413
+    assert parade_review.mentions(server.database) == []
