@@ -16,8 +16,9 @@ from comments.webmention import calls
 
 COMMENT_DATA = "COMMENT_DATA"
 """The build's one read of all comment data: a ``comments.build.data.Digest``
-(threads, staff answers, removals, ``source`` "database", "http", "snapshot"
-or "none"). Writer: comment_data (the first ``generator_init`` of a build).
+(threads, staff answers, removals, approved Webmentions in ``mentions``,
+``source`` "database", "http", "snapshot" or "none"). Writer: comment_data
+(the first ``generator_init`` of a build).
 Readers: answered, blog_parade (participants of the parades we host),
 comment_refresh (through answered). Absent when comment_data is not loaded."""
 
