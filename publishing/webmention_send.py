@@ -154,9 +154,12 @@ def send_one(source, target, allow_private=False):
     """Discover the target's endpoint and send one mention; return
     ``(status, endpoint, detail)``."""
     try:
-        endpoint = endpoint_of(fetch(target, allow_private=allow_private))
+        page = fetch(target, allow_private=allow_private)
     except FetchRefused as refusal:
         return FAILED, "", f"target not read ({refusal})"
+    if page.status >= 400:
+        return FAILED, "", f"the target answers {page.status}"
+    endpoint = endpoint_of(page)
     if endpoint is None:
         return NO_ENDPOINT, "", "the target names no Webmention endpoint"
     try:

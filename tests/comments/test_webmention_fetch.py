@@ -159,3 +159,19 @@ def test_no_endpoint(remote):
     assert endpoint(remote, "/ohne/", Page('<a href="/x" rel="me">x</a>')) is None
     plain = Page("rel=webmention", headers={"Content-Type": "text/plain"})
     assert endpoint(remote, "/text/", plain) is None
+
+
+def test_what_is_no_endpoint_is_skipped(remote):
+    page = Page(
+        '<!-- <link rel="webmention" href="/kommentar"> -->'
+        '<link rel="webmention">'
+        '<link rel="not-webmention" href="/nicht">'
+        '<a rel="webmention" href="/richtig">x</a>'
+    )
+    assert endpoint(remote, "/fallen/", page) == f"{remote.url}/richtig"
+
+
+def test_header_names_and_values_in_any_case(remote):
+    headers = {"Content-Type": "text/html", "LinK": "</wm>; REL=WebMention"}
+    page = Page("", headers=headers)
+    assert endpoint(remote, "/gross/", page) == f"{remote.url}/wm"
