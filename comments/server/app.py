@@ -34,6 +34,7 @@ from comments.config import (
     database_path,
 )
 from comments.server.comment_insert import add_comment
+from comments.server.desk_mentions import MentionReview
 from comments.server.desk_web import DeskPage
 from comments.server.events import CommentEventLog
 from comments.server.export import TOKEN_VARIABLE, ExportEndpoint
@@ -312,6 +313,7 @@ def wrap(server, conf, environ):
     )
     # Outside CORS: the staff desk is for this origin only.
     app = DeskPage(app, staff_layer, conf)
+    app = MentionReview(app, staff_layer, db_path)  # the desk's Webmention forms
     app = WebmentionEndpoint(app, conf)  # other servers post here, not browsers
     app = ListedRoutesOnly(app)  # every URL answered is in comments.server.routes
     app = wsgi.SubURI(app)

@@ -80,6 +80,7 @@ ROUTES = (
     Route(("GET",), "/desk", "desk", "DeskPage", STAFF),
     Route(("GET",), "/desk.json", "desk-json", "DeskPage", STAFF),
     Route(("POST",), "/desk/assign", "desk-assign", "DeskPage", STAFF),
+    Route(("POST",), "/desk/mention", "desk-mention", "MentionReview", STAFF),
     # Webmention (comments.server.webmention_web)
     Route(
         ("POST",),
