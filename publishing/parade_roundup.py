@@ -3,10 +3,11 @@
 The participants are the ones the parade page lists (comments, the YAML
 file, approved Webmentions), read from the ``parade.json`` of a fresh local
 build into a temporary folder. The draft (``Status: draft``) links the
-call, lists every participant with title, author, link and date, grouped by
-date (undated ones last), marks late ones, and leaves the intro and the
-closing words to the host. It joins the parade (``Parade``/``Parade_slug``),
-so publishing it sends each participant a Webmention (``webmention_send``).
+call, lists every participant with title, author, link, date and the first
+sentence of its summary, grouped by date (undated ones last), marks late
+ones, and leaves the intro and the closing words to the host. It joins the
+parade (``Parade``/``Parade_slug``), so publishing it sends each participant
+a Webmention (``webmention_send``).
 """
 
 import datetime
@@ -49,6 +50,8 @@ def participant_line(participant):
         line += f" von {markdown_text(participant['name'])}"
     if participant.get("late"):
         line += " *(nach dem Einsendeschluss)*"
+    if participant.get("summary"):
+        line += f": {markdown_text(participant['summary'])}"
     return line
 
 

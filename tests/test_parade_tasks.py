@@ -117,6 +117,7 @@ def test_roundup_lists_every_participant_by_date_late_ones_marked():
                 "source": "webmention",
                 "title": "Offen reden",
                 "date": "2026-12-10",
+                "summary": "Offen ist besser.",
             },
         ],
     }
@@ -132,7 +133,7 @@ def test_roundup_lists_every_participant_by_date_late_ones_marked():
     assert body.split("\n## ", 1)[1].splitlines() == [
         "10.12.2026",
         "",
-        "- [Offen reden](https://eva.example/c) von Eva",
+        "- [Offen reden](https://eva.example/c) von Eva: Offen ist besser.",
         "",
         "## 20.12.2026",
         "",

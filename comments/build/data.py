@@ -122,6 +122,7 @@ class Mention(NamedTuple):
     author: str
     published: str  # as the source's h-entry says it, "" when it does not
     joined_at: float  # Unix time the source was first found linking
+    summary: str = ""  # the first sentence of its summary, "" when none
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,7 +176,7 @@ def review(db_path, mention_id, decision, reason, reviewed_by, now):
 # What a build lists: approved, and linking as of the last check (a mention
 # sent again counts while its new check waits).
 APPROVED_QUERY = """
-SELECT source, target_path, title, author, published, joined_at
+SELECT source, target_path, title, author, published, joined_at, summary
 FROM blog_webmentions
 WHERE review = 'approved'
 AND (status = 'verified' OR (status = 'queued' AND joined_at IS NOT NULL))
@@ -185,8 +185,9 @@ ORDER BY joined_at, id
 
 
 def approved_participants(connection):
-    """Return ``(source, target path, title, author, published, joined at)`` of
-    every approved mention whose source links (none without the table)."""
+    """Return ``(source, target path, title, author, published, joined at,
+    summary)`` of every approved mention whose source links (none without the
+    table)."""
     try:
         return connection.execute(APPROVED_QUERY).fetchall()
     except sqlite3.OperationalError:  # a database from before Webmention

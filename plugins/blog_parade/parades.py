@@ -176,7 +176,7 @@ def parade_record(parade, status, participants, site_url):
 
 def participant_record(participant):
     """Return one participant for ``parade.json``: name, url, source, and the
-    title, date and late mark where a Webmention told them."""
+    title, date, late mark and summary where a Webmention told them."""
     record = {
         "name": participant.name,
         "url": participant.url,
@@ -188,4 +188,6 @@ def participant_record(participant):
         record["date"] = participant.date.isoformat()
     if participant.late:
         record["late"] = True
+    if participant.summary:
+        record["summary"] = participant.summary
     return record

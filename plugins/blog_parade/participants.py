@@ -54,6 +54,7 @@ class Participant:
     title: str = ""  # the post's title, when a Webmention told it
     date: datetime.date | None = None  # its date, when a Webmention told it
     late: bool = False  # dated after the parade's deadline
+    summary: str = ""  # its first sentence, when a Webmention told it
 
 
 def counts_as_entry(comment, thread_uri):
@@ -185,6 +186,7 @@ def from_mentions(mentions, call_path, deadline, timezone):
                 title=mention.title,
                 date=date,
                 late=deadline is not None and date > deadline,
+                summary=mention.summary,
             )
         )
     return unique(participants)
@@ -202,6 +204,7 @@ def completed(participants, mentioned):
                 title=participant.title or mention.title,
                 date=participant.date or mention.date,
                 late=participant.late or mention.late,
+                summary=participant.summary or mention.summary,
             )
         result.append(participant)
     return result

@@ -27,7 +27,11 @@ def database(tmp_path):
 def mention(path, source, review=None, status=webmentions.VERIFIED):
     mention_id = webmentions.record_received(path, source, CALL, "/2026/aufruf/", 1.0)
     webmentions.record_checked(
-        path, mention_id, status, 2.0, Entry("Titel", "Eva", "2026-12-10", "")
+        path,
+        mention_id,
+        status,
+        2.0,
+        Entry("Titel", "Eva", "2026-12-10", "Offen ist besser."),
     )
     if review:
         webmentions.review(path, mention_id, review, "", "anna", 3.0)
@@ -60,7 +64,13 @@ def test_only_approved_linking_mentions_reach_a_build(tmp_path):
 
     assert read.mentions == (
         data.Mention(
-            "https://eva.example/a/", "/2026/aufruf/", "Titel", "Eva", "2026-12-10", 2.0
+            "https://eva.example/a/",
+            "/2026/aufruf/",
+            "Titel",
+            "Eva",
+            "2026-12-10",
+            2.0,
+            "Offen ist besser.",
         ),
     )
     exported = data.from_json(data.to_json(read))

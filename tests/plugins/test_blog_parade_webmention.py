@@ -100,6 +100,7 @@ def test_an_approved_mention_joins_the_parade_page_late_ones_marked(
             "source": "manual",
             "title": "Mein Beitrag zur Blogparade",
             "date": "2026-12-10",
+            "summary": "Offenheit zahlt sich aus.",
         },
         {
             "name": "Ole Spät",
@@ -108,6 +109,7 @@ def test_an_approved_mention_joins_the_parade_page_late_ones_marked(
             "title": "Nachzügler",
             "date": "2026-12-20",
             "late": True,
+            "summary": "Offenheit zahlt sich aus.",
         },
     ]
     html = BeautifulSoup(
