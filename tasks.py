@@ -360,7 +360,8 @@ def parades_roundup(c, slug):
 
     path, count = write_roundup(CONFIG["settings_base"], CONFIG["articles_path"], slug)
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-    print(f"Created {shown} with {count} participants (a draft: write the intro)")
+    participants = f"{count} participant" + ("s" if count != 1 else "")
+    print(f"Created {shown} listing {participants} (a draft: write the intro)")
 
 
 comments = Collection("comments")

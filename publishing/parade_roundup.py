@@ -19,11 +19,12 @@ from zoneinfo import ZoneInfo
 
 from invoke import Exit
 
-from publishing.new_post import article_slug
+from publishing.new_post import article_slug, read_metadata
 from publishing.site_build import pelican_build
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 UNDATED = "Weitere Beiträge"
+HOST_ROLES = ("host", "gastgeber", "gastgeberin")  # blog_parade's metadata.py
 
 
 def markdown_text(text):
@@ -67,8 +68,22 @@ def by_date(participants):
     return groups
 
 
-def roundup_markdown(record, now, author, category):
-    """Return the draft's Markdown text for the parade ``record`` (parade.json)."""
+def call_article(content, record):
+    """Return ``(path relative to content, metadata)`` of the call of the parade
+    ``record`` among the Markdown files under ``content``, or (None, {})."""
+    for path in sorted(Path(content).rglob("*.md")):
+        metadata = read_metadata(path)
+        if metadata.get("parade_role", "").casefold() in HOST_ROLES and (
+            record["slug"] == metadata.get("parade_slug")
+            or record["title"] == metadata.get("parade")
+        ):
+            return path.relative_to(content).as_posix(), metadata
+    return None, {}
+
+
+def roundup_markdown(record, now, author, category, call_link=None):
+    """Return the draft's Markdown text for the parade ``record`` (parade.json);
+    ``call_link`` (e.g. ``{filename}/articles/aufruf.md``) links the call."""
     title = f"Zusammenfassung der Blogparade „{record['title']}“"
     participants = record["participants"]
     lines = [
@@ -85,7 +100,7 @@ def roundup_markdown(record, now, author, category):
         "<!-- Einleitung: Worum ging es, was hat uns überrascht? -->",
         "",
         f"Unsere Blogparade [„{markdown_text(record['title'])}“]"
-        f"({markdown_link(record['url'])}) ist vorbei: "
+        f"({call_link or markdown_link(record['url'])}) ist vorbei: "
         + (
             f"{len(participants)} Beiträge haben teilgenommen."
             if len(participants) != 1
@@ -132,8 +147,14 @@ def write_roundup(settings_file, folder, slug, now=None):
             code=1,
         )
     now = now or datetime.datetime.now(ZoneInfo(settings["TIMEZONE"]))
+    # Pelican links {filename} to the call wherever the site lives.
+    call_file, call_metadata = call_article(settings["PATH"], record)
     text = roundup_markdown(
-        record, now, settings["AUTHOR"], settings.get("DEFAULT_CATEGORY", "Allgemein")
+        record,
+        now,
+        settings["AUTHOR"],
+        call_metadata.get("category") or "Allgemein",
+        f"{{filename}}/{markdown_link(call_file)}" if call_file else None,
     )
     slug_text = article_slug(f"Zusammenfassung {record['title']}", settings)
     path = Path(folder) / f"{now:%Y-%m-%d}-{slug_text}.md"

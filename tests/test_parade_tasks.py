@@ -1,6 +1,7 @@
 """The parades.* commands: review received Webmentions, write the round-up draft."""
 
 import datetime
+import json
 import sqlite3
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from comments.store.schema import ensure_schema
 from comments.webmention.source import Entry
 from publishing.parade_roundup import roundup_markdown, write_roundup
 from tests.plugins.test_blog_parade import SITEURL, epoch, host_article
-from tests.support import ROOT, write_files
+from tests.support import ROOT, build_site, write_files
 from tests.test_comment_tasks import invoke
 
 CALL = f"{SITEURL}/2026/aufruf/"
@@ -193,5 +194,27 @@ def test_roundup_draft_from_a_real_build(tmp_path, monkeypatch, server):
     )
     assert "- [Offen reden](https://eva.example/beitrag) von Eva Beispiel" in text
     assert "- [Per Post](https://post.example/a)" in text
+    # The call is linked as Pelican resolves it, wherever the site lives.
+    assert "Category: Unternehmen" in text.splitlines()
+    assert "({filename}/articles/aufruf.md) ist vorbei" in text
     with pytest.raises(Exit, match="exists already"):
         write_roundup(settings, tmp_path / "drafts", "offenes-firmenblog", now)
+
+    # Published, it builds: the call linked, and it joins the parade.
+    published = text.replace("Status: draft", "Status: published")
+    write_files(tmp_path / "content", {"articles/zusammenfassung.md": published})
+    output = build_site(
+        tmp_path / "content",
+        tmp_path / "output",
+        SITEURL=SITEURL,
+        COMMENTS_DATABASE=server.database,
+    )
+    [page] = (output / "2026").glob("zusammenfassung-*/index.html")
+    assert f'href="{SITEURL}/2026/aufruf/"' in page.read_text(encoding="utf-8")
+    record = json.loads(
+        (output / "blogparade/offenes-firmenblog/parade.json").read_text("utf-8")
+    )
+    assert [item["title"] for item in record["contributions"]] == [
+        "Aufruf zur Blogparade",
+        "Zusammenfassung der Blogparade „Wie offen darf ein Firmenblog sein?“",
+    ]
