@@ -92,7 +92,7 @@ def refusal(source, target, site_url):
     return ""
 
 
-def accepted(values, status=202):
+def answer(values, status=202):
     """Return a JSON answer that no one caches."""
     return json_response(values, status=status)
 
@@ -118,16 +118,16 @@ class WebmentionEndpoint:
     def receive(self, request):
         """Answer one mention: 202 and checked later, or a refusal."""
         if not self.enabled:
-            return accepted({"error": "Webmention is not received here"}, 404)
+            return answer({"error": "Webmention is not received here"}, 404)
         wait = self.rate_limit.allow(client_address(request.environ))
         if wait:
-            response = accepted({"error": "too many mentions; try again later"}, 429)
+            response = answer({"error": "too many mentions; try again later"}, 429)
             response.headers["Retry-After"] = str(wait)
             return response
         if (request.content_length or 0) > LARGEST_BODY:
-            return accepted({"error": "the request is too large"}, 413)
+            return answer({"error": "the request is too large"}, 413)
         if request.mimetype != "application/x-www-form-urlencoded":
-            return accepted(
+            return answer(
                 {
                     "error": "send source and target as a form "
                     "(application/x-www-form-urlencoded)"
@@ -139,10 +139,10 @@ class WebmentionEndpoint:
             source = request.form.get("source", "").strip()
             target = request.form.get("target", "").strip()
         except HTTPException:  # a body without Content-Length, too large
-            return accepted({"error": "the request is too large"}, 413)
+            return answer({"error": "the request is too large"}, 413)
         reason = refusal(source, target, self.site_url)
         if reason:
-            return accepted({"error": reason}, 400)
+            return answer({"error": reason}, 400)
         path = urlsplit(target).path or "/"
         try:
             mention_id = webmentions.record_received(
@@ -150,10 +150,10 @@ class WebmentionEndpoint:
             )
         except sqlite3.Error as error:
             logger.error("webmention not recorded: %s", error)
-            return accepted({"error": "not recorded; try again later"}, 503)
+            return answer({"error": "not recorded; try again later"}, 503)
         if not self.queue.put(mention_id, source, target):
             # Recorded as queued: the next start, or the next mention, checks it.
-            response = accepted({"error": "busy; try again later"}, 503)
+            response = answer({"error": "busy; try again later"}, 503)
             response.headers["Retry-After"] = "60"
             return response
-        return accepted({"status": webmentions.QUEUED})
+        return answer({"status": webmentions.QUEUED})
