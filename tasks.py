@@ -316,6 +316,54 @@ def comments_assign(c, comment_id, name, by=""):
     hand_over(comment_id, name, by)
 
 
+@task(name="pending")
+def parades_pending(c):
+    """List the parade participants (and other mentions) waiting for review."""
+    from comments.parade_commands import show_pending
+
+    show_pending()
+
+
+@task(
+    name="approve",
+    help={
+        "mention_id": "the mention, as parades.pending lists it",
+        "by": "who approves (default: $USER)",
+    },
+)
+def parades_approve(c, mention_id, by=""):
+    """Approve a Webmention: it joins its parade's page with the next build."""
+    from comments.parade_commands import approve
+
+    approve(mention_id, by)
+
+
+@task(
+    name="reject",
+    help={
+        "mention_id": "the mention, as parades.pending lists it",
+        "reason": "spam, off-topic, late or other",
+        "by": "who rejects (default: $USER)",
+    },
+)
+def parades_reject(c, mention_id, reason, by=""):
+    """Reject a Webmention and record why."""
+    from comments.parade_commands import reject
+
+    reject(mention_id, reason, by)
+
+
+@task(name="roundup", help={"slug": "the parade's slug (its folder under blogparade/)"})
+def parades_roundup(c, slug):
+    """Write a Markdown draft of the round-up of a parade we host."""
+    from publishing.parade_roundup import write_roundup
+
+    path, count = write_roundup(CONFIG["settings_base"], CONFIG["articles_path"], slug)
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    participants = f"{count} participant" + ("s" if count != 1 else "")
+    print(f"Created {shown} listing {participants} (a draft: write the intro)")
+
+
 comments = Collection("comments")
 for comment_task in (
     comments_run,
@@ -331,6 +379,10 @@ for comment_task in (
 ):
     comments.add_task(comment_task)
 
+parades = Collection("parades")
+for parade_task in (parades_pending, parades_approve, parades_reject, parades_roundup):
+    parades.add_task(parade_task)
+
 namespace = Collection(
     clean,
     build,
@@ -345,4 +397,5 @@ namespace = Collection(
     stage,
     rollback,
     comments,
+    parades,
 )

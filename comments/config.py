@@ -61,6 +61,15 @@ BLOG_DEFAULTS = {
     "notification-retention-days": "365",
 }
 
+# Receiving Webmentions (comments.server.webmention_web), in [webmention].
+WEBMENTION_DEFAULTS = {
+    # Answer POST /webmention at all.
+    "enabled": "true",
+    # Fetch sources on private, loopback or link-local addresses: for tests on
+    # 127.0.0.1 only; in production it would let anyone probe the network.
+    "allow-private-sources": "false",
+}
+
 ADMIN_PASSWORD_LENGTH = 12  # as for staff passwords (comments.staff.accounts)
 
 SECRETS = {
@@ -88,6 +97,8 @@ TYPED_OPTIONS = {
     ("guard", "require-email"): "boolean",
     ("guard", "require-author"): "boolean",
     ("admin", "enabled"): "boolean",
+    ("webmention", "enabled"): "boolean",
+    ("webmention", "allow-private-sources"): "boolean",
 }
 KIND_HINTS = {
     "boolean": "true or false",
@@ -247,7 +258,7 @@ def layer_over_isso_defaults(user, path, conf):
         (section, option) for section in conf.sections() for option in conf[section]
     }
     for section in user.sections():
-        if section == "blog":
+        if section in ("blog", "webmention"):
             continue
         if not conf.has_section(section):
             conf.add_section(section)
@@ -264,6 +275,12 @@ def layer_over_isso_defaults(user, path, conf):
     unknown = set(user["blog"]) - set(BLOG_DEFAULTS) if user.has_section("blog") else ()
     for option in sorted(unknown):
         logger.warning("%s: no such option [blog] %s", path, option)
+    conf.add_section("webmention")
+    for option, default in WEBMENTION_DEFAULTS.items():
+        conf.set("webmention", option, user.get("webmention", option, fallback=default))
+    if user.has_section("webmention"):
+        for option in sorted(set(user["webmention"]) - set(WEBMENTION_DEFAULTS)):
+            logger.warning("%s: no such option [webmention] %s", path, option)
     for option in ("answer-target-hours", "remind-before-hours"):
         try:
             hours = float(conf.get("blog", option))

@@ -10,13 +10,15 @@ plugin folder on ``sys.path``) instead of repeating the literals;
 """
 
 from comments.staff import owners
+from comments.webmention import calls
 
 # Keys of the context every generator shares (``generator.context``) ----------
 
 COMMENT_DATA = "COMMENT_DATA"
 """The build's one read of all comment data: a ``comments.build.data.Digest``
-(threads, staff answers, removals, ``source`` "database", "http", "snapshot"
-or "none"). Writer: comment_data (the first ``generator_init`` of a build).
+(threads, staff answers, removals, approved Webmentions in ``mentions``,
+``source`` "database", "http", "snapshot" or "none"). Writer: comment_data
+(the first ``generator_init`` of a build).
 Readers: answered, blog_parade (participants of the parades we host),
 comment_refresh (through answered). Absent when comment_data is not loaded."""
 
@@ -85,6 +87,12 @@ overrides): ``{"closed": [thread, …], "fallback": account, "format": 1,
 "threads": {thread: {"owner", "rule"}}}``. Writer: comment_owners (after a
 build). Reader: the comment server (``comments.staff.owners``: desk, reminders,
 hand-overs). Never in ``output/`` (the leak check stops a publish)."""
+
+PARADE_CALLS_FILE = calls.CALLS_FILE_NAME
+"""``parade-calls.json`` beside the database: ``{"format": 1, "calls":
+{call path: parade slug}}`` for the parades we host. Writer: blog_parade
+(each build reading the database). Reader: the comment server
+(``comments.webmention.verify``: a mention of a call is a participant)."""
 
 SNAPSHOT_DIR = "snapshots"
 """``snapshots/`` beside the database (``COMMENTS_SNAPSHOT_DIR`` overrides):

@@ -2,7 +2,8 @@
 
 One production build into a fresh temporary folder (``build.watch_build``
 makes logged errors fatal), the leak check, then the deploy target's preview,
-deploy or rollback. Every failure exits with one line and leaves the live site
+deploy or rollback; once live, the parade posts' Webmentions
+(``webmention_send``). Every failure exits with one line and leaves the live site
 as it was; the summary lines are for people.
 """
 
@@ -19,6 +20,8 @@ from publishing.leaks import find_leaks
 from publishing.placeholders import refuse_placeholders
 from publishing.settings import publish_settings
 from publishing.site_build import pelican_build
+from publishing.webmention_send import DEFAULTS as WEBMENTION_DEFAULTS
+from publishing.webmention_send import send_mentions, state_file
 
 
 def publish_target(prefix, settings_file, **overrides):
@@ -73,6 +76,7 @@ def publish_site(settings_file, dry_run=False, allow_placeholder=False, **overri
         if dry_run:
             return
         deployment = target.deploy(output)
+        mentioned = mention_targets(settings, options, settings_file, output)
     if not deployment.new_release:
         print(f"Nothing changed; {deployment.target} stays at {deployment.release}.")
     elif deployment.release:
@@ -82,6 +86,30 @@ def publish_site(settings_file, dry_run=False, allow_placeholder=False, **overri
         )
     else:
         print(f"Published {deployment.target} ({deployment.changes.summary()}).")
+    for outcome in mentioned:
+        if outcome.status != "unchanged":
+            print(outcome.line())
+
+
+def mention_targets(settings, options, settings_file, output):
+    """Send the Webmentions of the live parade posts; return the Outcomes.
+
+    The site is live already: a failure here is one line, never a failed
+    publish (the next publish tries again).
+    """
+    values = {
+        key: settings.get(key, value) for key, value in WEBMENTION_DEFAULTS.items()
+    }
+    if not values["WEBMENTION_SEND"]:
+        return []
+    path = state_file(values, options, settings_file)
+    try:
+        return send_mentions(
+            output, settings["SITEURL"], path, values["WEBMENTION_ALLOW_PRIVATE"]
+        )
+    except (OSError, ValueError) as error:
+        print(f"webmention: not sent ({error}); the next publish tries again")
+        return []
 
 
 @one_line_errors("rollback")

@@ -184,6 +184,8 @@ class Digest:
     open: Sequence = ()  # OpenComments: every open reader comment, oldest first
     linking: dict = field(default_factory=dict)  # thread path → Comments, oldest first
     titles: dict = field(default_factory=dict)  # thread path → Isso's title
+    # Approved Webmentions (data.Mention), read from the database only.
+    mentions: tuple = ()
     renderer: object = field(default=None, compare=False, repr=False)
     rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -311,10 +313,11 @@ def digest_of(comment_data):
         digester = Digester(StaffAnswerIndex.of_comments(comments))
         for comment in comments:
             digester.add(comment)
-    return digester.digest(
+    digest = digester.digest(
         comment_data.read_at,
         comment_data.source,
         comment_data.database_id,
         comment_data.removals,
         comment_data.renderer,
     )
+    return dataclasses.replace(digest, mentions=comment_data.mentions)

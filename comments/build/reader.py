@@ -5,6 +5,7 @@ The one place that knows Isso's tables. Both sources return the same
 phone numbers a reader typed come masked (``comments.build.masking``).
 """
 
+import dataclasses
 import datetime
 import hashlib
 import html
@@ -22,6 +23,7 @@ from comments.build import data
 from comments.build.digest import Digester
 from comments.build.masking import mask_personal_data
 from comments.core import SetupError
+from comments.store import webmentions
 from comments.store.schema import WITHDRAWN as WITHDRAWN_REASON
 
 logger = logging.getLogger(__name__)
@@ -169,6 +171,9 @@ class Reading:
         ).fetchone()
         self.database_id = database_fingerprint(key_row[0] if key_row else "")
         self.removals = tuple(removal_from_row(row) for row in removal_rows)
+        self.mentions = tuple(
+            data.Mention(*row) for row in webmentions.approved_participants(connection)
+        )
         self.removed_by_staff = {
             removal.comment_id
             for removal in self.removals
@@ -274,6 +279,7 @@ def read_database(db_path, read_at, renderer=None, for_staff=False, waiting_only
             removals=reading.removals,
             database_id=reading.database_id,
             renderer=renderer,
+            mentions=reading.mentions,
         )
 
     return read_transaction(db_path, everything, for_staff)
@@ -295,9 +301,10 @@ def digest_database(db_path, read_at, renderer=None):
         add = digester.add
         for comment in reading.comments():
             add(comment)
-        return digester.digest(
+        digest = digester.digest(
             read_at, "database", reading.database_id, reading.removals, renderer
         )
+        return dataclasses.replace(digest, mentions=reading.mentions)
 
     return read_transaction(db_path, gathered)
 

@@ -12,6 +12,7 @@ from one pass over the database that also writes the snapshot and runs the
 vanish check, in this process; no comment list is ever held whole.
 """
 
+import dataclasses
 import datetime
 import functools
 import logging
@@ -268,7 +269,12 @@ def digest_and_snapshot(settings, read_at, renderer, reading):
 
     streamed = comments()
     header = data.to_json_header(
-        data.CommentData(read_at, "database", database_id=reading.database_id)
+        data.CommentData(
+            read_at,
+            "database",
+            database_id=reading.database_id,
+            mentions=reading.mentions,
+        )
     )
     if not save_or_log(
         snapshots.save_streamed,
@@ -281,6 +287,7 @@ def digest_and_snapshot(settings, read_at, renderer, reading):
     ):
         for _ in streamed:  # the digest still needs the comments not yet read
             pass
-    return digester.digest(
+    digest = digester.digest(
         read_at, "database", reading.database_id, removal_log(), renderer
     )
+    return dataclasses.replace(digest, mentions=reading.mentions)

@@ -34,6 +34,7 @@ from comments.config import (
     database_path,
 )
 from comments.server.comment_insert import add_comment
+from comments.server.desk_mentions import MentionReview
 from comments.server.desk_web import DeskPage
 from comments.server.events import CommentEventLog
 from comments.server.export import TOKEN_VARIABLE, ExportEndpoint
@@ -52,6 +53,7 @@ from comments.server.routes import ListedRoutesOnly
 from comments.server.staff_web import StaffLayer, StaffRecorder, current_staff
 from comments.server.storage_errors import StorageErrors
 from comments.server.subscription_web import OptInRequests, SubscriptionPages
+from comments.server.webmention_web import WebmentionEndpoint
 from comments.server.write_guard import ClosedThreads, WriteGuard
 from comments.staff.accounts import StaffDirectory, is_email, staff_file
 from comments.staff.mails import SmtpSettings
@@ -331,6 +333,8 @@ def wrap(server, conf, environ, reader_mail=None):
     # Outside CORS: the staff desk is for this origin only.
     app = DeskPage(app, staff_layer, conf)
     app = SubscriptionPages(app, db_path, notifications)
+    app = MentionReview(app, staff_layer, db_path)  # the desk's Webmention forms
+    app = WebmentionEndpoint(app, conf)  # other servers post here, not browsers
     app = ListedRoutesOnly(app)  # every URL answered is in comments.server.routes
     app = wsgi.SubURI(app)
     app = partial(ProxyFix, x_prefix=1)(app)

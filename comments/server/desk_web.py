@@ -34,7 +34,7 @@ from comments.config import database_path
 from comments.server.origins import sending_origin
 from comments.server.routes import endpoint_of
 from comments.server.staff_web import json_response, render
-from comments.staff import desk, mails, owners
+from comments.staff import desk, mails, owners, parade_review
 from comments.staff.accounts import ISSO_ADMIN_COOKIE, SESSION_COOKIE
 
 DESK_PATH = "/desk"
@@ -155,6 +155,7 @@ class DeskPage:
             utc=data.format_utc,
             admin_url=f"{request.script_root}/admin/" if self.admin_enabled else "",
             script_root=request.script_root,
+            mentions=parade_review.pending(self.db_path),  # desk_mentions.html
         )
 
     def from_this_page(self, environ):

@@ -102,6 +102,16 @@ ROUTES = (
         "SubscriptionPages",
         KEY,
     ),
+    Route(("POST",), "/desk/mention", "desk-mention", "MentionReview", STAFF),
+    # Webmention (comments.server.webmention_web)
+    Route(
+        ("POST",),
+        "/webmention",
+        "webmention",
+        "WebmentionEndpoint",
+        ANYONE,
+        "[webmention] enabled",
+    ),
     # Remote builds (comments.server.export)
     Route(
         ("GET",),

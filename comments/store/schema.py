@@ -4,7 +4,8 @@ Kept in the same SQLite file so that one backup holds everything. Each
 ``blog_*`` table has a module of its own in ``comments/store/`` holding its
 definition and its SQL: ``staff_comments``, ``removals`` (the append-only
 removal log and its trigger), ``sessions``, ``outbox``, ``reminders``,
-``handovers``, ``subscriptions`` (readers' reply notifications).
+``handovers``, ``subscriptions`` (readers' reply notifications),
+``webmentions``.
 
 As Isso's ``db/`` does, the database carries its schema version and
 ``migrate`` runs the ``MIGRATIONS`` after it in order, up to ``MAX_VERSION``.
@@ -75,6 +76,7 @@ from comments.store import (
     sessions,
     staff_comments,
     subscriptions,
+    webmentions,
 )
 from comments.store.removals import (  # noqa: F401 (where callers look them up)
     REMOVAL_REASONS,
@@ -155,6 +157,7 @@ MIGRATIONS = (
     (1, type_comments_table),
     (2, create_tables),
     (3, add_subscriptions),
+    (4, webmentions.create_tables),
 )
 MAX_VERSION = MIGRATIONS[-1][0]
 VERSION_TABLE = "blog_schema"

@@ -221,6 +221,22 @@ def test_gzip_and_cache_headers_are_as_configured(stack):
         assert "camera=()" in headers["Permissions-Policy"]
         policy = headers["Content-Security-Policy"]
         assert "unsafe-inline" not in policy and "*" not in policy
+        assert headers["Link"] == (
+            f'<{stack.comments_url}/webmention>; rel="webmention"'
+        ), path
+
+
+def test_webmention_endpoint_answers_through_nginx(stack):
+    """The advertised endpoint is reached; a target elsewhere is refused (400)."""
+    form = b"source=https://eva.example/beitrag/&target=https://else.example/"
+    status, _, body = fetch(
+        stack.comments_url + "/webmention",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        form,
+        "POST",
+    )
+    assert status == 400
+    assert json.loads(body)["error"] == f"target is not a page of {stack.site_url}"
 
 
 def test_unchanged_files_keep_their_etag_across_publishes(stack):
