@@ -94,6 +94,9 @@ class QueueEntry:
     stage: str | None = None  # the latest reminder stage reached (STAGES)
     escalated: bool = False  # open longer than half the target
     owner: object = None  # comments.staff.owners.Ownership, when owners are known
+    text: str = ""  # the whole text as written (masked), for mails
+    text_html: str = ""  # Isso's rendered, sanitised HTML of it, for the desk
+    answers: object = None  # desk_queue.AnsweredComment it replies to, if any
 
     @property
     def key(self):
@@ -116,6 +119,7 @@ class QueueEntry:
             "link": self.link,
             "escalated": self.escalated,
             "owner": self.owner.to_json() if self.owner else None,
+            "answers": self.answers.id if self.answers else None,
         }
 
 

@@ -116,17 +116,20 @@ class ThreadOwners:
     fallback: str = ISSO_ADMIN.account
     threads: dict = field(default_factory=dict)
     closed: frozenset = frozenset()  # threads whose article says Comments: closed
+    titles: dict = field(default_factory=dict)  # thread → its article's title
 
     def get(self, uri):
         """Return (owner name, rule) of a thread, or None."""
         return self.threads.get(uri)
 
 
-def thread_owners_pieces(fallback, threads, closed=()):
+def thread_owners_pieces(fallback, threads, closed=(), titles=None):
     """Yield the thread-owners file's text piece by piece, one thread each
     (sorted: same input, same bytes). The text is ``json.dumps`` of the whole
     document with ``indent=1, sort_keys=True``; made whole, it and the document
-    took 3 MiB at 5,000 threads, at the end of the build's reading."""
+    took 3 MiB at 5,000 threads, at the end of the build's reading.
+    ``titles`` (thread → article title) are the ones the desk shows."""
+    titles = titles or {}
     head = json.dumps(
         {"closed": sorted(closed), "fallback": fallback, "format": OWNERS_FORMAT},
         ensure_ascii=False,
@@ -142,25 +145,31 @@ def thread_owners_pieces(fallback, threads, closed=()):
         yield (
             f"{separator}  {json.dumps(uri, ensure_ascii=False)}: {{\n"
             f'   "owner": {json.dumps(owner, ensure_ascii=False)},\n'
-            f'   "rule": {json.dumps(rule, ensure_ascii=False)}\n  }}'
+            f'   "rule": {json.dumps(rule, ensure_ascii=False)}'
+            + (
+                f',\n   "title": {json.dumps(titles[uri], ensure_ascii=False)}'
+                if titles.get(uri)
+                else ""
+            )
+            + "\n  }"
         )
         separator = ",\n"
     yield "\n }\n}\n"
 
 
-def write_thread_owners(path, fallback, threads, closed=()):
+def write_thread_owners(path, fallback, threads, closed=(), titles=None):
     """Write the thread-owners file when its content changed; True if written.
 
     ``closed`` lists the threads that take no new comments (the server
-    refuses them).
+    refuses them); ``titles`` the articles' titles, for the desk.
     """
     path = Path(path)
-    if same_text(path, thread_owners_pieces(fallback, threads, closed)):
+    if same_text(path, thread_owners_pieces(fallback, threads, closed, titles)):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     with open(temporary, "w", encoding="utf-8") as stream:
-        stream.writelines(thread_owners_pieces(fallback, threads, closed))
+        stream.writelines(thread_owners_pieces(fallback, threads, closed, titles))
     os.replace(temporary, path)
     return True
 
@@ -195,10 +204,16 @@ def read_thread_owners(path):
         if isinstance(entry, dict)
     }
     closed = document.get("closed") or []
+    titles = {
+        uri: entry["title"]
+        for uri, entry in (document.get("threads") or {}).items()
+        if isinstance(entry, dict) and isinstance(entry.get("title"), str)
+    }
     return ThreadOwners(
         str(document.get("fallback") or ISSO_ADMIN.account),
         threads,
         frozenset(uri for uri in closed if isinstance(uri, str)),
+        titles,
     )
 
 
@@ -265,6 +280,7 @@ class OwnerBook:
         self.thread_owners = thread_owners
         self.roster = roster
         self.handover_rows = handover_rows
+        self.defaults = {}  # thread → default account, as looked up
 
     def default_owner(self, thread_uri):
         """Return (account, rule) of a thread as the build decided it."""
@@ -295,6 +311,16 @@ class OwnerBook:
                 comment_key(comment), ()
             )
         )
+
+    def account_of(self, comment_id, created, thread_uri):
+        """Return the owning account of a comment known by its stored id,
+        creation time (Unix seconds) and thread (``owner_of``'s rule, fast)."""
+        rows = self.handover_rows.get(stored_comment_key(comment_id, created))
+        if rows and rows[-1][0] in self.roster.names:
+            return rows[-1][0]
+        if thread_uri not in self.defaults:
+            self.defaults[thread_uri] = self.default_owner(thread_uri)[0]
+        return self.defaults[thread_uri]
 
     def owner_of(self, comment):
         """Return the Ownership of one comment."""

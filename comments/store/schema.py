@@ -4,7 +4,7 @@ Kept in the same SQLite file so that one backup holds everything. Each
 ``blog_*`` table has a module of its own in ``comments/store/`` holding its
 definition and its SQL: ``staff_comments``, ``removals`` (the append-only
 removal log and its trigger), ``sessions``, ``outbox``, ``reminders``,
-``handovers``.
+``handovers``, ``no_answer``.
 
 As Isso's ``db/`` does, the database carries its schema version and
 ``migrate`` runs the ``MIGRATIONS`` after it in order, up to ``MAX_VERSION``.
@@ -69,6 +69,7 @@ from pathlib import Path
 
 from comments.store import (
     handovers,
+    no_answer,
     outbox,
     reminders,
     removals,
@@ -140,11 +141,26 @@ def type_comments_table(connection):
     return ids_never_reused(connection) is True and not needs_upgrade(connection)
 
 
+DESK_INDEXES = """
+-- The desk's open queue (comments.store.open_queue) looks up, for each reader
+-- comment, the later replies of its thread: from the index alone.
+CREATE INDEX IF NOT EXISTS blog_comments_by_parent_id
+ON comments (parent, id, mode, created);
+"""
+
+
+def create_desk_tables(connection):
+    """Migration 3: the "no answer needed" decisions and the desk's index."""
+    connection.executescript(no_answer.SCHEMA + DESK_INDEXES)
+    return True
+
+
 # (version, what it does): in the order they run. A new one goes last, with the
 # next number; none is ever changed once released.
 MIGRATIONS = (
     (1, type_comments_table),
     (2, create_tables),
+    (3, create_desk_tables),
 )
 MAX_VERSION = MIGRATIONS[-1][0]
 VERSION_TABLE = "blog_schema"

@@ -1,0 +1,275 @@
+"""The open queue read with SQL: filtered, paged, and only the shown comments whole.
+
+``comments.store.open_queue`` lists every open reader comment as a small row,
+oldest first. Here each row gets its owner (``comments.staff.owners``) and its
+status, and only the comments a page, a mail or a reminder needs become
+``desk.QueueEntry`` objects with their text:
+
+- statuses and reminder stages come from *cut-offs*: rows are oldest first,
+  and the counted hours of a comment only shrink with its creation time, so
+  the first rows up to one cut-off are overdue, the next up to another due
+  soon (found by bisection: a few calendar look-ups, not one per comment);
+- the desk page shows 50 a page (``PAGE_SIZE``), filtered by owner, status and
+  article, and per owner and status the counts over all open comments;
+- each shown comment carries Isso's rendered, sanitised HTML of its (masked)
+  text, the comment it answers, and the article's title as the last build
+  wrote it into the thread-owners file (``owners.ThreadOwners.titles``); a
+  thread no page of the site has shows its path only, never the title its
+  first poster's browser sent.
+"""
+
+import bisect
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from comments import target_calendar
+from comments.build import data, reader
+from comments.config import database_path
+from comments.staff import desk
+from comments.store import open_queue
+
+PAGE_SIZE = 50
+PENDING_FILTER = "pending"  # a status filter beside desk.STATUSES
+
+
+class OpenRow(NamedTuple):
+    """One open reader comment as the queue knows it before reading its text."""
+
+    id: int
+    created: float  # Unix seconds, as stored
+    thread_uri: str
+    pending: bool
+    owner: str  # account
+
+
+class CommentRef(NamedTuple):
+    """What ``owners.OwnerBook.owner_of`` needs of a comment."""
+
+    id: int
+    created: datetime.datetime
+    thread_uri: str
+
+
+@dataclass(frozen=True)
+class AnsweredComment:
+    """The comment an open reply answers: its id, author and rendered text."""
+
+    id: int
+    author: str
+    text_html: str
+    is_staff: bool = False
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """How many of the oldest open comments are past each threshold."""
+
+    overdue: int
+    due_soon: int  # overdue or due soon
+    escalated: int  # waited more than half the target
+
+    def status(self, index):
+        """Return the status of the row at ``index`` (oldest first)."""
+        if index < self.overdue:
+            return desk.OVERDUE
+        return desk.DUE_SOON if index < self.due_soon else desk.ON_TIME
+
+    def stage(self, index):
+        """Return the latest reminder stage of the row at ``index``, or None."""
+        if index < self.overdue:
+            return desk.OVERDUE
+        if index < self.due_soon:
+            return desk.DUE_SOON
+        return desk.ESCALATED if index < self.escalated else None
+
+
+def past(rows, calendar, as_of, threshold):
+    """Return how many leading rows have more than ``threshold`` counted seconds."""
+    return bisect.bisect_left(
+        range(len(rows)),
+        True,
+        key=lambda i: calendar.counted_seconds(rows[i].created, as_of) <= threshold,
+    )
+
+
+@dataclass
+class OpenQueue:
+    """Every open reader comment as of one moment, with owners and cut-offs."""
+
+    as_of: datetime.datetime
+    settings: desk.DeskSettings
+    rows: list
+    book: object  # owners.OwnerBook
+    titles: dict  # thread path → the title the last build gave it
+    calendar: object = None
+    cutoffs: Cutoffs = None
+    positions: dict = field(default_factory=dict)  # (id, created) → index
+
+    def __post_init__(self):
+        self.calendar = target_calendar.TargetCalendar(self.settings.calendar)
+        as_of, target = self.as_of.timestamp(), self.settings.target_seconds
+        self.cutoffs = Cutoffs(
+            overdue=past(self.rows, self.calendar, as_of, target),
+            due_soon=past(
+                self.rows,
+                self.calendar,
+                as_of,
+                target - self.settings.remind_before_seconds,
+            ),
+            escalated=past(
+                self.rows, self.calendar, as_of, self.settings.escalate_after_seconds
+            ),
+        )
+        self.positions = {(row.id, row.created): i for i, row in enumerate(self.rows)}
+
+    def select(self, owner=None, status=None, article=None):
+        """Return the indexes of the rows matching every filter given."""
+        cutoffs = self.cutoffs
+        if status == desk.OVERDUE:
+            indexes = range(cutoffs.overdue)
+        elif status == desk.DUE_SOON:
+            indexes = range(cutoffs.overdue, cutoffs.due_soon)
+        elif status == desk.ON_TIME:
+            indexes = range(cutoffs.due_soon, len(self.rows))
+        else:
+            indexes = range(len(self.rows))
+        rows = self.rows
+        return [
+            i
+            for i in indexes
+            if (owner is None or rows[i].owner == owner)
+            and (article is None or rows[i].thread_uri == article)
+            and (status != PENDING_FILTER or rows[i].pending)
+        ]
+
+    def summary(self, indexes):
+        """Counts over the rows ``indexes``, as ``desk.Queue.summary``."""
+        statuses = Counter(self.cutoffs.status(i) for i in indexes)
+        return {
+            "open": len(indexes),
+            desk.OVERDUE: statuses[desk.OVERDUE],
+            desk.DUE_SOON: statuses[desk.DUE_SOON],
+            desk.ON_TIME: statuses[desk.ON_TIME],
+            "awaiting_moderation": sum(1 for i in indexes if self.rows[i].pending),
+        }
+
+    def per_owner(self):
+        """Return {account: open comments it owns}."""
+        return Counter(row.owner for row in self.rows)
+
+    def per_article(self):
+        """Return [(thread path, title, open comments)], most waiting first."""
+        counts = Counter(row.thread_uri for row in self.rows)
+        return sorted(
+            ((uri, self.title_of(uri), n) for uri, n in counts.items()),
+            key=lambda item: (-item[2], item[1].casefold()),
+        )
+
+    def title_of(self, uri):
+        """The article's title from the build, else its path."""
+        return self.titles.get(uri) or uri
+
+    def index_of(self, comment_id, created=None):
+        """Return the index of an open comment, or None (answered, gone)."""
+        if created is not None:
+            return self.positions.get((comment_id, created))
+        for (found, _), index in self.positions.items():
+            if found == comment_id:
+                return index
+        return None
+
+
+def read_open_queue(conf, now, book, titles=None):
+    """Return the OpenQueue of the comment server configured by ``conf``."""
+    db_path = database_path(conf)
+
+    def gather(connection):
+        uris = open_queue.thread_uris(connection)
+        return [
+            (comment_id, created, uris[tid], mode == 2)
+            for comment_id, created, tid, mode in open_queue.open_rows(connection)
+            if tid in uris  # as Isso's joins: a comment needs its thread
+        ]
+
+    try:
+        found = open_queue.read_open(db_path, gather)
+    except open_queue.DATABASE_ERRORS as error:
+        raise reader.SourceUnavailable(f"{db_path}: {error}") from None
+    owner_of = book.account_of
+    rows = [
+        OpenRow(comment_id, created, uri, pending, owner_of(comment_id, created, uri))
+        for comment_id, created, uri, pending in found
+    ]
+    return OpenQueue(
+        as_of=now,
+        settings=desk.DeskSettings.from_conf(conf),
+        rows=rows,
+        book=book,
+        titles=book.thread_owners.titles if titles is None else titles,
+    )
+
+
+def answered_comment(row, render):
+    """Return the AnsweredComment of a details row's parent columns, or None."""
+    _, _, _, _, _, _, _, parent_id, mode, author, text, staff_name = row
+    if parent_id is None:
+        return None
+    if mode == 4:
+        return AnsweredComment(parent_id, "", "", removed=True)
+    if mode == 2:  # awaiting moderation: not on the page yet, so not shown
+        return AnsweredComment(parent_id, "", "")
+    author, _, text = reader.reader_fields(author, "", text, staff_name)
+    return AnsweredComment(
+        parent_id, author, render(text) if text else "", staff_name is not None
+    )
+
+
+def entries_for(queue, indexes, render, db_path):
+    """Return the desk.QueueEntry of each row at ``indexes``, with its text."""
+    rows = [queue.rows[i] for i in indexes]
+    found = open_queue.read_open(
+        db_path,
+        lambda connection: open_queue.details(connection, [row.id for row in rows]),
+    )
+    settings, calendar, as_of = queue.settings, queue.calendar, queue.as_of
+    entries = []
+    for index, row in zip(indexes, rows, strict=True):
+        detail = found.get(row.id)
+        if detail is None:  # deleted since the queue was read
+            continue
+        author, _, text = reader.reader_fields(detail[3], "", detail[4], None)
+        created = data.utc_from_timestamp(row.created)
+        comment = CommentRef(row.id, created, row.thread_uri)
+        status, stage = queue.cutoffs.status(index), queue.cutoffs.stage(index)
+        article = desk.article_url(settings.site_url, row.thread_uri)
+        entries.append(
+            desk.QueueEntry(
+                id=row.id,
+                thread_uri=row.thread_uri,
+                article_title=queue.title_of(row.thread_uri),
+                author=author,
+                first_line=desk.first_line(text),
+                created=created,
+                due=calendar.deadline(created, settings.target_seconds),
+                age_seconds=max(0, int((as_of - created).total_seconds())),
+                status=status,
+                awaiting_moderation=row.pending,
+                link=article if row.pending else f"{article}#isso-{row.id}",
+                stage=stage,
+                escalated=index < queue.cutoffs.escalated,
+                owner=queue.book.owner_of(comment),
+                text=text,
+                text_html=render(text) if text else "",
+                answers=answered_comment(detail, render),
+            )
+        )
+    return entries
+
+
+def plain_text(text):
+    """The renderer for places that show no HTML (mails, the command line)."""
+    return text
+
