@@ -184,7 +184,7 @@ def show_open_comments(as_json=False, owner="", mine=False):
     now = datetime.datetime.now(datetime.UTC)
     try:
         roster = owners.roster_for(conf)
-        queue, _ = owners.read_queue(conf, now, roster)
+        queue = owners.read_queue(conf, now, roster)
     except reader.SourceUnavailable as error:
         raise Exit(f"open: {error}", code=2) from None
     if mine and owner:

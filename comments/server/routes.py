@@ -80,6 +80,10 @@ ROUTES = (
     Route(("GET",), "/desk", "desk", "DeskPage", STAFF),
     Route(("GET",), "/desk.json", "desk-json", "DeskPage", STAFF),
     Route(("POST",), "/desk/assign", "desk-assign", "DeskPage", STAFF),
+    Route(("POST",), "/desk/answer", "desk-answer", "DeskPage", STAFF),
+    Route(("POST",), "/desk/remove", "desk-remove", "DeskPage", STAFF),
+    Route(("POST",), "/desk/no-answer", "desk-no-answer", "DeskPage", STAFF),
+    Route(("GET",), "/desk/desk.js", "desk-js", "DeskPage", ANYONE),
     # Remote builds (comments.server.export)
     Route(
         ("GET",),

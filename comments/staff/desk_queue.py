@@ -27,10 +27,12 @@ from typing import NamedTuple
 from comments import target_calendar
 from comments.build import data, reader
 from comments.config import database_path
+from comments.core import SetupError
 from comments.staff import desk
 from comments.store import open_queue
 
 PAGE_SIZE = 50
+DETAILS_AT_ONCE = 500  # ids per query (SQLite limits a statement's parameters)
 PENDING_FILTER = "pending"  # a status filter beside desk.STATUSES
 
 
@@ -230,10 +232,16 @@ def answered_comment(row, render):
 def entries_for(queue, indexes, render, db_path):
     """Return the desk.QueueEntry of each row at ``indexes``, with its text."""
     rows = [queue.rows[i] for i in indexes]
-    found = open_queue.read_open(
-        db_path,
-        lambda connection: open_queue.details(connection, [row.id for row in rows]),
-    )
+    ids = [row.id for row in rows]
+
+    def read(connection):
+        found = {}
+        for start in range(0, len(ids), DETAILS_AT_ONCE):
+            chunk = ids[start : start + DETAILS_AT_ONCE]
+            found.update(open_queue.details(connection, chunk))
+        return found
+
+    found = open_queue.read_open(db_path, read)
     settings, calendar, as_of = queue.settings, queue.calendar, queue.as_of
     entries = []
     for index, row in zip(indexes, rows, strict=True):
@@ -273,3 +281,34 @@ def plain_text(text):
     """The renderer for places that show no HTML (mails, the command line)."""
     return text
 
+
+
+class NotOpen(SetupError):
+    """The comment is no open reader comment (any more); the message says why."""
+
+
+def open_comment(db_path, comment_id, created=None):
+    """Return (CommentRef, pending) of open reader comment ``comment_id``; raise
+    NotOpen when it is none. ``created`` (an aware datetime, from the desk's
+    form) makes sure the id still means the same comment."""
+    try:
+        row = open_queue.read_open(
+            db_path, lambda connection: open_queue.one_comment(connection, comment_id)
+        )
+    except open_queue.DATABASE_ERRORS as error:
+        raise NotOpen(f"{db_path}: {error}") from None
+    if row is None:
+        raise NotOpen(f"Kommentar {comment_id} gibt es nicht (mehr).")
+    _, stored, uri, mode, is_open = row
+    when = data.utc_from_timestamp(stored)
+    if created is not None and data.microseconds(when) != data.microseconds(created):
+        raise NotOpen(
+            f"Kommentar {comment_id} ist nicht mehr der, den die Seite zeigte; "
+            "bitte neu laden."
+        )
+    if not is_open:
+        raise NotOpen(
+            f"Kommentar {comment_id} ist schon erledigt (beantwortet, entfernt "
+            "oder ohne nötige Antwort)."
+        )
+    return CommentRef(comment_id, when, uri), mode == 2

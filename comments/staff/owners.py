@@ -28,8 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from comments import answers
-from comments.build import data, reader
+from comments.build import data
 from comments.build.data import comment_key, stored_comment_key
 from comments.config import config_file_of, database_path
 from comments.core import SetupError
@@ -355,22 +354,6 @@ def record_handover(db_path, comment, owner, previous_owner, by, via, now=None):
     )
 
 
-def open_reader_comment(comment_data, comment_id, created=None):
-    """Return the open reader comment ``comment_id``; raise OwnerError if none."""
-    for classified in answers.classify(comment_data.comments):
-        comment = classified.comment
-        if comment.id != comment_id:
-            continue
-        if created is not None and comment.created != created:
-            break  # the id now belongs to another comment
-        if classified.answered:
-            raise OwnerError(
-                f"comment {comment_id} is answered already; nothing to hand over"
-            )
-        return comment
-    raise OwnerError(f"comment {comment_id} is no open reader comment")
-
-
 def assign(conf, roster, comment_id, name, by, via, created=None, now=None):
     """Hand open comment ``comment_id`` over to staff member ``name``.
 
@@ -378,17 +361,20 @@ def assign(conf, roster, comment_id, name, by, via, created=None, now=None):
     ``created`` (from the desk) makes sure the id still means the same comment.
     Return (previous Ownership, new Ownership); equal when ``name`` owns it already.
     """
+    from comments.staff.desk_queue import NotOpen, open_comment
+
     account = roster.resolve(name)
     if account is None:
-        raise OwnerError(f"no staff account {name!r} (known: {roster.describe()})")
+        raise OwnerError(
+            f"kein Redaktionskonto {name!r} (bekannt: {roster.describe()})"
+        )
     now = now or datetime.datetime.now(datetime.UTC)
     db_path = database_path(conf)
-    try:
-        comment_data = reader.read_database(db_path, now, for_staff=True)
-    except reader.SourceUnavailable as error:
-        raise OwnerError(str(error)) from None
-    comment = open_reader_comment(comment_data, comment_id, created)
     ensure_schema(db_path)
+    try:
+        comment, _ = open_comment(db_path, comment_id, created)
+    except NotOpen as error:
+        raise OwnerError(str(error)) from None
     previous = load_owner_book(conf, roster).owner_of(comment)
     if previous.account == account:
         return previous, previous
@@ -407,17 +393,19 @@ def assign(conf, roster, comment_id, name, by, via, created=None, now=None):
     return previous, load_owner_book(conf, roster).owner_of(comment)
 
 
-def read_queue(conf, now, roster=None):
-    """Return (desk Queue with owners, {id: Comment of its threads}) as of ``now``.
+def read_queue(conf, now, roster=None, select=None):
+    """Return the desk Queue of open comments with owners as of ``now``.
 
-    The one place the answer desk, `invoke comments.open`, the mails and the
-    reminders read the open comments from.
+    The one place the answer desk's command, the mails and the reminders read
+    the open comments from (``comments.staff.desk_queue``: SQL, not every
+    comment). ``select(OpenQueue)`` picks the indexes wanted; default: all.
     """
-    comment_data = reader.read_database(
-        database_path(conf), now, for_staff=True, waiting_only=True
-    )
+    from comments.staff import desk_queue
+
     book = load_owner_book(conf, roster or roster_for(conf))
-    queue = desk.open_queue(
-        comment_data, now, desk.DeskSettings.from_conf(conf), owners=book
+    queue = desk_queue.read_open_queue(conf, now, book)
+    indexes = list(select(queue) if select else range(len(queue.rows)))
+    entries = desk_queue.entries_for(
+        queue, indexes, desk_queue.plain_text, database_path(conf)
     )
-    return queue, {comment.id: comment for comment in comment_data.comments}
+    return desk.Queue(as_of=now, settings=queue.settings, entries=tuple(entries))

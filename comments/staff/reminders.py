@@ -90,8 +90,19 @@ def send_reminders(conf, environ, now=None):
     db_path = database_path(conf)
     smtp = mails.SmtpSettings.from_conf(conf, environ)
     roster = owners.roster_for(conf, environ)
-    queue, _ = owners.read_queue(conf, now or now_utc(), roster)
-    due = due_for_reminder(queue, reminded_stages(db_path))
+    already = reminded_stages(db_path)
+
+    def newly_due(queue):
+        """Rows at a stage not reminded about: only these are read whole."""
+        return [
+            index
+            for index, row in enumerate(queue.rows)
+            if (stage := queue.cutoffs.stage(index)) is not None
+            and (*stored_comment_key(row.id, row.created), stage) not in already
+        ]
+
+    queue = owners.read_queue(conf, now or now_utc(), roster, newly_due)
+    due = due_for_reminder(queue, already)
     if not due:
         return result
     try:

@@ -54,10 +54,13 @@ def refusal_reason(body):
     return " ".join(text.split())[:200] or "no reason given"
 
 
-def post_staff_reply(server, comment_id, text, member):
-    """Post ``text`` as ``member``'s answer to ``comment_id``; return the new id."""
+def post_staff_reply(server, comment_id, text, member, via="cli"):
+    """Post ``text`` as ``member``'s answer to ``comment_id``; return the new id.
+
+    ``via`` is how the staff comment is recorded: "cli", or "desk".
+    """
     if len(text.strip()) < 3:
-        raise ReplyError("the reply needs at least 3 characters")
+        raise ReplyError("die Antwort braucht mindestens 3 Zeichen")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # bytes the shell passed that are not UTF-8
@@ -66,7 +69,7 @@ def post_staff_reply(server, comment_id, text, member):
     uri, title, parent = thread_of(db_path, comment_id)
     app = local_manager.make_middleware(server)
     member_token = current_staff.set(member)
-    channel_token = staff_channel.set("cli")
+    channel_token = staff_channel.set(via)
     try:
         response = Client(app).post(
             "/new",

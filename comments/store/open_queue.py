@@ -25,9 +25,8 @@ from comments.store.connections import connect
 DATABASE_ERRORS = (sqlite3.OperationalError, sqlite3.DatabaseError)
 
 # 1 published, 2 awaiting moderation; 4 (removed or withdrawn) owes nothing.
-OPEN_QUERY = """
-SELECT c.id, c.created, c.tid, c.mode FROM comments AS c
-WHERE c.mode != 4
+OPEN_CONDITIONS = """
+c.mode != 4
 AND NOT EXISTS (
     SELECT 1 FROM blog_staff_comments AS s
     WHERE s.comment_id = c.id AND s.comment_created = c.created)
@@ -38,7 +37,14 @@ AND NOT EXISTS (
     SELECT 1 FROM comments AS a JOIN blog_staff_comments AS s
     ON s.comment_id = a.id AND s.comment_created = a.created
     WHERE a.parent = COALESCE(c.parent, c.id) AND a.id > c.id AND a.mode = 1)
-ORDER BY c.created, c.id
+"""
+OPEN_QUERY = f"""
+SELECT c.id, c.created, c.tid, c.mode FROM comments AS c
+WHERE {OPEN_CONDITIONS} ORDER BY c.created, c.id
+"""
+ONE_QUERY = f"""
+SELECT c.id, c.created, t.uri, c.mode, {OPEN_CONDITIONS} AS open
+FROM comments AS c JOIN threads AS t ON t.id = c.tid WHERE c.id = ?
 """
 
 DETAILS_QUERY = """
@@ -58,6 +64,11 @@ def open_rows(connection):
     """Return (id, created, thread id, mode) of every open reader comment,
     oldest first."""
     return connection.execute(OPEN_QUERY).fetchall()
+
+
+def one_comment(connection, comment_id):
+    """Return (id, created, thread path, mode, open: 0 or 1) of one comment, or None."""
+    return connection.execute(ONE_QUERY, (comment_id,)).fetchone()
 
 
 def thread_uris(connection):
