@@ -79,6 +79,8 @@ WITH staff_last AS (
 WAITING_FILTER = """
 WHERE (c.tid, COALESCE(c.parent, c.id)) IN (SELECT tid, root FROM waiting)
 """
+# Reader comments staff decided need no answer (comments.store.no_answer).
+NO_ANSWER_QUERY = "SELECT comment_id, comment_created FROM blog_no_answer_needed"
 REMOVALS_QUERY = """
 SELECT comment_id, thread_uri, removed_at, reason, note
 FROM blog_removals ORDER BY id
@@ -169,6 +171,14 @@ class Reading:
         ).fetchone()
         self.database_id = database_fingerprint(key_row[0] if key_row else "")
         self.removals = tuple(removal_from_row(row) for row in removal_rows)
+        self.no_answer_needed = frozenset(
+            data.stored_comment_key(comment_id, created)
+            for comment_id, created in (
+                connection.execute(NO_ANSWER_QUERY)
+                if "blog_no_answer_needed" in tables
+                else ()
+            )
+        )
         self.removed_by_staff = {
             removal.comment_id
             for removal in self.removals
@@ -273,6 +283,7 @@ def read_database(db_path, read_at, renderer=None, for_staff=False, waiting_only
             comments=tuple(comments),
             removals=reading.removals,
             database_id=reading.database_id,
+            no_answer_needed=reading.no_answer_needed,
             renderer=renderer,
         )
 
@@ -291,7 +302,7 @@ def digest_database(db_path, read_at, renderer=None):
                 "has opened it; is [general] dbpath the right database?",
                 db_path,
             )
-        digester = Digester(reading.staff_answers())
+        digester = Digester(reading.staff_answers(), reading.no_answer_needed)
         add = digester.add
         for comment in reading.comments():
             add(comment)

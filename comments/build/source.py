@@ -245,7 +245,7 @@ def digest_and_snapshot(settings, read_at, renderer, reading):
             settings.database,
         )
     known = snapshots.known_comments(settings.snapshot_dir)
-    digester = Digester(reading.staff_answers())
+    digester = Digester(reading.staff_answers(), reading.no_answer_needed)
     keylog = snapshots.KeyLog()
     checked = []
 
@@ -268,7 +268,12 @@ def digest_and_snapshot(settings, read_at, renderer, reading):
 
     streamed = comments()
     header = data.to_json_header(
-        data.CommentData(read_at, "database", database_id=reading.database_id)
+        data.CommentData(
+            read_at,
+            "database",
+            database_id=reading.database_id,
+            no_answer_needed=reading.no_answer_needed,
+        )
     )
     if not save_or_log(
         snapshots.save_streamed,

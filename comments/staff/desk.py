@@ -131,6 +131,9 @@ class Queue:
     settings: DeskSettings
     entries: tuple[QueueEntry, ...]
     owner: str = ""  # the account the entries were filtered by, if any
+    # the counts over every open comment when ``entries`` are only some
+    # (``comments.staff.desk_queue``: only those a mail or page needs whole)
+    totals: dict | None = None
 
     def count(self, status):
         """Return how many entries have ``status``."""
@@ -139,6 +142,8 @@ class Queue:
     @property
     def summary(self):
         """Counts: open, overdue, due soon, on time, awaiting moderation."""
+        if self.totals is not None:
+            return self.totals
         return {
             "open": len(self.entries),
             OVERDUE: self.count(OVERDUE),

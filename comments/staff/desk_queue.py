@@ -72,6 +72,9 @@ class Cutoffs:
     overdue: int
     due_soon: int  # overdue or due soon
     escalated: int  # waited more than half the target
+    # (start in counted seconds, order, stage): as desk.reminder_stage, the
+    # stage that started latest wins (escalation may come after "due soon")
+    starts: tuple = ()
 
     def status(self, index):
         """Return the status of the row at ``index`` (oldest first)."""
@@ -81,11 +84,13 @@ class Cutoffs:
 
     def stage(self, index):
         """Return the latest reminder stage of the row at ``index``, or None."""
-        if index < self.overdue:
-            return desk.OVERDUE
-        if index < self.due_soon:
-            return desk.DUE_SOON
-        return desk.ESCALATED if index < self.escalated else None
+        counts = {
+            desk.ESCALATED: self.escalated,
+            desk.DUE_SOON: self.due_soon,
+            desk.OVERDUE: self.overdue,
+        }
+        reached = [start for start in self.starts if index < counts[start[2]]]
+        return max(reached)[2] if reached else None
 
 
 def past(rows, calendar, as_of, threshold):
@@ -112,17 +117,23 @@ class OpenQueue:
 
     def __post_init__(self):
         self.calendar = target_calendar.TargetCalendar(self.settings.calendar)
-        as_of, target = self.as_of.timestamp(), self.settings.target_seconds
+        as_of, settings = self.as_of.timestamp(), self.settings
+        starts = {
+            desk.ESCALATED: settings.escalate_after_seconds,
+            desk.DUE_SOON: settings.target_seconds - settings.remind_before_seconds,
+            desk.OVERDUE: settings.target_seconds,
+        }
+        counts = {
+            stage: past(self.rows, self.calendar, as_of, start)
+            for stage, start in starts.items()
+        }
         self.cutoffs = Cutoffs(
-            overdue=past(self.rows, self.calendar, as_of, target),
-            due_soon=past(
-                self.rows,
-                self.calendar,
-                as_of,
-                target - self.settings.remind_before_seconds,
-            ),
-            escalated=past(
-                self.rows, self.calendar, as_of, self.settings.escalate_after_seconds
+            overdue=counts[desk.OVERDUE],
+            due_soon=counts[desk.DUE_SOON],
+            escalated=counts[desk.ESCALATED],
+            starts=tuple(
+                (start, order, stage)
+                for order, (stage, start) in enumerate(starts.items())
             ),
         )
         self.positions = {(row.id, row.created): i for i, row in enumerate(self.rows)}
@@ -196,10 +207,18 @@ def read_open_queue(conf, now, book, titles=None):
             if tid in uris  # as Isso's joins: a comment needs its thread
         ]
 
+    if not db_path.is_file():
+        raise reader.SourceUnavailable(f"{db_path} does not exist (yet)")
     try:
         found = open_queue.read_open(db_path, gather)
     except open_queue.DATABASE_ERRORS as error:
-        raise reader.SourceUnavailable(f"{db_path}: {error}") from None
+        raise reader.unreadable_database(db_path, error) from None
+    for comment_id, created, uri, _ in found:
+        if not reader.EARLIEST <= created < reader.LATEST:
+            try:  # one line naming the comment, as a build says it
+                reader.utc_time(created, comment_id, uri)
+            except reader.UnusableTime as error:
+                raise reader.unreadable_database(db_path, error) from None
     owner_of = book.account_of
     rows = [
         OpenRow(comment_id, created, uri, pending, owner_of(comment_id, created, uri))

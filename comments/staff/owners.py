@@ -408,4 +408,9 @@ def read_queue(conf, now, roster=None, select=None):
     entries = desk_queue.entries_for(
         queue, indexes, desk_queue.plain_text, database_path(conf)
     )
-    return desk.Queue(as_of=now, settings=queue.settings, entries=tuple(entries))
+    return desk.Queue(
+        as_of=now,
+        settings=queue.settings,
+        entries=tuple(entries),
+        totals=queue.summary(range(len(queue.rows))) if select else None,
+    )
