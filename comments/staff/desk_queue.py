@@ -52,6 +52,7 @@ class CommentRef(NamedTuple):
     id: int
     created: datetime.datetime
     thread_uri: str
+    stored_created: float | None = None  # exactly as stored (Unix seconds)
 
 
 @dataclass(frozen=True)
@@ -330,4 +331,4 @@ def open_comment(db_path, comment_id, created=None):
             f"Kommentar {comment_id} ist schon erledigt (beantwortet, entfernt "
             "oder ohne nötige Antwort)."
         )
-    return CommentRef(comment_id, when, uri), mode == 2
+    return CommentRef(comment_id, when, uri, stored), mode == 2

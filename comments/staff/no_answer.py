@@ -53,7 +53,7 @@ def decide_no_answer(db_path, comment_id, reason, note, by, via, created=None):
     add_decision(
         db_path,
         comment_id,
-        comment.created.timestamp(),
+        comment.stored_created,  # exactly: the desk's query compares it
         comment.thread_uri,
         reason,
         note,
