@@ -157,7 +157,17 @@ def test_staff_work_the_desk_and_the_figures_say_so(blog, new_page):
     reply_box = page.locator(".isso-comment .isso-postbox").first
     reply_box.locator(".staff-form-note").wait_for()
     reply_box.scroll_into_view_if_needed()
+    # the form's buttons stay above the next comment's border
+    buttons = reply_box.locator("input[type=submit]").bounding_box()
+    after = reply_box.evaluate(
+        "box => box.closest('.isso-comment').querySelector('.isso-follow-up .isso-comment')"
+        ".getBoundingClientRect().top"
+    )
+    assert buttons["y"] + buttons["height"] <= after
     page.screenshot(path=SCREENSHOTS / "staff-form-1280.png", full_page=True)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.screenshot(path=SCREENSHOTS / "staff-form-375.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # The build: each decision counted as defined.
     blog.build()
