@@ -52,6 +52,7 @@ DESK_PATH = "/desk"
 MINE = "mine"
 STATUS_FILTERS = (*desk.STATUSES, desk_queue.PENDING_FILTER)
 SCRIPT = Path(__file__).parent.parent / "templates" / "desk.js"
+RENDERED_KEPT = 2000  # texts whose HTML the desk remembers (a few pages' worth)
 
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -112,6 +113,8 @@ class DeskPage:
         self.settings = desk.DeskSettings.from_conf(conf)
         self.admin_enabled = conf.getboolean("admin", "enabled")
         self.renderer = reader.make_renderer(conf)
+        self.rows_cache = desk_queue.OpenRowsCache()
+        self.rendered = {}  # text → Isso's HTML of it (rendering costs ~1 ms)
         self.actions = {
             "desk-answer": self.answer,
             "desk-assign": self.assign,
@@ -202,7 +205,9 @@ class DeskPage:
         now = datetime.datetime.now(datetime.UTC)
         book = owners.load_owner_book(self.conf, roster)
         try:
-            queue = desk_queue.read_open_queue(self.conf, now, book)
+            queue = desk_queue.read_open_queue(
+                self.conf, now, book, cache=self.rows_cache
+            )
         except reader.SourceUnavailable as error:
             raise SetupError(str(error)) from None
         indexes = queue.select(wanted["owner"], wanted["status"], wanted["article"])
@@ -210,9 +215,7 @@ class DeskPage:
         page = min(wanted["page"], pages)
         start = (page - 1) * desk_queue.PAGE_SIZE
         shown = indexes[start : start + desk_queue.PAGE_SIZE]
-        entries = desk_queue.entries_for(
-            queue, shown, self.renderer.render, self.db_path
-        )
+        entries = desk_queue.entries_for(queue, shown, self.render, self.db_path)
         return {
             "queue": desk.Queue(
                 as_of=now,
@@ -229,6 +232,15 @@ class DeskPage:
             "matching": len(indexes),
             "first": start + 1,
         }
+
+    def render(self, text):
+        """Return Isso's rendered, sanitised HTML of ``text`` (remembered)."""
+        html = self.rendered.get(text)
+        if html is None:
+            if len(self.rendered) >= RENDERED_KEPT:
+                self.rendered.clear()
+            html = self.rendered[text] = self.renderer.render(text)
+        return html
 
     def page(self, request, member, roster, wanted, error="", status=200):
         """Render the desk page for the filters ``wanted``."""

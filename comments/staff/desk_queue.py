@@ -20,6 +20,10 @@ status, and only the comments a page, a mail or a reminder needs become
 
 import bisect
 import datetime
+import functools
+import os
+import sqlite3
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -34,6 +38,13 @@ from comments.store import open_queue
 PAGE_SIZE = 50
 DETAILS_AT_ONCE = 500  # ids per query (SQLite limits a statement's parameters)
 PENDING_FILTER = "pending"  # a status filter beside desk.STATUSES
+
+
+def row_key(comment_id, created):
+    """Return ``data.comment_key`` of a comment by its stored id and creation
+    time: through the datetime, as the tables that record comments by
+    ``created.timestamp()`` (hand-overs, reminders) were written."""
+    return comment_id, data.microseconds(data.utc_from_timestamp(created))
 
 
 class OpenRow(NamedTuple):
@@ -67,7 +78,7 @@ class AnsweredComment:
 
 
 @dataclass(frozen=True)
-class Cutoffs:
+class Cutoffs:  # frozen, with a cached_property: needs a __dict__ (no slots)
     """How many of the oldest open comments are past each threshold."""
 
     overdue: int
@@ -85,13 +96,24 @@ class Cutoffs:
 
     def stage(self, index):
         """Return the latest reminder stage of the row at ``index``, or None."""
+        ends, stages = self.segments
+        return stages[bisect.bisect_right(ends, index)]
+
+    @functools.cached_property
+    def segments(self):
+        """(ends, stages): rows before ends[0] are at stages[0], and so on; the
+        stage is constant between two cut-offs."""
         counts = {
             desk.ESCALATED: self.escalated,
             desk.DUE_SOON: self.due_soon,
             desk.OVERDUE: self.overdue,
         }
-        reached = [start for start in self.starts if index < counts[start[2]]]
-        return max(reached)[2] if reached else None
+        ends = sorted(set(counts.values()))
+        stages = []
+        for first in [0, *ends]:  # each segment by its first row
+            reached = [start for start in self.starts if first < counts[start[2]]]
+            stages.append(max(reached)[2] if reached else None)
+        return ends, stages
 
 
 def past(rows, calendar, as_of, threshold):
@@ -196,8 +218,38 @@ class OpenQueue:
         return None
 
 
-def read_open_queue(conf, now, book, titles=None):
-    """Return the OpenQueue of the comment server configured by ``conf``."""
+class OpenRowsCache:
+    """The open rows of the last read, reused while the database is unchanged.
+
+    The server keeps one read-only connection per thread; SQLite's
+    ``PRAGMA data_version`` changes whenever another connection (Isso, a
+    desk action, a command) committed. A desk request on an unchanged
+    database then skips the query (~0.16 s at 100,000 comments).
+    """
+
+    def __init__(self):
+        self.local = threading.local()
+
+    def rows(self, db_path, gather):
+        """Return ``gather(connection)``, or its last result if nothing changed."""
+        local = self.local
+        if getattr(local, "pid", None) != os.getpid():
+            local.connection = sqlite3.connect(
+                f"file:{db_path}?mode=ro", uri=True, check_same_thread=True
+            )
+            local.pid, local.version, local.found = os.getpid(), None, None
+        connection = local.connection
+        with connection:
+            connection.execute("BEGIN")  # one consistent view for version and rows
+            version = connection.execute("PRAGMA data_version").fetchone()[0]
+            if version != local.version:
+                local.found, local.version = gather(connection), version
+        return local.found
+
+
+def read_open_queue(conf, now, book, titles=None, cache=None):
+    """Return the OpenQueue of the comment server configured by ``conf``
+    (``cache``: an OpenRowsCache, for the server's requests)."""
     db_path = database_path(conf)
 
     def gather(connection):
@@ -211,7 +263,10 @@ def read_open_queue(conf, now, book, titles=None):
     if not db_path.is_file():
         raise reader.SourceUnavailable(f"{db_path} does not exist (yet)")
     try:
-        found = open_queue.read_open(db_path, gather)
+        if cache is None:
+            found = open_queue.read_open(db_path, gather)
+        else:
+            found = cache.rows(db_path, gather)
     except open_queue.DATABASE_ERRORS as error:
         raise reader.unreadable_database(db_path, error) from None
     for comment_id, created, uri, _ in found:
@@ -300,7 +355,6 @@ def entries_for(queue, indexes, render, db_path):
 def plain_text(text):
     """The renderer for places that show no HTML (mails, the command line)."""
     return text
-
 
 
 class NotOpen(SetupError):

@@ -280,6 +280,7 @@ class OwnerBook:
         self.roster = roster
         self.handover_rows = handover_rows
         self.defaults = {}  # thread → default account, as looked up
+        self.handed_ids = {comment_id for comment_id, _ in handover_rows}
 
     def default_owner(self, thread_uri):
         """Return (account, rule) of a thread as the build decided it."""
@@ -314,7 +315,11 @@ class OwnerBook:
     def account_of(self, comment_id, created, thread_uri):
         """Return the owning account of a comment known by its stored id,
         creation time (Unix seconds) and thread (``owner_of``'s rule, fast)."""
-        rows = self.handover_rows.get(stored_comment_key(comment_id, created))
+        from comments.staff.desk_queue import row_key
+
+        rows = None
+        if comment_id in self.handed_ids:
+            rows = self.handover_rows.get(row_key(comment_id, created))
         if rows and rows[-1][0] in self.roster.names:
             return rows[-1][0]
         if thread_uri not in self.defaults:

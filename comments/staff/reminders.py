@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from comments.build.data import comment_key, stored_comment_key
 from comments.config import database_path
 from comments.staff import mails, owners
+from comments.staff.desk_queue import row_key
 from comments.staff.notify import (
     DIGEST,
     links,
@@ -90,15 +91,23 @@ def send_reminders(conf, environ, now=None):
     db_path = database_path(conf)
     smtp = mails.SmtpSettings.from_conf(conf, environ)
     roster = owners.roster_for(conf, environ)
-    already = reminded_stages(db_path)
+    recorded = store_reminders.reminded(db_path)
+    already = {
+        (*stored_comment_key(i, created), stage) for i, created, stage in recorded
+    }
+    reminded_ids = {comment_id for comment_id, _, _ in recorded}
 
     def newly_due(queue):
-        """Rows at a stage not reminded about: only these are read whole."""
+        """Rows at a stage not reminded about: only these are read whole (the
+        exact key only for ids reminded about before: most rows have none)."""
         return [
             index
             for index, row in enumerate(queue.rows)
             if (stage := queue.cutoffs.stage(index)) is not None
-            and (*stored_comment_key(row.id, row.created), stage) not in already
+            and (
+                row.id not in reminded_ids
+                or (*row_key(row.id, row.created), stage) not in already
+            )
         ]
 
     queue = owners.read_queue(conf, now or now_utc(), roster, newly_due)

@@ -93,5 +93,3 @@ def read_open(db_path, use):
     with connect(db_path, read_only=True) as connection:
         connection.execute("BEGIN")  # one consistent view for queue and details
         return use(connection)
-
-

@@ -93,8 +93,10 @@ def test_staff_work_the_desk_and_the_figures_say_so(blog, new_page):
     # Isso's rendered text, not its Markdown
     assert question.locator(".text strong").inner_text() == "schnell"
     thanks = entry(page, ids["thanks"])
-    assert thanks.locator(".context").inner_text().startswith(
-        f"Antwort auf Kommentar {ids['earlier']} von Eva"
+    assert (
+        thanks.locator(".context")
+        .inner_text()
+        .startswith(f"Antwort auf Kommentar {ids['earlier']} von Eva")
     )
     assert axe_violations(page) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
