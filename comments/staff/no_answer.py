@@ -1,4 +1,4 @@
-"""Deciding that a reader comment needs no answer (the desk, ``invoke comments.no-answer``).
+"""Deciding that a reader comment needs no answer (desk, `invoke comments.no-answer`).
 
 Where the comment policy allows it — a reader's plain "Danke!", a comment sent
 twice, a question other readers answered — a staff member may close an open

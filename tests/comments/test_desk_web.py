@@ -212,3 +212,72 @@ def test_login_does_not_redirect_elsewhere(server, target):
     )
     # the bad target is dropped: to the desk
     assert reply.status == 303 and reply.headers["Location"] == "/desk"
+
+
+def desk_form(server, cookie, comment_id, action):
+    """The fields of one of a comment's forms on the desk page."""
+    _, _, body = get(server, "/desk", cookie)
+    page = BeautifulSoup(body, "html.parser")
+    form = page.select_one(f"#comment-{comment_id} form[action='/desk/{action}']")
+    return {field["name"]: field.get("value", "") for field in form.select("input")}
+
+
+def act(server, cookie, action, fields, origin=None):
+    return server.client.form(
+        f"/desk/{action}",
+        fields,
+        headers={"Cookie": cookie, "Origin": origin or server.url},
+    )
+
+
+def test_desk_answers_removes_and_closes_without_answer(server):
+    question = post(server, "Eine Frage?")
+    spam = post(server, "Billig kaufen!")
+    thanks = post(server, "Danke!")
+    cookie = login(server)
+    answer = desk_form(server, cookie, question, "answer")
+    reply = act(server, cookie, "answer", {**answer, "text": "Gern geschehen."})
+    assert reply.status == 303
+    assert (
+        reply.headers["Location"]
+        == f"/desk?done=answer&id={question}#comment-{question}"
+    )
+    removal = desk_form(server, cookie, spam, "remove")
+    reply = act(
+        server, cookie, "remove", {**removal, "reason": "spam", "note": "Werbung"}
+    )
+    assert reply.status == 303
+    decision = desk_form(server, cookie, thanks, "no-answer")
+    assert (
+        act(server, cookie, "no-answer", {**decision, "reason": "thanks"}).status == 303
+    )
+    with sqlite3.connect(server.database) as db:
+        assert db.execute(
+            "SELECT comment_id, reason, note, removed_by FROM blog_removals"
+        ).fetchall() == [(spam, "spam", "Werbung", "anna")]
+        assert db.execute(
+            "SELECT comment_id, reason, decided_by, via FROM blog_no_answer_needed"
+        ).fetchall() == [(thanks, "thanks", "anna", "desk")]
+        assert db.execute(
+            "SELECT staff_account, via FROM blog_staff_comments"
+        ).fetchall() == [("anna", "desk")]
+    db.close()
+    _, _, body = get(server, f"/desk?done=answer&id={question}", cookie)
+    page = BeautifulSoup(body, "html.parser")
+    assert page.select("article.entry") == []
+    assert page.select_one("[role=status].done").get_text() == (
+        f"Kommentar {question} ist beantwortet."
+    )
+
+
+@pytest.mark.parametrize("action", ["answer", "remove", "no-answer"])
+def test_desk_actions_need_the_pages_token_and_origin(server, action):
+    comment_id = post(server, "Bleibt offen")
+    cookie = login(server)
+    fields = {**desk_form(server, cookie, comment_id, action), "text": "Hallo!"}
+    fields["reason"] = "spam" if action == "remove" else "thanks"
+    assert act(server, cookie, action, {**fields, "token": "x"}).status == 403
+    assert act(server, cookie, action, fields, "https://evil.example").status == 401
+    assert act(server, "blog-staff=erfunden", action, fields).status == 401
+    _, _, body = get(server, "/desk", cookie)
+    assert f'id="comment-{comment_id}"' in body

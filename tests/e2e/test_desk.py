@@ -162,8 +162,8 @@ def test_staff_work_the_desk_and_the_figures_say_so(blog, new_page):
     # the form's buttons stay above the next comment's border
     buttons = reply_box.locator("input[type=submit]").bounding_box()
     after = reply_box.evaluate(
-        "box => box.closest('.isso-comment').querySelector('.isso-follow-up .isso-comment')"
-        ".getBoundingClientRect().top"
+        "box => box.closest('.isso-comment')"
+        ".querySelector('.isso-follow-up .isso-comment').getBoundingClientRect().top"
     )
     assert buttons["y"] + buttons["height"] <= after
     page.screenshot(path=SCREENSHOTS / "staff-form-1280.png", full_page=True)
