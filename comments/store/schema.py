@@ -86,6 +86,13 @@ from comments.store.removals import (  # noqa: F401 (where callers look them up)
 
 logger = logging.getLogger(__name__)
 
+DESK_INDEXES = """
+-- The desk's open queue (comments.store.open_queue) looks up, for each reader
+-- comment, the later replies of its thread: from the index alone.
+CREATE INDEX IF NOT EXISTS blog_comments_by_parent_id
+ON comments (parent, id, mode, created);
+"""
+
 COMMENT_INDEXES = """
 -- Isso itself has no index on its comments table: every thread listing, count
 -- and reply lookup would scan all comments of the site.
@@ -102,7 +109,9 @@ SCHEMA = "".join(
         outbox.SCHEMA,
         reminders.SCHEMA,
         handovers.SCHEMA,
+        no_answer.SCHEMA,
         COMMENT_INDEXES,
+        DESK_INDEXES,
         removals.TRIGGERS,
     )
 )
@@ -141,16 +150,9 @@ def type_comments_table(connection):
     return ids_never_reused(connection) is True and not needs_upgrade(connection)
 
 
-DESK_INDEXES = """
--- The desk's open queue (comments.store.open_queue) looks up, for each reader
--- comment, the later replies of its thread: from the index alone.
-CREATE INDEX IF NOT EXISTS blog_comments_by_parent_id
-ON comments (parent, id, mode, created);
-"""
-
-
 def create_desk_tables(connection):
-    """Migration 3: the "no answer needed" decisions and the desk's index."""
+    """Migration 3: the "no answer needed" decisions and the desk's index
+    (a new database has them from migration 2, which makes ``SCHEMA``)."""
     connection.executescript(no_answer.SCHEMA + DESK_INDEXES)
     return True
 
