@@ -247,16 +247,19 @@ class OpenRowsCache:
         return local.found
 
 
-def read_open_queue(conf, now, book, titles=None, cache=None):
+def read_open_queue(conf, now, book, titles=None, cache=None, reminding=False):
     """Return the OpenQueue of the comment server configured by ``conf``
-    (``cache``: an OpenRowsCache, for the server's requests)."""
+    (``cache``: an OpenRowsCache, for the server's requests; ``reminding``:
+    without the comments reminded about as overdue, for the reminders)."""
     db_path = database_path(conf)
 
     def gather(connection):
         uris = open_queue.thread_uris(connection)
         return [
             (comment_id, created, uris[tid], mode == 2)
-            for comment_id, created, tid, mode in open_queue.open_rows(connection)
+            for comment_id, created, tid, mode in open_queue.open_rows(
+                connection, reminding
+            )
             if tid in uris  # as Isso's joins: a comment needs its thread
         ]
 
@@ -286,6 +289,32 @@ def read_open_queue(conf, now, book, titles=None, cache=None):
         rows=rows,
         book=book,
         titles=book.thread_owners.titles if titles is None else titles,
+    )
+
+
+def one_open_queue(conf, now, book, comment_id):
+    """Return the OpenQueue of one open comment, or None when it is not open
+    (a new comment's mail needs no other)."""
+    db_path = database_path(conf)
+    if not db_path.is_file():
+        raise reader.SourceUnavailable(f"{db_path} does not exist (yet)")
+    try:
+        comment, pending = open_comment(db_path, comment_id)
+    except NotOpen:
+        return None
+    row = OpenRow(
+        comment.id,
+        comment.stored_created,
+        comment.thread_uri,
+        pending,
+        book.account_of(comment.id, comment.stored_created, comment.thread_uri),
+    )
+    return OpenQueue(
+        as_of=now,
+        settings=desk.DeskSettings.from_conf(conf),
+        rows=[row],
+        book=book,
+        titles=book.thread_owners.titles,
     )
 
 

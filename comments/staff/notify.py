@@ -124,12 +124,11 @@ class OpenComments:
         self.texts = {}
 
     def read(self, comment_id):
-        """Read the open queue (again), and the one comment wanted whole."""
+        """Read the one comment wanted, if it is open (SQL: one row)."""
 
-        def wanted(queue):
-            return [i for i, row in enumerate(queue.rows) if row.id == comment_id]
-
-        self.queue = owners.read_queue(self.conf, now_utc(), self.roster, wanted)
+        self.queue = owners.read_queue(
+            self.conf, now_utc(), self.roster, only=comment_id
+        )
         for entry in self.queue.entries:
             self.entries[entry.key] = entry
 

@@ -398,17 +398,26 @@ def assign(conf, roster, comment_id, name, by, via, created=None, now=None):
     return previous, load_owner_book(conf, roster).owner_of(comment)
 
 
-def read_queue(conf, now, roster=None, select=None):
+def read_queue(conf, now, roster=None, select=None, reminding=False, only=None):
     """Return the desk Queue of open comments with owners as of ``now``.
 
     The one place the answer desk's command, the mails and the reminders read
     the open comments from (``comments.staff.desk_queue``: SQL, not every
     comment). ``select(OpenQueue)`` picks the indexes wanted; default: all.
+    ``reminding`` leaves out comments reminded about as overdue; ``only`` (a
+    comment id) reads that comment alone, if it is open.
     """
     from comments.staff import desk_queue
 
     book = load_owner_book(conf, roster or roster_for(conf))
-    queue = desk_queue.read_open_queue(conf, now, book)
+    if only is not None:
+        queue = desk_queue.one_open_queue(conf, now, book, only)
+        if queue is None:
+            return desk.Queue(
+                as_of=now, settings=desk.DeskSettings.from_conf(conf), entries=()
+            )
+    else:
+        queue = desk_queue.read_open_queue(conf, now, book, reminding=reminding)
     indexes = list(select(queue) if select else range(len(queue.rows)))
     entries = desk_queue.entries_for(
         queue, indexes, desk_queue.plain_text, database_path(conf)

@@ -14,6 +14,7 @@ Nothing is sent when nothing new is due. The full, current queue is always on
 the desk and in ``invoke comments.open``.
 """
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -110,10 +111,13 @@ def send_reminders(conf, environ, now=None):
             )
         ]
 
-    queue = owners.read_queue(conf, now or now_utc(), roster, newly_due)
+    queue = owners.read_queue(conf, now or now_utc(), roster, newly_due, reminding=True)
     due = due_for_reminder(queue, already)
     if not due:
-        return result
+        return result  # the hourly run's usual end: one query, nothing whole
+    # The digest's summary counts every open comment, those left out above too.
+    every = owners.read_queue(conf, queue.as_of, roster, lambda _: [])
+    queue = dataclasses.replace(queue, totals=every.summary)
     try:
         with mails.SmtpSession(smtp) as session:
             for recipients, entries in by_recipients(conf, due, roster).items():

@@ -42,6 +42,19 @@ OPEN_QUERY = f"""
 SELECT c.id, c.created, c.tid, c.mode FROM comments AS c
 WHERE {OPEN_CONDITIONS} ORDER BY c.created, c.id
 """
+# The reminders' variant: without the comments reminded about as overdue, the
+# last stage (``comments.staff.desk``): nothing can be due for them any more.
+# blog_reminders keeps the creation time as the reader's datetime gave it back:
+# equal to the stored one within a microsecond.
+NOT_REMINDED_OVERDUE_QUERY = f"""
+SELECT c.id, c.created, c.tid, c.mode FROM comments AS c
+WHERE {OPEN_CONDITIONS}
+AND NOT EXISTS (
+    SELECT 1 FROM blog_reminders AS r
+    WHERE r.comment_id = c.id AND r.stage = 'overdue'
+    AND ABS(r.comment_created - c.created) < 0.000001)
+ORDER BY c.created, c.id
+"""
 ONE_QUERY = f"""
 SELECT c.id, c.created, t.uri, c.mode, {OPEN_CONDITIONS} AS open
 FROM comments AS c JOIN threads AS t ON t.id = c.tid WHERE c.id = ?
@@ -60,10 +73,11 @@ WHERE c.id IN ({marks})
 THREADS_QUERY = "SELECT id, uri FROM threads"
 
 
-def open_rows(connection):
+def open_rows(connection, reminding=False):
     """Return (id, created, thread id, mode) of every open reader comment,
-    oldest first."""
-    return connection.execute(OPEN_QUERY).fetchall()
+    oldest first (``reminding``: not those reminded about as overdue)."""
+    query = NOT_REMINDED_OVERDUE_QUERY if reminding else OPEN_QUERY
+    return connection.execute(query).fetchall()
 
 
 def one_comment(connection, comment_id):

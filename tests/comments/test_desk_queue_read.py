@@ -75,3 +75,29 @@ def test_no_answer_needed_closes_a_comment_without_answering_it(server):
     with sqlite3.connect(server.database) as db, pytest.raises(sqlite3.DatabaseError):
         db.execute("UPDATE blog_no_answer_needed SET reason = 'duplicate'")
     db.close()
+
+
+def test_reminders_read_past_comments_reminded_about_as_overdue(server):
+    from comments.staff import reminders
+
+    reminded = post(server, ARTICLE, "Längst überfällig")
+    waiting = post(server, ARTICLE, "Noch nicht erinnert")
+    with sqlite3.connect(server.database) as db:
+        db.execute(
+            "UPDATE comments SET created = created - 30 * 3600 WHERE id IN (?, ?)",
+            (reminded, waiting),
+        )
+    db.close()
+    now = datetime.datetime.now(datetime.UTC)
+    queue = owners.read_queue(server.conf, now)
+    [entry] = [entry for entry in queue.entries if entry.id == reminded]
+    assert entry.stage == desk.OVERDUE
+    reminders.record_reminders(server.database, [entry])
+    for_reminders = owners.read_queue(server.conf, now, reminding=True)
+    assert open_ids(for_reminders) == [waiting]
+    assert sorted(open_ids(owners.read_queue(server.conf, now))) == sorted(
+        [reminded, waiting]
+    )
+    # a new comment's mail reads that comment alone
+    assert open_ids(owners.read_queue(server.conf, now, only=waiting)) == [waiting]
+    assert open_ids(owners.read_queue(server.conf, now, only=999)) == []
