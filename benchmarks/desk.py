@@ -7,7 +7,8 @@ a third of them replies, and answers all but ``WAITING_SHARE`` (default 1/3)
 as staff. Then, logged in as staff over real HTTP requests in-process:
 ``GET /desk`` (first page, HTML), ``/desk?owner=mine``, the last page, a
 status and an article filter, ``/desk.json``; and the reads behind
-``comments.remind``: the flush's look-up of one new comment, and the
+``comments.remind``: the flush's look-up of one new comment (that comment
+alone), and the
 reminders' selection once every due comment has been reminded (the hourly
 steady state). Prints the median of five runs each, and the page's size.
 The desk reuses the open rows while the database is unchanged
@@ -16,6 +17,7 @@ a new comment.
 """
 
 import datetime
+import os
 import random
 import sqlite3
 import statistics
@@ -119,7 +121,10 @@ def main():
     first = client.get("/desk.json").json
     pages, matching = first["pages"], first["matching"]
     article = "/2026/artikel-7/"
-    print(f"{count} reader comments, {matching} waiting ({pages} pages of 50):")
+    print(
+        f"{count} reader comments, {matching} waiting ({pages} pages of 50); "
+        f"load average {os.getloadavg()[0]:.1f}:"
+    )
     for label, path in (
         ("GET /desk", "/desk"),
         ("GET /desk?owner=mine", "/desk?owner=mine"),
@@ -157,12 +162,7 @@ def main():
     newest = first["comments"][0]["id"]
 
     def flush_lookup():
-        return owners.read_queue(
-            conf,
-            now,
-            roster,
-            lambda queue: [i for i, row in enumerate(queue.rows) if row.id == newest],
-        )
+        return owners.read_queue(conf, now, roster, only=newest)
 
     ms, _ = median_ms(flush_lookup)
     print(f"  {'mail flush: one comment':<28} {ms:6.0f} ms")
