@@ -72,6 +72,21 @@ def axe_violations(page):
     )
 
 
+def test_desk_in_dark_mode_on_a_phone_has_no_serious_violation(blog, new_page):
+    page = new_page(
+        bypass_csp=True, color_scheme="dark", viewport={"width": 375, "height": 800}
+    )
+    log_in_through_the_desk(page, blog)
+    # every comment's actions open without a mouse: Tab reaches each summary
+    for summary in page.locator("summary").all():
+        summary.focus()
+        page.keyboard.press("Enter")
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "desk-375-dark.png", full_page=True)
+
+
 def test_staff_work_the_desk_and_the_figures_say_so(blog, new_page):
     ids = blog.ids
     # bypass_csp: only for the injected axe-core script
