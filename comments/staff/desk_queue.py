@@ -25,7 +25,7 @@ import os
 import sqlite3
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from comments import target_calendar
@@ -136,7 +136,6 @@ class OpenQueue:
     titles: dict  # thread path → the title the last build gave it
     calendar: object = None
     cutoffs: Cutoffs = None
-    positions: dict = field(default_factory=dict)  # (id, created) → index
 
     def __post_init__(self):
         self.calendar = target_calendar.TargetCalendar(self.settings.calendar)
@@ -159,7 +158,6 @@ class OpenQueue:
                 for order, (stage, start) in enumerate(starts.items())
             ),
         )
-        self.positions = {(row.id, row.created): i for i, row in enumerate(self.rows)}
 
     def select(self, owner=None, status=None, article=None):
         """Return the indexes of the rows matching every filter given."""
@@ -182,13 +180,14 @@ class OpenQueue:
         ]
 
     def summary(self, indexes):
-        """Counts over the rows ``indexes``, as ``desk.Queue.summary``."""
-        statuses = Counter(self.cutoffs.status(i) for i in indexes)
+        """Counts over the rows ``indexes`` (ascending), as ``desk.Queue.summary``."""
+        overdue = bisect.bisect_left(indexes, self.cutoffs.overdue)
+        due = bisect.bisect_left(indexes, self.cutoffs.due_soon)
         return {
             "open": len(indexes),
-            desk.OVERDUE: statuses[desk.OVERDUE],
-            desk.DUE_SOON: statuses[desk.DUE_SOON],
-            desk.ON_TIME: statuses[desk.ON_TIME],
+            desk.OVERDUE: overdue,
+            desk.DUE_SOON: due - overdue,
+            desk.ON_TIME: len(indexes) - due,
             "awaiting_moderation": sum(1 for i in indexes if self.rows[i].pending),
         }
 
@@ -207,15 +206,6 @@ class OpenQueue:
     def title_of(self, uri):
         """The article's title from the build, else its path."""
         return self.titles.get(uri) or uri
-
-    def index_of(self, comment_id, created=None):
-        """Return the index of an open comment, or None (answered, gone)."""
-        if created is not None:
-            return self.positions.get((comment_id, created))
-        for (found, _), index in self.positions.items():
-            if found == comment_id:
-                return index
-        return None
 
 
 class OpenRowsCache:
