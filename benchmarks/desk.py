@@ -12,8 +12,8 @@ alone), and the
 reminders' selection once every due comment has been reminded (the hourly
 steady state). Prints the median of five runs each, and the page's size.
 The desk reuses the open rows while the database is unchanged
-(``desk_queue.OpenRowsCache``); "after a change" times a request that follows
-a new comment.
+(``comments.store.open_queue.OpenRowsCache``); "after a change" times a
+request that follows a new comment.
 """
 
 import datetime

@@ -46,6 +46,7 @@ from comments.staff.accounts import ISSO_ADMIN_COOKIE, SESSION_COOKIE
 from comments.staff.no_answer import REASON_LABELS, decide_no_answer
 from comments.staff.removal import remove_comment
 from comments.staff.replies import post_staff_reply
+from comments.store import open_queue
 from comments.store.removals import REMOVAL_REASONS
 
 DESK_PATH = "/desk"
@@ -113,7 +114,7 @@ class DeskPage:
         self.settings = desk.DeskSettings.from_conf(conf)
         self.admin_enabled = conf.getboolean("admin", "enabled")
         self.renderer = reader.make_renderer(conf)
-        self.rows_cache = desk_queue.OpenRowsCache()
+        self.rows_cache = open_queue.OpenRowsCache()
         self.rendered = {}  # text → Isso's HTML of it (rendering costs ~1 ms)
         self.actions = {
             "desk-answer": self.answer,
