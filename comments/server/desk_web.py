@@ -29,6 +29,7 @@ whose ``Origin`` is another site — the blog included — and may not be framed
 import datetime
 import hashlib
 import hmac
+import logging
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -48,6 +49,8 @@ from comments.staff.removal import remove_comment
 from comments.staff.replies import post_staff_reply
 from comments.store import open_queue
 from comments.store.removals import REMOVAL_REASONS
+
+logger = logging.getLogger(__name__)
 
 DESK_PATH = "/desk"
 MINE = "mine"
@@ -124,6 +127,20 @@ class DeskPage:
         }
 
     def __call__(self, environ, start_response):
+        try:
+            return self.answer_request(environ, start_response)
+        except reader.CommentDataError as error:  # a database no one can read
+            logger.error("desk: %s", error)
+            response = Response(
+                "Das Antwortpult kann die Kommentardatenbank gerade nicht lesen; "
+                "das Server-Protokoll nennt den Grund.\n",
+                status=503,
+                headers=PAGE_HEADERS,
+            )
+            return response(environ, start_response)
+
+    def answer_request(self, environ, start_response):
+        """Serve the desk's own routes; pass every other request on."""
         endpoint = endpoint_of(environ)
         if endpoint == "desk-js":
             response = Response(
@@ -210,7 +227,7 @@ class DeskPage:
                 self.conf, now, book, cache=self.rows_cache
             )
         except reader.SourceUnavailable as error:
-            raise SetupError(str(error)) from None
+            raise reader.CommentDataError(str(error)) from None
         indexes = queue.select(wanted["owner"], wanted["status"], wanted["article"])
         pages = max(1, -(-len(indexes) // desk_queue.PAGE_SIZE))
         page = min(wanted["page"], pages)
