@@ -210,7 +210,7 @@ def comments_run(c):
     help={
         "comment_id": "the comment to answer",
         "text": "the answer (Markdown)",
-        "as": "staff account name (see staff.cfg; 'redaktion' for the shared one)",
+        "as": f"your staff account (default: ${STAFF_ACCOUNT_VARIABLE})",
     }
 )
 def reply(c, comment_id, text, as_=""):
@@ -225,14 +225,30 @@ def reply(c, comment_id, text, as_=""):
         "comment_id": "the comment to remove",
         "reason": "spam, illegal, personal-data, author-request or other",
         "note": "a short public explanation (no personal data)",
-        "by": "who removes it (kept in the log; default: $USER)",
+        "as": f"your staff account (default: ${STAFF_ACCOUNT_VARIABLE})",
     }
 )
-def remove(c, comment_id, reason, note="", by=""):
+def remove(c, comment_id, reason, note="", as_=""):
     """Remove a comment and record the reason in the public removal log."""
     from comments.commands import remove_with_reason
 
-    remove_with_reason(comment_id, reason, note, by)
+    remove_with_reason(comment_id, reason, note, as_)
+
+
+@task(
+    name="no-answer",
+    help={
+        "comment_id": "the open reader comment",
+        "reason": "thanks, duplicate or answered-by-readers",
+        "note": "a short public explanation (optional)",
+        "as": f"your staff account (default: ${STAFF_ACCOUNT_VARIABLE})",
+    },
+)
+def no_answer(c, comment_id, reason, note="", as_=""):
+    """Record that a reader comment needs no answer (counted on its own line)."""
+    from comments.commands import no_answer_needed
+
+    no_answer_needed(comment_id, reason, note, as_)
 
 
 @task(help={"keep": "how many backups to keep (default 14)"})
@@ -306,14 +322,14 @@ def remind(c):
     help={
         "comment_id": "the open comment to hand over",
         "name": "the new owner: staff account or display name",
-        "by": f"who hands it over (default: ${STAFF_ACCOUNT_VARIABLE}, else $USER)",
+        "as": f"your staff account (default: ${STAFF_ACCOUNT_VARIABLE})",
     },
 )
-def comments_assign(c, comment_id, name, by=""):
+def comments_assign(c, comment_id, name, as_=""):
     """Hand an open comment over to another owner; recorded with time and by whom."""
     from comments.commands import hand_over
 
-    hand_over(comment_id, name, by)
+    hand_over(comment_id, name, as_)
 
 
 @task(name="pending")
@@ -369,6 +385,7 @@ for comment_task in (
     comments_run,
     reply,
     remove,
+    no_answer,
     backup,
     restore,
     staff_add,

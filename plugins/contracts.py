@@ -84,8 +84,9 @@ the templates (the banner)."""
 THREAD_OWNERS_FILE = owners.OWNERS_FILE_NAME
 """``thread-owners.json`` beside the database (``COMMENT_OWNERS_FILE``
 overrides): ``{"closed": [thread, …], "fallback": account, "format": 1,
-"threads": {thread: {"owner", "rule"}}}``. Writer: comment_owners (after a
-build). Reader: the comment server (``comments.staff.owners``: desk, reminders,
+"threads": {thread: {"owner", "rule", "title"}}}`` (``title``: the article's,
+which the desk and staff mails show). Writer: comment_owners (after a build).
+Reader: the comment server (``comments.staff.owners``: desk, reminders,
 hand-overs). Never in ``output/`` (the leak check stops a publish)."""
 
 PARADE_CALLS_FILE = calls.CALLS_FILE_NAME

@@ -145,6 +145,9 @@ class CommentData:
     comments: tuple[Comment, ...] = ()
     removals: tuple[Removal, ...] = ()
     database_id: str = ""  # fingerprint of the database, never its secret
+    # ``comment_key``s of the reader comments staff decided need no answer
+    # (``blog_no_answer_needed``): neither answered nor open.
+    no_answer_needed: frozenset = frozenset()
     # Isso's renderer, handed on to the build's digest (``Digest.text_html``)
     renderer: object = field(default=None, compare=False, repr=False)
     mentions: tuple = ()  # approved Webmentions (Mention), in the header
@@ -160,6 +163,7 @@ class CommentData:
                 "removals",
                 "database_id",
                 "mentions",
+                "no_answer_needed",
             )
         }
         return CommentData(**{**values, "renderer": self.renderer, **changes})
@@ -207,6 +211,7 @@ def to_json_header(data):
         "source": data.source,
         "database_id": data.database_id,
         "comment_fields": COMMENT_FIELDS,
+        "no_answer_needed": sorted([*key] for key in data.no_answer_needed),
     }
     if data.mentions:
         header["mentions"] = [list(mention) for mention in data.mentions]
@@ -242,6 +247,9 @@ def from_json(values, renderer=None):
             comments=comments,
             removals=removals,
             database_id=values.get("database_id", ""),
+            no_answer_needed=frozenset(
+                (int(key[0]), int(key[1])) for key in values.get("no_answer_needed", ())
+            ),
             renderer=renderer,
         )
     except (KeyError, TypeError) as error:

@@ -182,6 +182,9 @@ class Digest:
     created_by_month: dict = field(default_factory=dict)
     created_by_staff: dict = field(default_factory=dict)
     open: Sequence = ()  # OpenComments: every open reader comment, oldest first
+    # thread path → reader comments staff decided need no answer (not answered
+    # since): in no tally, neither answered nor open (``comments.answers``)
+    no_answer_needed: dict = field(default_factory=dict)
     linking: dict = field(default_factory=dict)  # thread path → Comments, oldest first
     titles: dict = field(default_factory=dict)  # thread path → Isso's title
     # Approved Webmentions (data.Mention), read from the database only.
@@ -193,6 +196,11 @@ class Digest:
     def total(self):
         """Return the tally of every reader comment (made from the threads')."""
         return array("i", chain.from_iterable(self.by_thread.values()))
+
+    @property
+    def no_answer_needed_total(self):
+        """Return how many reader comments need no answer, by staff's decision."""
+        return sum(self.no_answer_needed.values())
 
     @property
     def created_total(self):
@@ -229,8 +237,10 @@ class Digester:
     so they come first.
     """
 
-    def __init__(self, staff_answers):
+    def __init__(self, staff_answers, no_answer_needed=frozenset()):
         self.first_after = staff_answers.first_after
+        self.no_answer_keys = no_answer_needed  # comment_keys (data.comment_key)
+        self.no_answer_needed = {}
         self.comment_count = self.pending = self.withdrawn = 0
         self.by_thread, self.by_month, self.by_staff = {}, {}, {}
         self.created_by_thread, self.created_by_month = {}, {}
@@ -252,6 +262,20 @@ class Digester:
         uri, created = comment.thread_uri, comment.created
         epoch = int(created.timestamp())
         answered = self.first_after(comment)
+        if (
+            answered is None
+            and self.no_answer_keys
+            and data.comment_key(comment) in self.no_answer_keys
+        ):
+            # decided "no answer needed" (an answer would still count)
+            self.no_answer_needed[uri] = self.no_answer_needed.get(uri, 0) + 1
+            if uri not in self.by_thread:  # the article's row shows it too
+                self.by_thread[uri] = tally()
+                self.created_by_thread[uri] = created_times()
+                self.titles[uri] = comment.thread_title
+            if state == data.PUBLISHED and may_link(comment.text):
+                self.linking.setdefault(uri, []).append(comment)
+            return
         if answered is None:
             seconds = OPEN
             self.open.append(comment)
@@ -300,6 +324,7 @@ class Digester:
             created_by_month=self.created_by_month,
             created_by_staff=self.created_by_staff,
             open=self.open,
+            no_answer_needed=self.no_answer_needed,
             linking={uri: tuple(items) for uri, items in self.linking.items()},
             titles=self.titles,
             renderer=renderer,
@@ -310,7 +335,9 @@ def digest_of(comment_data):
     """Return the Digest of a CommentData held whole (a snapshot, an export)."""
     comments = comment_data.comments
     with data.many_objects():
-        digester = Digester(StaffAnswerIndex.of_comments(comments))
+        digester = Digester(
+            StaffAnswerIndex.of_comments(comments), comment_data.no_answer_needed
+        )
         for comment in comments:
             digester.add(comment)
     digest = digester.digest(

@@ -246,7 +246,7 @@ def digest_and_snapshot(settings, read_at, renderer, reading):
             settings.database,
         )
     known = snapshots.known_comments(settings.snapshot_dir)
-    digester = Digester(reading.staff_answers())
+    digester = Digester(reading.staff_answers(), reading.no_answer_needed)
     keylog = snapshots.KeyLog()
     checked = []
 
@@ -274,6 +274,7 @@ def digest_and_snapshot(settings, read_at, renderer, reading):
             "database",
             database_id=reading.database_id,
             mentions=reading.mentions,
+            no_answer_needed=reading.no_answer_needed,
         )
     )
     if not save_or_log(

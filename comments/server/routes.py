@@ -112,6 +112,10 @@ ROUTES = (
         ANYONE,
         "[webmention] enabled",
     ),
+    Route(("POST",), "/desk/answer", "desk-answer", "DeskPage", STAFF),
+    Route(("POST",), "/desk/remove", "desk-remove", "DeskPage", STAFF),
+    Route(("POST",), "/desk/no-answer", "desk-no-answer", "DeskPage", STAFF),
+    Route(("GET",), "/desk/desk.js", "desk-js", "DeskPage", ANYONE),
     # Remote builds (comments.server.export)
     Route(
         ("GET",),

@@ -5,7 +5,7 @@ Kept in the same SQLite file so that one backup holds everything. Each
 definition and its SQL: ``staff_comments``, ``removals`` (the append-only
 removal log and its trigger), ``sessions``, ``outbox``, ``reminders``,
 ``handovers``, ``subscriptions`` (readers' reply notifications),
-``webmentions``.
+``webmentions``, ``no_answer``.
 
 As Isso's ``db/`` does, the database carries its schema version and
 ``migrate`` runs the ``MIGRATIONS`` after it in order, up to ``MAX_VERSION``.
@@ -70,6 +70,7 @@ from pathlib import Path
 
 from comments.store import (
     handovers,
+    no_answer,
     outbox,
     reminders,
     removals,
@@ -88,6 +89,13 @@ from comments.store.removals import (  # noqa: F401 (where callers look them up)
 
 logger = logging.getLogger(__name__)
 
+DESK_INDEXES = """
+-- The desk's open queue (comments.store.open_queue) looks up, for each reader
+-- comment, the later replies of its thread: from the index alone.
+CREATE INDEX IF NOT EXISTS blog_comments_by_parent_id
+ON comments (parent, id, mode, created);
+"""
+
 COMMENT_INDEXES = """
 -- Isso itself has no index on its comments table: every thread listing, count
 -- and reply lookup would scan all comments of the site.
@@ -105,7 +113,9 @@ SCHEMA = "".join(
         reminders.SCHEMA,
         handovers.SCHEMA,
         subscriptions.SCHEMA,
+        no_answer.SCHEMA,
         COMMENT_INDEXES,
+        DESK_INDEXES,
         removals.TRIGGERS,
     )
 )
@@ -151,6 +161,13 @@ def add_subscriptions(connection):
     return True
 
 
+def create_desk_tables(connection):
+    """Migration 5: the "no answer needed" decisions and the desk's index
+    (a new database has them from migration 2, which makes ``SCHEMA``)."""
+    connection.executescript(no_answer.SCHEMA + DESK_INDEXES)
+    return True
+
+
 # (version, what it does): in the order they run. A new one goes last, with the
 # next number; none is ever changed once released.
 MIGRATIONS = (
@@ -158,6 +175,7 @@ MIGRATIONS = (
     (2, create_tables),
     (3, add_subscriptions),
     (4, webmentions.create_tables),
+    (5, create_desk_tables),
 )
 MAX_VERSION = MIGRATIONS[-1][0]
 VERSION_TABLE = "blog_schema"

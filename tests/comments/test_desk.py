@@ -146,6 +146,7 @@ def test_json_form():
                 "escalated": True,
                 "owner": None,
                 "reader_notified": None,
+                "answers": None,  # the id of the comment it answers
             }
         ],
     }

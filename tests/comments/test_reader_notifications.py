@@ -403,9 +403,9 @@ def test_desk_and_comments_open_say_whether_the_reader_will_be_notified(
     assert desk_entries(server) == {question: "waiting", silent: None}
     confirm_by_mail(server, mailbox)
     assert desk_entries(server) == {question: "confirmed", silent: None}
-    queue, _ = owners.read_queue(server.conf, datetime.datetime.now(datetime.UTC))
+    queue = owners.read_queue(server.conf, datetime.datetime.now(datetime.UTC))
     report = desk_report(queue)
-    assert report.count("[reader gets the answer by mail]") == 1
+    assert report.count("[bekommt unsere Antwort per E-Mail]") == 1
     cookie = server.client.staff_login(STAFF[0], STAFF[2])
     page = (
         urllib.request.urlopen(

@@ -182,7 +182,7 @@ def test_a_reader_comments_and_staff_answers_through_nginx(stack, new_page):
     staff.get_by_text(f"Angemeldet als {display_name}").wait_for()
     staff.goto(stack.site_url + ARTICLE)
     answer = "Innerhalb eines Tages – versprochen."
-    reply_to(comment_with(staff, "Wie schnell"), answer, "egal")
+    reply_to(comment_with(staff, "Wie schnell"), answer, None)
 
     reader.reload()
     staff_answer = reader.locator(".isso-comment.is-staff", has_text=answer)
