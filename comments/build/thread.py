@@ -63,7 +63,7 @@ def shown(comment, reasons, replies=()):
         "" if placeholder else comment.text,
         None if placeholder else comment.staff_name,
         reasons.get(comment.id) if comment.state == data.REMOVED else None,
-        tuple(replies),
+        tuple(shown(reply, reasons) for reply in replies),
     )
 
 
