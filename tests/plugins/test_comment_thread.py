@@ -112,7 +112,9 @@ def test_pending_hidden_removed_marked_and_withdrawn_held_for_replies(tmp_path, 
     marker = removed.select_one(".comment-removed")
     assert "Spam" in marker.get_text()
     assert marker.a["href"].endswith("/answered/#removal-log")
-    assert removed.select_one(":scope > .isso-text-wrapper .isso-author") is None
+    header = removed.select_one(":scope > .isso-text-wrapper > .isso-comment-header")
+    assert header.select_one(".isso-author").get_text() == "Anonym"  # as Isso says
+    assert header.select_one(".isso-note").get_text() == "Kommentar gelöscht."
     assert removed.select_one(".isso-follow-up .isso-text").get_text() == (
         "Antwort auf Spam"
     )

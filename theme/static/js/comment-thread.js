@@ -5,8 +5,8 @@
    #isso-root after them; this moves both to where the static form and
    thread stand, and removes the static copies the moment Isso has put its
    comments in (one mutation callback, before the browser paints): nothing
-   is shown twice. When the comment server cannot be reached, the static
-   thread stays. */
+   is shown twice; a removed comment keeps its marker. When the comment server cannot be reached, the static
+   thread stays, ids and all. */
 (function () {
   "use strict";
   var thread = document.getElementById("isso-thread");
@@ -33,7 +33,15 @@
     if (postbox && staticForm) {
       staticForm.remove();
     }
+    if (root && !renamed) {
+      // Isso finds a comment's place by its id (#isso-12): the static copies
+      // give theirs up before Isso draws its own.
+      renamed = true;
+      Array.prototype.forEach.call(staticThread.querySelectorAll("[id^='isso-']"),
+        function (element) { element.id = "static-" + element.id; });
+    }
     if (root && root.querySelector(".isso-comment") && staticThread.parentNode) {
+      keepMarkers();
       staticThread.remove();
       observer.disconnect();
       if (/^#isso-[0-9]+$/.test(window.location.hash)) {
@@ -45,6 +53,21 @@
     }
   }
 
+  // Isso shows a removed or withdrawn comment as an empty box: give it the
+  // static marker (the logged reason and the link to the removal log).
+  function keepMarkers() {
+    var markers = staticThread.querySelectorAll(".comment-removed, .comment-withdrawn");
+    Array.prototype.forEach.call(markers, function (marker) {
+      var comment = marker.closest(".isso-comment");
+      var live = comment && document.getElementById(comment.id.replace(/^static-/, ""));
+      var text = live && live.querySelector(":scope > .isso-text-wrapper > .isso-text");
+      if (text) {
+        text.replaceChildren(marker.cloneNode(true));
+      }
+    });
+  }
+
+  var renamed = false;
   var observer = new MutationObserver(takeOver);
   observer.observe(thread, { childList: true, subtree: true });
   takeOver();  // Isso's async script may have run before this deferred one
