@@ -18,7 +18,18 @@ from publishing.deploy import target_for
 from publishing.leaks import find_leaks
 from publishing.placeholders import refuse_placeholders
 from publishing.settings import publish_settings
-from publishing.site_build import pelican_build
+from publishing.site_build import PLUGINS, pelican_build
+
+
+def removed_comments(settings):
+    """Return what the removed comments said (``comments.build.removed``)."""
+    from comments.build.removed import removed_for_site
+    from publishing.plugin_setup import plugin_module
+
+    comment_data = plugin_module(
+        "comment_data.comment_data", PLUGINS / "comment_data" / "__init__.py"
+    )
+    return removed_for_site(*comment_data.build_source(settings))
 
 
 def publish_target(prefix, settings_file, **overrides):
@@ -54,7 +65,12 @@ def publish_site(settings_file, dry_run=False, allow_placeholder=False, **overri
         except (SetupError, Exit) as error:
             reason = error.message if isinstance(error, Exit) else error
             raise Exit(f"publish: nothing deployed: {reason}", code=1) from None
-        leaks = find_leaks(output, options.email_allowlist, watch.unpublished)
+        leaks = find_leaks(
+            output,
+            options.email_allowlist,
+            watch.unpublished,
+            removed_comments(settings),
+        )
         refusal = ""
         if leaks:
             # Every finding, one per line: fixing one to learn of the next

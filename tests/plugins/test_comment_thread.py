@@ -156,3 +156,45 @@ def test_no_comments_no_static_thread_and_a_heading_that_says_so(tmp_path, serve
     assert page.select_one("h4.isso-thread-heading").get_text() == (
         "Noch keine Kommentare"
     )
+
+
+def removal_findings(site, removed):
+    from publishing.leaks import find_leaks
+
+    # a local build links localhost: only the removed texts count here
+    return [f for f in find_leaks(site, removed=removed) if "removed (" in f.what]
+
+
+def test_a_removed_comments_text_leaves_the_page_and_is_a_leak_if_shown(
+    tmp_path, server
+):
+    from comment_data.comment_data import build_source
+    from comments.build.removed import removed_for_site
+
+    removed_text = "Diese Uhren sind heute wirklich unglaublich billig, kaufen!"
+    spam = server.client.post(URI, removed_text).body["id"]
+    server.client.post(URI, "Eine ehrliche Frage zum Artikel, bitte.")
+    snapshots = tmp_path / "snapshots"
+    build(tmp_path, server, "before", COMMENTS_SNAPSHOT_DIR=str(snapshots))
+    before = tmp_path / "before/2026/offen/index.html"
+    assert "unglaublich billig" in before.read_text(encoding="utf-8")
+    remove_comment(build_server(server.conf), spam, "spam")
+
+    build(tmp_path, server, "after", COMMENTS_SNAPSHOT_DIR=str(snapshots))
+    after = tmp_path / "after/2026/offen/index.html"
+    assert "unglaublich billig" not in after.read_text(encoding="utf-8")
+    settings = {
+        "COMMENTS_DATABASE": server.database,
+        "COMMENTS_SNAPSHOT_DIR": str(snapshots),
+    }
+    removed = removed_for_site(*build_source(settings))
+    assert [removal.comment_id for removal, _ in removed] == [spam]
+    assert removal_findings(tmp_path / "after", removed) == []
+
+    after.write_bytes(before.read_bytes())  # as a build from an old snapshot would
+    findings = removal_findings(tmp_path / "after", removed)
+    assert [str(finding) for finding in findings] == [
+        f"2026/offen/index.html: the text of comment {spam}, removed (spam); "
+        "publish from the comment database, not an older snapshot"
+    ]
+    assert "billig" not in str(findings)  # the leak report does not repeat it
