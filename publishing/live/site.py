@@ -28,6 +28,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.settings import read_settings
 from pelican.writers import Writer
 
+from comments.core import SetupError
 from publishing.live.problems import Problem, source_problem, template_problem
 from publishing.live.sync import (
     page_url,
@@ -155,6 +156,30 @@ class WarmSite:
             )
             refresh.retarget_state(self.settings, self.output)
         return changed
+
+    def refresh_comments(self):
+        """Render what changed comments change (``invoke refresh``: the
+        commented pages through their templates, the transparency and parade
+        pages, the search index) straight into the served folder; return the
+        changed URL paths, or raise SourceProblem."""
+        refresh = plugin_module(
+            "comment_refresh.refresh",
+            Path(self.settings["PLUGIN_PATHS"][0]) / "comment_refresh" / "x.py",
+        )
+        refresh.retarget_state(self.settings, self.output)  # built in staging
+        started = time.time_ns()
+        with recording_errors(self.settings["PATH"], self.root) as problems:
+            try:
+                refresh.refresh_comment_pages(read_settings(self.settings_file))
+            except SetupError as error:
+                problems.append(Problem("", None, str(error)))
+        if problems:
+            raise SourceProblem(problems[0])
+        return sorted(
+            page_url(path.relative_to(self.output))
+            for path in self.output.rglob("*.html")
+            if path.stat().st_mtime_ns >= started
+        )
 
     def settings_problem(self, reason):
         """Return the Problem of a settings file that does not load."""
