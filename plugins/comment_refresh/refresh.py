@@ -129,16 +129,18 @@ def save_state(context, settings):
     write_state(settings, state)
 
 
-def retarget_state(settings, served):
+def retarget_state(settings, served, resolve=True):
     """Say that the last build's site is now served from ``served``: the
     preview server (``invoke serve``) builds into a staging folder and copies
-    the site over, and a later ``invoke refresh`` must find it there."""
+    the site over, and a later ``invoke refresh`` must find it there; a
+    publish deploys it to ``PUBLISH_TARGET/current`` (kept as it is written,
+    ``resolve=False``: the link moves on with every release)."""
     path = state_path(settings)
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return  # no state (yet): refresh says so itself
-    state["output_path"] = str(Path(served).resolve())
+    state["output_path"] = str(Path(served).resolve() if resolve else Path(served))
     write_state(settings, state)
 
 
@@ -176,9 +178,10 @@ def shaping_settings(settings):
     return {name: settings.get(name) for name in SHAPING_SETTINGS}
 
 
-def load_state(settings):
-    """Read the state of the last full build into the output folder in use,
-    made with the same site settings, its site still there."""
+def load_state(settings, site=None):
+    """Read the state of the last full build into the output folder in use
+    (or into ``site``, as ``retarget_state`` named it), made with the same site
+    settings, its site still there."""
     path = state_path(settings)
     unreadable = unreadable_state(settings)
     try:
@@ -191,7 +194,7 @@ def load_state(settings):
         raise unreadable from None
     if not isinstance(state, dict):
         raise unreadable
-    output = Path(settings["OUTPUT_PATH"]).resolve()
+    output = Path(site) if site else Path(settings["OUTPUT_PATH"]).resolve()
     if state.get("format") != STATE_FORMAT or state.get("output_path") != str(output):
         raise SetupError(
             f"{path}: made by a build into another folder or version; "
@@ -298,8 +301,12 @@ def index_search(context, settings):
         run.finish()
 
 
-def refresh_comment_pages(settings):
+def refresh_comment_pages(settings, site=None, index=True):
     """Re-render the comment-driven pages of the last full build; return counts.
+
+    The pages go to ``OUTPUT_PATH``; ``site``: where the last build's site is
+    when that is elsewhere (a comment-only publish writes only the changed
+    pages into an empty folder); ``index``: index the site for search again.
 
     The collector is paused throughout: a refresh makes a million objects
     (comments, their classification, the page's rows) and no cycle worth
@@ -310,7 +317,7 @@ def refresh_comment_pages(settings):
 
     with many_objects():
         try:
-            return refresh_pages(settings)
+            return refresh_pages(settings, site, index)
         finally:
             finish_build()  # the heap freeze after the read
 
@@ -333,14 +340,14 @@ def read_comments(context, settings):
     )
 
 
-def refresh_pages(settings):
+def refresh_pages(settings, site=None, index=True):
     """Load the plugins (reading no content), then refresh; return counts."""
     from answered.answered import AnsweredPageGenerator, figures_for_build, line_for
 
     pelican = Pelican(settings)
     settings = pelican.settings
     check_theme_plugins(settings)
-    state = load_state(settings)
+    state = load_state(settings, site)
     try:
         context = stand_in_context(settings, state)
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -376,7 +383,7 @@ def refresh_pages(settings):
     rendering = context.get(contracts.COMMENT_THREAD_RENDERING)
     if rendering is not None:
         rendering.cache.save(prune=False)
-    if rendered:
+    if rendered and index:
         index_search(context, settings)
     write_state(settings, state)
     return {"comments": build.digest.comment_count, "pages_rendered": rendered}
