@@ -119,10 +119,10 @@ def configure(pelican):
 
 def install(generator):
     """Give the generator's templates the globals and the build its rendering."""
+    if not is_enabled(generator.settings):
+        return  # the templates then leave the thread to Isso's client alone
     generator.env.globals[contracts.COMMENT_THREAD] = comment_thread
     generator.env.globals["comment_html"] = comment_html
-    if not is_enabled(generator.settings):
-        return
     comment_data = plugin_module("comment_data.comment_data", __file__)
     comment_data.share_comment_data(
         generator
