@@ -289,12 +289,13 @@ class LocalReleases:
         self.prune(name)
         return Deployment(str(self.folder), changes, name)
 
-    def deploy_overlay(self, overlay, finish=None, now=None):
+    def deploy_overlay(self, overlay, finish=None, now=None, always=False):
         """Make a new release of the live one with ``overlay``'s files written
         over it (every other file hard-linked from the live release), and
         make it current atomically; a comment-only publish changes a few
         pages. ``finish(folder)`` works on the complete copy before it goes
-        live (e.g. the search index) and returns reasons to refuse it."""
+        live (e.g. the search index) and returns reasons to refuse it;
+        ``always``: make the release even when the overlay changes nothing."""
         live = self.current_release() if self.folder.is_dir() else None
         if live is None:
             raise SetupError(
@@ -303,12 +304,14 @@ class LocalReleases:
             )
         try:
             with self.locked():
-                return self.deploy_overlay_locked(Path(overlay), live, finish, now)
+                return self.deploy_overlay_locked(
+                    Path(overlay), live, finish, now, always
+                )
         except OSError as error:
             message = f"cannot deploy to {self.folder}: {describe(error)}"
             raise SetupError(message) from None
 
-    def deploy_overlay_locked(self, overlay, live, finish, now):
+    def deploy_overlay_locked(self, overlay, live, finish, now, always):
         """Deploy an overlay while holding the lock (see ``deploy_overlay``)."""
         live_folder = self.live_folder(live)
         written, _ = site_entries(overlay)
@@ -322,7 +325,7 @@ class LocalReleases:
             )
         )
         changes = Changes(added, changed)
-        if not changes:
+        if not changes and not always:
             return Deployment(str(self.folder), changes, live, new_release=False)
         self.remove_leftovers()
         name = self.new_release_name(now or datetime.datetime.now(datetime.UTC))

@@ -6,6 +6,7 @@ deploy or rollback. Every failure exits with one line and leaves the live site
 as it was; the summary lines are for people.
 """
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -28,12 +29,14 @@ def publish_cache(settings):
 
 
 def refresh_module():
-    """Return plugins/comment_refresh's refresh module."""
-    from publishing.plugin_setup import plugin_module
+    """Return plugins/comment_refresh's refresh module (under the name Pelican
+    loads it by: the refresh imports the other plugins so, as ``invoke
+    refresh`` does)."""
+    if str(PLUGINS) not in sys.path:
+        sys.path.insert(0, str(PLUGINS))
+    from comment_refresh import refresh
 
-    return plugin_module(
-        "comment_refresh.refresh", PLUGINS / "comment_refresh" / "__init__.py"
-    )
+    return refresh
 
 
 def remember_live_site(settings, target, overrides):
@@ -179,9 +182,7 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                 )
             removed = removed_comments(settings)
 
-            def finish(release):
-                if counts["pages_rendered"]:
-                    index_release(site_settings, release)
+            def check(release):
                 return [
                     f"leak check, nothing deployed: {leak}"
                     for leak in find_leaks(
@@ -189,23 +190,36 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                     )
                 ]
 
-            deployment = target.deploy_overlay(overlay, finish)
+            deployment = target.deploy_overlay(overlay, check)
         except (SetupError, Exit):
             if state_before is not None:  # the live site did not change
                 state_file.write_bytes(state_before)
             raise
-    if not deployment.new_release:
-        print(f"Nothing changed; {deployment.target} stays at {deployment.release}.")
-    else:
+        if not deployment.new_release:
+            print(
+                f"Nothing changed; {deployment.target} stays at {deployment.release}."
+            )
+            return
         print(
             f"Published comments: release {deployment.release} is live "
             f"({counts['pages_rendered']} commented page(s) rendered; "
             f"{deployment.changes.summary()})."
         )
+        if counts["pages_rendered"]:
+            # Search follows in a release of its own: the pages do not wait
+            # for Pagefind (seconds at 5,000 articles).
+            (Path(work) / "none").mkdir()
+            indexed = target.deploy_overlay(
+                Path(work) / "none",
+                lambda release: index_release(site_settings, release),
+                always=True,
+            )
+            print(f"Search index updated: release {indexed.release} is live.")
 
 
 def index_release(settings, release):
-    """Index a release for search (plugins/pagefind_search, as after a build)."""
+    """Index a release for search (plugins/pagefind_search, as after a build);
+    return no reasons to refuse it (a failed index is logged, as in a build)."""
     from publishing.plugin_setup import plugin_module
 
     pagefind = plugin_module(
@@ -214,3 +228,4 @@ def index_release(settings, release):
     run = pagefind.start_index(settings, release)
     if run is not None:
         run.finish()
+    return []

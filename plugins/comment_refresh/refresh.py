@@ -287,16 +287,17 @@ def render_changed_pages(generator, writer, build, state, line_for, thread_of):
     return rendered
 
 
-def index_search(context, settings):
+def index_search(context, settings, index=True):
     """Index the site for search again: the threads of the pages just
-    rendered are searched (plugins/pagefind_search, as after a build)."""
+    rendered are searched (plugins/pagefind_search, as after a build); or,
+    not ``index``, only note which files the next index run reads."""
     if not plugin_enabled("pagefind_search", settings.get("PLUGINS")):
         return
     pagefind = plugin_module("pagefind_search.pagefind_search", __file__)
     pagefind.note_indexed_files(
         [SimpleNamespace(articles=context["articles"], pages=context["pages"])]
     )
-    run = pagefind.start_index(settings, settings["OUTPUT_PATH"])
+    run = pagefind.start_index(settings, settings["OUTPUT_PATH"]) if index else None
     if run is not None:
         run.finish()
 
@@ -383,7 +384,7 @@ def refresh_pages(settings, site=None, index=True):
     rendering = context.get(contracts.COMMENT_THREAD_RENDERING)
     if rendering is not None:
         rendering.cache.save(prune=False)
-    if rendered and index:
-        index_search(context, settings)
+    if rendered:
+        index_search(context, settings, index)
     write_state(settings, state)
     return {"comments": build.digest.comment_count, "pages_rendered": rendered}
