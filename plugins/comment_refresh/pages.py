@@ -18,12 +18,14 @@ import os
 import pickle
 from pathlib import Path
 
+from pelican.contents import Content
+
 from publishing.plugin_setup import plugin_module
 
 contracts = plugin_module("contracts", __file__)
 
 PAGES_FILE = "comment-refresh-pages.pickle"
-PAGES_FORMAT = 1
+PAGES_FORMAT = 2
 # What a refresh computes anew: the comments, their figures, the threads.
 NOT_KEPT = (
     contracts.COMMENT_DATA,
@@ -47,37 +49,61 @@ def built_keys(context, settings):
     ]
 
 
-class BuildPickler(pickle.Pickler):
-    """Pickles the build's objects, leaving out its context and settings."""
+def contents_of(kept):
+    """Return every article and page the kept context lists, once each."""
+    found = {}
+    for value in kept.values():
+        if isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, Content):
+                    found.setdefault(id(item), item)
+    return list(found.values())
 
-    def __init__(self, stream, context, settings):
+
+class BuildPickler(pickle.Pickler):
+    """Pickles the build's objects, leaving out its context and settings, and
+    naming each article or page by its number: their neighbour links
+    (``prev_article``…) would otherwise nest one pickle call per article."""
+
+    def __init__(self, stream, context, settings, contents):
         super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
         self.context, self.settings = context, settings
+        self.numbers = {id(item): number for number, item in enumerate(contents)}
 
     def persistent_id(self, obj):
         if obj is self.context:
             return CONTEXT
         if obj is self.settings:
             return SETTINGS
-        return None
+        number = self.numbers.get(id(obj))
+        return None if number is None else number
 
 
 class RefreshUnpickler(pickle.Unpickler):
     """Loads the pickled pages into a refresh's context and settings."""
 
-    def __init__(self, stream, context, settings):
+    def __init__(self, stream, context, settings, contents=()):
         super().__init__(stream)
-        self.context, self.settings = context, settings
+        self.context, self.settings, self.contents = context, settings, contents
 
     def persistent_load(self, pid):
+        if isinstance(pid, int):
+            return self.contents[pid]
         return {CONTEXT: self.context, SETTINGS: self.settings}[pid]
 
 
 def save_pages(context, settings):
-    """Pickle the build's articles and pages and what their templates read."""
+    """Pickle the build's articles and pages and what their templates read:
+    first each article's and page's class and attributes, then the context."""
     kept = {key: context[key] for key in built_keys(context, settings)}
+    contents = contents_of(kept)
     buffer = io.BytesIO()
-    BuildPickler(buffer, context, settings).dump((PAGES_FORMAT, kept))
+    pickler = BuildPickler(buffer, context, settings, contents)
+    pickler.dump(PAGES_FORMAT)
+    pickler.dump([type(item) for item in contents])
+    for item in contents:
+        pickler.dump(item.__dict__)
+    pickler.dump(kept)
     path = pages_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
@@ -90,12 +116,17 @@ def load_pages(settings, context):
     articles and pages by output path, or None when there is no usable file."""
     try:
         with open(pages_path(settings), "rb") as stream:
-            loaded = RefreshUnpickler(stream, context, settings).load()
+            unpickler = RefreshUnpickler(stream, context, settings)
+            if unpickler.load() != PAGES_FORMAT:
+                return None
+            contents = [cls.__new__(cls) for cls in unpickler.load()]
+            unpickler.contents = contents
+            for item in contents:
+                item.__dict__.update(unpickler.load())
+            kept = unpickler.load()
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
-    if not (isinstance(loaded, tuple) and loaded[0] == PAGES_FORMAT):
-        return None
-    context.update(loaded[1])
+    context.update(kept)
     return {
         item.save_as: item
         for item in (*context.get("articles", ()), *context.get("pages", ()))
