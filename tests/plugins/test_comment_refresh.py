@@ -260,3 +260,26 @@ def test_the_state_is_written_entry_by_entry_as_one_json_document():
     text = "".join(state_pieces({**state, "content": iter(entries)}))
     assert json.loads(text) == {**state, "content": entries}
     assert json.loads("".join(state_pieces({"content": iter(())}))) == {"content": []}
+
+
+def test_thousands_of_linked_articles_are_kept_and_loaded(tmp_path):
+    from pelican.tests.support import get_article
+
+    from comment_refresh.pages import load_pages, save_pages
+
+    articles = [
+        get_article(f"Artikel {n}", "Text.", save_as=f"a{n}/index.html")
+        for n in range(3000)
+    ]
+    settings = {"CACHE_PATH": str(tmp_path)}
+    build_context = {"articles": articles, "CACHE_PATH": str(tmp_path)}
+    for n, article in enumerate(articles):
+        article.prev_article = articles[n - 1] if n else None
+        article._context, article.settings = build_context, settings
+    save_pages(build_context, settings)
+
+    context = {}
+    loaded = load_pages(settings, context)
+    last = loaded["a2999/index.html"]
+    assert last.prev_article is loaded["a2998/index.html"]
+    assert last._context is context and last.settings is settings
