@@ -33,8 +33,8 @@ COMMENT_THREAD_RENDERING = "COMMENT_THREAD_RENDERING"
 """The build's static comment threads: a
 ``comment_thread.comment_thread.ThreadRendering`` (the comment data, the
 removal reasons, the cache of rendered texts). Writer: comment_thread
-(``generator_init``), or comment_refresh (``invoke refresh``). Readers: the
-Jinja globals ``comment_thread`` and ``comment_html``."""
+(``generator_init``, also in ``invoke refresh``). Readers: the Jinja global
+``comment_thread``, comment_refresh (the threads' fingerprints)."""
 
 AUTHOR_PROFILES = "AUTHOR_PROFILES"
 """Author profiles by author slug: ``{slug: {"name", "role", "bio",
@@ -58,8 +58,8 @@ templates (``base.html``, ``includes/comments.html``, ``search.html``)."""
 COMMENT_THREAD = "comment_thread"
 """``comment_thread(content)``: the static thread of an article or page
 (``comments.build.thread.Thread``: top-level comments oldest first with their
-replies, ``count``, ``hidden``); ``comment_html(comment)``: a shown comment's
-text as Isso renders it. Writer: comment_thread (``generator_init``).
+replies, ``count``, ``hidden``; each comment's ``html`` as Isso renders it).
+Writer: comment_thread (``generator_init``).
 Reader: ``includes/comments.html``, ``includes/comment_thread.html``."""
 
 # Settings a plugin computes for others ---------------------------------------

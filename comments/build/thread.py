@@ -26,13 +26,16 @@ class ShownComment(NamedTuple):
 
     id: int
     created: object  # aware UTC datetime
+    created_iso: str  # "2026-10-01T09:00:00Z", for <time datetime>
+    created_date: str  # "01.10.2026", as the site writes dates
     state: str  # data.PUBLISHED, data.WITHDRAWN or data.REMOVED
     author: str  # "" for a placeholder
-    website: str
-    text: str  # Markdown as written ("" for a placeholder); see Thread.text_html
+    website: str  # an http(s) address, or "" (never another scheme)
+    text: str  # Markdown as written ("" for a placeholder)
     staff_name: str | None
     removal_reason: str | None  # the logged reason of a comment staff removed
     replies: tuple = ()
+    html: str = ""  # the text as Isso renders it (``build_thread``'s ``render``)
 
 
 class Thread(NamedTuple):
@@ -51,19 +54,28 @@ def is_shown(comment):
     return comment.state in (data.PUBLISHED, data.WITHDRAWN, data.REMOVED)
 
 
-def shown(comment, reasons, replies=()):
+def is_web_address(website):
+    """True for an http(s) address: a name links to nothing else."""
+    return website[:8].lower().startswith(("https://", "http://"))
+
+
+def shown(comment, reasons, render, replies=()):
     """Return the ShownComment of a ``data.Comment``."""
     placeholder = comment.state != data.PUBLISHED
+    created = comment.created
     return ShownComment(
         comment.id,
-        comment.created,
+        created,
+        f"{created:%Y-%m-%dT%H:%M:%S}Z",
+        f"{created.day:02d}.{created.month:02d}.{created.year}",
         comment.state,
         "" if placeholder else comment.author,
-        "" if placeholder else comment.website,
+        comment.website if not placeholder and is_web_address(comment.website) else "",
         "" if placeholder else comment.text,
         None if placeholder else comment.staff_name,
         reasons.get(comment.id) if comment.state == data.REMOVED else None,
-        tuple(shown(reply, reasons) for reply in replies),
+        tuple(shown(reply, reasons, render) for reply in replies),
+        "" if placeholder or not comment.text else render(comment.text),
     )
 
 
@@ -72,9 +84,10 @@ def removal_reasons(removals):
     return {removal.comment_id: removal.reason for removal in removals}
 
 
-def build_thread(comments, reasons=None, limit=DEFAULT_LIMIT):
+def build_thread(comments, reasons=None, limit=DEFAULT_LIMIT, render=str):
     """Return the Thread of one thread's comments (any order, any state);
-    ``reasons``: ``removal_reasons`` of the removal log."""
+    ``reasons``: ``removal_reasons`` of the removal log; ``render``: Isso's
+    renderer for the texts shown."""
     reasons = reasons or {}
     comments = sorted(filter(is_shown, comments), key=data.oldest_first)
     if not comments:
@@ -96,7 +109,7 @@ def build_thread(comments, reasons=None, limit=DEFAULT_LIMIT):
     }
     older, newest = tops[: max(len(tops) - limit, 0)], tops[-limit:] if limit else []
     return Thread(
-        tuple(shown(top, reasons, replies.get(top.id, ())) for top in newest),
+        tuple(shown(top, reasons, render, replies.get(top.id, ())) for top in newest),
         sum(published.values()),
         sum(published[top.id] for top in older),
     )

@@ -1,12 +1,12 @@
 """Put each article's published comment thread into its static HTML.
 
 The template ``includes/comment_thread.html`` (inside ``#isso-thread``) draws
-the thread from two Jinja globals: ``comment_thread(content)`` gives the
+the thread from the Jinja global ``comment_thread(content)``: the
 ``comments.build.thread.Thread`` of the content's Isso thread, made from the
-build's one read of the comment data (``COMMENT_DATA``), and
-``comment_html(comment)`` its text as Isso's own renderer makes it, kept
-between builds (``comments.build.rendered``). A full build and ``invoke
-refresh`` render the thread through the same template.
+build's one read of the comment data (``COMMENT_DATA``), each text rendered by
+Isso's own renderer and kept between builds (``comments.build.rendered``).
+A full build and ``invoke refresh`` render the thread through the same
+template.
 
 Settings: ``COMMENT_THREAD_ENABLED`` (default True) and
 ``COMMENT_THREAD_LIMIT`` (top-level comments in the static HTML, newest
@@ -60,6 +60,7 @@ class ThreadRendering:
     def __init__(self, digest, limit, cache_path):
         self.digest, self.limit = digest, limit
         self.reasons = removal_reasons(digest.removals) if digest else {}
+        self.made = {}  # thread path → Thread
         renderer = digest.renderer if digest else None
         self.cache = RenderCache(
             cache_path,
@@ -68,12 +69,20 @@ class ThreadRendering:
         )
 
     def thread(self, isso):
-        """Return the Thread of an article's ``isso`` dict."""
+        """Return the Thread of an article's ``isso`` dict (made once: the
+        page and the refresh state both ask)."""
         if not self.digest or not isso or isso.get("state", "off") == "off":
             return EMPTY
-        return build_thread(
-            self.digest.thread_comments(isso["thread"]), self.reasons, self.limit
-        )
+        uri = isso["thread"]
+        made = self.made.get(uri)
+        if made is None:
+            made = self.made[uri] = build_thread(
+                self.digest.thread_comments(uri),
+                self.reasons,
+                self.limit,
+                self.cache.render,
+            )
+        return made
 
 
 def rendering_of(settings, context):
@@ -97,12 +106,6 @@ def comment_thread(context, content):
     return rendering.thread(getattr(content, contracts.ISSO, None))
 
 
-@pass_context
-def comment_html(context, comment):
-    """Jinja global: a shown comment's text as Isso renders it."""
-    return context[contracts.COMMENT_THREAD_RENDERING].cache.render(comment.text)
-
-
 def is_enabled(settings):
     """True when the static threads are on for this build."""
     return settings.get("COMMENT_THREAD_ENABLED", True) and settings.get(
@@ -122,7 +125,6 @@ def install(generator):
     if not is_enabled(generator.settings):
         return  # the templates then leave the thread to Isso's client alone
     generator.env.globals[contracts.COMMENT_THREAD] = comment_thread
-    generator.env.globals["comment_html"] = comment_html
     comment_data = plugin_module("comment_data.comment_data", __file__)
     comment_data.share_comment_data(
         generator
