@@ -136,31 +136,9 @@ def measure_publish(work, threads, config, rounds):
     subprocess.run([sys.executable, "-c", full], cwd=ROOT, env=environ, check=True)
     full_seconds = time.perf_counter() - started
     kept = work / "publish-cache" / "comment-refresh-pages.pickle"
-    timing = textwrap.dedent(
-        f"""
-        import pickle, sys, time
-        sys.path.insert(0, "plugins")
-        from comment_refresh.pages import RefreshUnpickler
-        started = time.perf_counter()
-        with open({str(kept)!r}, "rb") as stream:
-            kept = RefreshUnpickler(stream, {{}}, {{}}).load()
-        loaded = time.perf_counter() - started
-        started = time.perf_counter()
-        pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
-        print(loaded, time.perf_counter() - started)
-        """
-    )
-    loaded, dumped = subprocess.run(
-        [sys.executable, "-c", timing],
-        cwd=ROOT,
-        env=environ,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
     kept_note = (
-        f"the full publish keeps its pages for it: {kept.stat().st_size / 2**20:.0f}"
-        f" MiB, loaded in {float(loaded):.2f} s, written in ~{float(dumped):.2f} s"
+        "the full publish keeps its pages for it: "
+        f"{kept.stat().st_size / 2**20:.0f} MiB"
     )
     times, totals = [], []
     for index in range(rounds):
