@@ -5,8 +5,8 @@
    #isso-root after them; this moves both to where the static form and
    thread stand, and removes the static copies the moment Isso has put its
    comments in (one mutation callback, before the browser paints): nothing
-   is shown twice; a removed comment keeps its marker. When the comment server cannot be reached, the static
-   thread stays, ids and all. */
+   is shown twice; a removed comment keeps its marker. When the comment
+   server cannot be reached, the static thread stays, ids and all. */
 (function () {
   "use strict";
   var thread = document.getElementById("isso-thread");
