@@ -37,6 +37,7 @@ PLUGINS = [
     "answered",
     "blog_parade",
     "comment_refresh",
+    "comment_thread",
     "neighbors",
     "readtime",
     "author_profiles",

@@ -111,12 +111,19 @@ def new_post(c, title, category="Allgemein", author=None, tags=""):
     help={
         "dry_run": "list what would be added, changed, removed; change nothing",
         "allow_placeholder": "allow example.org or localhost addresses (staging)",
+        "comments": "publish only what changed comments change (seconds; a timer "
+        "runs it every minute)",
     }
 )
-def publish(c, dry_run=False, allow_placeholder=False):
+def publish(c, dry_run=False, allow_placeholder=False, comments=False):
     """Build once with publishconf.py, check for leaks, deploy to PUBLISH_TARGET."""
-    from publishing.publish import publish_site
+    from publishing.publish import publish_comments, publish_site
 
+    if comments:
+        publish_comments(
+            CONFIG["settings_publish"], allow_placeholder=allow_placeholder
+        )
+        return
     publish_site(
         CONFIG["settings_publish"],
         dry_run=dry_run,

@@ -6,7 +6,9 @@ the same articles (wall time, peak memory, ratio); the comment-only refresh
 after one new comment vs a full build; reading comment data and computing the
 figures; the comment server under a bounded load on loopback; and save →
 served page with ``invoke serve`` against plain Pelican's autoreload
-(``preview_bench``; ``--preview`` runs only that). It prints a Markdown table
+(``preview_bench``; ``--preview`` runs only that); a new comment and a
+removal reaching the static page under ``invoke serve`` and through
+``invoke publish --comments`` (``thread_bench``). It prints a Markdown table
 and writes it to benchmarks/RESULTS.md.
 """
 
@@ -402,6 +404,8 @@ def table(rows):
 
 def main(argv=None):
     """Run the benchmarks and write benchmarks/RESULTS.md."""
+    from benchmarks.thread_bench import publish_rows, serve_rows  # imports bench
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one small size only")
     parser.add_argument(
@@ -422,6 +426,9 @@ def main(argv=None):
             if not args.preview:
                 rows += bench_size(works[-1], articles, comments, rounds, load_seconds)
             rows += preview_rows(articles, 2 if args.quick else 5)
+            if not args.preview:  # comment → static page (benchmarks/thread_bench.py)
+                rows += serve_rows(articles, comments, 2 if args.quick else 3)
+                rows += publish_rows(articles, comments, 2 if args.quick else 3)
     finally:
         for work in works:
             shutil.rmtree(work, ignore_errors=True)

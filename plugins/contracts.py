@@ -20,7 +20,8 @@ COMMENT_DATA = "COMMENT_DATA"
 ``source`` "database", "http", "snapshot" or "none"). Writer: comment_data
 (the first ``generator_init`` of a build).
 Readers: answered, blog_parade (participants of the parades we host),
-comment_refresh (through answered). Absent when comment_data is not loaded."""
+comment_thread (every thread's comments), comment_refresh (through answered).
+Absent when comment_data is not loaded."""
 
 ANSWERED_FIGURES = "ANSWERED_FIGURES"
 """The answer figures of this build: ``answered.answered.BuildFigures``
@@ -29,6 +30,13 @@ that count waiting comments in the target's calendar: ``waiting``,
 ``waiting_by_thread``, ``due_by_month``, ``calendar_spec``). Writer:
 answered (computed from ``COMMENT_DATA`` on first need) or comment_refresh
 (``invoke refresh``). Readers: answered (page, JSON, answered lines)."""
+
+COMMENT_THREAD_RENDERING = "COMMENT_THREAD_RENDERING"
+"""The build's static comment threads: a
+``comment_thread.comment_thread.ThreadRendering`` (the comment data, the
+removal reasons, the cache of rendered texts). Writer: comment_thread
+(``generator_init``, also in ``invoke refresh``). Readers: the Jinja global
+``comment_thread``, comment_refresh (the threads' fingerprints)."""
 
 AUTHOR_PROFILES = "AUTHOR_PROFILES"
 """Author profiles by author slug: ``{slug: {"name", "role", "bio",
@@ -48,6 +56,13 @@ THEME_ASSET = "theme_asset"
 (``css/style.css`` → ``…/theme/css/style.3f2a9c01d4.css``). Writer:
 theme_assets (``generator_init``; the copies at ``finalized``). Readers: the
 templates (``base.html``, ``includes/comments.html``, ``search.html``)."""
+
+COMMENT_THREAD = "comment_thread"
+"""``comment_thread(content)``: the static thread of an article or page
+(``comments.build.thread.Thread``: top-level comments oldest first with their
+replies, ``count``, ``hidden``; each comment's ``html`` as Isso renders it).
+Writer: comment_thread (``generator_init``).
+Reader: ``includes/comments.html``, ``includes/comment_thread.html``."""
 
 # Settings a plugin computes for others ---------------------------------------
 

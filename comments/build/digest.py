@@ -7,7 +7,9 @@ A site's 100,000 comments take ~60 MiB as objects; its pages need far less:
 - the open reader comments, as much as the transparency page lists of each
   (``OpenComments``);
 - the published reader comments that may link a blog-parade participant;
-- the title Isso recorded for each thread, for threads no page of the site has.
+- the title Isso recorded for each thread, for threads no page of the site has;
+- every thread's published comments and placeholders, for the static thread
+  under each article (``comments.build.thread``).
 
 ``Digester.add`` takes one comment at a time, so the database reader streams its
 rows through it and no list of every comment exists in a build
@@ -189,6 +191,9 @@ class Digest:
     titles: dict = field(default_factory=dict)  # thread path → Isso's title
     # Approved Webmentions (data.Mention), read from the database only.
     mentions: tuple = ()
+    # thread path → its published comments and placeholders (data.Comment),
+    # in reading order; never one awaiting moderation
+    threads: dict = field(default_factory=dict)
     renderer: object = field(default=None, compare=False, repr=False)
     rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -220,6 +225,10 @@ class Digest:
             )
         return self.rendered[comment.id]
 
+    def thread_comments(self, uri):
+        """Return the published comments and placeholders of one thread."""
+        return self.threads.get(uri, ())
+
     def with_removals(self, removals):
         """Return a copy whose removal log also holds ``removals``."""
         if not removals:
@@ -245,13 +254,18 @@ class Digester:
         self.by_thread, self.by_month, self.by_staff = {}, {}, {}
         self.created_by_thread, self.created_by_month = {}, {}
         self.created_by_staff = {}
-        self.linking, self.titles = {}, {}
+        self.linking, self.titles, self.threads = {}, {}, {}
         self.open = OpenComments(self.titles)
 
     def add(self, comment):
         """Take one comment into the figures (the hot loop of every build)."""
         self.comment_count += 1
         state = comment.state
+        if state != data.PENDING:  # shown in the static thread (or a placeholder)
+            thread = self.threads.get(comment.thread_uri)
+            if thread is None:
+                thread = self.threads[comment.thread_uri] = []
+            thread.append(comment)
         if state != data.PUBLISHED:
             if state != data.PENDING:
                 self.withdrawn += state == data.WITHDRAWN
@@ -327,6 +341,7 @@ class Digester:
             no_answer_needed=self.no_answer_needed,
             linking={uri: tuple(items) for uri, items in self.linking.items()},
             titles=self.titles,
+            threads=self.threads,
             renderer=renderer,
         )
 

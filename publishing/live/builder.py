@@ -10,7 +10,9 @@ Pelican prints goes to stderr, the terminal.
 ``python -m publishing.live.builder SETTINGS_FILE ROOT`` is what ``Builder``
 starts; requests: ``{"render": path}`` → ``{"url": …}`` or ``{"problem": …}``;
 ``{"build": true}`` → ``{"problems": [...]}`` (the site is in the staging
-folder; the server copies it over when no newer change waits).
+folder; the server copies it over when no newer change waits);
+``{"refresh": true}`` → ``{"changed": [url, …]}`` or ``{"problem": …}`` (the
+comments changed: their pages are rendered into the served folder).
 """
 
 import json
@@ -31,6 +33,11 @@ def answer(site, request):
     if "render" in request:
         try:
             return {"url": site.render_source(request["render"])}
+        except SourceProblem as failed:
+            return {"problem": failed.problem.as_dict()}
+    if "refresh" in request:
+        try:
+            return {"changed": site.refresh_comments()}
         except SourceProblem as failed:
             return {"problem": failed.problem.as_dict()}
     return {"problems": [problem.as_dict() for problem in site.build_staging()]}
@@ -107,6 +114,13 @@ class Builder:
         if "problem" in reply:
             raise SourceProblem(as_problem(reply["problem"]))
         return reply["url"]
+
+    def refresh_comments(self):
+        """Render the pages changed comments change (``WarmSite.refresh_comments``)."""
+        reply = self.ask({"refresh": True})
+        if "problem" in reply:
+            raise SourceProblem(as_problem(reply["problem"]))
+        return reply["changed"]
 
     def build(self, superseded=lambda: False):
         """Build the site; copy it in unless it failed or was superseded."""

@@ -1,4 +1,5 @@
-"""Which saved files need what: a page rendered first, a stylesheet copied, a build.
+"""Which saved files need what: a page rendered first, a stylesheet copied, a
+build, or — the comment database written — the comment pages refreshed.
 
 ``plan_changes`` turns the watcher's changes (kind, path) into a ``Plan``;
 files editors write beside the real one (swap files, backups) are ignored.
@@ -20,6 +21,7 @@ class Layout:
     markdown_suffixes: tuple  # ".md", ".markdown", …
     theme_static: Path  # the theme's static folder
     theme_static_target: str  # THEME_STATIC_DIR in the output
+    comment_files: tuple = ()  # the comment database and its write-ahead log
 
 
 @dataclass
@@ -29,10 +31,11 @@ class Plan:
     sources: list = field(default_factory=list)  # Markdown files to render first
     stylesheets: list = field(default_factory=list)  # (file, output path)
     rebuild: bool = False  # a full build follows
+    comments: bool = False  # the comment database changed: refresh its pages
     new_code: bool = False  # plugin code changed: a fresh builder process
 
     def __bool__(self):
-        return bool(self.sources or self.stylesheets or self.rebuild)
+        return bool(self.sources or self.stylesheets or self.rebuild or self.comments)
 
 
 def is_editor_file(path):
@@ -59,6 +62,9 @@ def plan_changes(changes, layout):
     plan = Plan()
     for kind, path in changes:
         path = Path(path)
+        if path in layout.comment_files:
+            plan.comments = True
+            continue
         if is_editor_file(path):
             continue
         if kind != "deleted" and is_source(path, layout):
