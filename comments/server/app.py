@@ -37,6 +37,7 @@ from comments.server.comment_insert import add_comment
 from comments.server.desk_web import DeskPage
 from comments.server.events import CommentEventLog
 from comments.server.export import TOKEN_VARIABLE, ExportEndpoint
+from comments.server.form_post import CommentForm
 from comments.server.middleware import (
     MalformedRequests,
     SecurityHeaders,
@@ -311,6 +312,14 @@ def wrap(server, conf, environ):
     )
     # Outside CORS: the staff desk is for this origin only.
     app = DeskPage(app, staff_layer, conf)
+    # Posts the form's comments through every layer above, as the widget's.
+    app = CommentForm(
+        app,
+        server.db.preferences.get("session-key"),
+        origins,
+        hosts,
+        server.render,
+    )
     app = ListedRoutesOnly(app)  # every URL answered is in comments.server.routes
     app = wsgi.SubURI(app)
     app = partial(ProxyFix, x_prefix=1)(app)
