@@ -33,6 +33,7 @@ PLUGINS = [
     "theme_assets",
     "comment_data",
     "isso_comments",
+    "comment_feeds",
     "comment_owners",
     "answered",
     "blog_parade",

@@ -55,6 +55,11 @@ from ``COMMENTS_ISSO_OPTIONS`` and ``DEFAULT_LANG``. Writer: isso_comments
 (``initialized``). Readers: the templates (``includes/comments.html``,
 ``includes/comment_count.html``)."""
 
+COMMENT_FEEDS_ANSWERS_URL = "COMMENT_FEEDS_ANSWERS_URL"
+"""Where the feed of our answers is, relative to ``SITEURL``
+("feeds/antworten.atom.xml"), or "" when there is none. Writer: comment_feeds
+(``initialized``). Reader: the template ``base.html`` (its head link)."""
+
 # Attributes of articles and pages (plain data: Pelican may pickle them) -------
 
 ISSO = "isso"
@@ -76,6 +81,13 @@ BLOG_PARADE = "blog_parade"
 (``blog_parade.generator.banner_data``: title, host, role, links, deadline,
 status). Writer: blog_parade (its generator's ``generate_context``). Readers:
 the templates (the banner)."""
+
+COMMENT_FEED = "comment_feed"
+"""The absolute URL of the page's comment feed (``kommentare.atom.xml`` beside
+it), set on every published article or page whose comments are open or
+closed. Writer: comment_feeds (its generator's ``generate_context``, before any
+page is written). Readers: the templates (``includes/comment_feed_head.html``).
+"""
 
 # Files beside the comment database (the build hands them to the server) ------
 

@@ -7,7 +7,9 @@ A site's 100,000 comments take ~60 MiB as objects; its pages need far less:
 - the open reader comments, as much as the transparency page lists of each
   (``OpenComments``);
 - the published reader comments that may link a blog-parade participant;
-- the title Isso recorded for each thread, for threads no page of the site has.
+- the title Isso recorded for each thread, for threads no page of the site has;
+- the published comments of each thread, readers' and staff's (``published``:
+  the comment feeds show them).
 
 ``Digester.add`` takes one comment at a time, so the database reader streams its
 rows through it and no list of every comment exists in a build
@@ -184,6 +186,8 @@ class Digest:
     open: Sequence = ()  # OpenComments: every open reader comment, oldest first
     linking: dict = field(default_factory=dict)  # thread path → Comments, oldest first
     titles: dict = field(default_factory=dict)  # thread path → Isso's title
+    # thread path → its published comments (data.Comment, staff's too), oldest first
+    published: dict = field(default_factory=dict)
     renderer: object = field(default=None, compare=False, repr=False)
     rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -201,6 +205,10 @@ class Digest:
         """Return the published reader comments of one thread whose text may
         render to a link (``may_link``), oldest first."""
         return self.linking.get(uri, ())
+
+    def published_comments(self, uri):
+        """Return the published comments of one thread, staff's too, oldest first."""
+        return self.published.get(uri, ())
 
     def text_html(self, comment):
         """Return the comment's text rendered and sanitised as Isso does (memoised)."""
@@ -235,12 +243,18 @@ class Digester:
         self.created_by_staff = {}
         self.linking, self.titles = {}, {}
         self.open = OpenComments(self.titles)
+        self.published = {}
 
     def add(self, comment):
         """Take one comment into the figures (the hot loop of every build)."""
         self.comment_count += 1
         state = comment.state
-        if state != data.PUBLISHED:
+        if state == data.PUBLISHED:
+            published = self.published.get(comment.thread_uri)
+            if published is None:
+                published = self.published[comment.thread_uri] = []
+            published.append(comment)
+        else:
             if state != data.PENDING:
                 self.withdrawn += state == data.WITHDRAWN
                 return
@@ -283,6 +297,8 @@ class Digester:
         self.open.sort()
         for comments in self.linking.values():
             comments.sort(key=data.oldest_first)
+        for comments in self.published.values():
+            comments.sort(key=data.oldest_first)
         return Digest(
             read_at=read_at,
             source=source,
@@ -300,6 +316,7 @@ class Digester:
             open=self.open,
             linking={uri: tuple(items) for uri, items in self.linking.items()},
             titles=self.titles,
+            published={uri: tuple(items) for uri, items in self.published.items()},
             renderer=renderer,
         )
 

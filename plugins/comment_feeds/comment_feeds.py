@@ -1,0 +1,186 @@
+"""Atom feeds of the comments: one per commented page, and "Unsere Antworten".
+
+Like WordPress's ``/feed/`` under each post: every article or page whose
+comments are open or closed gets ``kommentare.atom.xml`` beside it (its newest
+published comments), linked from its head as ``rel="alternate"``; the site
+gets ``feeds/antworten.atom.xml`` with our newest answers on any page. Both
+come from the build's one read of the comment data (``COMMENT_DATA``) through
+``feeds.py``; texts are Isso's sanitised HTML, rendered once per build and
+shared (``Digest.text_html``).
+
+Settings (all optional):
+
+- ``COMMENT_FEEDS_ENABLED`` (True);
+- ``COMMENT_FEEDS_THREAD_NAME``: the file beside each page ("kommentare.atom.xml");
+- ``COMMENT_FEEDS_THREAD_ITEMS``: newest comments per page feed (20);
+- ``COMMENT_FEEDS_ANSWERS_SAVE_AS``: "feeds/antworten.atom.xml" ("" for none);
+- ``COMMENT_FEEDS_ANSWERS_ITEMS``: newest answers in it (50).
+
+Links are absolute under ``FEED_DOMAIN`` (default ``SITEURL``).
+
+Signals: ``initialized`` (checks settings, tells templates the answers feed's
+URL), ``get_generators`` (the generator: attaches ``comment_feed`` to pages in
+``generate_context``, writes the feeds in ``generate_output``).
+"""
+
+import logging
+
+from pelican import signals
+from pelican.generators import Generator
+from pelican.plugins._utils import plugin_enabled
+
+from comments.core import SetupError
+from publishing.plugin_setup import plugin_module, require_plugins
+
+from . import feeds
+
+logger = logging.getLogger(__name__)
+
+contracts = plugin_module("contracts", __file__)
+
+DEFAULTS = {
+    "COMMENT_FEEDS_ENABLED": True,
+    "COMMENT_FEEDS_THREAD_NAME": "kommentare.atom.xml",
+    "COMMENT_FEEDS_THREAD_ITEMS": 20,
+    "COMMENT_FEEDS_ANSWERS_SAVE_AS": "feeds/antworten.atom.xml",
+    "COMMENT_FEEDS_ANSWERS_ITEMS": 50,
+}
+NEEDS = ("comment_data", "isso_comments", "theme_translations")
+
+
+class CommentFeedsSettingError(SetupError):
+    """A COMMENT_FEEDS_* setting is wrong; the message names it and the fix."""
+
+
+def feed_settings(settings):
+    """Return the plugin's settings, checked: defaults overridden by the user's."""
+    values = {key: settings.get(key, default) for key, default in DEFAULTS.items()}
+    for key in ("COMMENT_FEEDS_THREAD_ITEMS", "COMMENT_FEEDS_ANSWERS_ITEMS"):
+        value = values[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise CommentFeedsSettingError(
+                f"{key}={value!r} must be a whole number of entries, at least 1"
+            )
+    name = values["COMMENT_FEEDS_THREAD_NAME"]
+    if not isinstance(name, str) or not name or "/" in name:
+        raise CommentFeedsSettingError(
+            f"COMMENT_FEEDS_THREAD_NAME={name!r} must be a file name such as "
+            "'kommentare.atom.xml'"
+        )
+    if not isinstance(values["COMMENT_FEEDS_ENABLED"], bool):
+        raise CommentFeedsSettingError(
+            f"COMMENT_FEEDS_ENABLED={values['COMMENT_FEEDS_ENABLED']!r} must be "
+            "True or False (without quotes)"
+        )
+    return values
+
+
+def feed_domain(settings):
+    """The address feeds link under: FEED_DOMAIN, else SITEURL."""
+    return (settings.get("FEED_DOMAIN") or settings.get("SITEURL") or "").rstrip("/")
+
+
+def feed_page(content, name, domain):
+    """Return the FeedPage of an article or page with comments, or None."""
+    isso = getattr(content, contracts.ISSO, None)
+    if not isso or isso.get("state") not in ("open", "closed"):
+        return None
+    if getattr(content, "status", "published") != "published":
+        return None
+    save_as, url = feeds.feed_name_for(content.save_as, content.url, name)
+    return feeds.FeedPage(
+        thread=isso["thread"],
+        title=content.title,
+        url=f"{domain}/{content.url}",
+        feed_url=f"{domain}/{url}",
+        feed_save_as=save_as,
+        date=content.date,
+    )
+
+
+def is_listed(settings):
+    """True when this build lists the plugin (receivers are process-wide)."""
+    return plugin_enabled("comment_feeds", settings.get("PLUGINS"))
+
+
+class CommentFeedGenerator(Generator):
+    """Attach each commented page's feed address, then write the feeds."""
+
+    def generate_context(self):
+        """Give every page with comments its ``comment_feed`` (for its head)."""
+        self.values = feed_settings(self.settings)
+        self.pages = {}
+        if not self.values["COMMENT_FEEDS_ENABLED"]:
+            return
+        domain = feed_domain(self.settings)
+        name = self.values["COMMENT_FEEDS_THREAD_NAME"]
+        for content in [*self.context.get("articles", ()), *self.context["pages"]]:
+            page = feed_page(content, name, domain)
+            if page is None:
+                continue
+            setattr(content, contracts.COMMENT_FEED, page.feed_url)
+            self.pages[page.thread] = page
+
+    def generate_output(self, writer):
+        """Write each page's feed and the feed of our answers."""
+        comment_data = self.context.get(contracts.COMMENT_DATA)
+        if not self.values["COMMENT_FEEDS_ENABLED"] or comment_data is None:
+            return
+        site = self.site()
+        published = comment_data.published_comments
+        render = comment_data.text_html
+        for page in self.pages.values():
+            feed = feeds.thread_feed(
+                site,
+                page,
+                published(page.thread),
+                render,
+                self.values["COMMENT_FEEDS_THREAD_ITEMS"],
+            )
+            feeds.write_feed(self.output_path, page.feed_save_as, feed)
+        save_as = self.values["COMMENT_FEEDS_ANSWERS_SAVE_AS"]
+        if save_as:
+            feed = feeds.answers_feed(
+                site,
+                self.pages,
+                published,
+                render,
+                self.values["COMMENT_FEEDS_ANSWERS_ITEMS"],
+                f"{feed_domain(self.settings)}/{save_as}",
+                max((page.date for page in self.pages.values()), default=None)
+                or comment_data.read_at,
+            )
+            feeds.write_feed(self.output_path, save_as, feed)
+        logger.info("comment_feeds: wrote %d comment feeds", len(self.pages) + 1)
+
+    def site(self):
+        """What every feed says about the site."""
+        translations = self.env.globals.get(contracts.THEME_TRANSLATIONS)
+        return feeds.FeedSite(
+            name=self.settings["SITENAME"],
+            url=feed_domain(self.settings),
+            language=self.settings.get("DEFAULT_LANG", "de"),
+            gettext=translations.gettext if translations else str,
+        )
+
+
+def configure(pelican):
+    """Check the settings once; tell templates where the answers feed is."""
+    if not is_listed(pelican.settings):
+        return
+    require_plugins(pelican.settings, "comment_feeds", NEEDS)
+    values = feed_settings(pelican.settings)
+    save_as = values["COMMENT_FEEDS_ANSWERS_SAVE_AS"]
+    enabled = values["COMMENT_FEEDS_ENABLED"] and save_as
+    pelican.settings[contracts.COMMENT_FEEDS_ANSWERS_URL] = save_as if enabled else ""
+
+
+def get_generators(pelican):
+    """Add the feeds' generator to builds that list the plugin."""
+    return CommentFeedGenerator if is_listed(pelican.settings) else None
+
+
+def register():
+    """Connect the receivers."""
+    signals.initialized.connect(configure)
+    signals.get_generators.connect(get_generators)
