@@ -29,7 +29,7 @@ from pelican import signals
 from pelican.generators import Generator
 from pelican.plugins._utils import plugin_enabled
 
-from comments.core import SetupError
+from comments.core import SetupError, build_now
 from publishing.plugin_setup import plugin_module, require_plugins
 
 from . import feeds
@@ -45,7 +45,7 @@ DEFAULTS = {
     "COMMENT_FEEDS_ANSWERS_SAVE_AS": "feeds/antworten.atom.xml",
     "COMMENT_FEEDS_ANSWERS_ITEMS": 50,
 }
-NEEDS = ("comment_data", "isso_comments", "theme_translations")
+NEEDS = ("comment_data", "isso_comments")  # the comments; the threads of pages
 
 
 class CommentFeedsSettingError(SetupError):
@@ -94,7 +94,8 @@ def feed_page(content, name, domain):
         url=f"{domain}/{content.url}",
         feed_url=f"{domain}/{url}",
         feed_save_as=save_as,
-        date=content.date,
+        # Pages have no date unless their metadata gives one.
+        date=getattr(content, "date", None) or getattr(content, "modified", None),
     )
 
 
@@ -118,6 +119,8 @@ class CommentFeedGenerator(Generator):
             page = feed_page(content, name, domain)
             if page is None:
                 continue
+            if page.date is None:
+                page = page._replace(date=build_now())
             setattr(content, contracts.COMMENT_FEED, page.feed_url)
             self.pages[page.thread] = page
 

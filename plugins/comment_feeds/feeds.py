@@ -24,7 +24,8 @@ class FeedPage(NamedTuple):
     url: str  # absolute, or root-relative on a local build
     feed_url: str
     feed_save_as: str  # relative to the output folder
-    date: datetime.datetime  # aware; the feed's date while it has no entry
+    # aware; the feed's date while it has no entry (the page's, else the build's)
+    date: datetime.datetime
 
 
 class FeedSite(NamedTuple):

@@ -60,6 +60,8 @@ def content_entry(item, kind, line_for):
         "metadata": {},
         "source_path": item.source_path,
     }
+    if getattr(item, "date", None):  # the date of an empty comment feed
+        entry["date"] = item.date.isoformat()
     parade_keys = {
         key: str(value)
         for key, value in getattr(item, "metadata", {}).items()
@@ -213,6 +215,7 @@ def stand_in_context(settings, state):
             values["authors"] = [
                 SimpleNamespace(name=name) for name in values["authors"]
             ]
+        if "date" in values:
             values["date"] = datetime.datetime.fromisoformat(values["date"])
         items[entry["kind"]].append(SimpleNamespace(**values))
     context["articles"] = items["article"]
@@ -326,6 +329,10 @@ def refresh_pages(settings):
         from blog_parade.generator import ParadeGenerator
 
         generator_classes.append(ParadeGenerator)
+    if plugin_enabled("comment_feeds", settings.get("PLUGINS")):
+        from comment_feeds.comment_feeds import CommentFeedGenerator
+
+        generator_classes.append(CommentFeedGenerator)
     generators = [
         cls(
             context=context,

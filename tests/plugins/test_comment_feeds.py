@@ -54,6 +54,13 @@ CONTENT = {
 
         Text.
     """,
+    "pages/regeln.md": """
+        Title: Regeln
+        Slug: regeln
+        Comments: open
+
+        Eine Seite ohne Datum, mit Kommentaren.
+    """,
 }
 
 
@@ -206,6 +213,9 @@ def test_a_page_without_comments_has_an_empty_feed_dated_by_the_page(site):
     assert root.findtext("atom:title", namespaces=ATOM) == (
         "Kommentare zu „Ohne Kommentare“"
     )
+    # A page without a date: the build's (SOURCE_DATE_EPOCH here).
+    root = ET.parse(site / "regeln/kommentare.atom.xml").getroot()
+    assert root.findtext("atom:updated", namespaces=ATOM) == "2026-11-04T09:00:00+00:00"
 
 
 def test_the_answers_feed_lists_our_answers_on_pages_only(site, database):
@@ -232,7 +242,7 @@ def test_feeds_are_byte_identical_across_builds(tmp_path, database, monkeypatch)
     first = build(tmp_path, database, monkeypatch, name="one")
     second = build(tmp_path, database, monkeypatch, name="two")
     names = sorted(path.relative_to(first) for path in first.rglob("*.atom.xml"))
-    assert len(names) == 3
+    assert len(names) == 4  # three pages with comments, our answers
     match, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
     assert (mismatch, errors) == ([], [])
 
