@@ -60,6 +60,13 @@ COMMENT_FEEDS_ANSWERS_URL = "COMMENT_FEEDS_ANSWERS_URL"
 ("feeds/antworten.atom.xml"), or "" when there is none. Writer: comment_feeds
 (``initialized``). Reader: the template ``base.html`` (its head link)."""
 
+COMMENT_RENDER_CACHE = "COMMENT_RENDER_CACHE"
+"""The build's cache of Isso's renderings (``comments.build.html_cache.RenderCache``),
+the renderer behind ``Digest.text_html``. Writer: comment_data (with the read,
+at the first ``generator_init``). Reader: comment_data (``finalized``: saves
+it, removes it from the settings).
+"""
+
 # Attributes of articles and pages (plain data: Pelican may pickle them) -------
 
 ISSO = "isso"

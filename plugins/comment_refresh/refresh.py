@@ -312,6 +312,7 @@ def read_comments(context, settings):
 def refresh_pages(settings):
     """Load the plugins (reading no content), then refresh; return counts."""
     from answered.answered import AnsweredPageGenerator, figures_for_build, line_for
+    from comment_data.comment_data import keep_renderings
 
     pelican = Pelican(settings)
     settings = pelican.settings
@@ -352,4 +353,5 @@ def refresh_pages(settings):
     build = figures_for_build(context, settings)
     rewritten = rewrite_lines(generators[0], build, state, line_for)
     write_state(settings, state)
+    keep_renderings(settings)
     return {"comments": build.digest.comment_count, "lines_rewritten": rewritten}

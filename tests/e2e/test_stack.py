@@ -278,3 +278,22 @@ def test_a_forged_forwarded_for_still_hits_the_rate_limit(stack):
     # Two comments a minute per address, whatever the header says.
     assert statuses.count(201) <= 2, statuses
     assert statuses[-3:] == [403, 403, 403], statuses
+
+
+def test_a_reader_without_javascript_comments_through_nginx(stack, new_page):
+    reader = new_page(java_script_enabled=False)
+    problems = watch_page(reader)
+    reader.goto(stack.site_url + ARTICLE)
+    reader.get_by_label("Name").fill("Ohne Skripte")
+    reader.get_by_label("Ihr Kommentar").fill("Kommt das auch ohne JavaScript an?")
+    reader.get_by_role("button", name="Vorschau ansehen").click()
+    reader.get_by_role("heading", name="Vorschau Ihres Kommentars").wait_for()
+    reader.wait_for_timeout(3200)  # a person reads the preview
+    reader.get_by_role("button", name="Kommentar veröffentlichen").click()
+    reader.get_by_role(
+        "heading", name="Danke! Ihr Kommentar ist veröffentlicht"
+    ).wait_for()
+    assert reader.url.startswith(f"{stack.comments_url}/form/sent?receipt=")
+    link = reader.get_by_role("link", name="Zu Ihrem Kommentar")
+    assert link.get_attribute("href").startswith(f"{stack.site_url}{ARTICLE}#isso-")
+    assert problems == []
