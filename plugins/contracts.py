@@ -107,9 +107,12 @@ hand-overs). Never in ``output/`` (the leak check stops a publish)."""
 
 SNAPSHOT_DIR = "snapshots"
 """``snapshots/`` beside the database (``COMMENTS_SNAPSHOT_DIR`` overrides):
-``comments-<UTC stamp>.json`` per read, without emails or IPs, and
-``known-comments.json``. Writer: comment_data (``comments.build.snapshots``, after
-each read). Reader: comment_data, when the comment source cannot be read."""
+``comments-<UTC stamp>.json`` per read, without emails or IPs,
+``known-comments.json``, and ``comment-html.sqlite`` (Isso's renderings of the
+texts the last build showed, ``comments.build.html_cache``). Writer:
+comment_data (``comments.build.snapshots``, after each read; the renderings at
+``finalized``). Reader: comment_data (snapshots when the comment source cannot
+be read; renderings in every build)."""
 
 # Files a build leaves for a later command ----------------------------------
 

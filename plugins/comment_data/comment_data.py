@@ -17,9 +17,10 @@ Settings (all optional):
 - ``COMMENTS_SNAPSHOT_DIR``: default ``snapshots/`` beside the database.
 - ``COMMENTS_SNAPSHOT_KEEP``: how many snapshots to keep (default 10).
 
-Comment texts are rendered by Isso's own renderer through a cache in
-``CACHE_PATH`` (``comments.build.html_cache``): a build renders only texts no
-earlier build rendered, and keeps what it used when it ends.
+Comment texts are rendered by Isso's own renderer through a cache beside the
+snapshots (``comment-html.sqlite``, ``comments.build.html_cache``): a build
+renders only texts no earlier build rendered, and keeps what it used when it
+ends.
 
 The comment data lives as long as the build, so once it is read the
 collector's generations are frozen (``gc.freeze``) until the build ends: the
@@ -89,16 +90,16 @@ def build_source(settings, environ=None):
     """Return the comment source and renderer for a build with these settings."""
     environ = os.environ if environ is None else environ
     comment_conf = config.read_config(environ=environ)
-    renderer = reader.make_renderer(comment_conf)
-    if settings.get("CACHE_PATH"):
-        renderer = RenderCache(
-            renderer,
-            Path(settings["CACHE_PATH"]) / FILE_NAME,
-            renderer_identity(comment_conf),
-        )
-        # The same dict as Pelican's settings: ``finish_build`` finds it there.
-        settings[contracts.COMMENT_RENDER_CACHE] = renderer
-    return source_settings(settings, comment_conf, environ), renderer
+    source = source_settings(settings, comment_conf, environ)
+    # Beside the snapshots, which outlive a publish's temporary CACHE_PATH.
+    renderer = RenderCache(
+        reader.make_renderer(comment_conf),
+        source.snapshot_dir / FILE_NAME,
+        renderer_identity(comment_conf),
+    )
+    # The same dict as Pelican's settings: ``finish_build`` finds it there.
+    settings[contracts.COMMENT_RENDER_CACHE] = renderer
+    return source, renderer
 
 
 def read_for_build(settings, environ=None):

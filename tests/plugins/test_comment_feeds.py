@@ -241,7 +241,7 @@ def test_the_answers_feed_lists_our_answers_on_pages_only(site, database):
 def test_feeds_are_byte_identical_across_builds(tmp_path, database, monkeypatch):
     first = build(tmp_path, database, monkeypatch, name="one")
     # Isso's renderings of the texts shown are kept for the next build.
-    with sqlite3.connect(tmp_path / "cache" / "comment-html.sqlite") as cache:
+    with sqlite3.connect(tmp_path / "snapshots" / "comment-html.sqlite") as cache:
         assert cache.execute("SELECT COUNT(*) FROM rendered").fetchone() == (3,)
     cache.close()
     second = build(tmp_path, database, monkeypatch, name="two")
