@@ -126,13 +126,26 @@ class CommentFeedGenerator(Generator):
 
     def generate_output(self, writer):
         """Write each page's feed and the feed of our answers."""
+        self.write_feeds()
+
+    def write_feeds(self, threads=None, answers=True):
+        """Write the feeds of ``threads`` (default: every page's) and, when
+        ``answers``, ours; return how many were written.
+
+        A comment-only refresh passes the threads whose comments changed, and
+        ``answers`` when a staff comment changed.
+        """
         comment_data = self.context.get(contracts.COMMENT_DATA)
         if not self.values["COMMENT_FEEDS_ENABLED"] or comment_data is None:
-            return
+            return 0
         site = self.site()
         published = comment_data.published_comments
         render = comment_data.text_html
-        for page in self.pages.values():
+        written = 0
+        for thread in self.pages if threads is None else threads:
+            page = self.pages.get(thread)
+            if page is None:
+                continue  # no page of the site has this thread
             feed = feeds.thread_feed(
                 site,
                 page,
@@ -141,8 +154,9 @@ class CommentFeedGenerator(Generator):
                 self.values["COMMENT_FEEDS_THREAD_ITEMS"],
             )
             feeds.write_feed(self.output_path, page.feed_save_as, feed)
+            written += 1
         save_as = self.values["COMMENT_FEEDS_ANSWERS_SAVE_AS"]
-        if save_as:
+        if save_as and answers:
             feed = feeds.answers_feed(
                 site,
                 self.pages,
@@ -151,10 +165,12 @@ class CommentFeedGenerator(Generator):
                 self.values["COMMENT_FEEDS_ANSWERS_ITEMS"],
                 f"{feed_domain(self.settings)}/{save_as}",
                 max((page.date for page in self.pages.values()), default=None)
-                or comment_data.read_at,
+                or build_now(),
             )
             feeds.write_feed(self.output_path, save_as, feed)
-        logger.info("comment_feeds: wrote %d comment feeds", len(self.pages) + 1)
+            written += 1
+        logger.info("comment_feeds: wrote %d comment feeds", written)
+        return written
 
     def site(self):
         """What every feed says about the site."""
