@@ -23,7 +23,6 @@ nor this server's is refused (403) before anything else. Isso's edit cookie is
 dropped: without JavaScript there is no edit button to use it.
 """
 
-import io
 import json
 import logging
 import time
@@ -36,9 +35,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from comments.server import form_token
+from comments.server.as_widget import call_inner, isso_environ, refusal_of
 from comments.server.origins import origin_of, sending_origin
 from comments.server.refusals import MESSAGES, classify, wait_phrase
-from comments.server.routes import ROUTE_KEY, endpoint_of, match
+from comments.server.routes import endpoint_of
 from comments.server.staff_web import render
 
 logger = logging.getLogger(__name__)
@@ -300,55 +300,3 @@ class CommentForm:
                 if candidate and origin_of(host) == origin_of(candidate):
                     return host
         return self.hosts[0]
-
-
-def isso_environ(environ, uri, payload):
-    """The environ of the widget's ``POST /new?uri=…`` for ``payload``, from
-    the form post's: same client, address, cookies and Origin."""
-    # As the widget sends it: raw UTF-8, so a text at Isso's limit stays
-    # below Isso's 256 KiB (escaped, "€" would take six bytes).
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    inner = {key: value for key, value in environ.items() if "werkzeug" not in key}
-    inner.update(
-        {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": "/new",
-            "QUERY_STRING": urlencode({"uri": uri}),
-            "CONTENT_TYPE": "application/json",
-            "CONTENT_LENGTH": str(len(body)),
-            "wsgi.input": io.BytesIO(body),
-            ROUTE_KEY: match("POST", "/new"),
-        }
-    )
-    return inner
-
-
-def call_inner(app, environ):
-    """Call ``app``; return (status code, headers, body bytes)."""
-    answer = {}
-
-    def start_response(status, headers, exc_info=None):
-        answer.update(status=status, headers=list(headers))
-        return lambda data: None
-
-    chunks = app(environ, start_response)
-    try:
-        body = b"".join(chunks)
-    finally:
-        getattr(chunks, "close", lambda: None)()
-    return int(answer["status"][:3]), answer["headers"], body
-
-
-def refusal_of(status, headers, body):
-    """The reason, German message and wait of a refusal on the widget's path
-    (``comments.server.refusals`` JSON; anything else gets a general word)."""
-    retry_after = None
-    for name, value in headers:
-        if name.lower() == "retry-after" and value.isdigit():
-            retry_after = int(value)
-    try:
-        answer = json.loads(body)
-        return str(answer["reason"]), str(answer["message"]), retry_after
-    except (ValueError, KeyError, TypeError):
-        reason = "invalid" if status == 400 else "refused"
-        return reason, MESSAGES[reason], retry_after
