@@ -281,3 +281,13 @@ def test_a_text_at_isso_s_limit_fits_as_the_browser_sends_it(server):
     except urllib.error.HTTPError as redirect:
         assert redirect.code == 303
     assert stored(server)[0][1] == text
+
+
+def test_a_closed_thread_takes_no_comment_from_the_form(server):
+    from comments.staff import owners
+
+    path = owners.owners_file(server.conf)
+    owners.write_thread_owners(path, "redaktion", {}, closed=[ARTICLE])
+    status, headers, page = publish(server)
+    assert_refused_page(status, headers, page, 403, "geschlossen")
+    assert stored(server) == []
