@@ -23,7 +23,10 @@ URL), ``get_generators`` (the generator: attaches ``comment_feed`` to pages in
 ``generate_context``, writes the feeds in ``generate_output``).
 """
 
+import json
 import logging
+import os
+from pathlib import Path
 
 from pelican import signals
 from pelican.generators import Generator
@@ -45,6 +48,7 @@ DEFAULTS = {
     "COMMENT_FEEDS_ANSWERS_SAVE_AS": "feeds/antworten.atom.xml",
     "COMMENT_FEEDS_ANSWERS_ITEMS": 50,
 }
+FINGERPRINTS = "comment-feeds.json"  # in CACHE_PATH: what each feed file holds
 NEEDS = ("comment_data", "isso_comments")  # the comments; the threads of pages
 
 
@@ -130,10 +134,12 @@ class CommentFeedGenerator(Generator):
 
     def write_feeds(self, threads=None, answers=True):
         """Write the feeds of ``threads`` (default: every page's) and, when
-        ``answers``, ours; return how many were written.
+        ``answers``, ours; return how many files were written.
 
-        A comment-only refresh passes the threads whose comments changed, and
-        ``answers`` when a staff comment changed.
+        A feed whose content is what the last run wrote, with its file still
+        there, is not written again (``FINGERPRINTS`` in CACHE_PATH): most
+        feeds stay the same between builds and refreshes. A comment-only
+        refresh may pass only the threads whose comments changed.
         """
         comment_data = self.context.get(contracts.COMMENT_DATA)
         if not self.values["COMMENT_FEEDS_ENABLED"] or comment_data is None:
@@ -141,23 +147,20 @@ class CommentFeedGenerator(Generator):
         site = self.site()
         published = comment_data.published_comments
         render = comment_data.text_html
-        written = 0
+        made = {}  # save_as -> feed
         for thread in self.pages if threads is None else threads:
             page = self.pages.get(thread)
-            if page is None:
-                continue  # no page of the site has this thread
-            feed = feeds.thread_feed(
-                site,
-                page,
-                published(page.thread),
-                render,
-                self.values["COMMENT_FEEDS_THREAD_ITEMS"],
-            )
-            feeds.write_feed(self.output_path, page.feed_save_as, feed)
-            written += 1
+            if page is not None:  # else no page of the site has this thread
+                made[page.feed_save_as] = feeds.thread_feed(
+                    site,
+                    page,
+                    published(page.thread),
+                    render,
+                    self.values["COMMENT_FEEDS_THREAD_ITEMS"],
+                )
         save_as = self.values["COMMENT_FEEDS_ANSWERS_SAVE_AS"]
         if save_as and answers:
-            feed = feeds.answers_feed(
+            made[save_as] = feeds.answers_feed(
                 site,
                 self.pages,
                 published,
@@ -167,9 +170,38 @@ class CommentFeedGenerator(Generator):
                 max((page.date for page in self.pages.values()), default=None)
                 or build_now(),
             )
+        return self.write_changed(made, every=threads is None and answers)
+
+    def write_changed(self, made, every):
+        """Write the feeds of ``made`` that differ from the last run's files
+        (``every``: these are all the site's feeds; forget any other)."""
+        record = Path(self.settings["CACHE_PATH"]) / FINGERPRINTS
+        try:
+            known = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        if not isinstance(known, dict):
+            known = {}
+        if every:
+            known = {save_as: known[save_as] for save_as in made if save_as in known}
+        written = 0
+        for save_as, feed in made.items():
+            fingerprint = feeds.fingerprint(feed)
+            target = Path(self.output_path) / save_as
+            if known.get(save_as) == fingerprint and target.is_file():
+                # Touched as if written: the live preview removes files a
+                # build did not write (publishing.live.sync.remove_stale_pages).
+                os.utime(target)
+                continue
             feeds.write_feed(self.output_path, save_as, feed)
+            known[save_as] = fingerprint
             written += 1
-        logger.info("comment_feeds: wrote %d comment feeds", written)
+        try:
+            record.parent.mkdir(parents=True, exist_ok=True)
+            record.write_text(json.dumps(known, sort_keys=True), encoding="utf-8")
+        except OSError as error:
+            logger.warning("comment_feeds: %s not written (%s)", record, error)
+        logger.info("comment_feeds: %d of %d comment feeds changed", written, len(made))
         return written
 
     def site(self):

@@ -9,6 +9,7 @@ every other one), so no pending or removed text can appear.
 """
 
 import datetime
+import hashlib
 import os
 from pathlib import Path
 from typing import NamedTuple
@@ -147,6 +148,12 @@ def newest(comments, limit):
     """The newest ``limit`` comments, newest first (ties: the higher id first)."""
     ordered = sorted(comments, key=lambda comment: (comment.created, comment.id))
     return ordered[::-1][:limit]
+
+
+def fingerprint(feed):
+    """A digest of everything ``feed`` writes (its fields, entries and date)."""
+    described = repr((feed.feed, feed.items, feed.latest_post_date()))
+    return hashlib.sha256(described.encode("utf-8")).hexdigest()
 
 
 def write_feed(output_path, save_as, feed):

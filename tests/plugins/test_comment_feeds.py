@@ -269,3 +269,33 @@ def test_a_wrong_setting_is_named(tmp_path, database, monkeypatch):
 
     with pytest.raises(SetupError, match="COMMENT_FEEDS_THREAD_ITEMS=0"):
         build(tmp_path, database, monkeypatch, COMMENT_FEEDS_THREAD_ITEMS=0)
+
+
+def test_a_build_rewrites_only_the_feeds_whose_comments_changed(
+    tmp_path, database, monkeypatch, caplog
+):
+    copy = tmp_path / "comments.db"
+    with sqlite3.connect(database[0]) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    source.close()
+    target.close()
+    same = (str(copy), database[1])
+    build(tmp_path, same, monkeypatch, name="out", DELETE_OUTPUT_DIRECTORY=False)
+    caplog.clear()
+    build(tmp_path, same, monkeypatch, name="out", DELETE_OUTPUT_DIRECTORY=False)
+    assert "comment_feeds: 0 of 4 comment feeds changed" in caplog.messages
+
+    with sqlite3.connect(copy) as db:
+        db.execute(
+            "INSERT INTO comments (tid, created, mode, remote_addr, text, author, "
+            "voters) SELECT id, ?, 1, '127.0.0.0', 'Neu dazu', 'Ida', x'00' "
+            "FROM threads WHERE uri = ?",
+            (T0 + 30 * HOUR, ARTICLE),
+        )
+    db.close()
+    caplog.clear()
+    output = build(
+        tmp_path, same, monkeypatch, name="out", DELETE_OUTPUT_DIRECTORY=False
+    )
+    assert "comment_feeds: 1 of 4 comment feeds changed" in caplog.messages
+    assert entries(output / "2026/ein-artikel/kommentare.atom.xml")[0][1] == "Ida"
