@@ -51,6 +51,14 @@ BLOG_DEFAULTS = {
     # Who owns which thread, as the build wrote it (comments.staff.owners); empty:
     # thread-owners.json beside the database, where the build puts it.
     "owners-file": "",
+    # Readers may ask for a mail when someone answers them (double opt-in,
+    # comments.staff.subscriptions); only while [smtp] host and from are set.
+    "reader-notifications": "true",
+    # Seconds between two looks for new answers to mail (also on every new
+    # comment or approval in this process): a staff answer goes out within it.
+    "notification-interval": "20",
+    # Days a confirmed address is kept without a new opt-in or confirmation.
+    "notification-retention-days": "365",
 }
 
 ADMIN_PASSWORD_LENGTH = 12  # as for staff passwords (comments.staff.accounts)
@@ -265,6 +273,26 @@ def layer_over_isso_defaults(user, path, conf):
             raise ConfigError(
                 f"{path}: [blog] {option} = {conf.get('blog', option)!r} must be "
                 "a positive number of hours"
+            )
+    if conf.get("blog", "reader-notifications").strip().lower() not in (
+        configparser.ConfigParser.BOOLEAN_STATES
+    ):
+        raise ConfigError(
+            f"{path}: [blog] reader-notifications = "
+            f"{conf.get('blog', 'reader-notifications')!r} must be true or false"
+        )
+    for option, unit in (
+        ("notification-interval", "seconds"),
+        ("notification-retention-days", "days"),
+    ):
+        try:
+            amount = float(conf.get("blog", option))
+        except ValueError:
+            amount = -1
+        if not (0 < amount < math.inf):
+            raise ConfigError(
+                f"{path}: [blog] {option} = {conf.get('blog', option)!r} must be "
+                f"a positive number of {unit}"
             )
     try:
         target_calendar.spec_of_conf(conf)

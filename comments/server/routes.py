@@ -83,6 +83,28 @@ ROUTES = (
     Route(("GET",), "/desk", "desk", "DeskPage", STAFF),
     Route(("GET",), "/desk.json", "desk-json", "DeskPage", STAFF),
     Route(("POST",), "/desk/assign", "desk-assign", "DeskPage", STAFF),
+    # Readers' reply notifications (comments.server.subscription_web)
+    Route(
+        ("GET", "POST"),
+        "/notify/confirm/<token>",
+        "notify-confirm",
+        "SubscriptionPages",
+        KEY,
+    ),
+    Route(
+        ("GET", "POST"),
+        "/notify/unsubscribe/<token>",
+        "notify-unsubscribe",
+        "SubscriptionPages",
+        KEY,
+    ),
+    Route(
+        ("GET", "POST"),
+        "/notify/thread/<token>",
+        "notify-thread",
+        "SubscriptionPages",
+        KEY,
+    ),
     # Remote builds (comments.server.export)
     Route(
         ("GET",),

@@ -94,6 +94,9 @@ class QueueEntry:
     stage: str | None = None  # the latest reminder stage reached (STAGES)
     escalated: bool = False  # open longer than half the target
     owner: object = None  # comments.staff.owners.Ownership, when owners are known
+    # Whether our answer reaches the reader by mail: "confirmed", "waiting"
+    # (for the reader's confirmation) or "" (comments.staff.subscriptions).
+    reader_notified: str = ""
 
     @property
     def key(self):
@@ -116,6 +119,7 @@ class QueueEntry:
             "link": self.link,
             "escalated": self.escalated,
             "owner": self.owner.to_json() if self.owner else None,
+            "reader_notified": self.reader_notified or None,
         }
 
 

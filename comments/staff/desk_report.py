@@ -8,6 +8,10 @@ link), then a summary line against the target. The queue itself comes from
 from comments.staff.desk import format_duration, format_hours
 
 DESK_STATUS = {"overdue": "overdue", "due_soon": "due soon", "on_time": "on time"}
+READER_NOTIFIED = {
+    "confirmed": " [reader gets the answer by mail]",
+    "waiting": " [mail to the reader once confirmed]",
+}
 OWNER_RULES = {
     "metadata": "set in the article",
     "author": "article author",
@@ -34,6 +38,7 @@ def desk_report(queue, owner_name=""):
     lines = []
     for entry in queue.entries:
         waiting = " [awaiting moderation]" if entry.awaiting_moderation else ""
+        waiting += READER_NOTIFIED.get(entry.reader_notified, "")
         lines.append(
             f"{DESK_STATUS[entry.status]:<9} {format_duration(entry.age_seconds):>12}"
             f"  {entry.article_title} — {entry.author or '(no name)'}{waiting}"

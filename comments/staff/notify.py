@@ -142,9 +142,9 @@ class OpenComments:
 def claimed_rows(db_path):
     """Yield queued outbox rows one by one, each claimed just before it is used."""
     last_id = 0
-    while (row := outbox.claim_next(db_path, last_id)) is not None:
+    while (row := outbox.claim_next(db_path, last_id, (NEW_COMMENT,))) is not None:
         last_id = row[0]
-        yield row
+        yield row[:3]
 
 
 def flush_outbox(conf, environ):

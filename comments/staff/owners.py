@@ -20,6 +20,7 @@ every comment always has an owner. Here are account and display names only:
 the staff mail addresses in the roster are for ``comments.staff.notify`` alone.
 """
 
+import dataclasses
 import datetime
 import json
 import logging
@@ -37,6 +38,7 @@ from comments.staff import desk
 from comments.staff.accounts import ISSO_ADMIN, read_accounts, staff_file
 from comments.store import handovers
 from comments.store.schema import ensure_schema
+from comments.store.subscriptions import watched_comment_ids
 
 logger = logging.getLogger(__name__)
 
@@ -393,5 +395,13 @@ def read_queue(conf, now, roster=None):
     book = load_owner_book(conf, roster or roster_for(conf))
     queue = desk.open_queue(
         comment_data, now, desk.DeskSettings.from_conf(conf), owners=book
+    )
+    notified = watched_comment_ids(database_path(conf))
+    queue = dataclasses.replace(
+        queue,
+        entries=tuple(
+            dataclasses.replace(entry, reader_notified=notified.get(entry.id, ""))
+            for entry in queue.entries
+        ),
     )
     return queue, {comment.id: comment for comment in comment_data.comments}

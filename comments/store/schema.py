@@ -4,7 +4,7 @@ Kept in the same SQLite file so that one backup holds everything. Each
 ``blog_*`` table has a module of its own in ``comments/store/`` holding its
 definition and its SQL: ``staff_comments``, ``removals`` (the append-only
 removal log and its trigger), ``sessions``, ``outbox``, ``reminders``,
-``handovers``.
+``handovers``, ``subscriptions`` (readers' reply notifications).
 
 As Isso's ``db/`` does, the database carries its schema version and
 ``migrate`` runs the ``MIGRATIONS`` after it in order, up to ``MAX_VERSION``.
@@ -74,6 +74,7 @@ from comments.store import (
     removals,
     sessions,
     staff_comments,
+    subscriptions,
 )
 from comments.store.removals import (  # noqa: F401 (where callers look them up)
     REMOVAL_REASONS,
@@ -101,6 +102,7 @@ SCHEMA = "".join(
         outbox.SCHEMA,
         reminders.SCHEMA,
         handovers.SCHEMA,
+        subscriptions.SCHEMA,
         COMMENT_INDEXES,
         removals.TRIGGERS,
     )
@@ -140,11 +142,19 @@ def type_comments_table(connection):
     return ids_never_reused(connection) is True and not needs_upgrade(connection)
 
 
+def add_subscriptions(connection):
+    """Migration 3: the subscription store, and the outbox's recipient column."""
+    outbox.add_recipient_column(connection)
+    connection.executescript(subscriptions.SCHEMA)
+    return True
+
+
 # (version, what it does): in the order they run. A new one goes last, with the
 # next number; none is ever changed once released.
 MIGRATIONS = (
     (1, type_comments_table),
     (2, create_tables),
+    (3, add_subscriptions),
 )
 MAX_VERSION = MIGRATIONS[-1][0]
 VERSION_TABLE = "blog_schema"

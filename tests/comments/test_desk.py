@@ -145,6 +145,7 @@ def test_json_form():
                 "link": "https://blog.example/2026/kritik/#isso-10",
                 "escalated": True,
                 "owner": None,
+                "reader_notified": None,
             }
         ],
     }
