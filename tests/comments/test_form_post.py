@@ -1,5 +1,6 @@
 """The comment form without JavaScript: preview, Isso's own path, refusals as pages."""
 
+import json
 import sqlite3
 import time
 import urllib.request
@@ -291,3 +292,19 @@ def test_a_closed_thread_takes_no_comment_from_the_form(server):
     status, headers, page = publish(server)
     assert_refused_page(status, headers, page, 403, "geschlossen")
     assert stored(server) == []
+
+
+def test_the_widget_s_path_takes_a_text_at_isso_s_limit_too(server):
+    text = "€" * 65535  # 196 KiB as UTF-8 (as browsers send it), 393 KiB escaped
+    body = json.dumps(
+        {"text": text, "author": "Lea", "title": "T"}, ensure_ascii=False
+    ).encode("utf-8")
+    request = urllib.request.Request(
+        f"{server.url.rstrip('/')}/new?uri={ARTICLE}",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", **FROM_BLOG},
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert reply.status == 201
+    assert stored(server)[0][1] == text
