@@ -2,6 +2,7 @@
 
 import datetime
 import filecmp
+import logging
 import sqlite3
 import xml.etree.ElementTree as ET
 
@@ -280,6 +281,7 @@ def test_a_build_rewrites_only_the_feeds_whose_comments_changed(
     source.close()
     target.close()
     same = (str(copy), database[1])
+    caplog.set_level(logging.INFO)
     build(tmp_path, same, monkeypatch, name="out", DELETE_OUTPUT_DIRECTORY=False)
     caplog.clear()
     build(tmp_path, same, monkeypatch, name="out", DELETE_OUTPUT_DIRECTORY=False)
