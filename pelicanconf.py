@@ -38,6 +38,7 @@ PLUGINS = [
     "blog_parade",
     "comment_refresh",
     "comment_thread",
+    "comment_feeds",
     "neighbors",
     "readtime",
     "author_profiles",

@@ -72,6 +72,18 @@ from ``COMMENTS_ISSO_OPTIONS`` and ``DEFAULT_LANG``. Writer: isso_comments
 (``initialized``). Readers: the templates (``includes/comments.html``,
 ``includes/comment_count.html``)."""
 
+COMMENT_FEEDS_ANSWERS_URL = "COMMENT_FEEDS_ANSWERS_URL"
+"""Where the feed of our answers is, relative to ``SITEURL``
+("feeds/antworten.atom.xml"), or "" when there is none. Writer: comment_feeds
+(``initialized``). Reader: the template ``base.html`` (its head link)."""
+
+COMMENT_RENDER_CACHE = "COMMENT_RENDER_CACHE"
+"""The build's cache of Isso's renderings (``comments.build.html_cache.RenderCache``),
+the renderer behind ``Digest.text_html``. Writer: comment_data (with the read,
+at the first ``generator_init``). Reader: comment_data (``finalized``: saves
+it, removes it from the settings).
+"""
+
 # Attributes of articles and pages (plain data: Pelican may pickle them) -------
 
 ISSO = "isso"
@@ -94,6 +106,13 @@ BLOG_PARADE = "blog_parade"
 status). Writer: blog_parade (its generator's ``generate_context``). Readers:
 the templates (the banner)."""
 
+COMMENT_FEED = "comment_feed"
+"""The absolute URL of the page's comment feed (``kommentare.atom.xml`` beside
+it), set on every published article or page whose comments are open or
+closed. Writer: comment_feeds (its generator's ``generate_context``, before any
+page is written). Readers: the templates (``includes/comment_feed_head.html``).
+"""
+
 # Files beside the comment database (the build hands them to the server) ------
 
 THREAD_OWNERS_FILE = owners.OWNERS_FILE_NAME
@@ -112,9 +131,12 @@ PARADE_CALLS_FILE = calls.CALLS_FILE_NAME
 
 SNAPSHOT_DIR = "snapshots"
 """``snapshots/`` beside the database (``COMMENTS_SNAPSHOT_DIR`` overrides):
-``comments-<UTC stamp>.json`` per read, without emails or IPs, and
-``known-comments.json``. Writer: comment_data (``comments.build.snapshots``, after
-each read). Reader: comment_data, when the comment source cannot be read."""
+``comments-<UTC stamp>.json`` per read, without emails or IPs,
+``known-comments.json``, and ``comment-html.sqlite`` (Isso's renderings of the
+texts the last build showed, ``comments.build.html_cache``). Writer:
+comment_data (``comments.build.snapshots``, after each read; the renderings at
+``finalized``). Reader: comment_data (snapshots when the comment source cannot
+be read; renderings in every build)."""
 
 # Files a build leaves for a later command ----------------------------------
 

@@ -217,6 +217,20 @@ class Digest:
         render to a link (``may_link``), oldest first."""
         return self.linking.get(uri, ())
 
+    def published_comments(self, uri):
+        """Return the published comments of one thread, staff's too, oldest
+        first (the thread's comments without placeholders: the feeds')."""
+        return tuple(
+            sorted(
+                (
+                    comment
+                    for comment in self.threads.get(uri, ())
+                    if comment.state == data.PUBLISHED
+                ),
+                key=data.oldest_first,
+            )
+        )
+
     def text_html(self, comment):
         """Return the comment's text rendered and sanitised as Isso does (memoised)."""
         if comment.id not in self.rendered:

@@ -38,6 +38,7 @@ from comments.server.desk_mentions import MentionReview
 from comments.server.desk_web import DeskPage
 from comments.server.events import CommentEventLog
 from comments.server.export import TOKEN_VARIABLE, ExportEndpoint
+from comments.server.form_post import CommentForm
 from comments.server.middleware import (
     MalformedRequests,
     SecurityHeaders,
@@ -335,6 +336,14 @@ def wrap(server, conf, environ, reader_mail=None):
     app = SubscriptionPages(app, db_path, notifications)
     app = MentionReview(app, staff_layer, db_path)  # the desk's Webmention forms
     app = WebmentionEndpoint(app, conf)  # other servers post here, not browsers
+    # Posts the form's comments through every layer above, as the widget's.
+    app = CommentForm(
+        app,
+        server.db.preferences.get("session-key"),
+        origins,
+        hosts,
+        server.render,
+    )
     app = ListedRoutesOnly(app)  # every URL answered is in comments.server.routes
     app = wsgi.SubURI(app)
     app = partial(ProxyFix, x_prefix=1)(app)

@@ -113,7 +113,9 @@ class OptInRequests:
             return self.app(environ, start_response)
         asked = wanted(payload.pop(OPT_IN_FIELD, 0))
         team_only = wanted(payload.pop(TEAM_ONLY_FIELD, 0))
-        replace_body(environ, json.dumps(payload).encode("utf-8"))
+        # Raw UTF-8 as the widget sent it: escaped, a text at Isso's limit
+        # ("€" six bytes instead of three) would pass Isso's 256 KiB.
+        replace_body(environ, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
         if not (asked and self.enabled) or current_staff.get() is not None:
             return self.app(environ, start_response)
         status, headers, body = buffered(self.app, environ)

@@ -74,6 +74,8 @@ def content_entry(item, kind, line_for, thread_of):
         "metadata": {},
         "source_path": item.source_path,
     }
+    if getattr(item, "date", None):  # the date of an empty comment feed
+        entry["date"] = item.date.isoformat()
     parade_keys = {
         key: str(value)
         for key, value in getattr(item, "metadata", {}).items()
@@ -231,6 +233,7 @@ def stand_in_context(settings, state):
             values["authors"] = [
                 SimpleNamespace(name=name) for name in values["authors"]
             ]
+        if "date" in values:
             values["date"] = datetime.datetime.fromisoformat(values["date"])
         items[entry["kind"]].append(SimpleNamespace(**values))
     context["articles"] = items["article"]
@@ -344,6 +347,7 @@ def read_comments(context, settings):
 def refresh_pages(settings, site=None, index=True):
     """Load the plugins (reading no content), then refresh; return counts."""
     from answered.answered import AnsweredPageGenerator, figures_for_build, line_for
+    from comment_data.comment_data import keep_renderings
 
     pelican = Pelican(settings)
     settings = pelican.settings
@@ -361,6 +365,10 @@ def refresh_pages(settings, site=None, index=True):
         from blog_parade.generator import ParadeGenerator
 
         generator_classes.append(ParadeGenerator)
+    if plugin_enabled("comment_feeds", settings.get("PLUGINS")):
+        from comment_feeds.comment_feeds import CommentFeedGenerator
+
+        generator_classes.append(CommentFeedGenerator)
     generators = [
         cls(
             context=context,
@@ -381,10 +389,8 @@ def refresh_pages(settings, site=None, index=True):
     rendered = render_changed_pages(
         generators[0], writer, build, state, line_for, thread_fingerprint_of(context)
     )
-    rendering = context.get(contracts.COMMENT_THREAD_RENDERING)
-    if rendering is not None:
-        rendering.cache.save(prune=False)
     if rendered:
         index_search(context, settings, index)
     write_state(settings, state)
+    keep_renderings(settings, prune=False)  # it showed only the changed pages
     return {"comments": build.digest.comment_count, "pages_rendered": rendered}

@@ -4,7 +4,8 @@ The template ``includes/comment_thread.html`` (inside ``#isso-thread``) draws
 the thread from the Jinja global ``comment_thread(content)``: the
 ``comments.build.thread.Thread`` of the content's Isso thread, made from the
 build's one read of the comment data (``COMMENT_DATA``), each text rendered by
-Isso's own renderer and kept between builds (``comments.build.rendered``).
+Isso's own renderer and kept between builds (the build's renderer,
+``comments.build.html_cache``, which the comment feeds share).
 A full build and ``invoke refresh`` render the thread through the same
 template.
 
@@ -12,18 +13,15 @@ Settings: ``COMMENT_THREAD_ENABLED`` (default True) and
 ``COMMENT_THREAD_LIMIT`` (top-level comments in the static HTML, newest
 first kept; default 200: Isso's client shows them all).
 
-Signals: ``initialized`` (checks settings), ``generator_init`` (the globals
-and the render cache), ``article_writer_finalized`` and
-``page_writer_finalized`` (keep the rendered texts for the next build).
+Signals: ``initialized`` (checks settings) and ``generator_init`` (the
+globals and the build's rendering).
 """
 
 import logging
-from pathlib import Path
 
 from jinja2 import pass_context
 from pelican import signals
 
-from comments.build.rendered import CACHE_FILE, RenderCache, renderer_identity
 from comments.build.thread import (
     DEFAULT_LIMIT,
     EMPTY,
@@ -55,18 +53,20 @@ def check_settings(settings):
 
 class ThreadRendering:
     """One build's static threads: the comment data, the removal reasons
-    (made once) and the render cache."""
+    (made once) and the build's renderer."""
 
-    def __init__(self, digest, limit, cache_path):
+    def __init__(self, digest, limit):
         self.digest, self.limit = digest, limit
         self.reasons = removal_reasons(digest.removals) if digest else {}
         self.made = {}  # thread path → Thread
-        renderer = digest.renderer if digest else None
-        self.cache = RenderCache(
-            cache_path,
-            renderer_identity(getattr(renderer, "config_file", None)),
-            renderer,
-        )
+        self.renderer = digest.renderer if digest else None
+
+    def render(self, text):
+        """Return a comment text as Isso renders it (the build's renderer
+        keeps renderings between builds: ``comments.build.html_cache``)."""
+        if not text or self.renderer is None:
+            return ""
+        return self.renderer.render(text)
 
     def thread(self, isso):
         """Return the Thread of an article's ``isso`` dict (made once: the
@@ -80,7 +80,7 @@ class ThreadRendering:
                 self.digest.thread_comments(uri),
                 self.reasons,
                 self.limit,
-                self.cache.render,
+                self.render,
             )
         return made
 
@@ -92,7 +92,6 @@ def rendering_of(settings, context):
         rendering = context[contracts.COMMENT_THREAD_RENDERING] = ThreadRendering(
             context.get(contracts.COMMENT_DATA),
             check_settings(settings)["COMMENT_THREAD_LIMIT"],
-            Path(settings["CACHE_PATH"]) / CACHE_FILE,
         )
     return rendering
 
@@ -132,16 +131,7 @@ def install(generator):
     rendering_of(generator.settings, generator.context)
 
 
-def keep_rendered(generator, writer=None):
-    """Keep this build's rendered texts for the next build."""
-    rendering = generator.context.get(contracts.COMMENT_THREAD_RENDERING)
-    if rendering is not None:
-        rendering.cache.save()
-
-
 def register():
     """Connect the receivers."""
     signals.initialized.connect(configure)
     signals.generator_init.connect(install)
-    signals.article_writer_finalized.connect(keep_rendered)
-    signals.page_writer_finalized.connect(keep_rendered)
