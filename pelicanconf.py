@@ -38,6 +38,8 @@ PLUGINS = [
     "answered",
     "blog_parade",
     "comment_refresh",
+    "comment_thread",
+    "comment_feeds",
     "neighbors",
     "readtime",
     "author_profiles",
@@ -147,7 +149,8 @@ COMMENTS_ISSO_OPTIONS = {
     "require-author": True,
     "require-email": False,
     "vote": True,
-    "reply-notifications": False,
+    # No "reply-notifications": the comment server's /config decides (on while
+    # readers' mails with double opt-in are on: [blog] reader-notifications).
     "gravatar": False,
     "sorting": "oldest",
     # Styles come from a <link> to the comment server's /css/isso.css in the

@@ -37,3 +37,9 @@ PUBLISH_KEEP_RELEASES = 5
 # The only email addresses the site may show (Impressum, Datenschutz); an entry
 # "@example.org" allows a whole domain.
 PUBLISH_EMAIL_ALLOWLIST = ["redaktion@example.org"]
+
+# Webmention (publishing/webmention_send.py): once live, parade posts mention
+# the call they join, and our round-ups every participant they link to. The
+# record of what was sent lives beside the releases (webmentions-sent.json);
+# WEBMENTION_STATE_FILE names another file.
+WEBMENTION_SEND = True

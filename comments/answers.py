@@ -17,6 +17,12 @@ Shared by the transparency page (plugins/answered) and the answer desk
   first; it was *answered by* the display name on that staff comment.
 - *Open* = not answered; its *age* = "as of" minus its creation time (0 for a
   comment dated later than "as of").
+- *No answer needed*: a reader comment without an answer for which staff
+  recorded that it needs none (``comments.store.no_answer``, with a reason
+  the comment policy allows). It is neither answered nor open: the build
+  counts it on its own line (``comments.build.digest``), the desk's SQL queue
+  leaves it out (``comments.store.open_queue``). ``classify`` here does not
+  know the decisions; its callers that need them read them alongside.
 """
 
 import bisect

@@ -2,12 +2,11 @@
 
 Its config (secrets generated on this start shown once), the server on its
 configured address, the Isso instance a one-off command writes through, and
-the arguments people type (whole numbers, who they are). Every mistake exits
+the arguments people type (whole numbers). Every mistake exits
 with one line naming the file or setting and the fix.
 """
 
 import errno
-import getpass
 import logging
 import os
 
@@ -138,14 +137,6 @@ def staff_directory(server):
     return StaffDirectory(
         staff_file(config_file_of(server.conf)), database_path(server.conf)
     )
-
-
-def login_name():
-    """The login this command runs under ($USER, $LOGNAME, the account), or ""."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no such variable and no passwd entry
-        return ""
 
 
 def whole_number(prefix, name, value):

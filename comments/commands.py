@@ -2,7 +2,10 @@
 
 Each reads the comment server config, does its one job through the package
 (``replies``, ``removal``, ``backup``, ``staff``, ``owners``, ``reminders``)
-and prints a summary line for people; a mistake exits with one line.
+and prints a summary line for people; a mistake exits with one line. The
+desk's commands (open, reply, remove, assign, no-answer, remind) speak German,
+as the desk does, and act as the staff account given with ``--as`` or in
+``BLOG_STAFF_ACCOUNT`` — never as the operating system's user.
 """
 
 import datetime
@@ -18,7 +21,6 @@ from comments.cli import (
     comment_id_argument,
     desk_config,
     load_comment_config,
-    login_name,
     open_comment_server,
     quiet_isso_logging,
     staff_directory,
@@ -26,8 +28,28 @@ from comments.cli import (
 )
 from comments.command_errors import one_line_errors
 
-# Who `invoke comments.open --mine` and `comments.assign` take you for.
+# Who the desk's commands take you for, unless --as says otherwise.
 STAFF_ACCOUNT_VARIABLE = "BLOG_STAFF_ACCOUNT"
+
+
+def acting_account(prefix, given, roster):
+    """Return the staff account acting: ``--as``, else BLOG_STAFF_ACCOUNT; exit
+    with one line when neither names a staff account."""
+    name = (given or os.environ.get(STAFF_ACCOUNT_VARIABLE, "")).strip()
+    if not name:
+        raise Exit(
+            f"{prefix}: wer handelt? --as KONTO angeben oder "
+            f"{STAFF_ACCOUNT_VARIABLE}=KONTO setzen (bekannt: {roster.describe()})",
+            code=1,
+        )
+    account = roster.resolve(name)
+    if account is None:
+        raise Exit(
+            f"{prefix}: {name!r} ist kein Redaktionskonto (bekannt: "
+            f"{roster.describe()})",
+            code=1,
+        )
+    return account
 
 
 def run_comment_server():
@@ -44,43 +66,62 @@ def run_comment_server():
 @one_line_errors("reply")
 def reply_as_staff(comment_id, text, account):
     """Answer comment ``comment_id`` as the staff ``account``."""
+    from comments.staff import owners
     from comments.staff.replies import post_staff_reply
 
-    if not account:
-        raise Exit(
-            "reply: say who answers with --as ACCOUNT (see staff.cfg; "
-            "'redaktion' for the shared one)",
-            code=1,
-        )
     comment_id = comment_id_argument("reply", comment_id)
     server = open_comment_server(guard=False)
+    account = acting_account("reply", account, owners.roster_for(server.conf))
     member = staff_directory(server).member(account)
-    if member is None:
-        known = ", ".join(sorted(staff_directory(server).accounts())) or "none yet"
-        raise Exit(
-            f"reply: no staff account {account!r} (known: {known}); "
-            "add one with: invoke comments.staff-add NAME 'Display Name'",
-            code=1,
-        )
     new_id = post_staff_reply(server, comment_id, text, member)
-    print(f"Answered comment {comment_id} as {member.display_name}: comment {new_id}")
+    print(
+        f"Kommentar {comment_id} beantwortet als {member.display_name}: "
+        f"Kommentar {new_id}"
+    )
 
 
 @one_line_errors("remove")
-def remove_with_reason(comment_id, reason, note="", by=""):
-    """Remove a comment and log the reason (``by`` defaults to the login)."""
+def remove_with_reason(comment_id, reason, note="", account=""):
+    """Remove a comment and log the reason, as the staff ``account``."""
+    from comments.staff import owners
     from comments.staff.removal import remove_comment
     from comments.store.schema import REMOVAL_REASONS
 
     if reason not in REMOVAL_REASONS:
         raise Exit(
-            f"remove: --reason {reason!r} is not one of {', '.join(REMOVAL_REASONS)}",
+            f"remove: --reason {reason!r} ist keiner von {', '.join(REMOVAL_REASONS)}",
             code=1,
         )
     comment_id = comment_id_argument("remove", comment_id)
     server = open_comment_server()
-    uri = remove_comment(server, comment_id, reason, note, by or login_name())
-    print(f"Removed comment {comment_id} from {uri} (reason: {reason}); logged.")
+    account = acting_account("remove", account, owners.roster_for(server.conf))
+    uri = remove_comment(server, comment_id, reason, note, account)
+    print(
+        f"Kommentar {comment_id} auf {uri} entfernt (Grund: {reason}); "
+        "im Protokoll vermerkt."
+    )
+
+
+@one_line_errors("no-answer")
+def no_answer_needed(comment_id, reason, note="", account=""):
+    """Record that a reader comment needs no answer, as the staff ``account``."""
+    from comments.config import database_path
+    from comments.staff import owners
+    from comments.staff.no_answer import decide_no_answer
+    from comments.store.schema import ensure_schema
+
+    comment_id = comment_id_argument("no-answer", comment_id)
+    conf = desk_config()
+    account = acting_account("no-answer", account, owners.roster_for(conf))
+    db_path = database_path(conf)
+    if not db_path.is_file():
+        raise Exit(f"no-answer: {db_path} gibt es nicht (noch nicht)", code=1)
+    ensure_schema(db_path)
+    uri = decide_no_answer(db_path, comment_id, reason, note, account, owners.CLI)
+    print(
+        f"Kommentar {comment_id} auf {uri}: keine Antwort nötig (Grund: {reason}); "
+        "vermerkt und auf der Transparenzseite gezählt."
+    )
 
 
 @one_line_errors("backup")
@@ -166,8 +207,8 @@ def staff_identity(prefix, roster, name, what):
     account = roster.resolve(name)
     if account is None:
         raise Exit(
-            f"{prefix}: {what} {name!r} is no staff account "
-            f"(known: {roster.describe()})",
+            f"{prefix}: {what} {name!r} ist kein Redaktionskonto "
+            f"(bekannt: {roster.describe()})",
             code=2,
         )
     return account
@@ -184,20 +225,20 @@ def show_open_comments(as_json=False, owner="", mine=False):
     now = datetime.datetime.now(datetime.UTC)
     try:
         roster = owners.roster_for(conf)
-        queue, _ = owners.read_queue(conf, now, roster)
+        queue = owners.read_queue(conf, now, roster)
     except reader.SourceUnavailable as error:
         raise Exit(f"open: {error}", code=2) from None
     if mine and owner:
-        raise Exit("open: give --owner NAME or --mine, not both", code=2)
+        raise Exit("open: --owner NAME oder --mine, nicht beides", code=2)
     if mine:
         owner = os.environ.get(STAFF_ACCOUNT_VARIABLE, "")
         if not owner:
             raise Exit(
-                f"open: --mine needs your staff account in {STAFF_ACCOUNT_VARIABLE} "
-                f"(e.g. {STAFF_ACCOUNT_VARIABLE}=anna), or use --owner NAME",
+                f"open: --mine braucht Ihr Redaktionskonto in {STAFF_ACCOUNT_VARIABLE} "
+                f"(z. B. {STAFF_ACCOUNT_VARIABLE}=anna), oder --owner NAME",
                 code=2,
             )
-    account = staff_identity("open", roster, owner, "owner") if owner else ""
+    account = staff_identity("open", roster, owner, "zuständig") if owner else ""
     if account:
         queue = queue.for_owner(account)
     if as_json:
@@ -220,47 +261,51 @@ def remind_staff():
     db_path = database_path(conf)
     if not db_path.is_file():
         raise Exit(
-            f"remind: {db_path} does not exist; start the comment server once", code=1
+            f"remind: {db_path} gibt es nicht; den Kommentarserver einmal starten",
+            code=1,
         )
     if not mail_enabled(conf):
-        print("Mail is off ([smtp] host or to is empty): nothing sent.")
+        print("Mail ist aus ([smtp] host oder to ist leer): nichts gesendet.")
         return
     ensure_schema(db_path)
     flushed = flush_outbox(conf, os.environ)
     reminded = send_reminders(conf, os.environ)
     if flushed.sent:
-        print(f"Sent {len(flushed.sent)} queued mail(s) about new comments.")
+        print(f"{len(flushed.sent)} wartende Mail(s) zu neuen Kommentaren gesendet.")
     if reminded.reminded:
         ids = ", ".join(str(entry.id) for entry in reminded.reminded)
-        print(f"Reminder sent about comments {ids}.")
+        print(f"Erinnerung gesendet zu den Kommentaren {ids}.")
     elif not reminded.error:
-        print("Nothing newly due: no reminder sent.")
+        print("Nichts neu fällig: keine Erinnerung gesendet.")
     problems = []
     if flushed.failed:
         problems.append(
-            f"{len(flushed.failed)} mail(s) about new comments not sent "
-            f"({flushed.error}), kept for the next run"
+            f"{len(flushed.failed)} Mail(s) zu neuen Kommentaren nicht gesendet "
+            f"({flushed.error}), beim nächsten Lauf wieder versucht"
         )
     if reminded.error:
-        problems.append(f"reminder not sent ({reminded.error}), tried on the next run")
+        problems.append(
+            f"Erinnerung nicht gesendet ({reminded.error}), beim nächsten Lauf "
+            "wieder versucht"
+        )
     if problems:
         raise Exit("remind: " + "; ".join(problems), code=1)
 
 
 @one_line_errors("assign")
-def hand_over(comment_id, name, by=""):
+def hand_over(comment_id, name, account=""):
     """Hand an open comment over to ``name``; recorded with time and by whom."""
     from comments.staff import owners
 
     comment_id = comment_id_argument("assign", comment_id)
     conf = desk_config()
-    handed_by = by or os.environ.get(STAFF_ACCOUNT_VARIABLE, "") or login_name()
     roster = owners.roster_for(conf)
+    handed_by = acting_account("assign", account, roster)
     before, after = owners.assign(conf, roster, comment_id, name, handed_by, owners.CLI)
     if before == after:
-        print(f"Comment {comment_id} is owned by {after.name} already.")
+        print(f"Für Kommentar {comment_id} ist {after.name} schon zuständig.")
         return
     print(
-        f"Comment {comment_id} handed over from {before.name} to {after.name} "
-        f"(by {after.handovers[-1].by_name})."
+        f"Kommentar {comment_id} von {before.name} an {after.name} übergeben "
+        f"(durch {after.handovers[-1].by_name})."
     )

@@ -51,6 +51,23 @@ BLOG_DEFAULTS = {
     # Who owns which thread, as the build wrote it (comments.staff.owners); empty:
     # thread-owners.json beside the database, where the build puts it.
     "owners-file": "",
+    # Readers may ask for a mail when someone answers them (double opt-in,
+    # comments.staff.subscriptions); only while [smtp] host and from are set.
+    "reader-notifications": "true",
+    # Seconds between two looks for new answers to mail (also on every new
+    # comment or approval in this process): a staff answer goes out within it.
+    "notification-interval": "20",
+    # Days a confirmed address is kept without a new opt-in or confirmation.
+    "notification-retention-days": "365",
+}
+
+# Receiving Webmentions (comments.server.webmention_web), in [webmention].
+WEBMENTION_DEFAULTS = {
+    # Answer POST /webmention at all.
+    "enabled": "true",
+    # Fetch sources on private, loopback or link-local addresses: for tests on
+    # 127.0.0.1 only; in production it would let anyone probe the network.
+    "allow-private-sources": "false",
 }
 
 ADMIN_PASSWORD_LENGTH = 12  # as for staff passwords (comments.staff.accounts)
@@ -80,6 +97,8 @@ TYPED_OPTIONS = {
     ("guard", "require-email"): "boolean",
     ("guard", "require-author"): "boolean",
     ("admin", "enabled"): "boolean",
+    ("webmention", "enabled"): "boolean",
+    ("webmention", "allow-private-sources"): "boolean",
 }
 KIND_HINTS = {
     "boolean": "true or false",
@@ -239,7 +258,7 @@ def layer_over_isso_defaults(user, path, conf):
         (section, option) for section in conf.sections() for option in conf[section]
     }
     for section in user.sections():
-        if section == "blog":
+        if section in ("blog", "webmention"):
             continue
         if not conf.has_section(section):
             conf.add_section(section)
@@ -256,6 +275,12 @@ def layer_over_isso_defaults(user, path, conf):
     unknown = set(user["blog"]) - set(BLOG_DEFAULTS) if user.has_section("blog") else ()
     for option in sorted(unknown):
         logger.warning("%s: no such option [blog] %s", path, option)
+    conf.add_section("webmention")
+    for option, default in WEBMENTION_DEFAULTS.items():
+        conf.set("webmention", option, user.get("webmention", option, fallback=default))
+    if user.has_section("webmention"):
+        for option in sorted(set(user["webmention"]) - set(WEBMENTION_DEFAULTS)):
+            logger.warning("%s: no such option [webmention] %s", path, option)
     for option in ("answer-target-hours", "remind-before-hours"):
         try:
             hours = float(conf.get("blog", option))
@@ -265,6 +290,26 @@ def layer_over_isso_defaults(user, path, conf):
             raise ConfigError(
                 f"{path}: [blog] {option} = {conf.get('blog', option)!r} must be "
                 "a positive number of hours"
+            )
+    if conf.get("blog", "reader-notifications").strip().lower() not in (
+        configparser.ConfigParser.BOOLEAN_STATES
+    ):
+        raise ConfigError(
+            f"{path}: [blog] reader-notifications = "
+            f"{conf.get('blog', 'reader-notifications')!r} must be true or false"
+        )
+    for option, unit in (
+        ("notification-interval", "seconds"),
+        ("notification-retention-days", "days"),
+    ):
+        try:
+            amount = float(conf.get("blog", option))
+        except ValueError:
+            amount = -1
+        if not (0 < amount < math.inf):
+            raise ConfigError(
+                f"{path}: [blog] {option} = {conf.get('blog', option)!r} must be "
+                f"a positive number of {unit}"
             )
     try:
         target_calendar.spec_of_conf(conf)

@@ -10,15 +10,18 @@ plugin folder on ``sys.path``) instead of repeating the literals;
 """
 
 from comments.staff import owners
+from comments.webmention import calls
 
 # Keys of the context every generator shares (``generator.context``) ----------
 
 COMMENT_DATA = "COMMENT_DATA"
 """The build's one read of all comment data: a ``comments.build.data.Digest``
-(threads, staff answers, removals, ``source`` "database", "http", "snapshot"
-or "none"). Writer: comment_data (the first ``generator_init`` of a build).
+(threads, staff answers, removals, approved Webmentions in ``mentions``,
+``source`` "database", "http", "snapshot" or "none"). Writer: comment_data
+(the first ``generator_init`` of a build).
 Readers: answered, blog_parade (participants of the parades we host),
-comment_refresh (through answered). Absent when comment_data is not loaded."""
+comment_thread (every thread's comments), comment_refresh (through answered).
+Absent when comment_data is not loaded."""
 
 ANSWERED_FIGURES = "ANSWERED_FIGURES"
 """The answer figures of this build: ``answered.answered.BuildFigures``
@@ -27,6 +30,13 @@ that count waiting comments in the target's calendar: ``waiting``,
 ``waiting_by_thread``, ``due_by_month``, ``calendar_spec``). Writer:
 answered (computed from ``COMMENT_DATA`` on first need) or comment_refresh
 (``invoke refresh``). Readers: answered (page, JSON, answered lines)."""
+
+COMMENT_THREAD_RENDERING = "COMMENT_THREAD_RENDERING"
+"""The build's static comment threads: a
+``comment_thread.comment_thread.ThreadRendering`` (the comment data, the
+removal reasons, the cache of rendered texts). Writer: comment_thread
+(``generator_init``, also in ``invoke refresh``). Readers: the Jinja global
+``comment_thread``, comment_refresh (the threads' fingerprints)."""
 
 AUTHOR_PROFILES = "AUTHOR_PROFILES"
 """Author profiles by author slug: ``{slug: {"name", "role", "bio",
@@ -53,6 +63,13 @@ THEME_ASSET = "theme_asset"
 theme_assets (``generator_init``; the copies at ``finalized``). Readers: the
 templates (``base.html``, ``includes/comments.html``, ``search.html``)."""
 
+COMMENT_THREAD = "comment_thread"
+"""``comment_thread(content)``: the static thread of an article or page
+(``comments.build.thread.Thread``: top-level comments oldest first with their
+replies, ``count``, ``hidden``; each comment's ``html`` as Isso renders it).
+Writer: comment_thread (``generator_init``).
+Reader: ``includes/comments.html``, ``includes/comment_thread.html``."""
+
 # Settings a plugin computes for others ---------------------------------------
 
 COMMENTS_EMBED_ATTRIBUTES = "COMMENTS_EMBED_ATTRIBUTES"
@@ -60,6 +77,18 @@ COMMENTS_EMBED_ATTRIBUTES = "COMMENTS_EMBED_ATTRIBUTES"
 from ``COMMENTS_ISSO_OPTIONS`` and ``DEFAULT_LANG``. Writer: isso_comments
 (``initialized``). Readers: the templates (``includes/comments.html``,
 ``includes/comment_count.html``)."""
+
+COMMENT_FEEDS_ANSWERS_URL = "COMMENT_FEEDS_ANSWERS_URL"
+"""Where the feed of our answers is, relative to ``SITEURL``
+("feeds/antworten.atom.xml"), or "" when there is none. Writer: comment_feeds
+(``initialized``). Reader: the template ``base.html`` (its head link)."""
+
+COMMENT_RENDER_CACHE = "COMMENT_RENDER_CACHE"
+"""The build's cache of Isso's renderings (``comments.build.html_cache.RenderCache``),
+the renderer behind ``Digest.text_html``. Writer: comment_data (with the read,
+at the first ``generator_init``). Reader: comment_data (``finalized``: saves
+it, removes it from the settings).
+"""
 
 # Attributes of articles and pages (plain data: Pelican may pickle them) -------
 
@@ -83,20 +112,37 @@ BLOG_PARADE = "blog_parade"
 status). Writer: blog_parade (its generator's ``generate_context``). Readers:
 the templates (the banner)."""
 
+COMMENT_FEED = "comment_feed"
+"""The absolute URL of the page's comment feed (``kommentare.atom.xml`` beside
+it), set on every published article or page whose comments are open or
+closed. Writer: comment_feeds (its generator's ``generate_context``, before any
+page is written). Readers: the templates (``includes/comment_feed_head.html``).
+"""
+
 # Files beside the comment database (the build hands them to the server) ------
 
 THREAD_OWNERS_FILE = owners.OWNERS_FILE_NAME
 """``thread-owners.json`` beside the database (``COMMENT_OWNERS_FILE``
 overrides): ``{"closed": [thread, …], "fallback": account, "format": 1,
-"threads": {thread: {"owner", "rule"}}}``. Writer: comment_owners (after a
-build). Reader: the comment server (``comments.staff.owners``: desk, reminders,
+"threads": {thread: {"owner", "rule", "title"}}}`` (``title``: the article's,
+which the desk and staff mails show). Writer: comment_owners (after a build).
+Reader: the comment server (``comments.staff.owners``: desk, reminders,
 hand-overs). Never in ``output/`` (the leak check stops a publish)."""
+
+PARADE_CALLS_FILE = calls.CALLS_FILE_NAME
+"""``parade-calls.json`` beside the database: ``{"format": 1, "calls":
+{call path: parade slug}}`` for the parades we host. Writer: blog_parade
+(each build reading the database). Reader: the comment server
+(``comments.webmention.verify``: a mention of a call is a participant)."""
 
 SNAPSHOT_DIR = "snapshots"
 """``snapshots/`` beside the database (``COMMENTS_SNAPSHOT_DIR`` overrides):
-``comments-<UTC stamp>.json`` per read, without emails or IPs, and
-``known-comments.json``. Writer: comment_data (``comments.build.snapshots``, after
-each read). Reader: comment_data, when the comment source cannot be read."""
+``comments-<UTC stamp>.json`` per read, without emails or IPs,
+``known-comments.json``, and ``comment-html.sqlite`` (Isso's renderings of the
+texts the last build showed, ``comments.build.html_cache``). Writer:
+comment_data (``comments.build.snapshots``, after each read; the renderings at
+``finalized``). Reader: comment_data (snapshots when the comment source cannot
+be read; renderings in every build)."""
 
 # Files a build leaves for a later command ----------------------------------
 

@@ -289,6 +289,62 @@ class LocalReleases:
         self.prune(name)
         return Deployment(str(self.folder), changes, name)
 
+    def deploy_overlay(self, overlay, finish=None, now=None, always=False):
+        """Make a new release of the live one with ``overlay``'s files written
+        over it (every other file hard-linked from the live release), and
+        make it current atomically; a comment-only publish changes a few
+        pages. ``finish(folder)`` works on the complete copy before it goes
+        live (e.g. the search index) and returns reasons to refuse it;
+        ``always``: make the release even when the overlay changes nothing."""
+        live = self.current_release() if self.folder.is_dir() else None
+        if live is None:
+            raise SetupError(
+                f"PUBLISH_TARGET {self.folder} has no live release to update; run "
+                "`invoke publish` first"
+            )
+        try:
+            with self.locked():
+                return self.deploy_overlay_locked(
+                    Path(overlay), live, finish, now, always
+                )
+        except OSError as error:
+            message = f"cannot deploy to {self.folder}: {describe(error)}"
+            raise SetupError(message) from None
+
+    def deploy_overlay_locked(self, overlay, live, finish, now, always):
+        """Deploy an overlay while holding the lock (see ``deploy_overlay``)."""
+        live_folder = self.live_folder(live)
+        written, _ = site_entries(overlay)
+        live_entries, _ = site_entries(live_folder)
+        added = tuple(sorted(set(written) - set(live_entries)))
+        changed = tuple(
+            sorted(
+                relative
+                for relative in set(written) & set(live_entries)
+                if not same_entry(written[relative], live_entries[relative])
+            )
+        )
+        changes = Changes(added, changed)
+        if not changes and not always:
+            return Deployment(str(self.folder), changes, live, new_release=False)
+        self.remove_leftovers()
+        name = self.new_release_name(now or datetime.datetime.now(datetime.UTC))
+        partial = self.releases_dir / f"{PARTIAL_PREFIX}{name}"
+        copy_site(live_folder, partial, live_folder, set(live_entries))
+        for relative in (*added, *changed):
+            target = partial / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)  # a hard link to the live file
+            shutil.copy2(written[relative], target)
+        refusals = finish(partial) if finish else ()
+        if refusals:
+            shutil.rmtree(partial)
+            raise SetupError("\n".join(refusals))
+        os.rename(partial, self.releases_dir / name)
+        self.point_current_to(name)
+        self.prune(name)
+        return Deployment(str(self.folder), changes, name)
+
     def rollback(self):
         """Point ``current`` at the previous release; return (previous, abandoned)."""
         live = self.current_release() if self.folder.is_dir() else None

@@ -1,6 +1,6 @@
 """Find what must not go public in a built site, before it is deployed.
 
-``find_leaks(folder, email_allowlist, unpublished)`` walks an output folder and
+``find_leaks(folder, email_allowlist, unpublished, removed)`` walks an output folder and
 returns findings ``(relative path, what)``, sorted by path:
 
 - by name or content: a SQLite database (its magic bytes, whatever the name),
@@ -15,9 +15,12 @@ returns findings ``(relative path, what)``, sorted by path:
 - the live preview's reload script (``/__preview__/``), which only the preview
   server adds to its responses;
 - drafts and hidden articles, as the build listed them (``build.watch_build``):
-  their output files, and links to them from other files.
+  their output files, and links to them from other files;
+- the text of a removed comment (``comments.build.removed``): in every HTML
+  file, as a reader reads it (tags dropped, blanks collapsed).
 
-It reads files only: no Pelican, no settings.
+It reads files only: no Pelican, no settings (``publishing.publish`` finds
+the removed comments' texts).
 """
 
 import fnmatch
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from comments.build.removed import plain_text
 from publishing.live import PREVIEW_PREFIX
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -114,8 +118,11 @@ class Unpublished:
     url: str  # URL relative to SITEURL; "" when it has none
 
 
-def find_leaks(folder, email_allowlist=(), unpublished=()):
-    """Scan a built site in ``folder``; return the findings, sorted by path."""
+def find_leaks(folder, email_allowlist=(), unpublished=(), removed=()):
+    """Scan a built site in ``folder``; return the findings, sorted by path.
+
+    ``removed``: ``(removal, fragment)`` pairs (``comments.build.removed``).
+    """
     folder = Path(folder)
     allowlist = {entry.lower() for entry in email_allowlist}
     unpublished = tuple(unpublished)
@@ -126,7 +133,24 @@ def find_leaks(folder, email_allowlist=(), unpublished=()):
         if relative in by_output_path:
             findings.append(Finding(relative, by_output_path[relative].what))
         findings.extend(scan_file(path, relative, allowlist, unpublished))
+        if removed and path.suffix.lower() in (".html", ".htm"):
+            findings.extend(scan_removed(path, relative, removed))
     return sorted(findings)
+
+
+def scan_removed(path, relative, removed):
+    """Return a finding for each removed comment's text the page shows."""
+    shown = plain_text(path.read_text(encoding="utf-8", errors="replace"))
+    return [
+        Finding(
+            relative,
+            f"the text of comment {removal.comment_id}, removed "
+            f"({removal.reason}); publish from the comment database, not an "
+            "older snapshot",
+        )
+        for removal, fragment in removed
+        if fragment in shown
+    ]
 
 
 def walk(folder):

@@ -94,16 +94,22 @@ def article_with_slug(folder, slug, year):
     """Return the article in ``folder`` whose ``Slug`` and year are these, if any
     (this project's URLs are ``{date:%Y}/{slug}/``)."""
     for path in sorted(folder.glob("*.md")):
-        metadata = {}
-        with path.open(encoding="utf-8", errors="replace") as lines:
-            for line in lines:
-                key, colon, value = line.partition(":")
-                if not line.strip() or not colon:
-                    break  # the metadata block ends at the first other line
-                metadata.setdefault(key.strip().lower(), value.strip())
+        metadata = read_metadata(path)
         if metadata.get("slug") == slug and metadata.get("date", "")[:4] == str(year):
             return path
     return None
+
+
+def read_metadata(path):
+    """Return the metadata block of a Markdown file, keys lower-cased."""
+    metadata = {}
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            key, colon, value = line.partition(":")
+            if not line.strip() or not colon:
+                break  # the metadata block ends at the first other line
+            metadata.setdefault(key.strip().lower(), value.strip())
+    return metadata
 
 
 def post_skeleton(title, slug, date, category, author, tags):

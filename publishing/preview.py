@@ -2,8 +2,9 @@
 
 Both addresses are checked before the build (a second ``invoke serve`` should
 not rebuild the site under the running one only to find its ports taken);
-then the site is built, both servers start, the sources are watched
-(``publishing.live``), and Ctrl-C or SIGTERM stops everything.
+then the site is built, both servers start, the sources and the comment
+database are watched (``publishing.live``: a new comment, answer, edit or
+removal refreshes its pages), and Ctrl-C or SIGTERM stops everything.
 """
 
 import threading
@@ -19,7 +20,7 @@ from comments.cli import (
     load_comment_config,
     start_comment_server,
 )
-from comments.config import config_path
+from comments.config import config_path, database_path
 from comments.server.serve import serve_until_interrupted
 from publishing.build_log import init_build_logging
 from publishing.live.builder import Builder
@@ -42,7 +43,15 @@ def start_site_server(folder, host, port, broadcaster):
         ) from None
 
 
-def layout_of(settings):
+def comment_files(settings, conf):
+    """Return the comment database the site is built from and its write-ahead
+    log: every comment, answer, edit and removal writes one of them."""
+    database = Path(settings.get("COMMENTS_DATABASE") or database_path(conf))
+    database = database.resolve()
+    return (database, database.with_name(database.name + "-wal"))
+
+
+def layout_of(settings, conf=None):
     """Return where the sources are (``changes.Layout``) by ``settings``."""
     theme = Path(settings["THEME"])
     return Layout(
@@ -52,17 +61,20 @@ def layout_of(settings):
         theme_static=(theme / "static").resolve(),
         theme_templates=(theme / "templates").resolve(),
         theme_static_target=settings["THEME_STATIC_DIR"],
+        comment_files=comment_files(settings, conf) if conf is not None else (),
     )
 
 
-def watched(settings, settings_file):
-    """Return the folders and the single files the preview watches."""
+def watched(settings, settings_file, comment_database=()):
+    """Return the folders and the single files the preview watches (the
+    comment database's files also before they exist)."""
     folders = [settings["PATH"], settings["THEME"], *settings["PLUGIN_PATHS"]]
     comment_config = config_path()
     files = [settings_file, comment_config, comment_config.parent / "staff.cfg"]
     return (
         [Path(folder).resolve() for folder in folders if Path(folder).is_dir()],
-        [Path(file).resolve() for file in files if Path(file).is_file()],
+        [Path(file).resolve() for file in files if Path(file).is_file()]
+        + [file for file in comment_database if file.parent.is_dir()],
     )
 
 
@@ -91,9 +103,10 @@ def serve_site(settings_file, host, port, build=True):
             print(f"preview: {result.problems[0]}")
     comment_server = start_comment_server(conf)
     site_server = start_site_server(site.output, host, port, broadcaster)
-    worker = PreviewWorker(site, broadcaster, layout_of(settings))
+    layout = layout_of(settings, conf)
+    worker = PreviewWorker(site, broadcaster, layout)
     stop = threading.Event()
-    folders, files = watched(settings, settings_file)
+    folders, files = watched(settings, settings_file, layout.comment_files)
     watch_paths(worker.changes, stop, folders, files)
     threading.Thread(
         target=worker.run, args=(stop,), name="preview-worker", daemon=True

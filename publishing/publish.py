@@ -2,10 +2,12 @@
 
 One production build into a fresh temporary folder (``build.watch_build``
 makes logged errors fatal), the leak check, then the deploy target's preview,
-deploy or rollback. Every failure exits with one line and leaves the live site
+deploy or rollback; once live, the parade posts' Webmentions
+(``webmention_send``). Every failure exits with one line and leaves the live site
 as it was; the summary lines are for people.
 """
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -14,11 +16,49 @@ from invoke import Exit
 from comments.command_errors import one_line_errors
 from comments.core import SetupError
 from publishing.build import watch_build
-from publishing.deploy import target_for
+from publishing.deploy import LocalReleases, target_for
 from publishing.leaks import find_leaks
 from publishing.placeholders import refuse_placeholders
 from publishing.settings import publish_settings
-from publishing.site_build import pelican_build
+from publishing.site_build import PLUGINS, pelican_build
+from publishing.webmention_send import DEFAULTS as WEBMENTION_DEFAULTS
+from publishing.webmention_send import send_mentions, state_file
+
+
+def publish_cache(settings):
+    """Return the publish's own cache folder (kept: a comment-only publish
+    refreshes from the refresh state the last full publish left there)."""
+    return Path(settings["CACHE_PATH"]) / "publish"
+
+
+def refresh_module():
+    """Return plugins/comment_refresh's refresh module (under the name Pelican
+    loads it by: the refresh imports the other plugins so, as ``invoke
+    refresh`` does)."""
+    if str(PLUGINS) not in sys.path:
+        sys.path.insert(0, str(PLUGINS))
+    from comment_refresh import refresh
+
+    return refresh
+
+
+def remember_live_site(settings, target, overrides):
+    """Say in the publish's refresh state that its site is the live release."""
+    cache = overrides.get("CACHE_PATH") or publish_cache(settings)
+    refresh_module().retarget_state(
+        {**settings, "CACHE_PATH": str(cache)}, target.current_link, resolve=False
+    )
+
+
+def removed_comments(settings):
+    """Return what the removed comments said (``comments.build.removed``)."""
+    from comments.build.removed import removed_for_site
+    from publishing.plugin_setup import plugin_module
+
+    comment_data = plugin_module(
+        "comment_data.comment_data", PLUGINS / "comment_data" / "__init__.py"
+    )
+    return removed_for_site(*comment_data.build_source(settings))
 
 
 def publish_target(prefix, settings_file, **overrides):
@@ -45,16 +85,22 @@ def publish_site(settings_file, dry_run=False, allow_placeholder=False, **overri
         try:
             with watch_build() as watch:
                 # Its own cache too: the local build's refresh state (and
-                # cache) stay the local site's, so `invoke refresh` still works.
+                # cache) stay the local site's, so `invoke refresh` still works;
+                # the publish's stays for `invoke publish --comments`.
                 pelican_build(
                     settings_file,
-                    **{"CACHE_PATH": str(Path(work) / "cache"), **overrides},
+                    **{"CACHE_PATH": str(publish_cache(settings)), **overrides},
                     OUTPUT_PATH=str(output),
                 )
         except (SetupError, Exit) as error:
             reason = error.message if isinstance(error, Exit) else error
             raise Exit(f"publish: nothing deployed: {reason}", code=1) from None
-        leaks = find_leaks(output, options.email_allowlist, watch.unpublished)
+        leaks = find_leaks(
+            output,
+            options.email_allowlist,
+            watch.unpublished,
+            removed_comments(settings),
+        )
         refusal = ""
         if leaks:
             # Every finding, one per line: fixing one to learn of the next
@@ -73,6 +119,9 @@ def publish_site(settings_file, dry_run=False, allow_placeholder=False, **overri
         if dry_run:
             return
         deployment = target.deploy(output)
+        mentioned = mention_targets(settings, options, settings_file, output)
+        if isinstance(target, LocalReleases):
+            remember_live_site(settings, target, overrides)
     if not deployment.new_release:
         print(f"Nothing changed; {deployment.target} stays at {deployment.release}.")
     elif deployment.release:
@@ -82,6 +131,30 @@ def publish_site(settings_file, dry_run=False, allow_placeholder=False, **overri
         )
     else:
         print(f"Published {deployment.target} ({deployment.changes.summary()}).")
+    for outcome in mentioned:
+        if outcome.status != "unchanged":
+            print(outcome.line())
+
+
+def mention_targets(settings, options, settings_file, output):
+    """Send the Webmentions of the live parade posts; return the Outcomes.
+
+    The site is live already: a failure here is one line, never a failed
+    publish (the next publish tries again).
+    """
+    values = {
+        key: settings.get(key, value) for key, value in WEBMENTION_DEFAULTS.items()
+    }
+    if not values["WEBMENTION_SEND"]:
+        return []
+    path = state_file(values, options, settings_file)
+    try:
+        return send_mentions(
+            output, settings["SITEURL"], path, values["WEBMENTION_ALLOW_PRIVATE"]
+        )
+    except (OSError, ValueError) as error:
+        print(f"webmention: not sent ({error}); the next publish tries again")
+        return []
 
 
 @one_line_errors("rollback")
@@ -93,3 +166,94 @@ def rollback_site(settings_file, **overrides):
         f"Rolled back {options.target}: release {previous} is live again "
         f"({abandoned} is kept as {abandoned}.rolled-back until the next publish)."
     )
+
+
+@one_line_errors("publish --comments")
+def publish_comments(settings_file, allow_placeholder=False, **overrides):
+    """Publish what changed comments change, and only that: the pages of the
+    last full publish whose thread or answered line changed, the transparency
+    and parade pages, the search index; through the same templates
+    (``invoke refresh``), leak-checked, as a new release made atomically."""
+    from pelican.settings import read_settings
+
+    settings, options, target = publish_target(
+        "publish --comments", settings_file, **overrides
+    )
+    if not isinstance(target, LocalReleases):
+        raise Exit(
+            "publish --comments: PUBLISH_TARGET is an rsync destination; a "
+            "comment-only publish needs a local folder of releases (run "
+            "`invoke publish` instead)",
+            code=1,
+        )
+    if not allow_placeholder:
+        refuse_placeholders(settings)
+    cache = Path(overrides.get("CACHE_PATH") or publish_cache(settings))
+    refresh = refresh_module()
+    state_file = refresh.state_path({"CACHE_PATH": str(cache)})
+    state_before = state_file.read_bytes() if state_file.is_file() else None
+    with tempfile.TemporaryDirectory(prefix="blog-publish-comments-") as work:
+        overlay = Path(work) / "overlay"
+        overlay.mkdir()
+        site_settings = read_settings(
+            settings_file,
+            override={
+                **overrides,
+                "CACHE_PATH": str(cache),
+                "OUTPUT_PATH": str(overlay),
+            },
+        )
+        try:
+            with watch_build():
+                counts = refresh.refresh_comment_pages(
+                    site_settings, site=target.current_link, index=False
+                )
+            removed = removed_comments(settings)
+
+            def check(release):
+                return [
+                    f"leak check, nothing deployed: {leak}"
+                    for leak in find_leaks(
+                        overlay, options.email_allowlist, (), removed
+                    )
+                ]
+
+            deployment = target.deploy_overlay(overlay, check)
+        except (SetupError, Exit):
+            if state_before is not None:  # the live site did not change
+                state_file.write_bytes(state_before)
+            raise
+        if not deployment.new_release:
+            print(
+                f"Nothing changed; {deployment.target} stays at {deployment.release}."
+            )
+            return
+        print(
+            f"Published comments: release {deployment.release} is live "
+            f"({counts['pages_rendered']} commented page(s) rendered; "
+            f"{deployment.changes.summary()})."
+        )
+        if counts["pages_rendered"]:
+            # Search follows in a release of its own: the pages do not wait
+            # for Pagefind (seconds at 5,000 articles).
+            (Path(work) / "none").mkdir()
+            indexed = target.deploy_overlay(
+                Path(work) / "none",
+                lambda release: index_release(site_settings, release),
+                always=True,
+            )
+            print(f"Search index updated: release {indexed.release} is live.")
+
+
+def index_release(settings, release):
+    """Index a release for search (plugins/pagefind_search, as after a build);
+    return no reasons to refuse it (a failed index is logged, as in a build)."""
+    from publishing.plugin_setup import plugin_module
+
+    pagefind = plugin_module(
+        "pagefind_search.pagefind_search", PLUGINS / "pagefind_search" / "x.py"
+    )
+    run = pagefind.start_index(settings, release)
+    if run is not None:
+        run.finish()
+    return []

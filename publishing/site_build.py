@@ -67,7 +67,7 @@ def refresh_pages(settings_file):
     return (
         f"Refreshed from {counts['comments']} "
         f"comment{'' if counts['comments'] == 1 else 's'}: transparency page, "
-        f"{counts['lines_rewritten']} answer line(s) rewritten "
+        f"{counts['pages_rendered']} commented page(s) rendered "
         f"in {time.perf_counter() - started:.2f} s."
     )
 

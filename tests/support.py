@@ -203,7 +203,7 @@ class CommentClient:
         """Log in as staff; return the Cookie header value for later requests."""
         reply = self.form("/staff/login", {"account": account, "password": password})
         cookie = reply.headers.get("Set-Cookie", "")
-        return cookie.split(";", 1)[0] if reply.status == 200 else ""
+        return cookie.split(";", 1)[0] if reply.status == 303 else ""
 
     def login(self, password):
         """Submit the admin login form; return (status, Set-Cookie header or "")."""

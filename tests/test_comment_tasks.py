@@ -14,6 +14,7 @@ from comments.store.backup import list_backups
 from tests.support import ROOT, damage_middle, isso_database_with, write_isso_config
 
 ARTICLE = "/2026/kritik/"
+AS = ("--as", "redaktion")  # the shared account: always there
 
 
 def invoke(server, *args, stdin=""):
@@ -126,7 +127,7 @@ def test_reply_as_staff_is_recorded_and_badged(server):
         server, "comments.reply", str(question), "Ja, morgen.", "--as", "jonas"
     )
     assert result.returncode == 0, result.stderr
-    assert f"Answered comment {question} as Jonas Weber" in result.stdout
+    assert f"Kommentar {question} beantwortet als Jonas Weber" in result.stdout
     badges = server.client.request("GET", f"/staff/comments?uri={ARTICLE}").body
     assert list(badges.values()) == ["Jonas Weber"]
     [reply] = server.client.thread(ARTICLE).body["replies"][0]["replies"]
@@ -141,7 +142,9 @@ def test_reply_as_unknown_account_names_the_known_ones(server):
     question = server.client.post(ARTICLE, "Hallo?").body["id"]
     result = invoke(server, "comments.reply", str(question), "Antwort", "--as", "wer")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "reply: no staff account 'wer' (known: none yet)" in result.stderr
+    assert result.stderr == (
+        "reply: 'wer' ist kein Redaktionskonto (bekannt: redaktion (Redaktion))\n"
+    )
     assert len(server.client.thread(ARTICLE).body["replies"]) == 1
 
 
@@ -155,22 +158,22 @@ def test_a_removed_comment_is_neither_answered_nor_removed_again(
     question = server.client.post(ARTICLE, "Meine Adresse: Hauptstr. 1").body["id"]
     assert server.client.post(ARTICLE, "Dazu", parent=question).status == 201
     removed = invoke(
-        server, "comments.remove", str(question), "--reason", "personal-data"
+        server, "comments.remove", str(question), "--reason", "personal-data", *AS
     )
     assert removed.returncode == 0, removed.stderr  # blanked: it has a reply
     before = comments_and_removals(server)
 
     answer = invoke(server, "comments.reply", str(question), "Danke!", "--as", "jonas")
-    again = invoke(server, "comments.remove", str(question), "--reason", "spam")
+    again = invoke(server, "comments.remove", str(question), "--reason", "spam", *AS)
 
     assert answer.returncode == 1 and again.returncode == 1
     assert answer.stderr.strip() == (
-        f"reply: comment {question} is removed (reason: personal-data); answer "
-        "one of its replies, or the article's thread, instead"
+        f"reply: Kommentar {question} ist entfernt (Grund: personal-data); "
+        "stattdessen auf eine seiner Antworten oder im Artikel antworten"
     )
     assert again.stderr.strip() == (
-        f"remove: comment {question} is removed already (reason: personal-data); "
-        "its replies keep an empty placeholder in the thread"
+        f"remove: Kommentar {question} ist schon entfernt (Grund: personal-data); "
+        "seine Antworten behalten einen leeren Platzhalter im Thread"
     )
     assert comments_and_removals(server) == before
 
@@ -183,12 +186,27 @@ def comments_and_removals(server):
         ]
 
 
-def test_remove_logs_the_reason(server):
+def test_remove_logs_the_reason_and_who_removed_it(server):
+    add_jonas(server)
     comment_id = server.client.post(ARTICLE, "Kaufen Sie jetzt!").body["id"]
-    result = invoke(
-        server, "comments.remove", str(comment_id), "--reason", "spam", "--by", "jonas"
+    # who acts is a staff account: --as, else BLOG_STAFF_ACCOUNT, never $USER
+    nobody = invoke_with(
+        server.config_file,
+        *("comments.remove", str(comment_id), "--reason", "spam"),
+        env={"BLOG_STAFF_ACCOUNT": "", "USER": "root"},
+    )
+    assert nobody.returncode == 1
+    assert nobody.stderr.startswith("remove: wer handelt? --as KONTO angeben oder ")
+    result = invoke_with(
+        server.config_file,
+        *("comments.remove", str(comment_id), "--reason", "spam"),
+        env={"BLOG_STAFF_ACCOUNT": "jonas", "USER": "root"},
     )
     assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"Kommentar {comment_id} auf {ARTICLE} entfernt (Grund: spam); im "
+        "Protokoll vermerkt.\n"
+    )
     with sqlite3.connect(server.database) as db:
         assert db.execute(
             "SELECT comment_id, reason, removed_by FROM blog_removals"
@@ -197,12 +215,12 @@ def test_remove_logs_the_reason(server):
 
 def test_removing_the_newest_comment_twice_never_hits_the_next_one(server):
     spam = server.client.post(ARTICLE, "Kaufen Sie jetzt!").body["id"]
-    first = invoke(server, "comments.remove", str(spam), "--reason", "spam")
+    first = invoke(server, "comments.remove", str(spam), "--reason", "spam", *AS)
     assert first.returncode == 0, first.stderr
     reader = server.client.post(ARTICLE, "Eine echte Frage zum Artikel").body["id"]
     assert reader != spam  # Isso alone gave the freed id out again
 
-    again = invoke(server, "comments.remove", str(spam), "--reason", "spam")
+    again = invoke(server, "comments.remove", str(spam), "--reason", "spam", *AS)
 
     assert again.returncode == 1 and "Traceback" not in again.stderr
     assert again.stderr.startswith("remove: ") and str(spam) in again.stderr
@@ -214,7 +232,7 @@ def test_remove_with_an_unknown_reason_changes_nothing(server):
     comment_id = server.client.post(ARTICLE, "Bleibt stehen").body["id"]
     result = invoke(server, "comments.remove", str(comment_id), "--reason", "doof")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.strip().startswith("remove: --reason 'doof' is not one of")
+    assert result.stderr.strip().startswith("remove: --reason 'doof' ist keiner von")
     assert len(server.client.thread(ARTICLE).body["replies"]) == 1
 
 
@@ -223,7 +241,7 @@ def test_backup_then_restore_brings_back_a_removed_comment(server, tmp_path):
     backup = invoke(server, "comments.backup")
     assert backup.returncode == 0, backup.stderr
     backup_file = backup.stdout.split("Backup written: ", 1)[1].strip()
-    invoke(server, "comments.remove", str(comment_id), "--reason", "other")
+    invoke(server, "comments.remove", str(comment_id), "--reason", "other", *AS)
     assert server.client.thread(ARTICLE).body["replies"] == []
     restored = invoke(server, "comments.restore", backup_file)
     assert restored.returncode == 0, restored.stderr
@@ -338,17 +356,22 @@ def test_a_reply_the_server_refuses_is_one_line_with_its_reason(server):
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip() == (
-        "reply: the comment server refused the reply (400: text is too long "
+        "reply: der Kommentarserver hat die Antwort abgelehnt (400: text is too long "
         "(maximum length: 65535))"
     )
 
 
 def test_reply_without_as_says_which_option_is_missing(server):
-    result = invoke(server, "comments.reply", "1", "Danke schön")
+    comment_id = server.client.post(ARTICLE, "Hallo?").body["id"]
+    result = invoke_with(
+        server.config_file,
+        *("comments.reply", str(comment_id), "Danke schön"),
+        env={"BLOG_STAFF_ACCOUNT": ""},
+    )
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "reply: say who answers with --as ACCOUNT (see staff.cfg; 'redaktion' for "
-        "the shared one)"
+        "reply: wer handelt? --as KONTO angeben oder BLOG_STAFF_ACCOUNT=KONTO "
+        "setzen (bekannt: redaktion (Redaktion))"
     )
 
 

@@ -49,7 +49,7 @@ def server(comment_server_factory):
 def test_open_with_an_empty_queue_exits_0(server):
     result = invoke(server, "comments.open")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "No open reader comments (target 24 h).\n"
+    assert result.stdout == "Keine offenen Kommentare (Ziel: 24 Std.).\n"
     assert result.stderr == ""
 
 
@@ -60,17 +60,18 @@ def test_open_with_an_on_time_queue_exits_0(server):
     result = invoke(server, "comments.open")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
+    # the id, German as the desk; no build named the article: its path
     assert lines[0].split() == [
-        "due", "soon", "21", "h", "0", "min", "Kritik", "am", "Kundenservice", "—",
-        "Leserin",
+        f"#{first}", "bald", "fällig", "21", "h", "0", "min", ARTICLE, "—", "Leserin",
     ]  # fmt: skip
     assert lines[1].strip() == "Erste Frage"
-    assert lines[2].strip() == "owner: Redaktion (fallback)"
+    assert lines[2].strip() == "zuständig: Redaktion (Vertretung)"
     assert lines[3].strip() == f"{BLOG}{ARTICLE}#isso-{first}"
-    assert lines[4].split()[:3] == ["on", "time", "0"]
+    assert lines[4].split()[:4] == [f"#{second}", "im", "Ziel", "0"]
     assert lines[7].strip() == f"{BLOG}{ARTICLE}#isso-{second}"
     assert lines[-1] == (
-        "2 open: 0 past the target, 1 due within 4 h, 1 on time (target 24 h)."
+        "2 offen: 0 überfällig, 1 in den nächsten 4 Std. fällig, 1 im Ziel "
+        "(Ziel: 24 Std.)."
     )
     assert READER_EMAIL not in result.stdout
 
@@ -81,8 +82,10 @@ def test_open_with_an_overdue_comment_exits_1(server):
     set_age(server, late, 25)
     result = invoke(server, "comments.open")
     assert result.returncode == 1
-    assert result.stdout.splitlines()[0].startswith("overdue     25 h 0 min  Kritik")
-    assert result.stdout.splitlines()[-1].startswith("2 open: 1 past the target,")
+    assert result.stdout.splitlines()[0].startswith(
+        f"#{late:<7} überfällig    25 h 0 min  {ARTICLE}"
+    )
+    assert result.stdout.splitlines()[-1].startswith("2 offen: 1 überfällig,")
     assert result.stderr == ""
 
 
@@ -113,21 +116,24 @@ def test_remind_sends_what_could_not_be_sent_and_the_digest(comment_server_facto
     assert wait_until(lambda: queued() == [("queued", 1)])
     failed = invoke(server, "comments.remind")
     assert failed.returncode == 1
-    assert "remind: 1 mail(s) about new comments not sent (ConnectionRefusedError)" in (
-        failed.stderr
+    assert (
+        "remind: 1 Mail(s) zu neuen Kommentaren nicht gesendet "
+        "(ConnectionRefusedError)" in failed.stderr
     )
     with running_mailbox(port) as mailbox:
         result = invoke(server, "comments.remind")
         assert result.returncode == 0, result.stderr
         assert result.stdout == (
-            "Sent 1 queued mail(s) about new comments.\n"
-            "Nothing newly due: no reminder sent.\n"
+            "1 wartende Mail(s) zu neuen Kommentaren gesendet.\n"
+            "Nichts neu fällig: keine Erinnerung gesendet.\n"
         )
         [mail] = mailbox.wait_for(1)
         assert f"{BLOG}{ARTICLE}#isso-{comment_id}" in mail.part("plain")
         set_age(server, comment_id, 22)
         result = invoke(server, "comments.remind")
-        assert result.stdout == f"Reminder sent about comments {comment_id}.\n"
+        assert result.stdout == (
+            f"Erinnerung gesendet zu den Kommentaren {comment_id}.\n"
+        )
         [_, digest] = mailbox.wait_for(2)
         assert digest.message["Subject"].startswith("Erinnerung: 1 Kommentar wartet")
     assert queued() == [("sent", 3)]
@@ -136,7 +142,9 @@ def test_remind_sends_what_could_not_be_sent_and_the_digest(comment_server_facto
 def test_remind_with_mail_off_says_so(server):
     result = invoke(server, "comments.remind")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "Mail is off ([smtp] host or to is empty): nothing sent.\n"
+    assert result.stdout == (
+        "Mail ist aus ([smtp] host oder to ist leer): nichts gesendet.\n"
+    )
 
 
 def test_open_without_a_database_exits_2_with_one_line(tmp_path):
@@ -197,29 +205,33 @@ def test_open_filters_by_owner_and_mine_and_assign_hands_over(owned_server):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[1:4] == [
-        f"{'':24}Frage an Jonas",
-        f"{'':24}owner: Jonas Weber (category)",
-        f"{'':24}{BLOG}{OWNED}#isso-{jonas}",
+        f"{'':35}Frage an Jonas",
+        f"{'':35}zuständig: Jonas Weber (zuständig für die Kategorie)",
+        f"{'':35}{BLOG}{OWNED}#isso-{jonas}",
     ]
     assert f"#isso-{annas}" not in result.stdout
-    assert lines[-1].startswith("1 open owned by Jonas Weber: 0 past the target")
+    assert lines[-1].startswith("1 offen für Jonas Weber: 0 überfällig")
     mine = invoke_as(owned_server, "anna", "comments.open", "--mine", "--json")
     document = json.loads(mine.stdout)
     assert document["owner"] == "anna"
     assert [entry["id"] for entry in document["comments"]] == [annas]
 
+    # who hands over: BLOG_STAFF_ACCOUNT (or --as), never the system's user
+    nobody = invoke_as(owned_server, None, "comments.assign", str(annas), "jonas")
+    assert nobody.returncode == 1
+    assert nobody.stderr.startswith("assign: wer handelt? --as KONTO angeben oder ")
     handed = invoke_as(owned_server, "anna", "comments.assign", str(annas), "jonas")
     assert handed.returncode == 0, handed.stderr
     assert handed.stdout == (
-        f"Comment {annas} handed over from Anna Schmidt to Jonas Weber "
-        "(by Anna Schmidt).\n"
+        f"Kommentar {annas} von Anna Schmidt an Jonas Weber übergeben "
+        "(durch Anna Schmidt).\n"
     )
     result = invoke_as(owned_server, None, "comments.open", "--owner", "Jonas Weber")
     assert f"#isso-{annas}" in result.stdout and f"#isso-{jonas}" in result.stdout
-    assert "owner: Jonas Weber (handed over by Anna Schmidt, " in result.stdout
+    assert "zuständig: Jonas Weber (übergeben durch Anna Schmidt, " in result.stdout
     mine = invoke_as(owned_server, "anna", "comments.open", "--mine")
-    assert (
-        mine.stdout == "No open reader comments owned by Anna Schmidt (target 24 h).\n"
+    assert mine.stdout == (
+        "Keine offenen Kommentare für Anna Schmidt (Ziel: 24 Std.).\n"
     )
 
 
@@ -227,16 +239,16 @@ def test_open_and_assign_say_what_is_wrong(owned_server):
     post_to(owned_server, ARTICLE, "Frage")
     unset = invoke_as(owned_server, None, "comments.open", "--mine")
     assert unset.returncode == 2
-    assert unset.stderr.startswith("open: --mine needs your staff account in ")
+    assert unset.stderr.startswith("open: --mine braucht Ihr Redaktionskonto in ")
     unknown = invoke_as(owned_server, None, "comments.open", "--owner", "anja")
     assert unknown.returncode == 2
     assert unknown.stderr == (
-        "open: owner 'anja' is no staff account (known: redaktion (Redaktion), "
-        "anna (Anna Schmidt), jonas (Jonas Weber))\n"
+        "open: zuständig 'anja' ist kein Redaktionskonto (bekannt: redaktion "
+        "(Redaktion), anna (Anna Schmidt), jonas (Jonas Weber))\n"
     )
     missing = invoke_as(owned_server, "anna", "comments.assign", "999", "jonas")
     assert missing.returncode == 1
-    assert missing.stderr == "assign: comment 999 is no open reader comment\n"
+    assert missing.stderr == "assign: Kommentar 999 gibt es nicht (mehr).\n"
 
 
 def test_open_names_a_comment_whose_time_is_no_time_and_exits_2(server):
@@ -251,3 +263,28 @@ def test_open_names_a_comment_whose_time_is_no_time_and_exits_2(server):
         f"{ARTICLE} has created = 1000000000000.0, no time between 2000 and "
         "3000); restore it with `invoke comments.restore` from a backup\n"
     )
+
+
+def test_no_answer_closes_a_comment_as_the_staff_account(owned_server):
+    thanks = post_to(owned_server, ARTICLE, "Danke!")
+    result = invoke_as(
+        owned_server, "anna", "comments.no-answer", str(thanks), "--reason", "thanks"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"Kommentar {thanks} auf {ARTICLE}: keine Antwort nötig (Grund: thanks); "
+        "vermerkt und auf der Transparenzseite gezählt.\n"
+    )
+    with sqlite3.connect(owned_server.database) as db:
+        assert db.execute(
+            "SELECT comment_id, reason, decided_by, via FROM blog_no_answer_needed"
+        ).fetchall() == [(thanks, "thanks", "anna", "cli")]
+    db.close()
+    assert (
+        f"#isso-{thanks}" not in invoke_as(owned_server, None, "comments.open").stdout
+    )
+    again = invoke_as(
+        owned_server, "anna", "comments.no-answer", str(thanks), "--reason", "thanks"
+    )
+    assert again.returncode == 1
+    assert again.stderr.startswith(f"no-answer: Kommentar {thanks} ist schon erledigt")

@@ -111,6 +111,20 @@ def oldest_first(comment):
     return comment.created, comment.id
 
 
+class Mention(NamedTuple):
+    """An approved Webmention whose source links to one of our pages
+    (``comments.store.webmentions``): a parade participant when the target
+    is a call."""
+
+    source: str
+    target_path: str
+    title: str
+    author: str
+    published: str  # as the source's h-entry says it, "" when it does not
+    joined_at: float  # Unix time the source was first found linking
+    summary: str = ""  # the first sentence of its summary, "" when none
+
+
 @dataclass(frozen=True, slots=True)
 class Removal:
     """One entry of the public removal log: no content, no personal data."""
@@ -131,14 +145,26 @@ class CommentData:
     comments: tuple[Comment, ...] = ()
     removals: tuple[Removal, ...] = ()
     database_id: str = ""  # fingerprint of the database, never its secret
+    # ``comment_key``s of the reader comments staff decided need no answer
+    # (``blog_no_answer_needed``): neither answered nor open.
+    no_answer_needed: frozenset = frozenset()
     # Isso's renderer, handed on to the build's digest (``Digest.text_html``)
     renderer: object = field(default=None, compare=False, repr=False)
+    mentions: tuple = ()  # approved Webmentions (Mention), in the header
 
     def replace(self, **changes):
         """Return a copy with some fields changed."""
         values = {
             name: getattr(self, name)
-            for name in ("read_at", "source", "comments", "removals", "database_id")
+            for name in (
+                "read_at",
+                "source",
+                "comments",
+                "removals",
+                "database_id",
+                "mentions",
+                "no_answer_needed",
+            )
         }
         return CommentData(**{**values, "renderer": self.renderer, **changes})
 
@@ -177,14 +203,19 @@ def from_json_comment_v1(item):
 
 
 def to_json_header(data):
-    """Return everything of ``data`` but its comments and removals."""
-    return {
+    """Return everything of ``data`` but its comments and removals (the
+    approved Webmentions, few and small, only when there are any)."""
+    header = {
         "format": FORMAT_VERSION,
         "read_at": format_utc(data.read_at),
         "source": data.source,
         "database_id": data.database_id,
         "comment_fields": COMMENT_FIELDS,
+        "no_answer_needed": sorted([*key] for key in data.no_answer_needed),
     }
+    if data.mentions:
+        header["mentions"] = [list(mention) for mention in data.mentions]
+    return header
 
 
 def to_json(data):
@@ -208,12 +239,17 @@ def from_json(values, renderer=None):
         with many_objects():
             comments = tuple(make(item) for item in values["comments"])
         removals = tuple(from_json_removal(item) for item in values["removals"])
+        mentions = tuple(Mention(*item) for item in values.get("mentions", ()))
         return CommentData(
+            mentions=mentions,
             read_at=parse_utc(values["read_at"]),
             source=values["source"],
             comments=comments,
             removals=removals,
             database_id=values.get("database_id", ""),
+            no_answer_needed=frozenset(
+                (int(key[0]), int(key[1])) for key in values.get("no_answer_needed", ())
+            ),
             renderer=renderer,
         )
     except (KeyError, TypeError) as error:

@@ -7,7 +7,9 @@ A site's 100,000 comments take ~60 MiB as objects; its pages need far less:
 - the open reader comments, as much as the transparency page lists of each
   (``OpenComments``);
 - the published reader comments that may link a blog-parade participant;
-- the title Isso recorded for each thread, for threads no page of the site has.
+- the title Isso recorded for each thread, for threads no page of the site has;
+- every thread's published comments and placeholders, for the static thread
+  under each article (``comments.build.thread``).
 
 ``Digester.add`` takes one comment at a time, so the database reader streams its
 rows through it and no list of every comment exists in a build
@@ -182,8 +184,16 @@ class Digest:
     created_by_month: dict = field(default_factory=dict)
     created_by_staff: dict = field(default_factory=dict)
     open: Sequence = ()  # OpenComments: every open reader comment, oldest first
+    # thread path → reader comments staff decided need no answer (not answered
+    # since): in no tally, neither answered nor open (``comments.answers``)
+    no_answer_needed: dict = field(default_factory=dict)
     linking: dict = field(default_factory=dict)  # thread path → Comments, oldest first
     titles: dict = field(default_factory=dict)  # thread path → Isso's title
+    # Approved Webmentions (data.Mention), read from the database only.
+    mentions: tuple = ()
+    # thread path → its published comments and placeholders (data.Comment),
+    # in reading order; never one awaiting moderation
+    threads: dict = field(default_factory=dict)
     renderer: object = field(default=None, compare=False, repr=False)
     rendered: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -191,6 +201,11 @@ class Digest:
     def total(self):
         """Return the tally of every reader comment (made from the threads')."""
         return array("i", chain.from_iterable(self.by_thread.values()))
+
+    @property
+    def no_answer_needed_total(self):
+        """Return how many reader comments need no answer, by staff's decision."""
+        return sum(self.no_answer_needed.values())
 
     @property
     def created_total(self):
@@ -202,6 +217,20 @@ class Digest:
         render to a link (``may_link``), oldest first."""
         return self.linking.get(uri, ())
 
+    def published_comments(self, uri):
+        """Return the published comments of one thread, staff's too, oldest
+        first (the thread's comments without placeholders: the feeds')."""
+        return tuple(
+            sorted(
+                (
+                    comment
+                    for comment in self.threads.get(uri, ())
+                    if comment.state == data.PUBLISHED
+                ),
+                key=data.oldest_first,
+            )
+        )
+
     def text_html(self, comment):
         """Return the comment's text rendered and sanitised as Isso does (memoised)."""
         if comment.id not in self.rendered:
@@ -209,6 +238,10 @@ class Digest:
                 self.renderer.render(comment.text) if comment.text else ""
             )
         return self.rendered[comment.id]
+
+    def thread_comments(self, uri):
+        """Return the published comments and placeholders of one thread."""
+        return self.threads.get(uri, ())
 
     def with_removals(self, removals):
         """Return a copy whose removal log also holds ``removals``."""
@@ -227,19 +260,26 @@ class Digester:
     so they come first.
     """
 
-    def __init__(self, staff_answers):
+    def __init__(self, staff_answers, no_answer_needed=frozenset()):
         self.first_after = staff_answers.first_after
+        self.no_answer_keys = no_answer_needed  # comment_keys (data.comment_key)
+        self.no_answer_needed = {}
         self.comment_count = self.pending = self.withdrawn = 0
         self.by_thread, self.by_month, self.by_staff = {}, {}, {}
         self.created_by_thread, self.created_by_month = {}, {}
         self.created_by_staff = {}
-        self.linking, self.titles = {}, {}
+        self.linking, self.titles, self.threads = {}, {}, {}
         self.open = OpenComments(self.titles)
 
     def add(self, comment):
         """Take one comment into the figures (the hot loop of every build)."""
         self.comment_count += 1
         state = comment.state
+        if state != data.PENDING:  # shown in the static thread (or a placeholder)
+            thread = self.threads.get(comment.thread_uri)
+            if thread is None:
+                thread = self.threads[comment.thread_uri] = []
+            thread.append(comment)
         if state != data.PUBLISHED:
             if state != data.PENDING:
                 self.withdrawn += state == data.WITHDRAWN
@@ -250,6 +290,20 @@ class Digester:
         uri, created = comment.thread_uri, comment.created
         epoch = int(created.timestamp())
         answered = self.first_after(comment)
+        if (
+            answered is None
+            and self.no_answer_keys
+            and data.comment_key(comment) in self.no_answer_keys
+        ):
+            # decided "no answer needed" (an answer would still count)
+            self.no_answer_needed[uri] = self.no_answer_needed.get(uri, 0) + 1
+            if uri not in self.by_thread:  # the article's row shows it too
+                self.by_thread[uri] = tally()
+                self.created_by_thread[uri] = created_times()
+                self.titles[uri] = comment.thread_title
+            if state == data.PUBLISHED and may_link(comment.text):
+                self.linking.setdefault(uri, []).append(comment)
+            return
         if answered is None:
             seconds = OPEN
             self.open.append(comment)
@@ -298,8 +352,10 @@ class Digester:
             created_by_month=self.created_by_month,
             created_by_staff=self.created_by_staff,
             open=self.open,
+            no_answer_needed=self.no_answer_needed,
             linking={uri: tuple(items) for uri, items in self.linking.items()},
             titles=self.titles,
+            threads=self.threads,
             renderer=renderer,
         )
 
@@ -308,13 +364,16 @@ def digest_of(comment_data):
     """Return the Digest of a CommentData held whole (a snapshot, an export)."""
     comments = comment_data.comments
     with data.many_objects():
-        digester = Digester(StaffAnswerIndex.of_comments(comments))
+        digester = Digester(
+            StaffAnswerIndex.of_comments(comments), comment_data.no_answer_needed
+        )
         for comment in comments:
             digester.add(comment)
-    return digester.digest(
+    digest = digester.digest(
         comment_data.read_at,
         comment_data.source,
         comment_data.database_id,
         comment_data.removals,
         comment_data.renderer,
     )
+    return dataclasses.replace(digest, mentions=comment_data.mentions)

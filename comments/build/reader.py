@@ -5,6 +5,7 @@ The one place that knows Isso's tables. Both sources return the same
 phone numbers a reader typed come masked (``comments.build.masking``).
 """
 
+import dataclasses
 import datetime
 import hashlib
 import html
@@ -22,6 +23,7 @@ from comments.build import data
 from comments.build.digest import Digester
 from comments.build.masking import mask_personal_data
 from comments.core import SetupError
+from comments.store import webmentions
 from comments.store.schema import WITHDRAWN as WITHDRAWN_REASON
 
 logger = logging.getLogger(__name__)
@@ -60,25 +62,8 @@ FROM comments c JOIN blog_staff_comments s
 ON s.comment_id = c.id AND s.comment_created = c.created
 WHERE c.mode = 1
 """
-# The threads (a top-level comment and its replies) where a comment that is not
-# withdrawn comes after the thread's last published staff comment: every open
-# reader comment is in one of them, whatever ``comments.answers`` then decides.
-# Two scans of the table instead of a Comment per row (100,000 rows: 2.8 s).
-WAITING_THREADS = """
-WITH staff_last AS (
-    SELECT a.tid, COALESCE(a.parent, a.id) AS root, MAX(a.id) AS last
-    FROM comments a JOIN blog_staff_comments s
-    ON s.comment_id = a.id AND s.comment_created = a.created
-    WHERE a.mode = 1 GROUP BY 1, 2
-), waiting AS (
-    SELECT DISTINCT r.tid, COALESCE(r.parent, r.id) AS root FROM comments r
-    LEFT JOIN staff_last l ON l.tid = r.tid AND l.root = COALESCE(r.parent, r.id)
-    WHERE r.mode != 4 AND r.id > COALESCE(l.last, 0)
-)
-"""
-WAITING_FILTER = """
-WHERE (c.tid, COALESCE(c.parent, c.id)) IN (SELECT tid, root FROM waiting)
-"""
+# Reader comments staff decided need no answer (comments.store.no_answer).
+NO_ANSWER_QUERY = "SELECT comment_id, comment_created FROM blog_no_answer_needed"
 REMOVALS_QUERY = """
 SELECT comment_id, thread_uri, removed_at, reason, note
 FROM blog_removals ORDER BY id
@@ -169,15 +154,25 @@ class Reading:
         ).fetchone()
         self.database_id = database_fingerprint(key_row[0] if key_row else "")
         self.removals = tuple(removal_from_row(row) for row in removal_rows)
+        self.mentions = tuple(
+            data.Mention(*row) for row in webmentions.approved_participants(connection)
+        )
+        self.no_answer_needed = frozenset(
+            data.stored_comment_key(comment_id, created)
+            for comment_id, created in (
+                connection.execute(NO_ANSWER_QUERY)
+                if "blog_no_answer_needed" in tables
+                else ()
+            )
+        )
         self.removed_by_staff = {
             removal.comment_id
             for removal in self.removals
             if removal.reason != WITHDRAWN_REASON
         }  # a placeholder (mode 4) with such a record was blanked by staff
 
-    def comments(self, waiting_only=False):
-        """Yield the comments, row by row from the cursor (never all rows at once);
-        ``waiting_only``: those of the threads that may hold an open comment."""
+    def comments(self):
+        """Yield the comments, row by row from the cursor (never all rows at once)."""
         threads = self.threads
         removed_by_staff, for_staff = self.removed_by_staff, self.for_staff
         query = (
@@ -185,8 +180,6 @@ class Reading:
             if self.has_staff
             else f"SELECT {COMMENT_COLUMNS}, NULL FROM comments c"
         )
-        if waiting_only and self.has_staff:
-            query = f"{WAITING_THREADS} {query} {WAITING_FILTER}"
         for row in self.connection.execute(query):
             if row[1] in threads:  # as Isso's joins: a comment needs its thread
                 yield comment_from_row(
@@ -255,17 +248,15 @@ def unreadable_database(db_path, error):
     )
 
 
-def read_database(db_path, read_at, renderer=None, for_staff=False, waiting_only=False):
+def read_database(db_path, read_at, renderer=None, for_staff=False):
     """Read the whole site's comments from SQLite, read-only, in one transaction.
 
     ``for_staff=True`` (the answer desk, never a page) keeps the text and name of
     comments awaiting moderation; emails and addresses are never read at all.
-    ``waiting_only=True`` (the desk's queue) reads only the threads that may hold
-    an open comment, each whole: the same open comments, far fewer rows.
     """
 
     def everything(reading):
-        comments = list(reading.comments(waiting_only))
+        comments = list(reading.comments())
         comments.sort(key=data.oldest_first)
         return data.CommentData(
             read_at=read_at,
@@ -273,7 +264,9 @@ def read_database(db_path, read_at, renderer=None, for_staff=False, waiting_only
             comments=tuple(comments),
             removals=reading.removals,
             database_id=reading.database_id,
+            no_answer_needed=reading.no_answer_needed,
             renderer=renderer,
+            mentions=reading.mentions,
         )
 
     return read_transaction(db_path, everything, for_staff)
@@ -291,13 +284,14 @@ def digest_database(db_path, read_at, renderer=None):
                 "has opened it; is [general] dbpath the right database?",
                 db_path,
             )
-        digester = Digester(reading.staff_answers())
+        digester = Digester(reading.staff_answers(), reading.no_answer_needed)
         add = digester.add
         for comment in reading.comments():
             add(comment)
-        return digester.digest(
+        digest = digester.digest(
             read_at, "database", reading.database_id, reading.removals, renderer
         )
+        return dataclasses.replace(digest, mentions=reading.mentions)
 
     return read_transaction(db_path, gathered)
 

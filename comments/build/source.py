@@ -12,6 +12,7 @@ from one pass over the database that also writes the snapshot and runs the
 vanish check, in this process; no comment list is ever held whole.
 """
 
+import dataclasses
 import datetime
 import functools
 import logging
@@ -245,7 +246,7 @@ def digest_and_snapshot(settings, read_at, renderer, reading):
             settings.database,
         )
     known = snapshots.known_comments(settings.snapshot_dir)
-    digester = Digester(reading.staff_answers())
+    digester = Digester(reading.staff_answers(), reading.no_answer_needed)
     keylog = snapshots.KeyLog()
     checked = []
 
@@ -268,7 +269,13 @@ def digest_and_snapshot(settings, read_at, renderer, reading):
 
     streamed = comments()
     header = data.to_json_header(
-        data.CommentData(read_at, "database", database_id=reading.database_id)
+        data.CommentData(
+            read_at,
+            "database",
+            database_id=reading.database_id,
+            mentions=reading.mentions,
+            no_answer_needed=reading.no_answer_needed,
+        )
     )
     if not save_or_log(
         snapshots.save_streamed,
@@ -281,6 +288,7 @@ def digest_and_snapshot(settings, read_at, renderer, reading):
     ):
         for _ in streamed:  # the digest still needs the comments not yet read
             pass
-    return digester.digest(
+    digest = digester.digest(
         read_at, "database", reading.database_id, removal_log(), renderer
     )
+    return dataclasses.replace(digest, mentions=reading.mentions)

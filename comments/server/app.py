@@ -34,9 +34,11 @@ from comments.config import (
     database_path,
 )
 from comments.server.comment_insert import add_comment
+from comments.server.desk_mentions import MentionReview
 from comments.server.desk_web import DeskPage
 from comments.server.events import CommentEventLog
 from comments.server.export import TOKEN_VARIABLE, ExportEndpoint
+from comments.server.form_post import CommentForm
 from comments.server.middleware import (
     MalformedRequests,
     SecurityHeaders,
@@ -51,10 +53,15 @@ from comments.server.reserved_names import ReservedNames
 from comments.server.routes import ListedRoutesOnly
 from comments.server.staff_web import StaffLayer, StaffRecorder, current_staff
 from comments.server.storage_errors import StorageErrors
+from comments.server.subscription_web import OptInRequests, SubscriptionPages
+from comments.server.webmention_web import WebmentionEndpoint
 from comments.server.write_guard import ClosedThreads, WriteGuard
 from comments.staff.accounts import StaffDirectory, is_email, staff_file
+from comments.staff.mails import SmtpSettings
 from comments.staff.notify import notifiers, staff_recipients
 from comments.staff.owners import owners_file
+from comments.staff.reader_mails import ReaderMailSender
+from comments.staff.subscriptions import NotificationSettings
 from comments.store.connections import ThreadConnection
 from comments.store.integrity import refuse_damaged_database
 from comments.store.schema import ensure_schema
@@ -279,9 +286,23 @@ def build_server(conf, environ=None):
     return server
 
 
-def wrap(server, conf, environ):
+def reader_mail_sender(conf, environ):
+    """Return the sender of readers' notification mails, or None when off."""
+    settings = NotificationSettings.from_conf(conf)
+    if not settings.enabled:
+        logger.info(
+            "notifications: readers' reply mails are off ([blog] "
+            "reader-notifications, [smtp] host and from, [server] public-endpoint)"
+        )
+        return None
+    SmtpSettings.from_conf(conf, environ)  # wrong options stop the start here
+    return ReaderMailSender(conf, environ, settings)
+
+
+def wrap(server, conf, environ, reader_mail=None):
     """Compose the middleware around the Isso instance, innermost first."""
     db_path = database_path(conf)
+    notifications = NotificationSettings.from_conf(conf)
     hosts = list(conf.getiter("general", "host"))
     directory = StaffDirectory(staff_file(config_file_of(conf), environ), db_path)
     app = local_manager.make_middleware(server)
@@ -298,6 +319,7 @@ def wrap(server, conf, environ):
     origins = Origins(hosts, conf.get("server", "public-endpoint"))
     app = WriteGuard(app, db_path, origins, ClosedThreads(owners_file(conf)))
     app = ReservedNames(app, directory)  # inside StaffLayer: needs current_staff
+    app = OptInRequests(app, db_path, notifications, reader_mail)  # likewise
     app = staff_layer = StaffLayer(app, server, directory, origins)
     app = ExportEndpoint(app, db_path, environ.get(TOKEN_VARIABLE, ""))
     # Bodies are checked before any layer inside reads them.
@@ -311,6 +333,17 @@ def wrap(server, conf, environ):
     )
     # Outside CORS: the staff desk is for this origin only.
     app = DeskPage(app, staff_layer, conf)
+    app = SubscriptionPages(app, db_path, notifications)
+    app = MentionReview(app, staff_layer, db_path)  # the desk's Webmention forms
+    app = WebmentionEndpoint(app, conf)  # other servers post here, not browsers
+    # Posts the form's comments through every layer above, as the widget's.
+    app = CommentForm(
+        app,
+        server.db.preferences.get("session-key"),
+        origins,
+        hosts,
+        server.render,
+    )
     app = ListedRoutesOnly(app)  # every URL answered is in comments.server.routes
     app = wsgi.SubURI(app)
     app = partial(ProxyFix, x_prefix=1)(app)
@@ -326,6 +359,11 @@ def create_app(conf, environ=None):
     """
     environ = os.environ if environ is None else environ
     server = build_server(conf, environ)
-    app = wrap(server, conf, environ)
+    reader_mail = reader_mail_sender(conf, environ)
+    if reader_mail is not None:
+        subscribe(server, reader_mail)
+        reader_mail.wake()  # looks every [blog] notification-interval seconds
+    app = wrap(server, conf, environ, reader_mail)
     app.comment_server = server
+    app.reader_mail = reader_mail
     return app

@@ -76,10 +76,49 @@ ROUTES = (
     Route(("POST",), "/staff/logout", "staff-logout", "StaffLayer", STAFF),
     Route(("GET",), "/staff/me", "staff-me", "StaffLayer", ANYONE),
     Route(("GET",), "/staff/comments", "staff-comments", "StaffLayer", ANYONE),
+    # The comment form without JavaScript (comments.server.form_post)
+    Route(("POST",), "/form/new", "form-new", "CommentForm", ANYONE),
+    Route(("GET",), "/form/sent", "form-sent", "CommentForm", ANYONE),
     # The answer desk (comments.server.desk_web)
     Route(("GET",), "/desk", "desk", "DeskPage", STAFF),
     Route(("GET",), "/desk.json", "desk-json", "DeskPage", STAFF),
     Route(("POST",), "/desk/assign", "desk-assign", "DeskPage", STAFF),
+    # Readers' reply notifications (comments.server.subscription_web)
+    Route(
+        ("GET", "POST"),
+        "/notify/confirm/<token>",
+        "notify-confirm",
+        "SubscriptionPages",
+        KEY,
+    ),
+    Route(
+        ("GET", "POST"),
+        "/notify/unsubscribe/<token>",
+        "notify-unsubscribe",
+        "SubscriptionPages",
+        KEY,
+    ),
+    Route(
+        ("GET", "POST"),
+        "/notify/thread/<token>",
+        "notify-thread",
+        "SubscriptionPages",
+        KEY,
+    ),
+    Route(("POST",), "/desk/mention", "desk-mention", "MentionReview", STAFF),
+    # Webmention (comments.server.webmention_web)
+    Route(
+        ("POST",),
+        "/webmention",
+        "webmention",
+        "WebmentionEndpoint",
+        ANYONE,
+        "[webmention] enabled",
+    ),
+    Route(("POST",), "/desk/answer", "desk-answer", "DeskPage", STAFF),
+    Route(("POST",), "/desk/remove", "desk-remove", "DeskPage", STAFF),
+    Route(("POST",), "/desk/no-answer", "desk-no-answer", "DeskPage", STAFF),
+    Route(("GET",), "/desk/desk.js", "desk-js", "DeskPage", ANYONE),
     # Remote builds (comments.server.export)
     Route(
         ("GET",),

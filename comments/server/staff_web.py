@@ -105,6 +105,7 @@ class StaffLayer:
         self.throttle = LoginThrottle()
         self.hash_slots = HashSlots()
         self.isso_admin = isso_admin.IssoAdminRoutes(self)
+        self.site_url = server.conf.get("blog", "site-url").rstrip("/")
         directory.dummy_hash()  # now, not in the first login's time
         self.routes = {
             "staff-login": self.login,
@@ -161,7 +162,12 @@ class StaffLayer:
         next_url = self.safe_next(request.values.get("next", ""))
         if request.method != "POST":
             member = self.identify(request.environ)
-            return render_login(member=member, next_url=next_url)
+            return render_login(
+                member=member,
+                next_url=next_url,
+                script_root=request.script_root,
+                site_url=self.site_url,
+            )
         account = request.form.get("account", "").strip()
         reservation = self.throttle.reserve(client_address(request.environ), account)
         if reservation is None:
@@ -179,10 +185,9 @@ class StaffLayer:
         self.throttle.release(reservation)
         token = self.directory.open_session(member)
         logger.info("staff login: %s", member.account)
-        if next_url:
-            response = Response(status=303, headers={"Location": next_url})
-        else:
-            response = render_login(member=member, next_url="")
+        # To the page the member came from, else the desk.
+        landing = next_url or f"{request.script_root}/desk"
+        response = Response(status=303, headers={"Location": landing})
         response.headers.add(
             "Set-Cookie",
             self.cookie(request, SESSION_COOKIE, token, SESSION_SECONDS),
@@ -206,7 +211,9 @@ class StaffLayer:
         )
         if admin_token:
             self.directory.close_session(admin_token)
-        response = render_login(logged_out=True, next_url="")
+        response = render_login(
+            logged_out=True, next_url="", script_root=request.script_root
+        )
         for name in (SESSION_COOKIE, ISSO_ADMIN_COOKIE):
             response.headers.add("Set-Cookie", self.cookie(request, name, "", 0))
         return response

@@ -94,6 +94,12 @@ class QueueEntry:
     stage: str | None = None  # the latest reminder stage reached (STAGES)
     escalated: bool = False  # open longer than half the target
     owner: object = None  # comments.staff.owners.Ownership, when owners are known
+    # Whether our answer reaches the reader by mail: "confirmed", "waiting"
+    # (for the reader's confirmation) or "" (comments.staff.subscriptions).
+    reader_notified: str = ""
+    text: str = ""  # the whole text as written (masked), for mails
+    text_html: str = ""  # Isso's rendered, sanitised HTML of it, for the desk
+    answers: object = None  # desk_queue.AnsweredComment it replies to, if any
 
     @property
     def key(self):
@@ -116,6 +122,8 @@ class QueueEntry:
             "link": self.link,
             "escalated": self.escalated,
             "owner": self.owner.to_json() if self.owner else None,
+            "reader_notified": self.reader_notified or None,
+            "answers": self.answers.id if self.answers else None,
         }
 
 
@@ -127,6 +135,9 @@ class Queue:
     settings: DeskSettings
     entries: tuple[QueueEntry, ...]
     owner: str = ""  # the account the entries were filtered by, if any
+    # the counts over every open comment when ``entries`` are only some
+    # (``comments.staff.desk_queue``: only those a mail or page needs whole)
+    totals: dict | None = None
 
     def count(self, status):
         """Return how many entries have ``status``."""
@@ -135,6 +146,8 @@ class Queue:
     @property
     def summary(self):
         """Counts: open, overdue, due soon, on time, awaiting moderation."""
+        if self.totals is not None:
+            return self.totals
         return {
             "open": len(self.entries),
             OVERDUE: self.count(OVERDUE),

@@ -1,30 +1,29 @@
-"""The answer desk's queue as text for people (``invoke comments.open``).
+"""The answer desk's queue as text for people (``invoke comments.open``), in German.
 
-One block per open comment (status, age, article, author, first line, owner,
-link), then a summary line against the target. The queue itself comes from
-``comments.staff.desk``; the staff page ``/desk`` shows the same queue as HTML.
+One block per open comment (id, status, age, article, author, first line,
+owner, link), then a summary line against the target: the same words as the
+desk page (``comments/templates/desk.html``) and the staff mails
+(``comments.staff.mails``). The queue itself comes from ``comments.staff.desk``.
 """
 
 from comments.staff.desk import format_duration, format_hours
+from comments.staff.mails import OWNER_RULES, STATUS_LABELS
 
-DESK_STATUS = {"overdue": "overdue", "due_soon": "due soon", "on_time": "on time"}
-OWNER_RULES = {
-    "metadata": "set in the article",
-    "author": "article author",
-    "category": "category",
-    "fallback": "fallback",
-    "handed_over": "handed over",
+READER_NOTIFIED = {
+    "confirmed": " [bekommt unsere Antwort per E-Mail]",
+    "waiting": " [E-Mail an den Leser, sobald bestätigt]",
 }
 
 
 def owner_line(owner):
-    """Return 'owner: Anna Schmidt (article author)', with the last hand-over."""
+    """Return 'zuständig: Anna Schmidt (Autor/in des Artikels)', with the last
+    hand-over."""
     if owner is None:
         return ""
-    line = f"owner: {owner.name} ({OWNER_RULES[owner.rule]}"
+    line = f"zuständig: {owner.name} ({OWNER_RULES[owner.rule]}"
     if owner.rule == "handed_over":
         last = owner.handovers[-1]
-        line += f" by {last.by_name}, {last.at:%Y-%m-%d %H:%M} UTC"
+        line += f" durch {last.by_name}, {last.at:%d.%m.%Y %H:%M} UTC"
     return line + ")"
 
 
@@ -33,28 +32,30 @@ def desk_report(queue, owner_name=""):
     settings, summary = queue.settings, queue.summary
     lines = []
     for entry in queue.entries:
-        waiting = " [awaiting moderation]" if entry.awaiting_moderation else ""
+        waiting = " [wartet auf Freigabe]" if entry.awaiting_moderation else ""
+        waiting += READER_NOTIFIED.get(entry.reader_notified, "")
         lines.append(
-            f"{DESK_STATUS[entry.status]:<9} {format_duration(entry.age_seconds):>12}"
-            f"  {entry.article_title} — {entry.author or '(no name)'}{waiting}"
+            f"#{entry.id:<7} {STATUS_LABELS[entry.status]:<11} "
+            f"{format_duration(entry.age_seconds):>12}  {entry.article_title} — "
+            f"{entry.author or '(ohne Namen)'}{waiting}"
         )
         if entry.first_line:
-            lines.append(f"{'':24}{entry.first_line}")
+            lines.append(f"{'':35}{entry.first_line}")
         if entry.owner:
-            lines.append(f"{'':24}{owner_line(entry.owner)}")
-        lines.append(f"{'':24}{entry.link}")
+            lines.append(f"{'':35}{owner_line(entry.owner)}")
+        lines.append(f"{'':35}{entry.link}")
     target = format_hours(settings.target_hours)
-    owned = f" owned by {owner_name}" if owner_name else ""
+    owned = f" für {owner_name}" if owner_name else ""
     if not queue.entries:
-        lines.append(f"No open reader comments{owned} (target {target} h).")
+        lines.append(f"Keine offenen Kommentare{owned} (Ziel: {target} Std.).")
         return "\n".join(lines)
     pending = summary["awaiting_moderation"]
     lines.append(
-        f"\n{summary['open']} open{owned}: {summary['overdue']} past the target, "
-        f"{summary['due_soon']} due within "
-        f"{format_hours(settings.remind_before_hours)} h, {summary['on_time']} "
-        f"on time (target {target} h)"
-        + (f"; {pending} awaiting moderation" if pending else "")
+        f"\n{summary['open']} offen{owned}: {summary['overdue']} überfällig, "
+        f"{summary['due_soon']} in den nächsten "
+        f"{format_hours(settings.remind_before_hours)} Std. fällig, "
+        f"{summary['on_time']} im Ziel (Ziel: {target} Std.)"
+        + (f"; {pending} warten auf Freigabe" if pending else "")
         + "."
     )
     return "\n".join(lines)

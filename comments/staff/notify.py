@@ -123,28 +123,31 @@ class OpenComments:
         self.entries = {}
         self.texts = {}
 
-    def read(self):
-        """Read the database (again)."""
-        self.queue, comments = owners.read_queue(self.conf, now_utc(), self.roster)
-        self.entries = {entry.key: entry for entry in self.queue.entries}
-        self.texts = {key: comments[key[0]].text for key in self.entries}
+    def read(self, comment_id):
+        """Read the one comment wanted, if it is open (SQL: one row)."""
+
+        self.queue = owners.read_queue(
+            self.conf, now_utc(), self.roster, only=comment_id
+        )
+        for entry in self.queue.entries:
+            self.entries[entry.key] = entry
 
     def find(self, comment_id, created):
         """Return (desk entry, full text) of an open comment, or None."""
         key = (comment_id, created)
-        if self.queue is None or key not in self.entries:
-            self.read()  # the comment may be newer than the last read
+        if key not in self.entries:
+            self.read(comment_id)
         if key not in self.entries:
             return None
-        return self.entries[key], self.texts[key]
+        return self.entries[key], self.entries[key].text
 
 
 def claimed_rows(db_path):
     """Yield queued outbox rows one by one, each claimed just before it is used."""
     last_id = 0
-    while (row := outbox.claim_next(db_path, last_id)) is not None:
+    while (row := outbox.claim_next(db_path, last_id, (NEW_COMMENT,))) is not None:
         last_id = row[0]
-        yield row
+        yield row[:3]
 
 
 def flush_outbox(conf, environ):

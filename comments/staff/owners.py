@@ -28,8 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from comments import answers
-from comments.build import data, reader
+from comments.build import data
 from comments.build.data import comment_key, stored_comment_key
 from comments.config import config_file_of, database_path
 from comments.core import SetupError
@@ -116,17 +115,20 @@ class ThreadOwners:
     fallback: str = ISSO_ADMIN.account
     threads: dict = field(default_factory=dict)
     closed: frozenset = frozenset()  # threads whose article says Comments: closed
+    titles: dict = field(default_factory=dict)  # thread → its article's title
 
     def get(self, uri):
         """Return (owner name, rule) of a thread, or None."""
         return self.threads.get(uri)
 
 
-def thread_owners_pieces(fallback, threads, closed=()):
+def thread_owners_pieces(fallback, threads, closed=(), titles=None):
     """Yield the thread-owners file's text piece by piece, one thread each
     (sorted: same input, same bytes). The text is ``json.dumps`` of the whole
     document with ``indent=1, sort_keys=True``; made whole, it and the document
-    took 3 MiB at 5,000 threads, at the end of the build's reading."""
+    took 3 MiB at 5,000 threads, at the end of the build's reading.
+    ``titles`` (thread → article title) are the ones the desk shows."""
+    titles = titles or {}
     head = json.dumps(
         {"closed": sorted(closed), "fallback": fallback, "format": OWNERS_FORMAT},
         ensure_ascii=False,
@@ -142,25 +144,31 @@ def thread_owners_pieces(fallback, threads, closed=()):
         yield (
             f"{separator}  {json.dumps(uri, ensure_ascii=False)}: {{\n"
             f'   "owner": {json.dumps(owner, ensure_ascii=False)},\n'
-            f'   "rule": {json.dumps(rule, ensure_ascii=False)}\n  }}'
+            f'   "rule": {json.dumps(rule, ensure_ascii=False)}'
+            + (
+                f',\n   "title": {json.dumps(titles[uri], ensure_ascii=False)}'
+                if titles.get(uri)
+                else ""
+            )
+            + "\n  }"
         )
         separator = ",\n"
     yield "\n }\n}\n"
 
 
-def write_thread_owners(path, fallback, threads, closed=()):
+def write_thread_owners(path, fallback, threads, closed=(), titles=None):
     """Write the thread-owners file when its content changed; True if written.
 
     ``closed`` lists the threads that take no new comments (the server
-    refuses them).
+    refuses them); ``titles`` the articles' titles, for the desk.
     """
     path = Path(path)
-    if same_text(path, thread_owners_pieces(fallback, threads, closed)):
+    if same_text(path, thread_owners_pieces(fallback, threads, closed, titles)):
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     with open(temporary, "w", encoding="utf-8") as stream:
-        stream.writelines(thread_owners_pieces(fallback, threads, closed))
+        stream.writelines(thread_owners_pieces(fallback, threads, closed, titles))
     os.replace(temporary, path)
     return True
 
@@ -195,10 +203,16 @@ def read_thread_owners(path):
         if isinstance(entry, dict)
     }
     closed = document.get("closed") or []
+    titles = {
+        uri: entry["title"]
+        for uri, entry in (document.get("threads") or {}).items()
+        if isinstance(entry, dict) and isinstance(entry.get("title"), str)
+    }
     return ThreadOwners(
         str(document.get("fallback") or ISSO_ADMIN.account),
         threads,
         frozenset(uri for uri in closed if isinstance(uri, str)),
+        titles,
     )
 
 
@@ -265,6 +279,8 @@ class OwnerBook:
         self.thread_owners = thread_owners
         self.roster = roster
         self.handover_rows = handover_rows
+        self.defaults = {}  # thread → default account, as looked up
+        self.handed_ids = {comment_id for comment_id, _ in handover_rows}
 
     def default_owner(self, thread_uri):
         """Return (account, rule) of a thread as the build decided it."""
@@ -295,6 +311,20 @@ class OwnerBook:
                 comment_key(comment), ()
             )
         )
+
+    def account_of(self, comment_id, created, thread_uri):
+        """Return the owning account of a comment known by its stored id,
+        creation time (Unix seconds) and thread (``owner_of``'s rule, fast)."""
+        from comments.staff.desk_queue import row_key
+
+        rows = None
+        if comment_id in self.handed_ids:
+            rows = self.handover_rows.get(row_key(comment_id, created))
+        if rows and rows[-1][0] in self.roster.names:
+            return rows[-1][0]
+        if thread_uri not in self.defaults:
+            self.defaults[thread_uri] = self.default_owner(thread_uri)[0]
+        return self.defaults[thread_uri]
 
     def owner_of(self, comment):
         """Return the Ownership of one comment."""
@@ -329,22 +359,6 @@ def record_handover(db_path, comment, owner, previous_owner, by, via, now=None):
     )
 
 
-def open_reader_comment(comment_data, comment_id, created=None):
-    """Return the open reader comment ``comment_id``; raise OwnerError if none."""
-    for classified in answers.classify(comment_data.comments):
-        comment = classified.comment
-        if comment.id != comment_id:
-            continue
-        if created is not None and comment.created != created:
-            break  # the id now belongs to another comment
-        if classified.answered:
-            raise OwnerError(
-                f"comment {comment_id} is answered already; nothing to hand over"
-            )
-        return comment
-    raise OwnerError(f"comment {comment_id} is no open reader comment")
-
-
 def assign(conf, roster, comment_id, name, by, via, created=None, now=None):
     """Hand open comment ``comment_id`` over to staff member ``name``.
 
@@ -352,17 +366,20 @@ def assign(conf, roster, comment_id, name, by, via, created=None, now=None):
     ``created`` (from the desk) makes sure the id still means the same comment.
     Return (previous Ownership, new Ownership); equal when ``name`` owns it already.
     """
+    from comments.staff.desk_queue import NotOpen, open_comment
+
     account = roster.resolve(name)
     if account is None:
-        raise OwnerError(f"no staff account {name!r} (known: {roster.describe()})")
+        raise OwnerError(
+            f"kein Redaktionskonto {name!r} (bekannt: {roster.describe()})"
+        )
     now = now or datetime.datetime.now(datetime.UTC)
     db_path = database_path(conf)
-    try:
-        comment_data = reader.read_database(db_path, now, for_staff=True)
-    except reader.SourceUnavailable as error:
-        raise OwnerError(str(error)) from None
-    comment = open_reader_comment(comment_data, comment_id, created)
     ensure_schema(db_path)
+    try:
+        comment, _ = open_comment(db_path, comment_id, created)
+    except NotOpen as error:
+        raise OwnerError(str(error)) from None
     previous = load_owner_book(conf, roster).owner_of(comment)
     if previous.account == account:
         return previous, previous
@@ -381,17 +398,33 @@ def assign(conf, roster, comment_id, name, by, via, created=None, now=None):
     return previous, load_owner_book(conf, roster).owner_of(comment)
 
 
-def read_queue(conf, now, roster=None):
-    """Return (desk Queue with owners, {id: Comment of its threads}) as of ``now``.
+def read_queue(conf, now, roster=None, select=None, reminding=False, only=None):
+    """Return the desk Queue of open comments with owners as of ``now``.
 
-    The one place the answer desk, `invoke comments.open`, the mails and the
-    reminders read the open comments from.
+    The one place the answer desk's command, the mails and the reminders read
+    the open comments from (``comments.staff.desk_queue``: SQL, not every
+    comment). ``select(OpenQueue)`` picks the indexes wanted; default: all.
+    ``reminding`` leaves out comments reminded about as overdue; ``only`` (a
+    comment id) reads that comment alone, if it is open.
     """
-    comment_data = reader.read_database(
-        database_path(conf), now, for_staff=True, waiting_only=True
-    )
+    from comments.staff import desk_queue
+
     book = load_owner_book(conf, roster or roster_for(conf))
-    queue = desk.open_queue(
-        comment_data, now, desk.DeskSettings.from_conf(conf), owners=book
+    if only is not None:
+        queue = desk_queue.one_open_queue(conf, now, book, only)
+        if queue is None:
+            return desk.Queue(
+                as_of=now, settings=desk.DeskSettings.from_conf(conf), entries=()
+            )
+    else:
+        queue = desk_queue.read_open_queue(conf, now, book, reminding=reminding)
+    indexes = list(select(queue) if select else range(len(queue.rows)))
+    entries = desk_queue.entries_for(
+        queue, indexes, desk_queue.plain_text, database_path(conf)
     )
-    return queue, {comment.id: comment for comment in comment_data.comments}
+    return desk.Queue(
+        as_of=now,
+        settings=queue.settings,
+        entries=tuple(entries),
+        totals=queue.summary(range(len(queue.rows))) if select else None,
+    )

@@ -14,6 +14,7 @@ Nothing is sent when nothing new is due. The full, current queue is always on
 the desk and in ``invoke comments.open``.
 """
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from comments.build.data import comment_key, stored_comment_key
 from comments.config import database_path
 from comments.staff import mails, owners
+from comments.staff.desk_queue import row_key
 from comments.staff.notify import (
     DIGEST,
     links,
@@ -90,10 +92,32 @@ def send_reminders(conf, environ, now=None):
     db_path = database_path(conf)
     smtp = mails.SmtpSettings.from_conf(conf, environ)
     roster = owners.roster_for(conf, environ)
-    queue, _ = owners.read_queue(conf, now or now_utc(), roster)
-    due = due_for_reminder(queue, reminded_stages(db_path))
+    recorded = store_reminders.reminded(db_path)
+    already = {
+        (*stored_comment_key(i, created), stage) for i, created, stage in recorded
+    }
+    reminded_ids = {comment_id for comment_id, _, _ in recorded}
+
+    def newly_due(queue):
+        """Rows at a stage not reminded about: only these are read whole (the
+        exact key only for ids reminded about before: most rows have none)."""
+        return [
+            index
+            for index, row in enumerate(queue.rows)
+            if (stage := queue.cutoffs.stage(index)) is not None
+            and (
+                row.id not in reminded_ids
+                or (*row_key(row.id, row.created), stage) not in already
+            )
+        ]
+
+    queue = owners.read_queue(conf, now or now_utc(), roster, newly_due, reminding=True)
+    due = due_for_reminder(queue, already)
     if not due:
-        return result
+        return result  # the hourly run's usual end: one query, nothing whole
+    # The digest's summary counts every open comment, those left out above too.
+    every = owners.read_queue(conf, queue.as_of, roster, lambda _: [])
+    queue = dataclasses.replace(queue, totals=every.summary)
     try:
         with mails.SmtpSession(smtp) as session:
             for recipients, entries in by_recipients(conf, due, roster).items():

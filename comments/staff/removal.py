@@ -30,7 +30,7 @@ def remove_comment(server, comment_id, reason, note="", removed_by=""):
     """Remove one comment through Isso and record why. Returns the thread path."""
     if reason not in REMOVAL_REASONS:
         raise RemovalError(
-            f"--reason {reason!r} is not one of {', '.join(REMOVAL_REASONS)}"
+            f"Grund {reason!r} ist keiner von {', '.join(REMOVAL_REASONS)}"
         )
     db_path = server.conf.get("general", "dbpath")
     with connect(db_path) as connection:
@@ -41,14 +41,14 @@ def remove_comment(server, comment_id, reason, note="", removed_by=""):
         ).fetchone()
         if row is None:
             raise RemovalError(
-                f"comment {comment_id} does not exist (removed already? "
-                "the removal log lists it)"
+                f"Kommentar {comment_id} gibt es nicht (schon entfernt? Das "
+                "Entfernungsprotokoll nennt ihn)"
             )
         if row[0] == 4:
             raise RemovalError(
-                f"comment {comment_id} is removed already (reason: "
-                f"{blanked_reason(connection, comment_id)}); its replies keep an "
-                "empty placeholder in the thread"
+                f"Kommentar {comment_id} ist schon entfernt (Grund: "
+                f"{blanked_reason(connection, comment_id)}); seine Antworten "
+                "behalten einen leeren Platzhalter im Thread"
             )
         announce(connection, comment_id, reason, note, removed_by)
     try:

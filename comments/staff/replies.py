@@ -33,16 +33,17 @@ def thread_of(db_path, comment_id):
         removed = row is not None and row[3] == 4
         reason = blanked_reason(db, comment_id) if removed else None
     if row is None:
-        raise ReplyError(f"comment {comment_id} does not exist")
+        raise ReplyError(f"Kommentar {comment_id} gibt es nicht")
     uri, title, parent, mode = row
     if mode == 2:
         raise ReplyError(
-            f"comment {comment_id} awaits moderation; approve it before answering"
+            f"Kommentar {comment_id} wartet auf Freigabe; erst freigeben, dann "
+            "antworten"
         )
     if removed:
         raise ReplyError(
-            f"comment {comment_id} is removed (reason: {reason}); answer one of "
-            "its replies, or the article's thread, instead"
+            f"Kommentar {comment_id} ist entfernt (Grund: {reason}); stattdessen "
+            "auf eine seiner Antworten oder im Artikel antworten"
         )
     return uri, title, parent or comment_id
 
@@ -54,19 +55,22 @@ def refusal_reason(body):
     return " ".join(text.split())[:200] or "no reason given"
 
 
-def post_staff_reply(server, comment_id, text, member):
-    """Post ``text`` as ``member``'s answer to ``comment_id``; return the new id."""
+def post_staff_reply(server, comment_id, text, member, via="cli"):
+    """Post ``text`` as ``member``'s answer to ``comment_id``; return the new id.
+
+    ``via`` is how the staff comment is recorded: "cli", or "desk".
+    """
     if len(text.strip()) < 3:
-        raise ReplyError("the reply needs at least 3 characters")
+        raise ReplyError("die Antwort braucht mindestens 3 Zeichen")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # bytes the shell passed that are not UTF-8
-        raise ReplyError("the reply is not valid UTF-8 text") from None
+        raise ReplyError("die Antwort ist kein gültiger UTF-8-Text") from None
     db_path = server.conf.get("general", "dbpath")
     uri, title, parent = thread_of(db_path, comment_id)
     app = local_manager.make_middleware(server)
     member_token = current_staff.set(member)
-    channel_token = staff_channel.set("cli")
+    channel_token = staff_channel.set(via)
     try:
         response = Client(app).post(
             "/new",
@@ -88,7 +92,7 @@ def post_staff_reply(server, comment_id, text, member):
         current_staff.reset(member_token)
     if response.status_code != 201:
         raise ReplyError(
-            f"the comment server refused the reply ({response.status_code}: "
+            f"der Kommentarserver hat die Antwort abgelehnt ({response.status_code}: "
             f"{refusal_reason(response.get_data(as_text=True))})"
         )
     return response.json["id"]

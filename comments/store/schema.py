@@ -4,7 +4,8 @@ Kept in the same SQLite file so that one backup holds everything. Each
 ``blog_*`` table has a module of its own in ``comments/store/`` holding its
 definition and its SQL: ``staff_comments``, ``removals`` (the append-only
 removal log and its trigger), ``sessions``, ``outbox``, ``reminders``,
-``handovers``.
+``handovers``, ``subscriptions`` (readers' reply notifications),
+``webmentions``, ``no_answer``.
 
 As Isso's ``db/`` does, the database carries its schema version and
 ``migrate`` runs the ``MIGRATIONS`` after it in order, up to ``MAX_VERSION``.
@@ -69,11 +70,14 @@ from pathlib import Path
 
 from comments.store import (
     handovers,
+    no_answer,
     outbox,
     reminders,
     removals,
     sessions,
     staff_comments,
+    subscriptions,
+    webmentions,
 )
 from comments.store.removals import (  # noqa: F401 (where callers look them up)
     REMOVAL_REASONS,
@@ -84,6 +88,13 @@ from comments.store.removals import (  # noqa: F401 (where callers look them up)
 )
 
 logger = logging.getLogger(__name__)
+
+DESK_INDEXES = """
+-- The desk's open queue (comments.store.open_queue) looks up, for each reader
+-- comment, the later replies of its thread: from the index alone.
+CREATE INDEX IF NOT EXISTS blog_comments_by_parent_id
+ON comments (parent, id, mode, created);
+"""
 
 COMMENT_INDEXES = """
 -- Isso itself has no index on its comments table: every thread listing, count
@@ -101,7 +112,10 @@ SCHEMA = "".join(
         outbox.SCHEMA,
         reminders.SCHEMA,
         handovers.SCHEMA,
+        subscriptions.SCHEMA,
+        no_answer.SCHEMA,
         COMMENT_INDEXES,
+        DESK_INDEXES,
         removals.TRIGGERS,
     )
 )
@@ -140,11 +154,28 @@ def type_comments_table(connection):
     return ids_never_reused(connection) is True and not needs_upgrade(connection)
 
 
+def add_subscriptions(connection):
+    """Migration 3: the subscription store, and the outbox's recipient column."""
+    outbox.add_recipient_column(connection)
+    connection.executescript(subscriptions.SCHEMA)
+    return True
+
+
+def create_desk_tables(connection):
+    """Migration 5: the "no answer needed" decisions and the desk's index
+    (a new database has them from migration 2, which makes ``SCHEMA``)."""
+    connection.executescript(no_answer.SCHEMA + DESK_INDEXES)
+    return True
+
+
 # (version, what it does): in the order they run. A new one goes last, with the
 # next number; none is ever changed once released.
 MIGRATIONS = (
     (1, type_comments_table),
     (2, create_tables),
+    (3, add_subscriptions),
+    (4, webmentions.create_tables),
+    (5, create_desk_tables),
 )
 MAX_VERSION = MIGRATIONS[-1][0]
 VERSION_TABLE = "blog_schema"

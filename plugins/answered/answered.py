@@ -155,9 +155,13 @@ class BuildFigures:
         self.digest = digest
         self.as_of = as_of
         self.target_seconds = round(settings["ANSWERED_TARGET_HOURS"] * 3600)
-        self.summary = figures.summarize(digest.total, self.target_seconds)
+        self.summary = figures.summarize(
+            digest.total, self.target_seconds, digest.no_answer_needed_total
+        )
         self.by_thread = {
-            uri: figures.summarize(entries, self.target_seconds)
+            uri: figures.summarize(
+                entries, self.target_seconds, digest.no_answer_needed.get(uri, 0)
+            )
             for uri, entries in digest.by_thread.items()
         }
         self.calendar_spec = settings["ANSWERED_TARGET_CALENDAR"]

@@ -33,7 +33,12 @@ from comments.store.schema import WITHDRAWN as WITHDRAWN_REASON
 
 @dataclass(frozen=True)
 class Summary:
-    """Counts and response times over a set of reader comments."""
+    """Counts and response times over a set of reader comments.
+
+    ``reader_comments`` = ``answered`` + ``open`` + ``no_answer_needed``: a
+    comment staff decided needs no answer is a reader comment, but neither
+    answered nor open, and it has no response time.
+    """
 
     reader_comments: int
     answered: int
@@ -41,6 +46,7 @@ class Summary:
     answered_within_target: int
     median_response_seconds: int | None
     p90_response_seconds: int | None
+    no_answer_needed: int = 0
 
 
 def median(values):
@@ -63,11 +69,13 @@ def percentile_nearest_rank(values, percent):
     return ordered[rank - 1]
 
 
-def summarize(entries, target_seconds):
-    """Count and time a tally of reader comments."""
+def summarize(entries, target_seconds, no_answer_needed=0):
+    """Count and time a tally of reader comments, and ``no_answer_needed``
+    more that need none (counted, never timed)."""
     response_times = answered_times(entries)
     return Summary(
-        reader_comments=len(entries),
+        reader_comments=len(entries) + no_answer_needed,
+        no_answer_needed=no_answer_needed,
         answered=len(response_times),
         open=len(entries) - len(response_times),
         answered_within_target=sum(1 for s in response_times if s <= target_seconds),

@@ -383,6 +383,7 @@ def json_document(values, settings):
         "reader_comments": summary.reader_comments,
         "answered": summary.answered,
         "open": summary.open,
+        "no_answer_needed": summary.no_answer_needed,
         "answered_within_target": summary.answered_within_target,
         "median_response_seconds": summary.median_response_seconds,
         "p90_response_seconds": summary.p90_response_seconds,
@@ -396,6 +397,7 @@ def json_document(values, settings):
                 "reader_comments": row.summary.reader_comments,
                 "answered": row.summary.answered,
                 "open": row.summary.open,
+                "no_answer_needed": row.summary.no_answer_needed,
                 "median_response_seconds": row.summary.median_response_seconds,
                 **waiting_json(row.waiting),
             }

@@ -15,9 +15,12 @@ ones first, then the latest deadline first. Each contributing article gets
 (``article.parade`` is taken: Pelican turns each metadata key into an attribute).
 
 Participants of a parade we host come from the published reader comments on
-the call article (``COMMENT_DATA``, read once per build by plugins/comment_data)
-and from ``<PATH>/<PARADE_DATA_PATH>/<slug>.yml`` (participants.py). A build
-without comment data lists the manual entries only, and says so.
+the call article (``COMMENT_DATA``, read once per build by plugins/comment_data),
+from ``<PATH>/<PARADE_DATA_PATH>/<slug>.yml`` and from the Webmentions of the
+call that staff approved (``COMMENT_DATA.mentions``; participants.py). A build
+without comment data lists the manual entries only, and says so. A build
+reading the database tells the comment server which pages are calls
+(``parade-calls.json`` beside it).
 
 The status is computed against the build's "now" (comments.core.build_now:
 ``SOURCE_DATE_EPOCH`` when set). A parade is open up to and including its

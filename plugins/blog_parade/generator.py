@@ -19,6 +19,7 @@ from pelican.generators import Generator
 from pelican.utils import sanitised_join, slugify, strftime
 
 from comments.core import build_now
+from comments.webmention.calls import write_calls
 from publishing.plugin_setup import plugin_module
 
 from .ical import deadline_calendar
@@ -33,14 +34,23 @@ from .parades import (
     group,
     index_key,
     parade_record,
+    participant_record,
 )
-from .participants import counts_as_entry, from_comments, parse_manual, unique
+from .participants import (
+    completed,
+    counts_as_entry,
+    from_comments,
+    from_mentions,
+    parse_manual,
+    unique,
+)
 
 logger = logging.getLogger(__name__)
 
 # Sibling plugins, loaded whatever their place in PLUGINS (plugin_setup).
 contracts = plugin_module("contracts", __file__)
 thread_id = plugin_module("isso_comments.isso_comments", __file__).thread_id
+comment_data_plugin = plugin_module("comment_data.comment_data", __file__)
 
 PER_PARADE_PATHS = (
     "PARADE_URL",
@@ -90,11 +100,13 @@ def banner_data(page, contribution):
         "status": {"state": page.status.state, "days_left": page.status.days_left},
         "ics_url": page.ics_save_as,
         "summary_url": parade.summary_url,
-        "participants": [
-            {"name": item.name, "url": item.url, "source": item.source}
-            for item in page.participants
-        ],
+        "participants": [participant_record(item) for item in page.participants],
     }
+
+
+def call_thread(call):
+    """Return the comment thread (site path) of a call Contribution."""
+    return (call.isso or {}).get("thread") or thread_id(call.url)
 
 
 def json_text(record):
@@ -137,10 +149,15 @@ class ParadeGenerator(Generator):
         for parade in parades:
             participants = ()
             if parade.role == HOST:
+                mentioned = self.mention_participants(comment_data, parade, timezone)
                 participants = tuple(
-                    unique(
-                        self.comment_participants(comment_data, parade.call),
-                        manual.get(parade.slug, ()),
+                    completed(
+                        unique(
+                            self.comment_participants(comment_data, parade.call),
+                            manual.get(parade.slug, ()),
+                            mentioned,
+                        ),
+                        {item.url: item for item in mentioned},
                     )
                 )
             status = deadline_status(self.now, parade.deadline, timezone)
@@ -151,6 +168,24 @@ class ParadeGenerator(Generator):
                     page, contribution
                 )
         self.pages.sort(key=lambda item: index_key(item.parade, item.status))
+        self.tell_server_the_calls(parades, comment_data)
+
+    def tell_server_the_calls(self, parades, comment_data):
+        """Write which pages are our calls beside the comment database, for
+        the server's Webmention check (``contracts.PARADE_CALLS_FILE``)."""
+        if comment_data is None or comment_data.source != "database":
+            return
+        source, _ = comment_data_plugin.build_source(self.settings)
+        if not source.database.is_file():
+            return
+        found = {
+            call_thread(parade.call): parade.slug for parade in parades if parade.call
+        }
+        path = source.database.with_name(contracts.PARADE_CALLS_FILE)
+        try:
+            write_calls(path, found)
+        except OSError as error:
+            logger.warning("blog_parade: cannot write %s (%s)", path, error)
 
     def slugify(self, text):
         """Return the ASCII slug of ``text`` by the site's slug rules."""
@@ -188,13 +223,24 @@ class ParadeGenerator(Generator):
         """Return the participants linked in reader comments on the call."""
         if comment_data is None:
             return []
-        thread = (call.isso or {}).get("thread") or thread_id(call.url)
+        thread = call_thread(call)
         entries = [
             (comment, comment_data.text_html(comment))
             for comment in comment_data.linking_comments(thread)
             if counts_as_entry(comment, thread)
         ]
         return from_comments(entries, thread, [site_host(self.settings["SITEURL"])])
+
+    def mention_participants(self, comment_data, parade, timezone):
+        """Return the participants whose approved Webmentions reached the call."""
+        if comment_data is None:
+            return []
+        return from_mentions(
+            getattr(comment_data, "mentions", ()),
+            call_thread(parade.call),
+            parade.deadline,
+            timezone,
+        )
 
     def manual_participants(self, hosted):
         """Return ``{slug: [Participant, …]}`` from the parade data folder."""

@@ -170,8 +170,24 @@ def parade_record(parade, status, participants, site_url):
             }
             for contribution in parade.contributions
         ],
-        "participants": [
-            {"name": item.name, "url": item.url, "source": item.source}
-            for item in participants
-        ],
+        "participants": [participant_record(item) for item in participants],
     }
+
+
+def participant_record(participant):
+    """Return one participant for ``parade.json``: name, url, source, and the
+    title, date, late mark and summary where a Webmention told them."""
+    record = {
+        "name": participant.name,
+        "url": participant.url,
+        "source": participant.source,
+    }
+    if participant.title:
+        record["title"] = participant.title
+    if participant.date:
+        record["date"] = participant.date.isoformat()
+    if participant.late:
+        record["late"] = True
+    if participant.summary:
+        record["summary"] = participant.summary
+    return record

@@ -12,10 +12,19 @@ Entries that came by mail or pingback live in ``<slug>.yml``, a YAML list::
     - name: Blog von Eva Beispiel
       url: https://blog.example.net/2026/offenheit/
 
+Posts that sent the call a Webmention count once staff approved them
+(``comments.store.webmentions``, in ``COMMENT_DATA.mentions``); they bring
+their title, author and date, and one dated after the deadline is marked
+late, not dropped.
+
 Addresses are normalised (links.normalise_url) and each is listed once: the
-first comment with it wins, comments before manual entries.
+first comment with it wins, comments before manual entries before
+Webmentions; a Webmention's title and date complete an entry found first
+elsewhere.
 """
 
+import dataclasses
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -28,6 +37,7 @@ from .metadata import Problem
 
 COMMENT = "comment"
 MANUAL = "manual"
+WEBMENTION = "webmention"
 
 BARE_URL = re.compile(r"""https?://[^\s<>"'“”„«»]+""", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,:;!?'\"…)]}"
@@ -40,7 +50,11 @@ class Participant:
 
     name: str
     url: str  # normalised
-    source: str  # COMMENT or MANUAL
+    source: str  # COMMENT, MANUAL or WEBMENTION
+    title: str = ""  # the post's title, when a Webmention told it
+    date: datetime.date | None = None  # its date, when a Webmention told it
+    late: bool = False  # dated after the parade's deadline
+    summary: str = ""  # its first sentence, when a Webmention told it
 
 
 def counts_as_entry(comment, thread_uri):
@@ -142,6 +156,58 @@ def manual_entry(number, entry):
             f"{where}: {', '.join(unknown)}", "unknown key(s), ignored (name, url)"
         )
     return participant, None
+
+
+def mention_date(mention, timezone):
+    """Return the date a mention's post names (ISO ``published``), else the day
+    it was first found linking, in ``timezone``."""
+    try:
+        return datetime.date.fromisoformat(mention.published[:10])
+    except ValueError:
+        moment = datetime.datetime.fromtimestamp(mention.joined_at, datetime.UTC)
+        return moment.astimezone(timezone).date()
+
+
+def from_mentions(mentions, call_path, deadline, timezone):
+    """Return participants from approved Webmentions (``data.Mention``) of the
+    call at site path ``call_path``, oldest first; late ones marked."""
+    wanted = call_path.strip("/")
+    participants = []
+    for mention in mentions:
+        url = normalise_url(mention.source)
+        if url is None or mention.target_path.strip("/") != wanted:
+            continue
+        date = mention_date(mention, timezone)
+        participants.append(
+            Participant(
+                name=mention.author or site_host(url),
+                url=url,
+                source=WEBMENTION,
+                title=mention.title,
+                date=date,
+                late=deadline is not None and date > deadline,
+                summary=mention.summary,
+            )
+        )
+    return unique(participants)
+
+
+def completed(participants, mentioned):
+    """Return ``participants`` with title and date from the Webmention of the
+    same address, where one came (``mentioned``: Participants by url)."""
+    result = []
+    for participant in participants:
+        mention = mentioned.get(participant.url)
+        if mention and participant.source != WEBMENTION:
+            participant = dataclasses.replace(
+                participant,
+                title=participant.title or mention.title,
+                date=participant.date or mention.date,
+                late=participant.late or mention.late,
+                summary=participant.summary or mention.summary,
+            )
+        result.append(participant)
+    return result
 
 
 def unique(participants, *more):

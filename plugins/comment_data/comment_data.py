@@ -17,6 +17,11 @@ Settings (all optional):
 - ``COMMENTS_SNAPSHOT_DIR``: default ``snapshots/`` beside the database.
 - ``COMMENTS_SNAPSHOT_KEEP``: how many snapshots to keep (default 10).
 
+Comment texts are rendered by Isso's own renderer through a cache beside the
+snapshots (``comment-html.sqlite``, ``comments.build.html_cache``): a build
+renders only texts no earlier build rendered, and keeps what it used when it
+ends.
+
 The comment data lives as long as the build, so once it is read the
 collector's generations are frozen (``gc.freeze``) until the build ends: the
 cyclic garbage collector then no longer walks the open comments on every full
@@ -28,7 +33,7 @@ database writes the snapshot and checks for vanished comments
 ``invoke refresh`` reads through ``read_for_build`` and ``share`` as well.
 
 Signals: ``initialized`` (ends a freeze), ``generator_init`` (reads),
-``finalized`` (ends the freeze).
+``finalized`` (ends the freeze, keeps the renderings).
 """
 
 import gc
@@ -40,6 +45,7 @@ from pelican import signals
 
 from comments import config
 from comments.build import reader
+from comments.build.html_cache import FILE_NAME, RenderCache, renderer_identity
 from comments.build.source import SourceSettings, load_for_build
 from publishing.plugin_setup import plugin_module
 
@@ -84,10 +90,16 @@ def build_source(settings, environ=None):
     """Return the comment source and renderer for a build with these settings."""
     environ = os.environ if environ is None else environ
     comment_conf = config.read_config(environ=environ)
-    return (
-        source_settings(settings, comment_conf, environ),
+    source = source_settings(settings, comment_conf, environ)
+    # Beside the snapshots, which outlive a publish's temporary CACHE_PATH.
+    renderer = RenderCache(
         reader.make_renderer(comment_conf),
+        source.snapshot_dir / FILE_NAME,
+        renderer_identity(comment_conf),
     )
+    # The same dict as Pelican's settings: ``finish_build`` finds it there.
+    settings[contracts.COMMENT_RENDER_CACHE] = renderer
+    return source, renderer
 
 
 def read_for_build(settings, environ=None):
@@ -127,9 +139,19 @@ def end_freeze(_=None):
     gc.unfreeze()
 
 
-def finish_build(_=None):
-    """At the build's end: end the freeze."""
+def keep_renderings(settings, prune=True):
+    """Save the build's renderings (if it read comments) for the next build;
+    ``prune=False`` (a refresh) keeps the earlier ones it did not show."""
+    cache = settings.pop(contracts.COMMENT_RENDER_CACHE, None)
+    if cache is not None:
+        cache.save(prune)
+
+
+def finish_build(pelican=None):
+    """At the build's end: end the freeze, keep the renderings for the next."""
     end_freeze()
+    if pelican is not None:
+        keep_renderings(pelican.settings)
 
 
 def register():

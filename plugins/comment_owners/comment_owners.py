@@ -9,7 +9,9 @@ of the comment server (staff.cfg), by the first rule that names a known one:
 4. ``COMMENT_OWNERS_FALLBACK`` (default ``redaktion``, the shared team account).
 
 A name that is no staff account gives one warning naming the article file or
-the setting, and the next rule decides: never a failed build. Names are checked
+the setting, and the next rule decides: never a failed build. It warns on the
+build that changes the owners file; later builds log it as info, so sample
+owners waiting for their accounts do not warn on every build. Names are checked
 against the accounts file the comment server reads (``BLOG_STAFF_FILE``, else
 staff.cfg beside the comment server config); a build without that file (on
 another machine) says so once and leaves the check to the server, which falls
@@ -180,19 +182,18 @@ def commented_items(generators):
 
 
 def thread_owners(items, settings, roster, staff_path):
-    """Return ({thread: (account, rule)}, fallback account), warning on unknowns."""
+    """Return ({thread: (account, rule)}, fallback account, problems): each
+    problem one line naming the file or setting of a name no staff account has."""
     fallback = settings["COMMENT_OWNERS_FALLBACK"].strip()
+    problems = []
 
     def account_of(name):
         return roster.resolve(name) if roster else str(name).strip() or None
 
     if account_of(fallback) is None:
-        logger.warning(
-            "comment_owners: COMMENT_OWNERS_FALLBACK = %r is no staff account in "
-            "%s; using %r",
-            fallback,
-            staff_path,
-            ISSO_ADMIN.account,
+        problems.append(
+            f"comment_owners: COMMENT_OWNERS_FALLBACK = {fallback!r} is no staff "
+            f"account in {staff_path}; using {ISSO_ADMIN.account!r}"
         )
     fallback = account_of(fallback) or ISSO_ADMIN.account
     mapping = folded(settings["COMMENT_OWNERS"])
@@ -203,22 +204,18 @@ def thread_owners(items, settings, roster, staff_path):
         names.update([*authors, category])
         wanted = str(item.metadata.get("comments_owner") or "").strip()
         if wanted and account_of(wanted) is None:
-            logger.warning(
-                "comment_owners: %s: Comments_owner: %r is no staff account in %s; "
-                "the next rule decides",
-                item.source_path,
-                wanted,
-                staff_path,
+            problems.append(
+                f"comment_owners: {item.source_path}: Comments_owner: {wanted!r} is "
+                f"no staff account in {staff_path}; the next rule decides"
             )
         threads[item.isso["thread"]] = resolve_owner(
             wanted, authors, category, mapping, fallback, account_of
         )
     if threads:  # with nothing commented, no name can be checked against the site
-        for problem in mapping_problems(
-            settings["COMMENT_OWNERS"], names, roster, staff_path
-        ):
-            logger.warning(problem)
-    return threads, fallback
+        problems.extend(
+            mapping_problems(settings["COMMENT_OWNERS"], names, roster, staff_path)
+        )
+    return threads, fallback, problems
 
 
 def configure(pelican):
@@ -241,14 +238,19 @@ def write_owners(generators):
         return
     roster, staff_path = load_roster(comment_conf)
     items = list(commented_items(generators))
-    threads, fallback = thread_owners(items, settings, roster, staff_path)
+    threads, fallback, problems = thread_owners(items, settings, roster, staff_path)
     closed = [item.isso["thread"] for item in items if item.isso["state"] == "closed"]
+    titles = {item.isso["thread"]: item.isso.get("title", "") for item in items}
     path = owners_file_for(settings, comment_conf)
     try:
-        written = write_thread_owners(path, fallback, threads, closed)
+        written = write_thread_owners(path, fallback, threads, closed, titles)
     except OSError as error:
         logger.warning("comment_owners: cannot write %s (%s)", path, error)
-        return
+        written = True  # nothing was decided: say why every time
+    # A warning when the owners it decides change (a new article, a new or
+    # removed account), not on every build while a name waits for its account.
+    for problem in problems:
+        logger.log(logging.WARNING if written else logging.INFO, problem)
     if written:
         logger.info("comment_owners: owners of %d threads in %s", len(threads), path)
 

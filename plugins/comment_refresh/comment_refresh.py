@@ -3,13 +3,13 @@
 Comments change far more often than articles. After every full build this
 plugin writes a small state file (see refresh.py); ``invoke refresh`` then
 re-renders only what comments change — the transparency page, its JSON, the
-pages of the blog parades we host, and the answered lines of articles whose
-figures changed — through the same theme and generators, in well under the
-time of a build.
+pages of the blog parades we host, and the articles and pages whose answered
+line or comment thread changed — through the same theme, templates and
+generators, in well under the time of a build.
 
 Signals: ``initialized`` (checks that ``comment_data`` and ``answered`` are
 loaded), ``all_generators_finalized`` (every generator has its context; nothing
-is written yet).
+is written yet), ``page_writer_finalized`` (the articles and pages are written).
 """
 
 from pelican import signals
@@ -17,6 +17,7 @@ from pelican.plugins._utils import plugin_enabled
 
 from publishing.plugin_setup import require_plugins
 
+from .pages import save_pages
 from .refresh import save_state
 
 NEEDS = ("comment_data", "answered")  # the comments, the pages it refreshes
@@ -40,7 +41,15 @@ def remember_build(generators):
     save_state(generators[0].context, generators[0].settings)
 
 
+def remember_pages(generator, writer=None):
+    """Pickle the articles and pages once written: every plugin has given them
+    what it gives (some at ``all_generators_finalized``, after this one)."""
+    if is_listed(generator.settings):
+        save_pages(generator.context, generator.settings)
+
+
 def register():
     """Connect the receivers."""
     signals.initialized.connect(configure)
     signals.all_generators_finalized.connect(remember_build)
+    signals.page_writer_finalized.connect(remember_pages)

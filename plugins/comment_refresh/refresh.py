@@ -1,13 +1,15 @@
 """Refresh what comments change without rebuilding the site (``invoke refresh``).
 
 A full build leaves a small state file in ``CACHE_PATH``: every article and
-page that embeds comments (title, URL, output file, thread), what the blog
-parade generator reads of contributing articles, the pages and categories the
-theme's navigation needs, and the answered line each article got.
+page that embeds comments (title, URL, output file, thread, the answered line
+it got and its static thread's fingerprint), what the blog parade generator
+reads of contributing articles, the pages and categories the theme's
+navigation needs; beside it the pickled articles and pages (``pages``).
 ``refresh_comment_pages`` reads the comment data once, runs the transparency
-page's and the parades' generators on that state, and rewrites only the
-answered lines that changed, between their ``<!--answered-line-->`` markers.
-With the same data, the result is the same bytes a full build writes.
+page's and the parades' generators on that state, and writes every commented
+article or page whose answered line or thread changed again through its own
+template (``article.html``, ``page.html``): one rendering path, no HTML
+patched. With the same data, the result is the same bytes a full build writes.
 
 It reads the comments itself, before the generators run, in the one pass a
 build makes (comments.build.source.load_for_build); the collector stays paused
@@ -23,23 +25,23 @@ from types import SimpleNamespace
 
 from pelican import Pelican
 from pelican.plugins._utils import plugin_enabled
-from pelican.utils import get_relative_path, path_to_url
 from pelican.writers import Writer
 
 from comments.build.data import many_objects
+from comments.build.thread import fingerprint
 from comments.core import SetupError, build_now
 from publishing.plugin_setup import check_theme_plugins, plugin_module
+
+from .pages import load_pages, pages_path, write_page
 
 logger = logging.getLogger(__name__)
 
 contracts = plugin_module("contracts", __file__)
 
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 # Settings that shape the refreshed pages: a refresh with other values would
 # write pages that link and read unlike the rest of the site.
 SHAPING_SETTINGS = ("SITEURL", "RELATIVE_URLS", "DEFAULT_LANG", "THEME")
-LINE_START = "<!--answered-line-->"
-LINE_END = "<!--/answered-line-->"
 
 
 def state_path(settings):
@@ -47,19 +49,33 @@ def state_path(settings):
     return Path(settings["CACHE_PATH"]) / contracts.REFRESH_STATE_FILE
 
 
-def content_entry(item, kind, line_for):
+def thread_fingerprint_of(context):
+    """Return a function giving the fingerprint of an ``isso`` dict's static
+    thread in this build (None without static threads)."""
+    rendering = context.get(contracts.COMMENT_THREAD_RENDERING)
+    if rendering is None:
+        return lambda isso: None
+    return lambda isso: fingerprint(rendering.thread(isso))
+
+
+def content_entry(item, kind, line_for, thread_of):
     """Describe one article or page: what the comment-driven pages read of it
-    (its answered line as ``line_for`` gives it)."""
+    (its answered line as ``line_for`` gives it, its static thread's
+    fingerprint as ``thread_of`` gives it)."""
+    isso = getattr(item, contracts.ISSO, None)
     entry = {
         "kind": kind,
         "title": item.title,
         "url": item.url,
         "save_as": item.save_as,
-        "isso": getattr(item, contracts.ISSO, None),
+        "isso": isso,
         "answered": line_for(getattr(item, contracts.ANSWERED, None)),
+        "thread": thread_of(isso) if isso and isso["state"] != "off" else None,
         "metadata": {},
         "source_path": item.source_path,
     }
+    if getattr(item, "date", None):  # the date of an empty comment feed
+        entry["date"] = item.date.isoformat()
     parade_keys = {
         key: str(value)
         for key, value in getattr(item, "metadata", {}).items()
@@ -80,8 +96,9 @@ def save_state(context, settings):
     """Write the state a later refresh needs (called by every full build)."""
     from answered.answered import line_for
 
+    thread_of = thread_fingerprint_of(context)
     commented = (  # made one entry at a time as the state is written
-        content_entry(item, kind, line_for)
+        content_entry(item, kind, line_for, thread_of)
         for kind, items in (
             ("article", context.get("articles", ())),
             ("page", context.get("pages", ())),
@@ -114,16 +131,18 @@ def save_state(context, settings):
     write_state(settings, state)
 
 
-def retarget_state(settings, served):
+def retarget_state(settings, served, resolve=True):
     """Say that the last build's site is now served from ``served``: the
     preview server (``invoke serve``) builds into a staging folder and copies
-    the site over, and a later ``invoke refresh`` must find it there."""
+    the site over, and a later ``invoke refresh`` must find it there; a
+    publish deploys it to ``PUBLISH_TARGET/current`` (kept as it is written,
+    ``resolve=False``: the link moves on with every release)."""
     path = state_path(settings)
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return  # no state (yet): refresh says so itself
-    state["output_path"] = str(Path(served).resolve())
+    state["output_path"] = str(Path(served).resolve() if resolve else Path(served))
     write_state(settings, state)
 
 
@@ -161,9 +180,10 @@ def shaping_settings(settings):
     return {name: settings.get(name) for name in SHAPING_SETTINGS}
 
 
-def load_state(settings):
-    """Read the state of the last full build into the output folder in use,
-    made with the same site settings, its site still there."""
+def load_state(settings, site=None):
+    """Read the state of the last full build into the output folder in use
+    (or into ``site``, as ``retarget_state`` named it), made with the same site
+    settings, its site still there."""
     path = state_path(settings)
     unreadable = unreadable_state(settings)
     try:
@@ -176,7 +196,7 @@ def load_state(settings):
         raise unreadable from None
     if not isinstance(state, dict):
         raise unreadable
-    output = Path(settings["OUTPUT_PATH"]).resolve()
+    output = Path(site) if site else Path(settings["OUTPUT_PATH"]).resolve()
     if state.get("format") != STATE_FORMAT or state.get("output_path") != str(output):
         raise SetupError(
             f"{path}: made by a build into another folder or version; "
@@ -213,6 +233,7 @@ def stand_in_context(settings, state):
             values["authors"] = [
                 SimpleNamespace(name=name) for name in values["authors"]
             ]
+        if "date" in values:
             values["date"] = datetime.datetime.fromisoformat(values["date"])
         items[entry["kind"]].append(SimpleNamespace(**values))
     context["articles"] = items["article"]
@@ -225,54 +246,71 @@ def stand_in_context(settings, state):
     return context
 
 
-def replace_line(html, new_line):
-    """Put ``new_line`` between the answered-line markers of a page."""
-    start = html.find(LINE_START)
-    end = html.find(LINE_END, start)
-    if start < 0 or end < 0:
-        return None
-    return html[:start] + new_line + html[end + len(LINE_END) :]
-
-
-def rewrite_lines(generator, build, state, line_for):
-    """Rewrite the answered line of every article whose figures changed."""
-    template = generator.get_template("includes/answered_line")
-    output = Path(generator.output_path)
-    rewritten = 0
+def changed_entries(state, build, line_for, thread_of):
+    """Yield the state's commented articles and pages whose answered line or
+    static thread differ from what their page shows, each updated in place."""
     for entry in state["content"]:
-        if entry["kind"] != "article" or not entry["isso"]:
+        isso = entry["isso"]
+        if not isso or isso["state"] == "off":
             continue
-        if entry["isso"]["state"] == "off":
+        line = line_for(build.by_thread.get(isso["thread"]))
+        thread = thread_of(isso)
+        if line == entry["answered"] and thread == entry.get("thread"):
             continue
-        line = line_for(build.by_thread.get(entry["isso"]["thread"]))
-        if line == entry["answered"]:
-            continue
-        path = output / entry["save_as"]
-        local = dict(generator.context)
-        if generator.settings.get("RELATIVE_URLS"):
-            local["SITEURL"] = path_to_url(get_relative_path(entry["save_as"]))
-        local["article"] = SimpleNamespace(**{**entry, "answered": line})
-        rendered = template.render(local)
-        rendered = rendered[
-            rendered.find(LINE_START) : rendered.find(LINE_END) + len(LINE_END)
-        ]
-        try:
-            html = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            logger.warning("answered: %s is missing; run `invoke build`", path)
-            continue
-        updated = replace_line(html, rendered)
-        if updated is None:
-            logger.warning("answered: no answered line in %s; run `invoke build`", path)
-            continue
-        path.write_text(updated, encoding="utf-8")
-        entry["answered"] = line
-        rewritten += 1
-    return rewritten
+        entry["answered"], entry["thread"] = line, thread
+        yield entry
 
 
-def refresh_comment_pages(settings):
+def render_changed_pages(generator, writer, build, state, line_for, thread_of):
+    """Write every commented page whose comments changed through its own
+    template (``pages.write_page``); return how many."""
+    from answered.answered import attach_lines
+
+    changed = list(changed_entries(state, build, line_for, thread_of))
+    if not changed:
+        return 0
+    items = load_pages(generator.settings, generator.context)
+    if items is None:
+        raise SetupError(
+            f"{pages_path(generator.settings)}: missing or unreadable; run "
+            "`invoke build` again"
+        )
+    rendered = 0
+    for entry in changed:
+        item = items.get(entry["save_as"])
+        if item is None:
+            logger.warning(
+                "comment_refresh: %s is not in the last build; run `invoke build`",
+                entry["save_as"],
+            )
+            continue
+        attach_lines([item], build)
+        write_page(generator, writer, item, entry["kind"])
+        rendered += 1
+    return rendered
+
+
+def index_search(context, settings, index=True):
+    """Index the site for search again: the threads of the pages just
+    rendered are searched (plugins/pagefind_search, as after a build); or,
+    not ``index``, only note which files the next index run reads."""
+    if not plugin_enabled("pagefind_search", settings.get("PLUGINS")):
+        return
+    pagefind = plugin_module("pagefind_search.pagefind_search", __file__)
+    pagefind.note_indexed_files(
+        [SimpleNamespace(articles=context["articles"], pages=context["pages"])]
+    )
+    run = pagefind.start_index(settings, settings["OUTPUT_PATH"]) if index else None
+    if run is not None:
+        run.finish()
+
+
+def refresh_comment_pages(settings, site=None, index=True):
     """Re-render the comment-driven pages of the last full build; return counts.
+
+    The pages go to ``OUTPUT_PATH``; ``site``: where the last build's site is
+    when that is elsewhere (a comment-only publish writes only the changed
+    pages into an empty folder); ``index``: index the site for search again.
 
     The collector is paused throughout: a refresh makes a million objects
     (comments, their classification, the page's rows) and no cycle worth
@@ -283,7 +321,7 @@ def refresh_comment_pages(settings):
 
     with many_objects():
         try:
-            return refresh_pages(settings)
+            return refresh_pages(settings, site, index)
         finally:
             finish_build()  # the heap freeze after the read
 
@@ -306,14 +344,15 @@ def read_comments(context, settings):
     )
 
 
-def refresh_pages(settings):
+def refresh_pages(settings, site=None, index=True):
     """Load the plugins (reading no content), then refresh; return counts."""
     from answered.answered import AnsweredPageGenerator, figures_for_build, line_for
+    from comment_data.comment_data import keep_renderings
 
     pelican = Pelican(settings)
     settings = pelican.settings
     check_theme_plugins(settings)
-    state = load_state(settings)
+    state = load_state(settings, site)
     try:
         context = stand_in_context(settings, state)
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -326,6 +365,10 @@ def refresh_pages(settings):
         from blog_parade.generator import ParadeGenerator
 
         generator_classes.append(ParadeGenerator)
+    if plugin_enabled("comment_feeds", settings.get("PLUGINS")):
+        from comment_feeds.comment_feeds import CommentFeedGenerator
+
+        generator_classes.append(CommentFeedGenerator)
     generators = [
         cls(
             context=context,
@@ -343,6 +386,11 @@ def refresh_pages(settings):
     for generator in generators:
         generator.generate_output(writer)
     build = figures_for_build(context, settings)
-    rewritten = rewrite_lines(generators[0], build, state, line_for)
+    rendered = render_changed_pages(
+        generators[0], writer, build, state, line_for, thread_fingerprint_of(context)
+    )
+    if rendered:
+        index_search(context, settings, index)
     write_state(settings, state)
-    return {"comments": build.digest.comment_count, "lines_rewritten": rewritten}
+    keep_renderings(settings, prune=False)  # it showed only the changed pages
+    return {"comments": build.digest.comment_count, "pages_rendered": rendered}

@@ -12,6 +12,8 @@ starts; requests: ``{"render": path}`` → ``{"url": …}`` or ``{"problem": …
 ``{"build": true, "templates": [...] or null}`` → ``{"problems": [...]}``
 (the site is in the staging folder; the server copies it over when no newer
 change waits; ``templates``: only these theme templates changed).
+``{"refresh": true}`` → ``{"changed": [url, …]}`` or ``{"problem": …}`` (the
+comments changed: their pages are rendered into the served folder).
 """
 
 import json
@@ -32,6 +34,11 @@ def answer(site, request):
     if "render" in request:
         try:
             return {"url": site.render_source(request["render"])}
+        except SourceProblem as failed:
+            return {"problem": failed.problem.as_dict()}
+    if "refresh" in request:
+        try:
+            return {"changed": site.refresh_comments()}
         except SourceProblem as failed:
             return {"problem": failed.problem.as_dict()}
     problems = site.build_staging(request.get("templates"))
@@ -109,6 +116,13 @@ class Builder:
         if "problem" in reply:
             raise SourceProblem(as_problem(reply["problem"]))
         return reply["url"]
+
+    def refresh_comments(self):
+        """Render the pages changed comments change (``WarmSite.refresh_comments``)."""
+        reply = self.ask({"refresh": True})
+        if "problem" in reply:
+            raise SourceProblem(as_problem(reply["problem"]))
+        return reply["changed"]
 
     def build(self, superseded=lambda: False, templates=None):
         """Build the site; copy it in unless it failed or was superseded."""

@@ -1,4 +1,5 @@
-"""Which saved files need what: a page rendered first, a stylesheet copied, a build.
+"""Which saved files need what: a page rendered first, a stylesheet copied, a
+build, or — the comment database written — the comment pages refreshed.
 
 A batch that changed theme templates only names them (``changed_templates``):
 the build then renders only the pages whose templates use one of them.
@@ -24,6 +25,7 @@ class Layout:
     theme_static: Path  # the theme's static folder
     theme_static_target: str  # THEME_STATIC_DIR in the output
     theme_templates: Path | None = None  # the theme's templates folder
+    comment_files: tuple = ()  # the comment database and its write-ahead log
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Plan:
     sources: list = field(default_factory=list)  # Markdown files to render first
     stylesheets: list = field(default_factory=list)  # (file, output path)
     rebuild: bool = False  # a full build follows
+    comments: bool = False  # the comment database changed: refresh its pages
     new_code: bool = False  # plugin code changed: a fresh builder process
     templates: list = field(default_factory=list)  # theme templates changed
     beyond_templates: bool = False  # a change the templates do not cover
@@ -46,7 +49,7 @@ class Plan:
         return None
 
     def __bool__(self):
-        return bool(self.sources or self.stylesheets or self.rebuild)
+        return bool(self.sources or self.stylesheets or self.rebuild or self.comments)
 
 
 def is_editor_file(path):
@@ -73,6 +76,9 @@ def plan_changes(changes, layout):
     plan = Plan()
     for kind, path in changes:
         path = Path(path)
+        if path in layout.comment_files:
+            plan.comments = True
+            continue
         if is_editor_file(path):
             continue
         if kind != "deleted" and is_source(path, layout):

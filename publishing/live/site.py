@@ -28,6 +28,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.settings import read_settings
 from pelican.writers import Writer
 
+from comments.core import SetupError
 from publishing.live.problems import Problem, source_problem, template_problem
 from publishing.live.sync import (
     page_url,
@@ -99,6 +100,7 @@ class WarmSite:
         self.staging = Path(settings["CACHE_PATH"]) / STAGING_FOLDER
         self.page_staging = Path(settings["CACHE_PATH"]) / PAGE_FOLDER
         self.generators = []  # of the last good build
+        self.index_run = None  # Pagefind after a comment refresh, in the background
 
     def build(self, superseded=lambda: False, templates=None):
         """Build the whole site and copy it into the served folder unless it
@@ -117,6 +119,7 @@ class WarmSite:
         when only these theme templates changed, pages whose templates use
         none of them are kept as they are (``BUILD_CHANGED_TEMPLATES``, the
         plugin both_cores)."""
+        self.end_index_run()  # its index would be copied over anyway
         try:
             settings = read_settings(
                 self.settings_file,
@@ -159,6 +162,54 @@ class WarmSite:
             )
             refresh.retarget_state(self.settings, self.output)
         return changed
+
+    def refresh_comments(self):
+        """Render what changed comments change (``invoke refresh``: the
+        commented pages through their templates, the transparency and parade
+        pages, the search index) straight into the served folder; return the
+        changed URL paths, or raise SourceProblem."""
+        refresh = plugin_module(
+            "comment_refresh.refresh",
+            Path(self.settings["PLUGIN_PATHS"][0]) / "comment_refresh" / "x.py",
+        )
+        refresh.retarget_state(self.settings, self.output)  # built in staging
+        self.end_index_run()
+        started = time.time_ns()
+        with recording_errors(self.settings["PATH"], self.root) as problems:
+            try:
+                counts = refresh.refresh_comment_pages(
+                    read_settings(self.settings_file), index=False
+                )
+            except SetupError as error:
+                problems.append(Problem("", None, str(error)))
+        if problems:
+            raise SourceProblem(problems[0])
+        changed = sorted(
+            page_url(path.relative_to(self.output))
+            for path in self.output.rglob("*.html")
+            if path.stat().st_mtime_ns >= started
+        )
+        if counts["pages_rendered"]:
+            self.start_index_run()
+        return changed
+
+    def start_index_run(self):
+        """Index the served site for search in the background: the pages are
+        there already; the next refresh does not wait for Pagefind."""
+        pagefind = plugin_module(
+            "pagefind_search.pagefind_search",
+            Path(self.settings["PLUGIN_PATHS"][0]) / "pagefind_search" / "x.py",
+        )
+        self.index_run = pagefind.start_index(self.settings, self.output)
+
+    def end_index_run(self):
+        """Finish the last background index run, or stop it when it still
+        runs (a new refresh indexes again)."""
+        run, self.index_run = self.index_run, None
+        if run is not None and run.process.poll() is None:
+            run.stop()
+        elif run is not None:
+            run.finish()
 
     def settings_problem(self, reason):
         """Return the Problem of a settings file that does not load."""

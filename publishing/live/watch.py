@@ -30,6 +30,9 @@ KINDS = {
     watchfiles.Change.deleted: "deleted",
 }
 STEP_MS = 30  # a batch ends once no change came for this long
+# A burst of comment writes (an answer and its notification rows, a removal and
+# its log entry) makes one refresh: wait this long for the rest of it.
+COMMENT_SETTLE_SECONDS = 0.2
 
 
 def watch_paths(changes, stop, folders, files):
@@ -80,6 +83,21 @@ def watch_into(changes, stop, paths, wanted, recursive):
             changes.put(found)
 
 
+def comment_files_token(files):
+    """Return what tells a write to the comment database from a read: the
+    database's time and size, and its write-ahead log's while it holds any
+    (a reader may create or touch an empty one; a write fills it)."""
+    token = []
+    for path in files:
+        try:
+            info = path.stat()
+        except OSError:
+            token.append(None)
+            continue
+        token.append((info.st_mtime_ns, info.st_size) if info.st_size else 0)
+    return tuple(token)
+
+
 class PreviewWorker:
     """Turns batches of changes into pages and events, one batch at a time."""
 
@@ -89,6 +107,7 @@ class PreviewWorker:
         self.layout = layout
         self.report = report
         self.changes = queue.Queue()
+        self.comment_token = None  # comment_files_token of the last refresh
 
     def run(self, stop):
         """Handle batches until ``stop`` is set."""
@@ -134,7 +153,32 @@ class PreviewWorker:
         if plan.new_code and hasattr(self.site, "start"):
             self.site.start()  # the next request imports the changed code
         if plan.rebuild:
-            self.rebuild(plan.changed_templates)
+            self.rebuild(plan.changed_templates)  # reads the comments too
+        elif plan.comments:
+            self.refresh_comments()
+
+    def refresh_comments(self):
+        """Refresh the pages of changed comments; reload the tabs showing them."""
+        started = time.perf_counter()
+        time.sleep(COMMENT_SETTLE_SECONDS)
+        later = self.pending()
+        if any(Path(path) not in self.layout.comment_files for _, path in later):
+            self.changes.put(later)  # the next batch, after this refresh
+        token = comment_files_token(self.layout.comment_files)
+        if token == self.comment_token:
+            return  # a reader's touch (the refresh's own read), not a write
+        self.comment_token = token
+        try:
+            changed = self.site.refresh_comments()
+        except SourceProblem as failed:
+            self.report(f"preview: comments not refreshed: {failed.problem}")
+            return
+        if changed:
+            self.broadcaster.publish("reload", {"urls": changed})
+        self.report(
+            f"preview: comments refreshed in {time.perf_counter() - started:.2f} s, "
+            f"{len(changed)} page(s) changed"
+        )
 
     def rebuild(self, templates=None):
         """Build the whole site (only the pages that use ``templates``, when

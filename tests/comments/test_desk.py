@@ -145,6 +145,8 @@ def test_json_form():
                 "link": "https://blog.example/2026/kritik/#isso-10",
                 "escalated": True,
                 "owner": None,
+                "reader_notified": None,
+                "answers": None,  # the id of the comment it answers
             }
         ],
     }

@@ -67,10 +67,10 @@ def hand_over(server, cookie, fields, origin=None):
 
 
 def form_fields(page, comment_id, owner):
-    form = page.select_one(f"#comment-{comment_id} form.handover")
+    form = page.select_one(f"#comment-{comment_id} form[action='/desk/assign']")
     fields = {field["name"]: field.get("value", "") for field in form.select("input")}
-    assert form["action"] == "/desk/assign" and form["method"] == "post"
-    return {**fields, "owner": owner}
+    assert form["method"] == "post"
+    return {**fields, "to": owner}
 
 
 def handovers(server):
@@ -86,8 +86,8 @@ def test_desk_shows_owners_and_filters_by_them(server):
     cookie = server.client.staff_login("anna", PASSWORD)
     page = desk(server, cookie)
     names = {
-        row["id"]: row.select_one(".owner-name").get_text()
-        for row in page.select("tbody tr")
+        row["id"]: row.select_one(".meta strong").get_text()
+        for row in page.select("article.entry")
     }
     assert names == {
         f"comment-{annas}": "Anna Schmidt",
@@ -96,13 +96,19 @@ def test_desk_shows_owners_and_filters_by_them(server):
     assert page.select_one(f"#comment-{annas} .owner-rule").get_text() == (
         "(Autor/in des Artikels)"
     )
-    nav = [" ".join(a.get_text().split()) for a in page.select("nav.owners a")]
-    assert nav == ["alle (2)", "meine (1)", "Redaktion (0)", "Jonas Weber (1)"]
+    choices = [
+        " ".join(option.get_text().split())
+        for option in page.select("select[name=owner] option")
+    ]
+    assert choices == ["alle (2)", "meine (1)", "Redaktion (0)", "Jonas Weber (1)"]
     mine = desk(server, cookie, "?owner=mine")
-    assert [row["id"] for row in mine.select("tbody tr")] == [f"comment-{annas}"]
-    assert mine.select_one("nav.owners a[aria-current]").get_text() == "meine (1)"
+    assert [row["id"] for row in mine.select("article.entry")] == [f"comment-{annas}"]
+    assert mine.select_one("nav.staff-nav a[aria-current]").get_text() == "Meine"
+    assert mine.select_one("select[name=owner] option[selected]")["value"] == "mine"
     by_name = desk(server, cookie, "?owner=Jonas%20Weber")
-    assert [row["id"] for row in by_name.select("tbody tr")] == [f"comment-{jonas}"]
+    assert [row["id"] for row in by_name.select("article.entry")] == [
+        f"comment-{jonas}"
+    ]
     status, _, body = get(server, "/desk.json?owner=jonas", cookie)
     document = json.loads(body)
     assert status == 200 and document["owner"] == "jonas"
@@ -114,22 +120,26 @@ def test_desk_shows_owners_and_filters_by_them(server):
         "handovers": [],
     }
     status, _, body = get(server, "/desk.json?owner=anja", cookie)
-    assert status == 400 and json.loads(body) == {"error": "no staff account 'anja'"}
+    assert status == 400 and json.loads(body) == {
+        "error": "kein Redaktionskonto 'anja'"
+    }
 
 
 def test_handing_over_on_the_desk_is_recorded_and_shown(server):
     comment_id = post(server, ARTICLE)
     cookie = server.client.staff_login("anna", PASSWORD)
     page = desk(server, cookie, "?owner=mine")
-    options = page.select(f"#comment-{comment_id} select[name=owner] option")
+    options = page.select(f"#comment-{comment_id} select[name=to] option")
     assert [option["value"] for option in options] == ["redaktion", "jonas"]
     fields = form_fields(page, comment_id, "jonas")
     status, location, _ = hand_over(server, cookie, fields)
     assert status == 303
-    assert location == f"/desk?owner=anna#comment-{comment_id}"
+    assert (
+        location == f"/desk?owner=mine&done=assign&id={comment_id}#comment-{comment_id}"
+    )
     assert handovers(server) == [(comment_id, "jonas", "anna", "anna", "desk")]
     row = desk(server, cookie).select_one(f"#comment-{comment_id}")
-    assert row.select_one(".owner-name").get_text() == "Jonas Weber"
+    assert row.select_one(".meta strong").get_text() == "Jonas Weber"
     [step] = row.select(".history li")
     assert "Anna Schmidt → Jonas Weber, durch Anna Schmidt" in step.get_text()
     # The published origin counts as this server's own (behind a TLS proxy).
@@ -148,9 +158,9 @@ def test_hand_over_of_an_answered_comment_says_why(server):
     status, _, body = hand_over(server, cookie, fields)
     assert status == 409
     alert = BeautifulSoup(body, "html.parser").select_one("[role=alert]")
-    assert (
-        alert.get_text()
-        == f"comment {comment_id} is answered already; nothing to hand over"
+    assert alert.get_text() == (
+        f"Kommentar {comment_id}: Kommentar {comment_id} ist schon erledigt "
+        "(beantwortet, entfernt oder ohne nötige Antwort)."
     )
     assert handovers(server) == []
 

@@ -1,12 +1,13 @@
-"""The desk reads only the threads that may hold an open comment, and finds the same."""
+"""The desk's SQL queue finds exactly the open comments ``comments.answers`` defines."""
 
 import datetime
 import sqlite3
 
 import pytest
 
-from comments.build import reader
+from comments.build import digest, reader
 from comments.staff import desk, owners
+from comments.staff.no_answer import NoAnswerError, decide_no_answer
 
 ARTICLE = "/2026/kritik/"
 OTHER = "/2026/technik/"
@@ -33,7 +34,7 @@ def open_ids(queue):
     return [entry.id for entry in queue.entries]
 
 
-def test_the_desk_finds_every_open_comment_reading_only_waiting_threads(server):
+def test_the_sql_queue_is_the_definition_of_open(server):
     staff = server.client.staff_login("anna", PASSWORD)
     answered = post(server, ARTICLE, "Beantwortet")
     post(server, ARTICLE, "Antwort", parent=answered, cookie=staff)
@@ -46,10 +47,57 @@ def test_the_desk_finds_every_open_comment_reading_only_waiting_threads(server):
         db.execute("UPDATE comments SET mode = 2 WHERE id = ?", (other,))
     db.close()
     now = datetime.datetime.now(datetime.UTC)
-    queue, comments = owners.read_queue(server.conf, now)
+    queue = owners.read_queue(server.conf, now)
     whole = reader.read_database(server.database, now, for_staff=True)
     settings = desk.DeskSettings.from_conf(server.conf)
     assert open_ids(queue) == open_ids(desk.open_queue(whole, now, settings))
     assert sorted(open_ids(queue)) == sorted([thanks, waiting, other])
-    # threads whose last word is staff's are not read at all
-    assert answer_first not in comments
+    assert answer_first not in open_ids(queue)
+
+
+def test_no_answer_needed_closes_a_comment_without_answering_it(server):
+    thanks = post(server, ARTICLE, "Danke!")
+    waiting = post(server, ARTICLE, "Eine Frage")
+    with pytest.raises(NoAnswerError, match="Grund 'egal' ist keiner von"):
+        decide_no_answer(server.database, thanks, "egal", "", "anna", "cli")
+    decide_no_answer(server.database, thanks, "thanks", "", "anna", "cli")
+    with pytest.raises(NoAnswerError, match="ist schon erledigt"):
+        decide_no_answer(server.database, thanks, "thanks", "", "anna", "cli")
+    now = datetime.datetime.now(datetime.UTC)
+    assert open_ids(owners.read_queue(server.conf, now)) == [waiting]
+    # the build: a reader comment, neither answered nor open
+    figures = reader.digest_database(server.database, now)
+    assert figures.no_answer_needed == {ARTICLE: 1}
+    assert list(figures.by_thread[ARTICLE]) == [digest.OPEN]
+    # a snapshot keeps the decision
+    whole = reader.read_database(server.database, now)
+    assert digest.digest_of(whole).no_answer_needed == {ARTICLE: 1}
+    with sqlite3.connect(server.database) as db, pytest.raises(sqlite3.DatabaseError):
+        db.execute("UPDATE blog_no_answer_needed SET reason = 'duplicate'")
+    db.close()
+
+
+def test_reminders_read_past_comments_reminded_about_as_overdue(server):
+    from comments.staff import reminders
+
+    reminded = post(server, ARTICLE, "Längst überfällig")
+    waiting = post(server, ARTICLE, "Noch nicht erinnert")
+    with sqlite3.connect(server.database) as db:
+        db.execute(
+            "UPDATE comments SET created = created - 30 * 3600 WHERE id IN (?, ?)",
+            (reminded, waiting),
+        )
+    db.close()
+    now = datetime.datetime.now(datetime.UTC)
+    queue = owners.read_queue(server.conf, now)
+    [entry] = [entry for entry in queue.entries if entry.id == reminded]
+    assert entry.stage == desk.OVERDUE
+    reminders.record_reminders(server.database, [entry])
+    for_reminders = owners.read_queue(server.conf, now, reminding=True)
+    assert open_ids(for_reminders) == [waiting]
+    assert sorted(open_ids(owners.read_queue(server.conf, now))) == sorted(
+        [reminded, waiting]
+    )
+    # a new comment's mail reads that comment alone
+    assert open_ids(owners.read_queue(server.conf, now, only=waiting)) == [waiting]
+    assert open_ids(owners.read_queue(server.conf, now, only=999)) == []

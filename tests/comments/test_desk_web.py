@@ -97,32 +97,45 @@ def test_desk_shows_the_queue_to_staff(server):
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert "Access-Control-Allow-Origin" not in headers
     page = BeautifulSoup(body, "html.parser")
-    rows = page.select("tbody tr")
+    rows = page.select("article.entry")
     assert [row["id"] for row in rows] == [f"comment-{overdue}", f"comment-{recent}"]
-    first = [cell.get_text(" ", strip=True) for cell in rows[0].select("td")]
-    assert first == [
-        "25 h 0 min",
-        "überfällig",
-        "Kritik <am> Kundenservice",
-        "Leserin",
-        "Warum <b>so</b> langsam?",
-        "Redaktion (Vertretung) übergeben an Anna Schmidt übergeben",
-        "antworten",
-    ]
-    assert rows[0].select_one("a.answer")["href"] == f"{BLOG}{ARTICLE}#isso-{overdue}"
-    assert rows[1].select_one("td.status").get_text() == "im Ziel"
+    heading = rows[0].select_one("h2").get_text(" ", strip=True)
+    # the id, the author and the article (its address: no build wrote a title)
+    assert heading == f"Kommentar {overdue} von Leserin zu „ {ARTICLE} “"
+    meta = " ".join(rows[0].select_one(".meta").get_text(" ", strip=True).split())
+    assert meta.startswith("überfällig · wartet seit 25 h 0 min · Ziel ")
+    assert meta.endswith("zuständig: Redaktion (Vertretung)")
+    # Isso's rendered, sanitised text: markup shown as text, lines kept
+    assert rows[0].select_one(".text").decode_contents().strip() == (
+        "<p>Warum &lt;b&gt;so&lt;/b&gt; langsam?<br/>\nZweite Zeile</p>"
+    )
+    assert rows[0].select_one("h2 a")["href"] == f"{BLOG}{ARTICLE}#isso-{overdue}"
+    assert rows[1].select_one(".status").get_text() == "im Ziel"
     assert " ".join(page.select_one("#summary").get_text().split()) == (
         "2 Kommentare warten auf eine Antwort: 1 überfällig, 0 bald fällig, 1 im Ziel."
     )
-    assert "Angemeldet als Anna Schmidt" in page.select_one("header").get_text(
-        " ", strip=True
-    )
+    nav = page.select_one("nav.staff-nav")
+    assert [a.get_text() for a in nav.select("a")] == [
+        "Antwortpult",
+        "Meine",
+        "Entfernungsprotokoll",
+    ]
+    assert nav.select_one("form")["action"] == "/staff/logout"
+    assert "Angemeldet als Anna Schmidt" in nav.get_text(" ", strip=True)
     assert READER_EMAIL not in body and "127.0.0.1" not in body
     # Names are isolated: a right-to-left name cannot reorder the text around it.
-    assert rows[0].select_one("td:nth-of-type(4) bdi").get_text() == "Leserin"
-    assert rows[0].select_one(".owner-name bdi").get_text() == "Redaktion"
-    assert page.select_one("header strong bdi").get_text() == "Anna Schmidt"
+    assert rows[0].select_one("h2 bdi").get_text() == "Leserin"
+    assert rows[0].select_one(".meta strong bdi").get_text() == "Redaktion"
+    assert nav.select_one("strong bdi").get_text() == "Anna Schmidt"
     assert "<b>so</b>" not in body
+    # every action is a form with the page's token
+    actions = [form["action"] for form in rows[0].select("form")]
+    assert actions == [
+        "/desk/answer",
+        "/desk/assign",
+        "/desk/no-answer",
+        "/desk/remove",
+    ]
 
 
 def test_desk_json_is_the_queue(server):
@@ -147,8 +160,13 @@ def test_pending_comment_is_marked_and_has_no_anchor(comment_server_factory):
     status, _, body = get(server, "/desk", login(server))
     assert status == 200
     row = BeautifulSoup(body, "html.parser").select_one(f"#comment-{comment_id}")
-    assert "wartet auf Freigabe" in row.get_text()
-    assert row.select_one("a.answer")["href"] == f"{BLOG}{ARTICLE}"
+    assert "Wartet auf Freigabe" in row.get_text()
+    assert row.select_one("h2 a")["href"] == f"{BLOG}{ARTICLE}"
+    # no answer and no "no answer needed" before it is approved
+    assert [form["action"] for form in row.select("form")] == [
+        "/desk/assign",
+        "/desk/remove",
+    ]
     assert row.select_one("a[href='/admin/']") is not None
 
 
@@ -156,7 +174,7 @@ def test_empty_desk(server):
     status, _, body = get(server, "/desk", login(server))
     assert status == 200
     assert "Keine offenen Kommentare" in body
-    assert BeautifulSoup(body, "html.parser").select("tbody tr") == []
+    assert BeautifulSoup(body, "html.parser").select("article.entry") == []
 
 
 @pytest.mark.parametrize("origin", ["http://localhost:8000", "http://evil.example"])
@@ -192,4 +210,74 @@ def test_login_does_not_redirect_elsewhere(server, target):
         "/staff/login",
         {"account": "anna", "password": "ein-langes-passwort", "next": target},
     )
-    assert reply.status == 200 and "Location" not in reply.headers
+    # the bad target is dropped: to the desk
+    assert reply.status == 303 and reply.headers["Location"] == "/desk"
+
+
+def desk_form(server, cookie, comment_id, action):
+    """The fields of one of a comment's forms on the desk page."""
+    _, _, body = get(server, "/desk", cookie)
+    page = BeautifulSoup(body, "html.parser")
+    form = page.select_one(f"#comment-{comment_id} form[action='/desk/{action}']")
+    return {field["name"]: field.get("value", "") for field in form.select("input")}
+
+
+def act(server, cookie, action, fields, origin=None):
+    return server.client.form(
+        f"/desk/{action}",
+        fields,
+        headers={"Cookie": cookie, "Origin": origin or server.url},
+    )
+
+
+def test_desk_answers_removes_and_closes_without_answer(server):
+    question = post(server, "Eine Frage?")
+    spam = post(server, "Billig kaufen!")
+    thanks = post(server, "Danke!")
+    cookie = login(server)
+    answer = desk_form(server, cookie, question, "answer")
+    reply = act(server, cookie, "answer", {**answer, "text": "Gern geschehen."})
+    assert reply.status == 303
+    assert (
+        reply.headers["Location"]
+        == f"/desk?done=answer&id={question}#comment-{question}"
+    )
+    removal = desk_form(server, cookie, spam, "remove")
+    reply = act(
+        server, cookie, "remove", {**removal, "reason": "spam", "note": "Werbung"}
+    )
+    assert reply.status == 303
+    decision = desk_form(server, cookie, thanks, "no-answer")
+    assert (
+        act(server, cookie, "no-answer", {**decision, "reason": "thanks"}).status == 303
+    )
+    with sqlite3.connect(server.database) as db:
+        assert db.execute(
+            "SELECT comment_id, reason, note, removed_by FROM blog_removals"
+        ).fetchall() == [(spam, "spam", "Werbung", "anna")]
+        assert db.execute(
+            "SELECT comment_id, reason, decided_by, via FROM blog_no_answer_needed"
+        ).fetchall() == [(thanks, "thanks", "anna", "desk")]
+        assert db.execute(
+            "SELECT staff_account, via FROM blog_staff_comments"
+        ).fetchall() == [("anna", "desk")]
+    db.close()
+    _, _, body = get(server, f"/desk?done=answer&id={question}", cookie)
+    page = BeautifulSoup(body, "html.parser")
+    assert page.select("article.entry") == []
+    assert page.select_one("[role=status].done").get_text() == (
+        f"Kommentar {question} ist beantwortet."
+    )
+
+
+@pytest.mark.parametrize("action", ["answer", "remove", "no-answer"])
+def test_desk_actions_need_the_pages_token_and_origin(server, action):
+    comment_id = post(server, "Bleibt offen")
+    cookie = login(server)
+    fields = {**desk_form(server, cookie, comment_id, action), "text": "Hallo!"}
+    fields["reason"] = "spam" if action == "remove" else "thanks"
+    assert act(server, cookie, action, {**fields, "token": "x"}).status == 403
+    assert act(server, cookie, action, fields, "https://evil.example").status == 401
+    assert act(server, "blog-staff=erfunden", action, fields).status == 401
+    _, _, body = get(server, "/desk", cookie)
+    assert f'id="comment-{comment_id}"' in body

@@ -120,7 +120,7 @@ def test_one_account_is_limited_across_addresses(proxied):
             "noch-ein-passwort",
             **{"X-Forwarded-For": "203.0.113.10"},
         )
-        assert good.status == 200
+        assert good.status == 303  # to the desk
 
 
 def test_no_more_than_two_password_hashes_run_at_once(proxied, monkeypatch):
@@ -250,7 +250,7 @@ def test_a_line_break_in_next_is_dropped_not_a_500(server, next_url):
         "/staff/login",
         {"account": "anna", "password": "ein-langes-passwort", "next": next_url},
     )
-    assert reply.status == 200 and "Location" not in reply.headers
+    assert reply.status == 303 and reply.headers["Location"] == "/desk"
 
 
 def test_admin_page_arguments_and_foreign_cookies_are_no_500(server):

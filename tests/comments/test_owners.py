@@ -72,7 +72,7 @@ def roster(server):
 
 
 def queue(server):
-    queue, _ = owners.read_queue(server.conf, notify.now_utc(), roster(server))
+    queue = owners.read_queue(server.conf, notify.now_utc(), roster(server))
     return {entry.id: entry for entry in queue.entries}
 
 
@@ -156,10 +156,10 @@ def test_assign_records_who_handed_over_when_and_the_desk_history(server):
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("unknown owner", r"no staff account 'anja' \(known: redaktion \(Redaktion\)"),
-        ("answered", r"comment \d+ is answered already"),
-        ("no such comment", r"comment 999 is no open reader comment"),
-        ("reused id", r"comment \d+ is no open reader comment"),
+        ("unknown owner", r"kein Redaktionskonto 'anja' \(bekannt: redaktion \("),
+        ("answered", r"Kommentar \d+ ist schon erledigt"),
+        ("no such comment", r"Kommentar 999 gibt es nicht"),
+        ("reused id", r"Kommentar \d+ ist nicht mehr der, den die Seite zeigte"),
     ],
 )
 def test_assign_refuses_what_cannot_be_handed_over(server, case, message):

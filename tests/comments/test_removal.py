@@ -62,9 +62,9 @@ def test_removing_a_comment_with_replies_blanks_it_and_keeps_the_replies(server)
 
 def test_unknown_reason_and_unknown_comment_are_refused(server):
     comment_id = server.client.post(ARTICLE, "Bleibt").body["id"]
-    with pytest.raises(RemovalError, match="--reason 'nervig' is not one of spam"):
+    with pytest.raises(RemovalError, match="Grund 'nervig' ist keiner von spam"):
         remove_comment(isso_instance(server), comment_id, "nervig")
-    with pytest.raises(RemovalError, match="comment 999 does not exist"):
+    with pytest.raises(RemovalError, match="Kommentar 999 gibt es nicht"):
         remove_comment(isso_instance(server), 999, "spam")
     assert comment_ids(server) == [comment_id] and removal_log(server) == []
 

@@ -18,6 +18,7 @@ SAMPLES = {
     "action": "activate",
     "key": "kein-schluessel",
     "email": "kein-empfaenger",
+    "token": "kein-token",
 }
 FILES = {"js": "embed.min.js", "css": "isso.css", "img": "isso.svg"}
 QUERIES = {"fetch": "?uri=/2026/a/", "feed": "?uri=/2026/a/", "latest": "?limit=5"}

@@ -110,6 +110,11 @@ def column_type(path):
         return thread_column_type(connection)
 
 
+# Tables of a later migration than the databases built here (they are new,
+# empty, and checked by tests/comments/test_webmention_store.py).
+LATER_TABLES = "blog_webmention"
+
+
 def contents(path):
     """Every row of every table, each value with its SQLite storage type."""
     with connect(path) as connection:
@@ -128,6 +133,7 @@ def contents(path):
             ]
             for table in tables
             if table != VERSION_TABLE  # the version (test_schema_versions)
+            and not table.startswith(LATER_TABLES)
         }
 
 
@@ -147,8 +153,8 @@ def schema_objects(path):
         return sorted(
             connection.execute(
                 "SELECT type, name, tbl_name, sql FROM sqlite_master "
-                "WHERE name NOT IN ('comments', ?)",
-                (VERSION_TABLE,),
+                "WHERE name NOT IN ('comments', ?) AND tbl_name NOT LIKE ?",
+                (VERSION_TABLE, f"{LATER_TABLES}%"),
             )
         )
 
@@ -285,7 +291,7 @@ def test_thread_reads_search_the_index_instead_of_scanning(tmp_path):
     # Untyped, SQLite scans all comments, or all comments without a parent.
     for plan in plans(path, queries):
         assert by_thread not in plan
-        assert "SCAN comments" in plan or "blog_comments_by_parent (parent=?)" in plan
+        assert "SCAN comments" in plan or "blog_comments_by_parent" in plan
 
     ensure_schema(path)
 

@@ -87,3 +87,51 @@ def test_a_migration_not_done_yet_keeps_the_version_below_it(tmp_path, monkeypat
     monkeypatch.undo()
     ensure_schema(path)
     assert version_of(path) == MAX_VERSION
+
+
+OUTBOX_BEFORE_VERSION_3 = """
+CREATE TABLE blog_mail_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    comment_id INTEGER NOT NULL,
+    comment_created REAL NOT NULL,
+    queued_at REAL NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at REAL,
+    last_error TEXT NOT NULL DEFAULT '',
+    UNIQUE (kind, comment_id, comment_created)
+);
+"""
+
+
+def test_version_3_adds_the_subscription_store_and_keeps_the_outbox(tmp_path):
+    path = isso_database(tmp_path / "comments.db")
+    with connect(path) as connection:
+        connection.executescript(OUTBOX_BEFORE_VERSION_3)
+        connection.execute(
+            "INSERT INTO blog_mail_outbox (kind, comment_id, comment_created, "
+            "queued_at, state, attempts) VALUES ('new-comment', 7, 1.5, 2.5, 'sent', 1)"
+        )
+        migrate(connection, to=2)
+        assert schema_version(connection) == 2
+    ensure_schema(path)
+    assert version_of(path) == MAX_VERSION
+    assert {"blog_subscribers", "blog_subscriptions", "blog_optin_limits"} <= tables(
+        path
+    )
+    with connect(path) as connection:
+        assert connection.execute(
+            "SELECT id, kind, comment_id, state, attempts, recipient "
+            "FROM blog_mail_outbox"
+        ).fetchall() == [(1, "new-comment", 7, "sent", 1, 0)]
+        # One comment may now be mailed to several readers.
+        for recipient in (1, 2):
+            connection.execute(
+                "INSERT INTO blog_mail_outbox (kind, comment_id, comment_created, "
+                "queued_at, recipient) VALUES ('reader-reply', 8, 1.5, 2.5, ?)",
+                (recipient,),
+            )
+        assert connection.execute(
+            "SELECT MAX(id) FROM blog_mail_outbox"
+        ).fetchone() == (3,)

@@ -72,10 +72,11 @@ def live_blog(tmp_path_factory):
 
 
 @contextlib.contextmanager
-def serve_live_blog(base, guard, around=None, **sections):
+def serve_live_blog(base, guard, around=None, comments_port=0, **sections):
     """Serve a fresh build and a comment server with these ``[guard]`` options.
 
-    ``sections`` are further config sections; ``around`` wraps the server's app.
+    ``sections`` are further config sections; ``around`` wraps the server's app;
+    ``comments_port`` fixes the comment server's port (links in its mails).
     """
     output = base / "output"
     output.mkdir()
@@ -88,7 +89,9 @@ def serve_live_blog(base, guard, around=None, **sections):
     conf, _ = load_config(config_file, environ={})
     try:
         app = create_app(conf, environ={})
-        with running_in_thread(app if around is None else around(app)) as comments_url:
+        with running_in_thread(
+            app if around is None else around(app), port=comments_port
+        ) as comments_url:
             blog = LiveBlog(site_url, comments_url, output, conf)
             blog.build()
             yield blog

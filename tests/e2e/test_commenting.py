@@ -94,9 +94,14 @@ def test_staff_reply_gets_a_badge_an_impostor_does_not(live_blog, new_page):
     staff.get_by_label("Konto").fill(account)
     staff.get_by_label("Passwort").fill(password)
     staff.get_by_role("button", name="Anmelden").click()
-    staff.get_by_text(f"Angemeldet als {display_name}").wait_for()
+    staff.get_by_role("heading", name="Antwortpult").wait_for()  # lands on the desk
     staff.goto(live_blog.site_url + article)
-    write_comment(staff, "Danke für den Hinweis, wir kümmern uns.", "egal")
+    # the staff form: who answers, and no name to type
+    staff.get_by_text(f"Sie antworten als {display_name} (Redaktion)").wait_for()
+    text = "Danke für den Hinweis, wir kümmern uns."
+    staff.get_by_role("textbox", name="Ihr Kommentar").first.fill(text)
+    staff.locator(".isso-postbox input[type=submit]").first.click()
+    staff.locator(".isso-comment .isso-text", has_text=text).wait_for()
     badge = staff.locator(".isso-comment.is-staff .staff-badge")
     badge.wait_for()
     assert badge.inner_text() == f"Redaktion · {display_name}"

@@ -51,6 +51,11 @@ USER_CONTENT = {
         "#isso-root .isso-text": ISSO_TEXT_ELEMENTS,
         "#isso-root .isso-comment-header": ["a", "span", "time"],
     },
+    # the thread in the page's HTML (includes/comment_thread.html)
+    "static": {
+        ".comments-static .isso-text": ISSO_TEXT_ELEMENTS,
+        ".comments-static .isso-comment-header": ["a", "span", "time"],
+    },
     "answered": {".answered__open": ["li", "p", "strong", "a", "blockquote", "bdi"]},
     "parade": {".parade-participants": ["li", "a", "bdi"]},
 }
@@ -302,6 +307,7 @@ def test_page_shows_hostile_input_inert_and_fits_a_phone(hostile, new_page, name
     if name == "article":
         drawn = dict(page.evaluate(DRAWN, "#isso-root .isso-comment"))
         assert {f"isso-{o.comment_id}" for o in on_article} <= drawn.keys()
+        assert page.locator(".comments-static").count() == 0  # Isso's took over
     elif name == "answered":  # no staff answered: every reader comment is open
         listed = dict(page.evaluate(DRAWN, ".answered__open > li"))
         for outcome in stored(outcomes):
@@ -316,5 +322,34 @@ def test_page_shows_hostile_input_inert_and_fits_a_phone(hostile, new_page, name
                 outcome
             )
 
+    layout = page.evaluate(LAYOUT)
+    assert layout["scroll"] <= layout["client"], layout
+
+
+def test_static_thread_shows_hostile_input_inert_without_javascript(hostile, new_page):
+    blog, outcomes, _ = hostile
+    hosts = set()
+    page = new_page(viewport=PHONE, java_script_enabled=False)
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    page.goto(blog.site_url + ARTICLE)
+    page.wait_for_load_state("networkidle")
+
+    found = probe(page, "static")
+    assert {key: found[key] for key in found if key != "scripts"} == {
+        "handlers": [],
+        "markers": [],
+        "addresses": [],
+        "elements": [],
+        "foreign": [],
+    }
+    assert hosts <= {urlsplit(blog.site_url).netloc, urlsplit(blog.comments_url).netloc}
+    drawn = dict(page.evaluate(DRAWN, ".comments-static .isso-comment"))
+    on_article = stored(outcomes, thread=ARTICLE)
+    assert {f"isso-{o.comment_id}" for o in on_article} <= drawn.keys()
+    for outcome in stored(outcomes, thread=ARTICLE, field="author"):
+        name = shown_as_text(shown_name(outcome.payload))
+        assert name in drawn[f"isso-{outcome.comment_id}"], outcome
+    links = page.evaluate(LINKS, ".comments-static a.isso-author")
+    assert all(href.startswith(("https://", "http://")) for href, _ in links), links
     layout = page.evaluate(LAYOUT)
     assert layout["scroll"] <= layout["client"], layout

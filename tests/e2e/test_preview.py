@@ -9,14 +9,17 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 
-from tests.support import ROOT, write_isso_config
+from tests.support import ROOT, CommentClient, write_isso_config
 from tests.test_tasks import free_port, wait_for
 
 ARTICLE = "content/articles/kundentag-2026.md"
 ARTICLE_URL = "/2026/einladung-zum-kundentag-2026/"
+OPEN_ARTICLE_URL = "/2026/wie-wir-mit-kritik-umgehen/"  # comments open
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +115,36 @@ def test_a_stylesheet_change_applies_without_a_reload(preview, page):
         timeout=10_000,
     )
     assert page.evaluate("window.stillTheSameTab") is True
+
+
+def page_text(url):
+    with urllib.request.urlopen(url, timeout=10) as reply:
+        return reply.read().decode("utf-8")
+
+
+def seconds_until(condition, deadline=10):
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < deadline, "never happened"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_a_comment_and_its_removal_reach_the_static_page_within_seconds(preview):
+    from comments.config import load_config
+    from comments.server.app import build_server
+    from comments.staff.removal import remove_comment
+
+    site, work = preview
+    conf, _ = load_config(work / "test.cfg", environ={})
+    client = CommentClient(conf.get("server", "listen"))
+    text = "Frisch kommentiert: wie schnell steht das in der Seite?"
+    reply = client.post(OPEN_ARTICLE_URL, text, author="Ida")
+    assert reply.status == 201, reply.body
+    comment = reply.body["id"]
+    arrived = seconds_until(lambda: text in page_text(site + OPEN_ARTICLE_URL))
+
+    remove_comment(build_server(conf), comment, "spam")
+    removed = seconds_until(lambda: text not in page_text(site + OPEN_ARTICLE_URL))
+    print(f"\ncomment visible after {arrived:.2f} s, removed after {removed:.2f} s")
+    assert arrived <= 3 and removed <= 3

@@ -124,6 +124,7 @@ def test_json_has_every_key_with_the_right_types_and_values(
         "reader_comments": 2,
         "answered": 1,
         "open": 1,
+        "no_answer_needed": 0,
         "answered_within_target": 1,
         "median_response_seconds": 2 * HOUR,
         "p90_response_seconds": 2 * HOUR,
@@ -172,6 +173,7 @@ def test_json_has_every_key_with_the_right_types_and_values(
                 "reader_comments": 2,
                 "answered": 1,
                 "open": 1,
+                "no_answer_needed": 0,
                 "median_response_seconds": 2 * HOUR,
                 **WAITING,
             }

@@ -396,6 +396,7 @@ def test_pages_link_the_feeds(published):
     assert hrefs == {
         f"{SITEURL}/feeds/all.atom.xml",
         f"{SITEURL}/feeds/produkt.atom.xml",
+        f"{SITEURL}/feeds/antworten.atom.xml",  # our answers (comment_feeds)
     }
 
 

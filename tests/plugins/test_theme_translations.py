@@ -94,7 +94,9 @@ def placeholders(text):
 def test_every_removal_reason_has_a_label():
     from comments.store.schema import REMOVAL_REASONS, SYSTEM_REASONS
 
-    template = (THEME / "templates" / "answered.html").read_text(encoding="utf-8")
+    template = (THEME / "templates" / "includes" / "removal_reasons.html").read_text(
+        encoding="utf-8"
+    )
     for reason in (*REMOVAL_REASONS, *SYSTEM_REASONS):
         assert f'"{reason}": _("' in template, reason
 

@@ -10,6 +10,7 @@ from publishing.live.changes import Layout, plan_changes
 from publishing.live.problems import Problem, metadata_line, template_problem
 from publishing.live.server import inject_script
 from publishing.live.sync import page_url, remove_stale_pages, sync_folder
+from publishing.live.watch import comment_files_token
 
 LAYOUT = Layout(
     content=Path("/blog/content"),
@@ -17,6 +18,7 @@ LAYOUT = Layout(
     markdown_suffixes=(".md", ".markdown"),
     theme_static=Path("/blog/theme/static"),
     theme_static_target="theme",
+    comment_files=(Path("/blog/comments.db"), Path("/blog/comments.db-wal")),
 )
 
 
@@ -24,6 +26,22 @@ def test_a_saved_article_is_rendered_first_then_built():
     plan = plan_changes([("modified", "/blog/content/articles/a.md")], LAYOUT)
     assert plan.sources == [Path("/blog/content/articles/a.md")]
     assert plan.rebuild and not plan.stylesheets
+
+
+def test_a_comment_written_refreshes_the_comment_pages_without_a_build():
+    plan = plan_changes([("modified", "/blog/comments.db-wal")], LAYOUT)
+    assert plan.comments and not plan.rebuild and not plan.sources
+
+
+def test_a_read_of_the_comment_database_is_told_from_a_write(tmp_path):
+    database, wal = tmp_path / "c.db", tmp_path / "c.db-wal"
+    database.write_bytes(b"x" * 10)
+    wal.write_bytes(b"")
+    before = comment_files_token((database, wal))
+    os.utime(wal, ns=(1, 1))  # a reader opening (or creating) an empty log
+    assert comment_files_token((database, wal)) == before
+    wal.write_bytes(b"frame")  # a write
+    assert comment_files_token((database, wal)) != before
 
 
 def test_a_stylesheet_is_copied_without_a_build():

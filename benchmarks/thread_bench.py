@@ -1,0 +1,240 @@
+"""Comment → static page: how soon a new comment and a removal are in the HTML.
+
+- under ``invoke serve``: a comment posted to the running comment server (or
+  removed with ``comments.remove``'s code) until the article's served HTML
+  holds it (or no longer does);
+- in production: ``invoke publish --comments`` after one new comment, as the
+  one-minute timer runs it (a fresh process, after one full publish).
+
+``python -m benchmarks.thread_bench [--serve 1000 20000] [--publish 5000
+100000] [--rounds 3]``; ``invoke bench`` adds its rows to RESULTS.md.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+from benchmarks.bench import add_comment
+from benchmarks.preview_bench import Server, free_port, wait_until
+from benchmarks.synthetic import fill_comments, write_articles, write_comment_config
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLISHCONF = str(ROOT / "publishconf.py")
+
+
+def page_holds(url, text):
+    """True when the page at ``url`` holds ``text``."""
+    with urllib.request.urlopen(url, timeout=30) as reply:
+        return text in reply.read().decode("utf-8")
+
+
+def synthetic_site(work, articles, comments):
+    """Write the articles and the comment database; return (threads, config)."""
+    threads = write_articles(work / "content", articles)
+    config = write_comment_config(work)
+    config.write_text(
+        config.read_text().replace("127.0.0.1:0", f"127.0.0.1:{free_port()}")
+    )
+    fill_comments(config, threads, comments)
+    return threads, config
+
+
+def measure_serve(work, threads, config, rounds):
+    """Run `invoke serve`; return (seconds to a comment shown, to it removed)."""
+    from comments.config import load_config
+    from comments.server.app import build_server
+    from comments.staff.removal import remove_comment
+    from tests.support import CommentClient
+
+    port = free_port()
+    settings = work / "serveconf.py"
+    settings.write_text(
+        "from pelicanconf import *\n"
+        f"PATH = {str(work / 'content')!r}\nOUTPUT_PATH = {str(work / 'output')!r}\n"
+        f"THEME = {str(ROOT / 'theme')!r}\n"
+        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
+        f"CACHE_PATH = {str(work / 'cache')!r}\n"
+        f"COMMENTS_SNAPSHOT_DIR = {str(work / 'snapshots')!r}\n",
+        encoding="utf-8",
+    )
+    environ = {"ISSO_SETTINGS": str(config), "ISSO_ADMIN_PASSWORD": "x" * 12}
+    server = Server(
+        [sys.executable, "-m", "invoke", "serve", "--port", str(port)]
+        + ["--settings", str(settings)],
+        env=environ,
+    )
+    shown, removed = [], []
+    try:
+        server.wait_for_line("Blog:", 0, timeout=900)
+        conf, _ = load_config(config, environ=environ)
+        client = CommentClient(conf.get("server", "listen"))
+        isso = build_server(conf)
+        for index in range(rounds):
+            uri = threads[1 + index * 37]
+            text = f"Neue Frage {time.time_ns()} an die Redaktion"
+            started = time.perf_counter()
+            comment = client.post(uri, text, author="Ida").body["id"]
+            url = f"http://127.0.0.1:{port}{uri}"
+            shown.append(wait_until(lambda u=url, t=text: page_holds(u, t)) - started)
+            started = time.perf_counter()
+            remove_comment(isso, comment, "spam")
+            removed.append(
+                wait_until(lambda u=url, t=text: not page_holds(u, t)) - started
+            )
+            time.sleep(1)
+    finally:
+        server.stop()
+    return shown, removed
+
+
+def publish_code(overrides):
+    """Python code for one comment-only publish in a fresh process (the timer's)."""
+    return textwrap.dedent(
+        f"""
+        import logging
+        from pelican.log import init
+        from publishing.publish import publish_comments
+        init(level=logging.ERROR)
+        publish_comments({PUBLISHCONF!r}, allow_placeholder=True, **{overrides!r})
+        """
+    )
+
+
+def measure_publish(work, threads, config, rounds):
+    """One full publish, then a comment and ``publish --comments`` per round;
+    return (full publish seconds, comment-only publish seconds per round)."""
+    from comments.config import load_config
+
+    conf, _ = load_config(config, environ={"ISSO_ADMIN_PASSWORD": "x" * 12})
+    database = conf.get("general", "dbpath")
+    overrides = {
+        "PATH": str(work / "content"),
+        "PUBLISH_TARGET": str(work / "site"),
+        "COMMENTS_DATABASE": database,
+        "COMMENTS_SNAPSHOT_DIR": str(work / "snapshots"),
+        "CACHE_PATH": str(work / "publish-cache"),
+    }
+    full = textwrap.dedent(
+        f"""
+        import logging
+        from pelican.log import init
+        from publishing.publish import publish_site
+        init(level=logging.ERROR)
+        publish_site({PUBLISHCONF!r}, allow_placeholder=True, **{overrides!r})
+        """
+    )
+    environ = {**os.environ, "ISSO_SETTINGS": str(config)}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", full], cwd=ROOT, env=environ, check=True)
+    full_seconds = time.perf_counter() - started
+    kept = work / "publish-cache" / "comment-refresh-pages.pickle"
+    kept_note = (
+        "the full publish keeps its pages for it: "
+        f"{kept.stat().st_size / 2**20:.0f} MiB"
+    )
+    times, totals = [], []
+    for index in range(rounds):
+        add_comment(database, threads[2 + index * 41])
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-c", publish_code(overrides)],
+            cwd=ROOT,
+            env=environ,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for line in process.stdout:  # the pages are live: then the search index
+            if line.startswith("Published comments"):
+                times.append(time.perf_counter() - started)
+        if process.wait() != 0:
+            raise RuntimeError("invoke publish --comments failed")
+        totals.append(time.perf_counter() - started)
+    page = work / "site" / "current" / threads[2].strip("/") / "index.html"
+    assert "Neue Frage" in page.read_text(encoding="utf-8"), "comment not published"
+    return full_seconds, times, totals, kept_note
+
+
+def spread(values):
+    """Return the values as "0.41, 0.52 s"."""
+    return ", ".join(f"{value:.2f}" for value in values) + " s"
+
+
+def serve_rows(articles, comments, rounds):
+    """Measure under `invoke serve`; return Markdown table rows (as bench.table)."""
+    work = Path(tempfile.mkdtemp(prefix=f"thread-serve-{articles}-"))
+    try:
+        threads, config = synthetic_site(work, articles, comments)
+        shown, removed = measure_serve(work, threads, config, rounds)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    size = f"N={articles:,}, M={comments:,}"
+    return [
+        (
+            size,
+            "new comment → in the static page: invoke serve",
+            f"{statistics.median(shown):.2f} s",
+            f"median of {rounds} ({spread(shown)}); target ≤ 3 s",
+        ),
+        (
+            size,
+            "comments.remove → gone from the static page: invoke serve",
+            f"{statistics.median(removed):.2f} s",
+            f"median of {rounds} ({spread(removed)}); target ≤ 3 s",
+        ),
+    ]
+
+
+def publish_rows(articles, comments, rounds):
+    """Measure `invoke publish --comments`; return Markdown table rows."""
+    work = Path(tempfile.mkdtemp(prefix=f"thread-publish-{articles}-"))
+    try:
+        threads, config = synthetic_site(work, articles, comments)
+        full, times, totals, kept = measure_publish(work, threads, config, rounds)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    size = f"N={articles:,}, M={comments:,}"
+    return [
+        (
+            size,
+            "new comment → live: invoke publish --comments",
+            f"{statistics.median(times):.2f} s",
+            f"median of {rounds} ({spread(times)}), a fresh process each; "
+            f"target ≤ 5 s; the full publish before it: {full:.0f} s",
+        ),
+        (
+            size,
+            "… and its search index live (second release)",
+            f"{statistics.median(totals):.2f} s",
+            f"median of {rounds} ({spread(totals)}); {kept}",
+        ),
+    ]
+
+
+def main(argv=None):
+    """Print the rows for the sizes asked for."""
+    from benchmarks.bench import table
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serve", type=int, nargs=2, metavar=("N", "M"))
+    parser.add_argument("--publish", type=int, nargs=2, metavar=("N", "M"))
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    rows = []
+    if args.serve:
+        rows += serve_rows(*args.serve, args.rounds)
+    if args.publish:
+        rows += publish_rows(*args.publish, args.rounds)
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

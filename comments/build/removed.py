@@ -1,0 +1,91 @@
+"""What removed comments said, so that a publish can refuse to ship it again.
+
+The removal log (``blog_removals``) keeps no content, by design. What a
+removed comment said is still in the snapshots written before its removal
+(``comments.build.snapshots``), and a build from such a snapshot (the comment
+server away) would show it again. ``removed_fragments`` finds each logged
+comment in the newest snapshot read before its removal and returns the start
+of its text as a reader sees it (rendered by Isso, tags dropped, blanks
+collapsed): the leak check (``publishing.leaks``) refuses a site that shows
+one. Texts shorter than ``SHORTEST`` characters ("Danke!") say too little to
+be told apart from any other text and are left out.
+"""
+
+import datetime
+import html
+import json
+import logging
+import re
+
+from comments.build import data, reader, snapshots
+
+logger = logging.getLogger(__name__)
+
+SHORTEST = 20  # characters of plain text a removed comment needs to be looked for
+LONGEST = 80  # characters of its start that are looked for
+TAG = re.compile(r"<[^>]*>")
+BLANKS = re.compile(r"\s+")
+
+
+def plain_text(markup):
+    """Return what a reader reads of HTML: no tags, entities decoded, blanks
+    collapsed."""
+    return BLANKS.sub(" ", html.unescape(TAG.sub(" ", markup))).strip()
+
+
+def snapshot_time(path):
+    """Return the read time a snapshot's file name says."""
+    stamp = path.name.removeprefix("comments-").removesuffix(".json")
+    return datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%S.%fZ").replace(
+        tzinfo=datetime.UTC
+    )
+
+
+def removed_fragments(removals, snapshot_dir, renderer):
+    """Return ``(removal, fragment)`` for each removal whose text a snapshot
+    still holds and is long enough to be recognised."""
+    wanted = {removal.comment_id: removal for removal in removals}
+    found = []
+    for path in snapshots.list_snapshots(snapshot_dir):  # newest first
+        read_at = snapshot_time(path)
+        due = {
+            comment_id
+            for comment_id, removal in wanted.items()
+            if removal.removed_at > read_at
+        }
+        if not due:
+            continue
+        try:
+            stored = data.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as error:
+            logger.warning("leak check: snapshot %s unreadable (%s)", path, error)
+            continue
+        for comment in stored.comments:
+            removal = wanted.get(comment.id)
+            if comment.id in due and comment.thread_uri == removal.thread_uri:
+                del wanted[comment.id]
+                if comment.text:
+                    fragment = plain_text(renderer.render(comment.text))
+                    if len(fragment) >= SHORTEST:
+                        found.append((removal, fragment[:LONGEST]))
+        if not wanted:
+            break
+    return found
+
+
+def read_removals(database):
+    """Return the removal log of the comment database (read-only); none when
+    the database cannot be read (the build has said why)."""
+    try:
+        return reader.read_transaction(database, lambda reading: reading.removals)
+    except (reader.SourceUnavailable, reader.CommentDataError):
+        return ()
+
+
+def removed_for_site(source, renderer):
+    """Return the removed comments' fragments for a site built from ``source``
+    (``comments.build.source.SourceSettings``): the removal log of its
+    database, whenever that can be read (also when the build read the export
+    or fell back to a snapshot)."""
+    removals = read_removals(source.database)
+    return removed_fragments(removals, source.snapshot_dir, renderer)

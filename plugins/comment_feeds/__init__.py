@@ -1,0 +1,3 @@
+from .comment_feeds import register
+
+__all__ = ["register"]

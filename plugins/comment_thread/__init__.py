@@ -1,0 +1,3 @@
+from .comment_thread import register
+
+__all__ = ["register"]
