@@ -41,41 +41,25 @@ AND NOT EXISTS (
     ON s.comment_id = a.id AND s.comment_created = a.created
     WHERE a.parent = COALESCE(c.parent, c.id) AND a.id > c.id AND a.mode = 1)
 """
-# The same rule for the whole queue in one pass: the last published staff
-# reply of each top-level comment is found once (``answered``), not once per
-# comment; a comment is open when no staff reply in its thread came after it.
-# ~30 % faster than OPEN_CONDITIONS row by row at 100,000 comments.
-BULK_OPEN_QUERY = """
-WITH answered (root, last) AS MATERIALIZED (
-    SELECT a.parent, MAX(a.id) FROM blog_staff_comments AS s JOIN comments AS a
-    ON a.id = s.comment_id AND a.created = s.comment_created
-    WHERE a.mode = 1 AND a.parent IS NOT NULL GROUP BY a.parent)
+OPEN_QUERY = f"""
 SELECT c.id, c.created, c.tid, c.mode FROM comments AS c
-LEFT JOIN answered AS r ON r.root = COALESCE(c.parent, c.id)
-WHERE c.mode != 4 AND (r.last IS NULL OR r.last <= c.id) {more}
-AND NOT EXISTS (
-    SELECT 1 FROM blog_staff_comments AS s
-    WHERE s.comment_id = c.id AND s.comment_created = c.created)
-AND NOT EXISTS (
-    SELECT 1 FROM blog_no_answer_needed AS n
-    WHERE n.comment_id = c.id AND n.comment_created = c.created)
-ORDER BY c.created, c.id
+WHERE {OPEN_CONDITIONS} ORDER BY c.created, c.id
 """
-OPEN_QUERY = BULK_OPEN_QUERY.format(more="")
 # The reminders' variant: only comments old enough to have reached a reminder
-# stage (created before ``:latest``: counted time never runs faster than the
+# stage (created by ``:latest``: counted time never runs faster than the
 # clock), without those reminded about as overdue, the last stage
 # (``comments.staff.desk``): nothing can be due for them any more.
 # blog_reminders keeps the creation time as the reader's datetime gave it back:
 # equal to the stored one within a microsecond.
-NOT_REMINDED_OVERDUE_QUERY = BULK_OPEN_QUERY.format(
-    more="""
-AND c.created <= :latest
+NOT_REMINDED_OVERDUE_QUERY = f"""
+SELECT c.id, c.created, c.tid, c.mode FROM comments AS c
+WHERE c.created <= :latest AND {OPEN_CONDITIONS}
 AND NOT EXISTS (
     SELECT 1 FROM blog_reminders AS r
     WHERE r.comment_id = c.id AND r.stage = 'overdue'
-    AND ABS(r.comment_created - c.created) < 0.000001)"""
-)
+    AND ABS(r.comment_created - c.created) < 0.000001)
+ORDER BY c.created, c.id
+"""
 ONE_QUERY = f"""
 SELECT c.id, c.created, t.uri, c.mode, {OPEN_CONDITIONS} AS open
 FROM comments AS c JOIN threads AS t ON t.id = c.tid WHERE c.id = ?
