@@ -383,8 +383,8 @@ def parades_roundup(c, slug):
 
     path, count = write_roundup(CONFIG["settings_base"], CONFIG["articles_path"], slug)
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-    participants = f"{count} participant" + ("s" if count != 1 else "")
-    print(f"Created {shown} listing {participants} (a draft: write the intro)")
+    entries = f"{count} Beiträgen" if count != 1 else "1 Beitrag"
+    print(f"{shown} angelegt, mit {entries} (ein Entwurf: die Einleitung schreiben)")
 
 
 comments = Collection("comments")

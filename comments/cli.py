@@ -19,13 +19,13 @@ def load_comment_config():
     """Load the comment server config; print secrets generated on this start once."""
     from comments.config import load_config
 
-    with one_line_errors("comment server"):
+    with one_line_errors("Kommentarserver"):
         conf, generated = load_config()
     for secret in generated:
         if (secret.section, secret.option) == ("admin", "password"):
             print(
-                f"Generated the comment server's admin password: {secret.value}\n"
-                f"  (stored in {secret.stored_in}; shown only this once)"
+                f"Admin-Passwort des Kommentarservers erzeugt: {secret.value}\n"
+                f"  (gespeichert in {secret.stored_in}; nur dieses eine Mal gezeigt)"
             )
     return conf
 
@@ -35,7 +35,7 @@ def desk_config(code=1):
     quiet; a config that cannot be used exits with ``code``."""
     from comments.config import load_config
 
-    with one_line_errors("comment server", code=code):
+    with one_line_errors("Kommentarserver", code=code):
         conf, _ = load_config(create_secrets=False)
     quiet_isso_logging()  # after the import of Isso that load_config makes
     return conf
@@ -57,19 +57,19 @@ def start_comment_server(conf):
     # level an earlier build left the root logger at.
     logging.getLogger("comments").setLevel(logging.INFO)
     try:
-        with one_line_errors("comment server", database=database_path(conf)):
+        with one_line_errors("Kommentarserver", database=database_path(conf)):
             host, port = listen_address(conf)
             app = create_app(conf)
             return comment_server(app, host, port)
     except OSError as error:
         fix = (
-            "stop what runs there or change [server] listen"
+            "das dort Laufende beenden oder [server] listen ändern"
             if error.errno == errno.EADDRINUSE
-            else "change [server] listen"
+            else "[server] listen ändern"
         )
         raise Exit(
-            f"comment server: cannot listen on {conf.get('server', 'listen')} "
-            f"({error.strerror or error}); {fix}",
+            f"Kommentarserver: kann nicht auf {conf.get('server', 'listen')} "
+            f"lauschen ({error.strerror or error}); {fix}",
             code=1,
         ) from None
 
@@ -78,7 +78,7 @@ def comment_server_address(conf):
     """``[server] listen`` as (host, port); a wrong value exits with one line."""
     from comments.config import listen_address
 
-    with one_line_errors("comment server"):
+    with one_line_errors("Kommentarserver"):
         return listen_address(conf)
 
 
@@ -121,11 +121,11 @@ def open_comment_server(guard=True):
         # Isso would create an empty one, and `comments.open` would then
         # report "no open comments" from it.
         raise Exit(
-            f"comment server: {db_path}: comment database not found; check "
-            f"[general] dbpath in {config_file_of(conf)}",
+            f"Kommentarserver: {db_path}: Kommentardatenbank nicht gefunden; "
+            f"[general] dbpath in {config_file_of(conf)} prüfen",
             code=1,
         )
-    with one_line_errors("comment server", database=db_path):
+    with one_line_errors("Kommentarserver", database=db_path):
         return build_server(conf)
 
 
@@ -144,16 +144,16 @@ def whole_number(prefix, name, value):
     number; exit with one line naming ``name`` when it is none."""
     text = str(value).strip()
     if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()):
-        raise Exit(f"{prefix}: {name} {value!r} is not a whole number", code=1)
+        raise Exit(f"{prefix}: {name} {value!r} ist keine ganze Zahl", code=1)
     number = int(text)
     if not -(2**63) <= number < 2**63:  # SQLite's INTEGER
-        raise Exit(f"{prefix}: {name} {value!r} is out of range", code=1)
+        raise Exit(f"{prefix}: {name} {value!r} liegt außerhalb des Bereichs", code=1)
     return number
 
 
 def comment_id_argument(prefix, value):
     """A comment id typed on the command line, checked (``whole_number``)."""
-    return whole_number(prefix, "comment id", value)
+    return whole_number(prefix, "Kommentar-ID", value)
 
 
 def backups_to_keep(keep):

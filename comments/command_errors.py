@@ -16,7 +16,7 @@ def one_line_errors(prefix, code=1, database=None):
     """Turn a ``SetupError`` into the one-line exit ``"{prefix}: {error}"``.
 
     Works on a task (``@one_line_errors("backup")``) or around a block
-    (``with one_line_errors("comment server"):``). With ``database`` (its
+    (``with one_line_errors("Kommentarserver"):``). With ``database`` (its
     path) an unreadable SQLite file exits the same way, naming the backup fix.
     """
     return OneLineErrors(prefix, code, database)

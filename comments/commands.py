@@ -2,10 +2,10 @@
 
 Each reads the comment server config, does its one job through the package
 (``replies``, ``removal``, ``backup``, ``staff``, ``owners``, ``reminders``)
-and prints a summary line for people; a mistake exits with one line. The
-desk's commands (open, reply, remove, assign, no-answer, remind) speak German,
-as the desk does, and act as the staff account given with ``--as`` or in
-``BLOG_STAFF_ACCOUNT`` — never as the operating system's user.
+and prints a summary line for people; a mistake exits with one line. Every
+line speaks German, the site's language, as the desk does; the desk's commands
+(open, reply, remove, assign, no-answer) act as the staff account given with
+``--as`` or in ``BLOG_STAFF_ACCOUNT`` — never as the operating system's user.
 """
 
 import datetime
@@ -58,8 +58,8 @@ def run_comment_server():
 
     conf = load_comment_config()
     server = start_comment_server(conf)
-    print(f"Comment server on {conf.get('server', 'listen')} — Ctrl-C stops it.")
-    print(f"Database: {conf.get('general', 'dbpath')}")
+    print(f"Kommentarserver auf {conf.get('server', 'listen')} — Strg-C beendet ihn.")
+    print(f"Datenbank: {conf.get('general', 'dbpath')}")
     serve_until_interrupted([server])
 
 
@@ -136,7 +136,7 @@ def back_up(keep=None):
     written = backup_database(
         db_path, db_path.parent / "backups", keep=backups_to_keep(keep)
     )
-    print(f"Backup written: {written}")
+    print(f"Sicherung geschrieben: {written}")
 
 
 @one_line_errors("restore")
@@ -149,9 +149,9 @@ def restore_backup(file):
     quiet_isso_logging()
     db_path = database_path(conf)
     kept = restore_database(Path(file), db_path, db_path.parent / "backups")
-    print(f"Restored {file} onto {db_path}.")
+    print(f"{file} nach {db_path} zurückgespielt.")
     if kept:
-        print(f"The replaced database is kept as {kept}.")
+        print(f"Die ersetzte Datenbank liegt aufbewahrt unter {kept}.")
 
 
 @one_line_errors("staff-add")
@@ -166,16 +166,19 @@ def add_staff_account(account, name, email=None):
     conf = load_comment_config()
     path = staff_file(config_file_of(conf))
     if sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {account}: ")
-        if getpass.getpass("Again: ") != password:
-            raise Exit("staff-add: the passwords differ", code=1)
+        password = getpass.getpass(f"Passwort für {account}: ")
+        if getpass.getpass("Noch einmal: ") != password:
+            raise Exit("staff-add: die Passwörter sind verschieden", code=1)
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     add_account(path, account, name, password, email=email)
-    print(f"Staff account {account} ({name}) saved in {path}.")
+    print(f"Redaktionskonto {account} ({name}) in {path} gespeichert.")
     ended = end_sessions(database_path(conf), account)
     if ended:
-        print(f"Ended {account}'s {ended} session(s): log in with the new password.")
+        print(
+            f"{ended} Sitzung(en) von {account} beendet: mit dem neuen Passwort "
+            "anmelden."
+        )
 
 
 @one_line_errors("staff-logout")
@@ -195,11 +198,12 @@ def end_staff_sessions(account):
     if account not in known and account != ISSO_ADMIN.account:
         names = ", ".join(sorted(known) + [ISSO_ADMIN.account])
         raise Exit(
-            f"staff-logout: no staff account {account!r} in {path} (known: {names})",
+            f"staff-logout: {account!r} ist kein Redaktionskonto in {path} "
+            f"(bekannt: {names})",
             code=1,
         )
     ended = end_sessions(database_path(conf), account)
-    print(f"Ended {ended} session(s) of {account}.")
+    print(f"{ended} Sitzung(en) von {account} beendet.")
 
 
 def staff_identity(prefix, roster, name, what):

@@ -130,8 +130,8 @@ def parade_record(settings_file, slug):
         path = output / pattern.format(slug=slug)
         if not path.is_file():
             raise Exit(
-                f"roundup: no parade with the slug {slug!r}; the slugs are the "
-                "folder names under blogparade/ (invoke build)",
+                f"roundup: keine Parade mit dem Slug {slug!r}; die Slugs sind die "
+                "Ordnernamen unter blogparade/ (invoke build)",
                 code=1,
             )
         return settings, json.loads(path.read_text(encoding="utf-8"))
@@ -142,8 +142,9 @@ def write_roundup(settings_file, folder, slug, now=None):
     settings, record = parade_record(settings_file, slug)
     if record["role"] != "host":
         raise Exit(
-            f"roundup: {record['title']!r} is a parade we join, not one we host; "
-            "its host writes the round-up",
+            f"roundup: {record['title']!r} ist eine Parade, an der wir teilnehmen, "
+            "nicht eine, die wir ausrichten; die Zusammenfassung schreibt ihr "
+            "Gastgeber",
             code=1,
         )
     now = now or datetime.datetime.now(ZoneInfo(settings["TIMEZONE"]))
@@ -159,7 +160,9 @@ def write_roundup(settings_file, folder, slug, now=None):
     slug_text = article_slug(f"Zusammenfassung {record['title']}", settings)
     path = Path(folder) / f"{now:%Y-%m-%d}-{slug_text}.md"
     if path.exists():
-        raise Exit(f"roundup: {path} exists already; edit it or move it away", code=1)
+        raise Exit(
+            f"roundup: {path} gibt es schon; sie bearbeiten oder beiseitelegen", code=1
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path, len(record["participants"])

@@ -65,7 +65,7 @@ def test_staff_add_refuses_a_short_password_in_one_line(server):
     result = invoke(server, "comments.staff-add", "jonas", "Jonas", stdin="kurz\n")
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "staff-add: the password needs at least 12 characters"
+        "staff-add: das Passwort braucht mindestens 12 Zeichen"
     )
 
 
@@ -87,7 +87,7 @@ def test_a_new_password_ends_the_accounts_sessions(server):
         stdin="ganz-neu-und-lang\n",
     )
     assert changed.returncode == 0, changed.stderr
-    assert "Ended jonas's 1 session(s)" in changed.stdout
+    assert "1 Sitzung(en) von jonas beendet" in changed.stdout
     assert staff_me(server, cookie) is None
     assert server.client.staff_login("jonas", "ganz-neu-und-lang")
 
@@ -106,18 +106,18 @@ def test_staff_logout_ends_one_accounts_sessions(comment_server_factory):
 
     result = invoke(server, "comments.staff-logout", "jonas")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "Ended 2 session(s) of jonas."
+    assert result.stdout.strip() == "2 Sitzung(en) von jonas beendet."
     assert staff_me(server, laptop) is None and staff_me(server, phone) is None
     assert staff_me(server, admin) == "Redaktion"
     result = invoke(server, "comments.staff-logout", "redaktion")
-    assert result.stdout.strip() == "Ended 1 session(s) of redaktion."
+    assert result.stdout.strip() == "1 Sitzung(en) von redaktion beendet."
     assert staff_me(server, admin) is None
 
     unknown = invoke(server, "comments.staff-logout", "wer")
     assert unknown.returncode == 1
     assert unknown.stderr.strip().endswith(
-        "staff.cfg (known: jonas, redaktion)"
-    ) and unknown.stderr.startswith("staff-logout: no staff account 'wer' in ")
+        "staff.cfg (bekannt: jonas, redaktion)"
+    ) and unknown.stderr.startswith("staff-logout: 'wer' ist kein Redaktionskonto in ")
 
 
 def test_reply_as_staff_is_recorded_and_badged(server):
@@ -240,12 +240,12 @@ def test_backup_then_restore_brings_back_a_removed_comment(server, tmp_path):
     comment_id = server.client.post(ARTICLE, "Wichtig").body["id"]
     backup = invoke(server, "comments.backup")
     assert backup.returncode == 0, backup.stderr
-    backup_file = backup.stdout.split("Backup written: ", 1)[1].strip()
+    backup_file = backup.stdout.split("Sicherung geschrieben: ", 1)[1].strip()
     invoke(server, "comments.remove", str(comment_id), "--reason", "other", *AS)
     assert server.client.thread(ARTICLE).body["replies"] == []
     restored = invoke(server, "comments.restore", backup_file)
     assert restored.returncode == 0, restored.stderr
-    assert "The replaced database is kept as" in restored.stdout
+    assert "Die ersetzte Datenbank liegt aufbewahrt unter" in restored.stdout
     [comment] = server.client.thread(ARTICLE).body["replies"]
     assert comment["id"] == comment_id
 
@@ -267,19 +267,20 @@ def test_restore_of_a_broken_file_is_one_line_and_touches_nothing(server, tmp_pa
     [
         (
             ("comments.reply", "abc", "Danke", "--as", "anna"),
-            "reply: comment id 'abc' is not a whole number",
+            "reply: Kommentar-ID 'abc' ist keine ganze Zahl",
         ),
         (
             ("comments.remove", "99999999999999999999999", "--reason", "spam"),
-            "remove: comment id '99999999999999999999999' is out of range",
+            "remove: Kommentar-ID '99999999999999999999999' liegt außerhalb des "
+            "Bereichs",
         ),
         (
             ("comments.assign", "1.5", "anna"),
-            "assign: comment id '1.5' is not a whole number",
+            "assign: Kommentar-ID '1.5' ist keine ganze Zahl",
         ),
         (
             ("comments.backup", "--keep", "viele"),
-            "backup: --keep 'viele' is not a whole number",
+            "backup: --keep 'viele' ist keine ganze Zahl",
         ),
     ],
 )
@@ -299,7 +300,7 @@ def test_a_wrong_blog_backup_keep_spoils_only_the_backup(server):
     result = invoke_with(server.config_file, "comments.backup", env=environment)
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "backup: BLOG_BACKUP_KEEP 'vierzehn' is not a whole number"
+        "backup: BLOG_BACKUP_KEEP 'vierzehn' ist keine ganze Zahl"
     )
 
 
@@ -312,8 +313,8 @@ def test_a_port_in_use_is_one_line_naming_the_setting(tmp_path):
         result = invoke_with(config, "comments")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        f"comment server: cannot listen on http://127.0.0.1:{port} (Address already "
-        "in use); stop what runs there or change [server] listen"
+        f"Kommentarserver: kann nicht auf http://127.0.0.1:{port} lauschen (Address "
+        "already in use); das dort Laufende beenden oder [server] listen ändern"
     )
     assert "is in use by another program" not in result.stderr  # werkzeug's own
 
@@ -328,7 +329,7 @@ def test_a_port_in_use_is_one_line_naming_the_setting(tmp_path):
 def test_a_one_off_command_never_creates_a_missing_database(tmp_path, arguments):
     result = invoke_with(write_isso_config(tmp_path), *arguments)
     assert result.returncode != 0 and "Traceback" not in result.stderr
-    assert "comment database not found" in result.stderr
+    assert "Kommentardatenbank nicht gefunden" in result.stderr
     assert not (tmp_path / "comments.db").exists()
 
 
@@ -342,7 +343,7 @@ def test_a_corrupt_live_database_is_one_line_for_the_server_and_commands(tmp_pat
         result = invoke_with(config, *arguments)
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert result.stderr.strip().splitlines()[-1] == (
-            f"comment server: {tmp_path / 'comments.db'}: unreadable comment database "
+            f"Kommentarserver: {tmp_path / 'comments.db'}: unreadable comment database "
             "(file is not a database); restore it with `invoke comments.restore` "
             "from a backup"
         )
@@ -384,7 +385,7 @@ def test_a_missing_config_is_exit_2_for_monitoring_not_overdue(tmp_path):
 def test_backup_says_it_once(server):
     result = invoke(server, "comments.backup")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Backup written: ")
+    assert result.stdout.startswith("Sicherung geschrieben: ")
     assert "backed up" not in result.stderr  # the log line would repeat it
 
 
@@ -399,10 +400,11 @@ def test_a_damaged_live_database_is_one_line_and_keeps_the_sound_backups(tmp_pat
     for _ in range(2):
         result = invoke_with(config, "comments.backup", "--keep", "2")
         assert result.returncode == 1 and "Traceback" not in result.stderr
-        assert "Backup written" not in result.stdout
+        assert "Sicherung geschrieben" not in result.stdout
         [line] = result.stderr.strip().splitlines()
         assert line.startswith(
-            f"backup: {database}: the live comment database is damaged (quick_check:"
+            f"backup: {database}: die laufende Kommentardatenbank ist beschädigt "
+            "(quick_check:"
         )
         assert line.endswith(f"invoke comments.restore {sound[0]}")
     assert list_backups(tmp_path / "backups") == sound

@@ -14,20 +14,14 @@ from comments.webmention.source import Entry
 from publishing.parade_roundup import roundup_markdown, write_roundup
 from tests.plugins.test_blog_parade import SITEURL, epoch, host_article
 from tests.support import ROOT, build_site, write_files
-from tests.test_comment_tasks import invoke
+from tests.test_comment_tasks import add_jonas, invoke, invoke_with
 
 CALL = f"{SITEURL}/2026/aufruf/"
 
 
 @pytest.fixture
 def server(comment_server_factory):
-    return comment_server_factory(
-        blog={"site-url": SITEURL},
-        staff={
-            "anna": ("Anna Schmidt", "ein langes Passwort 1"),
-            "jonas": ("Jonas Weber", "ein langes Passwort 2"),
-        },
-    )
+    return comment_server_factory(blog={"site-url": SITEURL})
 
 
 def add_mention(server, source, parade="offenes-firmenblog", **entry):
@@ -56,55 +50,59 @@ def test_pending_approve_and_reject_as_people_run_them(server):
     listed = invoke(server, "parades.pending")
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
-    assert lines[0] == "Pending participants (2):"
+    assert lines[0] == "Wartende Teilnehmende (2):"
     assert lines[1].split() == [
         str(eva),
-        "parade",
+        "Parade",
         "offenes-firmenblog",
         "“Offen",
         "reden”",
-        "by",
+        "von",
         "Eva",
         "https://eva.example/beitrag/",
         "[verified]",
     ]
-    assert lines[3] == "Other mentions of our posts (1):"
-    assert f"{other}  mention of /2026/aufruf/" in lines[4]
+    assert lines[3] == "Andere Erwähnungen unserer Beiträge (1):"
+    assert f"{other}  Erwähnung von /2026/aufruf/" in lines[4]
 
-    approved = invoke(server, "parades.approve", str(eva), "--as", "anna")
+    add_jonas(server)
+    approved = invoke(server, "parades.approve", str(eva), "--as", "redaktion")
     rejected = invoke(
         server, "parades.reject", str(spam), "--reason", "spam", "--as", "jonas"
     )
     wrong = invoke(
-        server, "parades.reject", str(other), "--reason", "langweilig", "--as", "anna"
+        server, "parades.reject", str(other), "--reason", "langweilig", "--as", "jonas"
     )
-    missing = invoke(server, "parades.approve", "4711", "--as", "anna")
-    nobody = invoke(server, "parades.approve", str(other))
+    missing = invoke(server, "parades.approve", "4711", "--as", "jonas")
+    nobody = invoke_with(
+        server.config_file, "parades.approve", str(other), env={"USER": "root"}
+    )
 
     assert approved.returncode == 0, approved.stderr
-    assert approved.stdout.startswith(f"Approved mention {eva} (parade offenes-")
+    assert approved.stdout.startswith(f"Erwähnung {eva} freigegeben (Parade offenes-")
     assert rejected.returncode == 0, rejected.stderr
     assert (wrong.returncode, wrong.stderr.strip()) == (
         1,
-        "parades.reject: --reason 'langweilig' is not one of spam, off-topic, "
+        "parades.reject: --reason 'langweilig' ist keiner von spam, off-topic, "
         "late, other",
     )
-    assert nobody.returncode == 1
-    assert nobody.stderr.startswith("parades.approve: wer handelt? --as KONTO")
     assert missing.stderr.strip() == (
-        "parades.approve: mention 4711 does not exist; `invoke parades.pending` "
-        "lists them"
+        "parades.approve: Erwähnung 4711 gibt es nicht; `invoke parades.pending` "
+        "listet die vorhandenen"
     )
+    # Nobody named: the operating system's user is never taken for staff.
+    assert nobody.returncode == 1
+    assert nobody.stderr.strip().startswith("parades.approve: wer handelt? --as KONTO")
     with sqlite3.connect(server.database) as db:
         assert db.execute(
             "SELECT mention_id, decision, reason, reviewed_by "
             "FROM blog_webmention_reviews ORDER BY id"
         ).fetchall() == [
-            (eva, "approved", "", "anna"),
+            (eva, "approved", "", "redaktion"),
             (spam, "rejected", "spam", "jonas"),
         ]
     assert invoke(server, "parades.pending").stdout.splitlines()[0] == (
-        "Other mentions of our posts (1):"
+        "Andere Erwähnungen unserer Beiträge (1):"
     )
 
 
@@ -208,7 +206,7 @@ def test_roundup_draft_from_a_real_build(tmp_path, monkeypatch, server):
     # The call is linked as Pelican resolves it, wherever the site lives.
     assert "Category: Unternehmen" in text.splitlines()
     assert "({filename}/articles/aufruf.md) ist vorbei" in text
-    with pytest.raises(Exit, match="exists already"):
+    with pytest.raises(Exit, match="gibt es schon"):
         write_roundup(settings, tmp_path / "drafts", "offenes-firmenblog", now)
 
     # Published, it builds: the call linked, and it joins the parade.

@@ -267,7 +267,7 @@ def test_serve_runs_site_and_comment_server_until_stopped(
         idle.close()
         process.kill()
     assert process.returncode == 0, output
-    assert "Generated the comment server's admin password:" in output
+    assert "Admin-Passwort des Kommentarservers erzeugt:" in output
     assert "salt" not in output
     assert "Traceback" not in output
     for port in (site_port, comment_port):

@@ -156,23 +156,24 @@ def add_account(path, account, display_name, password, email=None):
     """
     if not ACCOUNT_NAME.match(account):
         raise StaffError(
-            f"account name {account!r}: use 1–40 lowercase letters, digits, . _ -"
+            f"Kontoname {account!r}: 1–40 Kleinbuchstaben, Ziffern, . _ - verwenden"
         )
     if not display_name.strip():
-        raise StaffError("the display name is empty; readers see it on the badge")
+        raise StaffError("der Anzeigename ist leer; Leser sehen ihn am Abzeichen")
     if hidden_characters(display_name):
         raise StaffError(
-            f"the display name {display_name!r} holds invisible characters (line "
-            "breaks, zero-width or bidi controls); type it again without them"
+            f"der Anzeigename {display_name!r} enthält unsichtbare Zeichen "
+            "(Zeilenumbrüche, Nullbreiten- oder Bidi-Steuerzeichen); ohne sie neu "
+            "eingeben"
         )
     if len(password) < 12:
-        raise StaffError("the password needs at least 12 characters")
+        raise StaffError("das Passwort braucht mindestens 12 Zeichen")
     if email and not is_email(email.strip()):
-        raise StaffError(f"email {email!r} is not a mail address (name@example.com)")
+        raise StaffError(f"E-Mail {email!r} ist keine Mailadresse (name@example.com)")
     if account == ISSO_ADMIN.account:
         raise StaffError(
-            f"account name {account!r} is the shared login of Isso's admin page; "
-            "choose a personal name"
+            f"Kontoname {account!r} ist die gemeinsame Anmeldung von Issos "
+            "Admin-Seite; einen persönlichen Namen wählen"
         )
     parser = configparser.ConfigParser(interpolation=None)
     if Path(path).exists():
@@ -180,21 +181,22 @@ def add_account(path, account, display_name, password, email=None):
             parser.read(path, encoding="utf-8")
         except (configparser.Error, UnicodeDecodeError) as error:
             raise StaffError(
-                f"{path}: unreadable staff file ({str(error).splitlines()[0]}); "
-                "mend it by hand (one [account] section each), nothing was changed"
+                f"{path}: Redaktionsdatei unlesbar ({str(error).splitlines()[0]}); "
+                "von Hand reparieren (je Konto ein [konto]-Abschnitt), nichts "
+                "wurde geändert"
             ) from None
     name = display_name.strip()
     for other in parser.sections():
         taken = parser.get(other, "name", fallback="").strip()
         if other != account and normalise_name(taken) == normalise_name(name):
             raise StaffError(
-                f"the display name {name!r} belongs to the account {other!r} "
-                "already; readers could not tell the two apart"
+                f"der Anzeigename {name!r} gehört schon zum Konto {other!r}; "
+                "Leser könnten die beiden nicht unterscheiden"
             )
     if normalise_name(name) == normalise_name(ISSO_ADMIN.display_name):
         raise StaffError(
-            f"the display name {name!r} is the shared account's (Isso's admin "
-            "login); choose a personal name"
+            f"der Anzeigename {name!r} ist der des gemeinsamen Kontos (Issos "
+            "Admin-Anmeldung); einen persönlichen Namen wählen"
         )
     if not parser.has_section(account):
         parser.add_section(account)

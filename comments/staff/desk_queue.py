@@ -206,18 +206,33 @@ class OpenQueue:
         return self.titles.get(uri) or uri
 
 
+def first_stage_cutoff(settings, now):
+    """Return the epoch seconds a comment must be created by to have reached
+    any reminder stage as of ``now``: counted time never runs faster than the
+    clock, so a younger comment is at none."""
+    earliest = min(
+        settings.escalate_after_seconds,
+        settings.target_seconds - settings.remind_before_seconds,
+        settings.target_seconds,
+    )
+    return now.timestamp() - max(earliest, 0)
+
+
 def read_open_queue(conf, now, book, titles=None, cache=None, reminding=False):
     """Return the OpenQueue of the comment server configured by ``conf``
     (``cache``: an ``open_queue.OpenRowsCache``, for the server's requests;
-    ``reminding``: without the comments reminded about as overdue)."""
+    ``reminding``: only the comments that may have reached a reminder stage,
+    without those reminded about as overdue)."""
     db_path = database_path(conf)
+    settings = desk.DeskSettings.from_conf(conf)
+    before = first_stage_cutoff(settings, now) if reminding else None
 
     def gather(connection):
         uris = open_queue.thread_uris(connection)
         return [
             (comment_id, created, uris[tid], mode == 2)
             for comment_id, created, tid, mode in open_queue.open_rows(
-                connection, reminding
+                connection, before
             )
             if tid in uris  # as Isso's joins: a comment needs its thread
         ]
@@ -244,7 +259,7 @@ def read_open_queue(conf, now, book, titles=None, cache=None, reminding=False):
     ]
     return OpenQueue(
         as_of=now,
-        settings=desk.DeskSettings.from_conf(conf),
+        settings=settings,
         rows=rows,
         book=book,
         titles=book.thread_owners.titles if titles is None else titles,

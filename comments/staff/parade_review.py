@@ -48,10 +48,12 @@ class Mention:
     def line(self):
         """Return the mention as one line for the command line."""
         what = (
-            f"parade {self.parade}" if self.parade else f"mention of {self.target_path}"
+            f"Parade {self.parade}"
+            if self.parade
+            else f"Erwähnung von {self.target_path}"
         )
-        title = self.title or "(no title)"
-        by = f" by {self.author}" if self.author else ""
+        title = self.title or "(ohne Titel)"
+        by = f" von {self.author}" if self.author else ""
         problem = f": {self.problem}" if self.problem else ""
         return (
             f"{self.id:>4}  {what}  “{title}”{by}  {self.source}  "
@@ -90,14 +92,15 @@ def decide(db_path, mention_id, decision, reason="", by="", now=None):
     """Record ``decision`` on mention ``mention_id``; return the Mention."""
     if decision == REJECTED and reason not in REJECT_REASONS:
         raise ReviewError(
-            f"--reason {reason!r} is not one of {', '.join(REJECT_REASONS)}"
+            f"--reason {reason!r} ist keiner von {', '.join(REJECT_REASONS)}"
         )
     row = webmentions.review(
         db_path, mention_id, decision, reason, by, time.time() if now is None else now
     )
     if row is None:
         raise ReviewError(
-            f"mention {mention_id} does not exist; `invoke parades.pending` lists them"
+            f"Erwähnung {mention_id} gibt es nicht; `invoke parades.pending` listet "
+            "die vorhandenen"
         )
     return Mention(*row)
 

@@ -92,15 +92,22 @@ def send_reminders(conf, environ, now=None):
     db_path = database_path(conf)
     smtp = mails.SmtpSettings.from_conf(conf, environ)
     roster = owners.roster_for(conf, environ)
-    recorded = store_reminders.reminded(db_path)
-    already = {
-        (*stored_comment_key(i, created), stage) for i, created, stage in recorded
-    }
-    reminded_ids = {comment_id for comment_id, _, _ in recorded}
+    already = set()
 
     def newly_due(queue):
-        """Rows at a stage not reminded about: only these are read whole (the
-        exact key only for ids reminded about before: most rows have none)."""
+        """Rows at a stage not reminded about: only these are read whole. The
+        reminders recorded are read for the rows at a stage alone (the exact
+        key only for ids reminded about before: most rows have none)."""
+        staged = [
+            row.id
+            for index, row in enumerate(queue.rows)
+            if queue.cutoffs.stage(index) is not None
+        ]
+        recorded = store_reminders.reminded_for(db_path, staged)
+        already.update(
+            (*stored_comment_key(i, created), stage) for i, created, stage in recorded
+        )
+        reminded_ids = {comment_id for comment_id, _, _ in recorded}
         return [
             index
             for index, row in enumerate(queue.rows)

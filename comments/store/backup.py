@@ -60,8 +60,8 @@ def backup_database(db_path, backup_dir, keep=14, now=None):
     check_keep(keep)
     if not db_path.is_file():
         raise BackupError(
-            f"{db_path}: comment database not found; check [general] dbpath in "
-            "the comment server config"
+            f"{db_path}: Kommentardatenbank nicht gefunden; [general] dbpath in "
+            "der Konfiguration des Kommentarservers prüfen"
         )
     started = datetime.now(UTC) if now is None else now
     make_private_folder(backup_dir)
@@ -75,8 +75,8 @@ def backup_database(db_path, backup_dir, keep=14, now=None):
         if error_name(error) in DAMAGED:
             raise damaged_live_database(db_path, error, backup_dir) from None
         raise BackupError(
-            f"{db_path}: cannot be backed up ({error}); check that this user may "
-            "read it and its folder"
+            f"{db_path}: lässt sich nicht sichern ({error}); prüfen, ob dieser "
+            "Benutzer sie und ihren Ordner lesen darf"
         ) from None
     logger.info("backed up %s to %s", db_path, backup)
     prune_backups(backup_dir, keep, just_written=backup)
@@ -95,14 +95,15 @@ def damaged_live_database(db_path, problem, backup_dir):
     """The BackupError for a damaged live database, naming the backup to restore."""
     newest = newest_sound_backup(backup_dir)
     fix = (
-        f"restore the newest sound backup: invoke comments.restore {newest}"
+        f"die neueste heile Sicherung zurückspielen: invoke comments.restore {newest}"
         if newest
-        else f"there is no sound backup in {backup_dir}; stop the comment server "
-        f"and save what SQLite can still read: sqlite3 {db_path} .recover"
+        else f"in {backup_dir} gibt es keine heile Sicherung; den Kommentarserver "
+        f"anhalten und retten, was SQLite noch lesen kann: sqlite3 {db_path} "
+        ".recover"
     )
     return BackupError(
-        f"{db_path}: the live comment database is damaged ({problem}); no backup "
-        f"written, none pruned; {fix}"
+        f"{db_path}: die laufende Kommentardatenbank ist beschädigt ({problem}); "
+        f"keine Sicherung geschrieben, keine gelöscht; {fix}"
     )
 
 
@@ -124,7 +125,7 @@ def verify_database(path):
     """Raise BackupError unless ``path`` is a sound Isso comment database."""
     path = Path(path)
     if not path.is_file():
-        raise BackupError(f"{path}: backup not found; choose an existing backup file")
+        raise BackupError(f"{path}: Sicherung nicht gefunden; eine vorhandene wählen")
     try:
         with closing(connect_read_only(path)) as db:
             problems = [row[0] for row in db.execute("PRAGMA quick_check")]
@@ -136,25 +137,28 @@ def verify_database(path):
             }
     except sqlite3.DatabaseError as error:
         raise BackupError(
-            f"{path}: not a readable SQLite database ({error}); choose another backup"
+            f"{path}: keine lesbare SQLite-Datenbank ({error}); eine andere "
+            "Sicherung wählen"
         ) from None
     if problems != ["ok"]:
-        first = " ".join(str(problems[0]).split()) if problems else "no answer"
+        first = " ".join(str(problems[0]).split()) if problems else "keine Antwort"
         raise BackupError(
-            f"{path}: damaged database (quick_check: {first}); choose another backup"
+            f"{path}: beschädigte Datenbank (quick_check: {first}); eine andere "
+            "Sicherung wählen"
         )
     missing = ISSO_TABLES - tables.keys()
     if missing:
         raise BackupError(
-            f"{path}: empty or foreign database (no {', '.join(sorted(missing))} "
-            "table); choose a backup of the comment database"
+            f"{path}: leere oder fremde Datenbank (keine Tabelle "
+            f"{', '.join(sorted(missing))}); eine Sicherung der Kommentardatenbank "
+            "wählen"
         )
     for table, needed in isso_columns().items():
         if needed - tables[table]:
             raise BackupError(
-                f"{path}: foreign database (its {table} table has no "
-                f"{', '.join(sorted(needed - tables[table]))} column); choose a "
-                "backup of the comment database"
+                f"{path}: fremde Datenbank (ihrer Tabelle {table} fehlt die Spalte "
+                f"{', '.join(sorted(needed - tables[table]))}); eine Sicherung der "
+                "Kommentardatenbank wählen"
             )
 
 
@@ -189,7 +193,7 @@ def restore_database(backup_file, db_path, backup_dir, now=None):
     )
     if is_same_file(backup_file, db_path):
         raise BackupError(
-            f"{backup_file}: is the live database itself; choose a backup file"
+            f"{backup_file}: ist die laufende Datenbank selbst; eine Sicherung wählen"
         )
     verify_database(backup_file)
     live_exists = db_path.exists()
@@ -223,9 +227,10 @@ def restore_database(backup_file, db_path, backup_dir, now=None):
                 lambda: db_path.name,
             )
     except sqlite3.Error as error:
-        kept_note = f"; the replaced database is kept as {kept}" if kept else ""
+        kept_note = f"; die ersetzte Datenbank liegt unter {kept}" if kept else ""
         raise BackupError(
-            f"{db_path}: restore failed ({error}), try again{kept_note}"
+            f"{db_path}: Zurückspielen fehlgeschlagen ({error}), noch einmal "
+            f"versuchen{kept_note}"
         ) from None
     logger.info("restored %s from %s", db_path, backup_file)
     return kept
@@ -283,7 +288,7 @@ def check_keep(keep):
     """Refuse a retention count that would delete the backup just made."""
     if not isinstance(keep, int) or keep < 1:
         raise BackupError(
-            f"keep = {keep!r}: keep at least 1 backup (the default is 14)"
+            f"keep = {keep!r}: mindestens 1 Sicherung behalten (Vorgabe: 14)"
         )
 
 
@@ -306,8 +311,9 @@ def make_private_folder(folder):
         folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
     except OSError as error:  # a file in its place, no permission, disk full
         raise BackupError(
-            f"{folder}: cannot be the backup folder ({error.strerror or error}); "
-            "move what is there aside or fix the permissions"
+            f"{folder}: kann nicht der Sicherungsordner sein "
+            f"({error.strerror or error}); was dort liegt beiseiteräumen oder die "
+            "Rechte richten"
         ) from None
     os.chmod(folder, PRIVATE_FOLDER)
 
@@ -360,8 +366,8 @@ def readable_as_database(path):
         if error_name(error) == "SQLITE_NOTADB":
             return False
         raise BackupError(
-            f"{path}: cannot open the live database ({error}); run the restore as "
-            "the user the comment server runs as"
+            f"{path}: die laufende Datenbank lässt sich nicht öffnen ({error}); "
+            "als der Benutzer zurückspielen, unter dem der Kommentarserver läuft"
         ) from None
     return True
 
@@ -372,8 +378,9 @@ def refuse_side_files(db_path):
         side_file = Path(f"{db_path}{suffix}")
         if side_file.exists():
             raise BackupError(
-                f"{side_file}: leftover file of a database that is missing or not "
-                "a database; stop the comment server, move it aside and restore again"
+                f"{side_file}: Restdatei einer fehlenden oder kaputten Datenbank; "
+                "den Kommentarserver anhalten, die Datei beiseitelegen und erneut "
+                "zurückspielen"
             )
 
 

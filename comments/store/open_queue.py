@@ -45,13 +45,15 @@ OPEN_QUERY = f"""
 SELECT c.id, c.created, c.tid, c.mode FROM comments AS c
 WHERE {OPEN_CONDITIONS} ORDER BY c.created, c.id
 """
-# The reminders' variant: without the comments reminded about as overdue, the
-# last stage (``comments.staff.desk``): nothing can be due for them any more.
+# The reminders' variant: only comments old enough to have reached a reminder
+# stage (created by ``:latest``: counted time never runs faster than the
+# clock), without those reminded about as overdue, the last stage
+# (``comments.staff.desk``): nothing can be due for them any more.
 # blog_reminders keeps the creation time as the reader's datetime gave it back:
 # equal to the stored one within a microsecond.
 NOT_REMINDED_OVERDUE_QUERY = f"""
 SELECT c.id, c.created, c.tid, c.mode FROM comments AS c
-WHERE {OPEN_CONDITIONS}
+WHERE c.created <= :latest AND {OPEN_CONDITIONS}
 AND NOT EXISTS (
     SELECT 1 FROM blog_reminders AS r
     WHERE r.comment_id = c.id AND r.stage = 'overdue'
@@ -76,11 +78,15 @@ WHERE c.id IN ({marks})
 THREADS_QUERY = "SELECT id, uri FROM threads"
 
 
-def open_rows(connection, reminding=False):
+def open_rows(connection, reminding_before=None):
     """Return (id, created, thread id, mode) of every open reader comment,
-    oldest first (``reminding``: not those reminded about as overdue)."""
-    query = NOT_REMINDED_OVERDUE_QUERY if reminding else OPEN_QUERY
-    return connection.execute(query).fetchall()
+    oldest first; with ``reminding_before`` (epoch seconds) only those created
+    by then and not reminded about as overdue."""
+    if reminding_before is None:
+        return connection.execute(OPEN_QUERY).fetchall()
+    return connection.execute(
+        NOT_REMINDED_OVERDUE_QUERY, {"latest": reminding_before}
+    ).fetchall()
 
 
 def one_comment(connection, comment_id):

@@ -28,6 +28,20 @@ def reminded(db_path):
         ).fetchall()
 
 
+def reminded_for(db_path, ids):
+    """Return the (comment id, creation timestamp, stage) rows of ``ids`` only."""
+    ids, found = list(ids), []
+    with connect(db_path, timeout=TIMEOUT) as connection:
+        for start in range(0, len(ids), 500):  # SQLite's limit on parameters
+            chunk = ids[start : start + 500]
+            found += connection.execute(
+                "SELECT comment_id, comment_created, stage FROM blog_reminders "
+                f"WHERE comment_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+    return found
+
+
 def add_reminded(db_path, rows):
     """Record (comment id, creation timestamp, stage, reminded at) rows."""
     with connect(db_path, timeout=TIMEOUT) as connection:

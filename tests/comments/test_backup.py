@@ -254,8 +254,8 @@ def test_a_file_where_the_backup_folder_belongs_is_one_line(live, tmp_path):
         with pytest.raises(BackupError) as raised:
             attempt()
         assert str(raised.value) == (
-            f"{backups}: cannot be the backup folder (File exists); move what is "
-            "there aside or fix the permissions"
+            f"{backups}: kann nicht der Sicherungsordner sein (File exists); was "
+            "dort liegt beiseiteräumen oder die Rechte richten"
         )
     assert backups.read_text(encoding="utf-8") == "keine Sicherung"
     assert comment_texts(live) == ["Erste Frage", "Zweite Frage"]
@@ -311,15 +311,16 @@ def write_nothing(path):
 @pytest.mark.parametrize(
     ("make_backup", "reason"),
     [
-        (write_random_bytes, "not a readable SQLite database"),
-        (write_empty_file, "empty or foreign database"),
-        (write_foreign_database, "empty or foreign database"),
+        (write_random_bytes, "keine lesbare SQLite-Datenbank"),
+        (write_empty_file, "leere oder fremde Datenbank"),
+        (write_foreign_database, "leere oder fremde Datenbank"),
         (
             write_same_names_other_columns,
-            "foreign database (its comments table has no author, created,",
+            "fremde Datenbank (ihrer Tabelle comments fehlt die Spalte author, "
+            "created,",
         ),
-        (write_truncated_database, "not a readable SQLite database"),
-        (write_nothing, "backup not found"),
+        (write_truncated_database, "keine lesbare SQLite-Datenbank"),
+        (write_nothing, "Sicherung nicht gefunden"),
     ],
     ids=["corrupt", "empty", "foreign", "other-columns", "truncated", "missing"],
 )
@@ -350,7 +351,7 @@ def test_restore_refuses_the_live_database_itself(live, tmp_path):
     live_bytes = live.read_bytes()
     (tmp_path / "sub").mkdir()
     for spelling in (live, tmp_path / "sub" / ".." / live.name):
-        with pytest.raises(BackupError, match="is the live database itself"):
+        with pytest.raises(BackupError, match="ist die laufende Datenbank selbst"):
             restore_database(spelling, live, tmp_path / "backups")
     assert live.read_bytes() == live_bytes
     assert not (tmp_path / "backups").exists()
@@ -438,11 +439,11 @@ def test_a_damaged_live_database_gives_no_backup_and_pushes_none_out(tmp_path):
             )
         message = str(refused.value)
         assert message.startswith(
-            f"{live}: the live comment database is damaged (quick_check: "
+            f"{live}: die laufende Kommentardatenbank ist beschädigt (quick_check: "
         )
         assert message.endswith(
-            "); no backup written, none pruned; restore the newest sound backup: "
-            f"invoke comments.restore {sound[1]}"
+            "); keine Sicherung geschrieben, keine gelöscht; die neueste heile "
+            f"Sicherung zurückspielen: invoke comments.restore {sound[1]}"
         )
         assert "\n" not in message
     assert sorted(path.name for path in backups.iterdir()) == [p.name for p in sound]
@@ -457,8 +458,9 @@ def test_a_damaged_live_database_without_backups_says_how_to_save_it(tmp_path):
     with pytest.raises(BackupError) as refused:
         backup_database(live, tmp_path / "backups")
     assert str(refused.value).endswith(
-        f"; there is no sound backup in {tmp_path / 'backups'}; stop the comment "
-        f"server and save what SQLite can still read: sqlite3 {live} .recover"
+        f"; in {tmp_path / 'backups'} gibt es keine heile Sicherung; den "
+        "Kommentarserver anhalten und retten, was SQLite noch lesen kann: "
+        f"sqlite3 {live} .recover"
     )
     assert list((tmp_path / "backups").iterdir()) == []
 

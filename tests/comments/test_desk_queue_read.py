@@ -101,3 +101,27 @@ def test_reminders_read_past_comments_reminded_about_as_overdue(server):
     # a new comment's mail reads that comment alone
     assert open_ids(owners.read_queue(server.conf, now, only=waiting)) == [waiting]
     assert open_ids(owners.read_queue(server.conf, now, only=999)) == []
+
+
+def test_reminders_read_only_comments_old_enough_for_a_stage(server):
+    """A comment younger than the first stage (half the target) can need no
+    reminder: the reminders' read leaves it out, the desk's keeps it."""
+    settings = desk.DeskSettings.from_conf(server.conf)
+    half = settings.escalate_after_seconds
+    young = post(server, ARTICLE, "Gerade geschrieben")
+    almost = post(server, ARTICLE, "Fast so weit")
+    past_half = post(server, ARTICLE, "Schon eine Weile her")
+    with sqlite3.connect(server.database) as db:
+        for comment_id, age in ((almost, half - 60), (past_half, half + 60)):
+            db.execute(
+                "UPDATE comments SET created = created - ? WHERE id = ?",
+                (age, comment_id),
+            )
+    db.close()
+    now = datetime.datetime.now(datetime.UTC)
+    for_reminders = owners.read_queue(server.conf, now, reminding=True)
+    assert open_ids(for_reminders) == [past_half]
+    [entry] = for_reminders.entries
+    assert entry.stage == desk.ESCALATED
+    desk_ids = open_ids(owners.read_queue(server.conf, now))
+    assert sorted(desk_ids) == sorted([young, almost, past_half])

@@ -86,12 +86,12 @@ def test_staff_add_refuses_invisible_characters_in_one_line(tmp_path, display_na
     with pytest.raises(StaffError) as refused:
         add_account(tmp_path / "staff.cfg", "anna", display_name, "ein-langes-passwort")
     message = str(refused.value)
-    assert "holds invisible characters" in message and "\n" not in message
+    assert "enthält unsichtbare Zeichen" in message and "\n" not in message
     assert not (tmp_path / "staff.cfg").exists()
 
 
 def test_staff_add_refuses_a_look_alike_of_another_staff_name(tmp_path):
     path = tmp_path / "staff.cfg"
     add_account(path, "anna", "Anna Schmidt", "ein-langes-passwort")
-    with pytest.raises(StaffError, match="belongs to the account 'anna'"):
+    with pytest.raises(StaffError, match="gehört schon zum Konto 'anna'"):
         add_account(path, "gina", "Ａｎｎａ  Schmidt", "ein-langes-passwort")

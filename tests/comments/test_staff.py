@@ -174,7 +174,9 @@ def test_staff_email_is_optional_kept_on_password_change_and_checked(tmp_path):
     assert read_accounts(path)["anna"].email == "anna@firma.de"
     add_account(path, "anna", "Anna Schmidt", "ein-neues-passwort!", "")  # removed
     assert read_accounts(path)["anna"].email == ""
-    with pytest.raises(StaffError, match="'Anna <anna@firma.de>' is not a mail"):
+    with pytest.raises(
+        StaffError, match="'Anna <anna@firma.de>' ist keine Mailadresse"
+    ):
         add_account(path, "anna", "A", "ein-langes-passwort", "Anna <anna@firma.de>")
     path.write_text(path.read_text() + "email = kaputt\n")
     with pytest.raises(StaffError, match=r"\[jonas\] email = 'kaputt' is not a mail"):
@@ -186,13 +188,13 @@ def test_staff_add_refuses_names_readers_could_mistake_and_a_damaged_file(tmp_pa
 
     path = tmp_path / "staff.cfg"
     add_account(path, "anna", "Anna Schmidt", "ein-langes-passwort")
-    with pytest.raises(StaffError, match="'redaktion' is the shared login"):
+    with pytest.raises(StaffError, match="'redaktion' ist die gemeinsame Anmeldung"):
         add_account(path, "redaktion", "Fake Redaktion", "ein-langes-passwort")
     with pytest.raises(
-        StaffError, match="'anna schmidt' belongs to the account 'anna'"
+        StaffError, match="'anna schmidt' gehört schon zum Konto 'anna'"
     ):
         add_account(path, "gina", "anna schmidt", "ein-langes-passwort")
-    with pytest.raises(StaffError, match="'Redaktion' is the shared account's"):
+    with pytest.raises(StaffError, match="'Redaktion' ist der des gemeinsamen Kontos"):
         add_account(path, "gina", "Redaktion", "ein-langes-passwort")
     add_account(path, "anna", "Anna Schmidt", "ein-neues-passwort!")  # her own name
     assert sorted(read_accounts(path)) == ["anna"]
@@ -201,8 +203,8 @@ def test_staff_add_refuses_names_readers_could_mistake_and_a_damaged_file(tmp_pa
     path.write_text(damaged, encoding="utf-8")
     with pytest.raises(StaffError) as raised:
         add_account(path, "jonas", "Jonas Weber", "ein-langes-passwort")
-    assert str(raised.value).startswith(f"{path}: unreadable staff file (")
-    assert str(raised.value).endswith("nothing was changed")
+    assert str(raised.value).startswith(f"{path}: Redaktionsdatei unlesbar (")
+    assert str(raised.value).endswith("nichts wurde geändert")
     assert path.read_text(encoding="utf-8") == damaged
 
 

@@ -200,9 +200,9 @@ def test_approval_and_rejection_are_recorded(server, remote):
         (spam.id, spam.source, "rejected", "spam", 200.0, "jonas"),
     ]
     assert parade_review.pending(server.database) == ([], [])
-    with pytest.raises(parade_review.ReviewError, match="not one of spam, off-topic"):
+    with pytest.raises(parade_review.ReviewError, match="keiner von spam, off-topic"):
         parade_review.reject(server.database, eva.id, "boring")
-    with pytest.raises(parade_review.ReviewError, match="mention 99 does not exist"):
+    with pytest.raises(parade_review.ReviewError, match="Erwähnung 99 gibt es nicht"):
         parade_review.approve(server.database, 99)
     with (
         sqlite3.connect(server.database) as connection,
