@@ -191,6 +191,22 @@ def copy_site(build, release, live, unchanged):
         shutil.copy2(source, target)
 
 
+def link_tree(source, release):
+    """Make ``release`` a copy of the site ``source`` whose files are hard
+    links to its files (``cp -al``: one process walks and links; Python's
+    walk when it is missing or fails, e.g. no hard links here)."""
+    cp = shutil.which("cp")
+    if cp:
+        result = subprocess.run(
+            [cp, "-al", "--", str(source), str(release)], capture_output=True
+        )
+        if result.returncode == 0:
+            return
+        shutil.rmtree(release, ignore_errors=True)
+    entries, _ = site_entries(source)
+    copy_site(source, release, source, set(entries))
+
+
 class LocalReleases:
     """A local folder of releases with a ``current`` symlink."""
 
@@ -289,13 +305,17 @@ class LocalReleases:
         self.prune(name)
         return Deployment(str(self.folder), changes, name)
 
-    def deploy_overlay(self, overlay, finish=None, now=None, always=False):
+    def deploy_overlay(self, overlay, finish=None, now=None, always=False, check=None):
         """Make a new release of the live one with ``overlay``'s files written
         over it (every other file hard-linked from the live release), and
         make it current atomically; a comment-only publish changes a few
-        pages. ``finish(folder)`` works on the complete copy before it goes
+        pages. ``check(overlay, changes)`` returns reasons to refuse the
+        files that differ from the live ones before any copy is made (e.g.
+        leaks); ``finish(folder)`` works on the complete copy before it goes
         live (e.g. the search index) and returns reasons to refuse it;
-        ``always``: make the release even when the overlay changes nothing."""
+        ``always``: make the release even when the overlay changes nothing.
+        Older releases stay until ``prune_releases``: the new one goes live
+        without waiting for their removal."""
         live = self.current_release() if self.folder.is_dir() else None
         if live is None:
             raise SetupError(
@@ -305,36 +325,43 @@ class LocalReleases:
         try:
             with self.locked():
                 return self.deploy_overlay_locked(
-                    Path(overlay), live, finish, now, always
+                    Path(overlay), live, finish, now, always, check
                 )
         except OSError as error:
             message = f"cannot deploy to {self.folder}: {describe(error)}"
             raise SetupError(message) from None
 
-    def deploy_overlay_locked(self, overlay, live, finish, now, always):
+    def deploy_overlay_locked(self, overlay, live, finish, now, always, check):
         """Deploy an overlay while holding the lock (see ``deploy_overlay``)."""
         live_folder = self.live_folder(live)
         written, _ = site_entries(overlay)
-        live_entries, _ = site_entries(live_folder)
-        added = tuple(sorted(set(written) - set(live_entries)))
-        changed = tuple(
-            sorted(
-                relative
-                for relative in set(written) & set(live_entries)
-                if not same_entry(written[relative], live_entries[relative])
-            )
-        )
-        changes = Changes(added, changed)
+        added, changed = [], []
+        for relative, path in sorted(written.items()):
+            old = live_folder / relative
+            if not old.is_symlink() and not old.exists():
+                added.append(relative)
+            elif old.is_dir() and not old.is_symlink():
+                raise SetupError(
+                    f"{relative} is a folder in release {live}, a file in this "
+                    "publish; run a full `invoke publish`"
+                )
+            elif not same_entry(path, old):
+                changed.append(relative)
+        changes = Changes(tuple(added), tuple(changed))
         if not changes and not always:
             return Deployment(str(self.folder), changes, live, new_release=False)
+        refusals = check(overlay, changes) if check else ()
+        if refusals:
+            raise SetupError("\n".join(refusals))
         self.remove_leftovers()
         name = self.new_release_name(now or datetime.datetime.now(datetime.UTC))
         partial = self.releases_dir / f"{PARTIAL_PREFIX}{name}"
-        copy_site(live_folder, partial, live_folder, set(live_entries))
+        link_tree(live_folder, partial)
         for relative in (*added, *changed):
             target = partial / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.unlink(missing_ok=True)  # a hard link to the live file
+            # A hard link to the live file: replaced, never written through.
+            target.unlink(missing_ok=True)
             shutil.copy2(written[relative], target)
         refusals = finish(partial) if finish else ()
         if refusals:
@@ -342,8 +369,19 @@ class LocalReleases:
             raise SetupError("\n".join(refusals))
         os.rename(partial, self.releases_dir / name)
         self.point_current_to(name)
-        self.prune(name)
         return Deployment(str(self.folder), changes, name)
+
+    def prune_releases(self):
+        """Remove releases beyond the newest ``keep`` before the live one."""
+        live = self.current_release() if self.folder.is_dir() else None
+        if live is None:
+            return
+        try:
+            with self.locked():
+                self.prune(self.current_release())
+        except OSError as error:
+            message = f"cannot remove old releases in {self.folder}: {describe(error)}"
+            raise SetupError(message) from None
 
     def rollback(self):
         """Point ``current`` at the previous release; return (previous, abandoned)."""

@@ -118,10 +118,13 @@ class Unpublished:
     url: str  # URL relative to SITEURL; "" when it has none
 
 
-def find_leaks(folder, email_allowlist=(), unpublished=(), removed=()):
+def find_leaks(folder, email_allowlist=(), unpublished=(), removed=(), only=None):
     """Scan a built site in ``folder``; return the findings, sorted by path.
 
-    ``removed``: ``(removal, fragment)`` pairs (``comments.build.removed``).
+    ``removed``: ``(removal, fragment)`` pairs (``comments.build.removed``);
+    ``only``: the relative paths of the files to read (default: all; a
+    comment-only publish reads those that differ from the live release,
+    which was checked when it went live).
     """
     folder = Path(folder)
     allowlist = {entry.lower() for entry in email_allowlist}
@@ -130,6 +133,8 @@ def find_leaks(folder, email_allowlist=(), unpublished=(), removed=()):
     files, findings = walk(folder)
     for path in files:
         relative = path.relative_to(folder).as_posix()
+        if only is not None and relative not in only:
+            continue
         if relative in by_output_path:
             findings.append(Finding(relative, by_output_path[relative].what))
         findings.extend(scan_file(path, relative, allowlist, unpublished))

@@ -226,15 +226,22 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                 )
             removed = removed_comments(settings)
 
-            def check(release):
+            def check(folder, changes):
+                # Only the files that differ from the live release: the rest
+                # is the live release's, checked when it went live; a page
+                # that showed a comment removed since then changed with it.
                 return [
                     f"leak check, nothing deployed: {leak}"
                     for leak in find_leaks(
-                        overlay, options.email_allowlist, (), removed
+                        folder,
+                        options.email_allowlist,
+                        (),
+                        removed,
+                        only={*changes.added, *changes.changed},
                     )
                 ]
 
-            deployment = target.deploy_overlay(overlay, check)
+            deployment = target.deploy_overlay(overlay, check=check)
         except (SetupError, Exit):
             if state_before is not None:  # the live site did not change
                 state_file.write_bytes(state_before)
@@ -261,6 +268,7 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                 always=True,
             )
             print(f"Search index updated: release {indexed.release} is live.")
+        target.prune_releases()
         if inputs:
             comment_fingerprint.remember(cache, inputs, target.current_release())
 
