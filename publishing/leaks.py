@@ -243,10 +243,10 @@ def scan_text(text, relative, allowlist, unpublished, emails=True):
     """Return local URLs, foreign emails and links to unpublished content."""
     text = html.unescape(text).replace("%40", "@").replace("\\/", "/")
     findings = {}
-    for match in LOCAL_URL.finditer(text):
+    for match in LOCAL_URL.finditer(text) if may_name_local_host(text) else ():
         what = f"local URL {match.group(0)}"
         findings.setdefault(what, line_of(text, match.start()))
-    for match in EMAIL.finditer(text) if emails else ():
+    for match in EMAIL.finditer(text) if emails and "@" in text else ():
         address = match.group(0)
         if (
             is_allowed(address, allowlist)
@@ -269,6 +269,17 @@ def scan_text(text, relative, allowlist, unpublished, emails=True):
     return [
         Finding(relative, f"line {line}: {what}") for what, line in findings.items()
     ]
+
+
+def may_name_local_host(text):
+    """False when ``text`` holds none of the strings ``LOCAL_HOST`` needs:
+    the pattern is not tried then (it took 0.4 s over a 6 MB page)."""
+    return (
+        "127." in text
+        or "[::1]" in text
+        or "0.0.0.0" in text
+        or "localhost" in text.casefold()
+    )
 
 
 def is_allowed(address, allowlist):
