@@ -41,6 +41,7 @@ CURRENT = "current"
 RELEASES = "releases"
 LOCK_FILE = ".publish.lock"
 PARTIAL_PREFIX = ".partial-"
+SPARE_PREFIX = ".next-"  # a copy of release <name> made ahead for the next overlay
 ROLLED_BACK_SUFFIX = ".rolled-back"
 RELEASE_NAME = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<number>\d+))?$")
 
@@ -356,7 +357,11 @@ class LocalReleases:
         self.remove_leftovers()
         name = self.new_release_name(now or datetime.datetime.now(datetime.UTC))
         partial = self.releases_dir / f"{PARTIAL_PREFIX}{name}"
-        link_tree(live_folder, partial)
+        spare = self.releases_dir / f"{SPARE_PREFIX}{live}"
+        if spare.is_dir():
+            os.rename(spare, partial)  # made ahead by ``prepare_next``
+        else:
+            link_tree(live_folder, partial)
         for relative in (*added, *changed):
             target = partial / relative
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -370,6 +375,33 @@ class LocalReleases:
         os.rename(partial, self.releases_dir / name)
         self.point_current_to(name)
         return Deployment(str(self.folder), changes, name)
+
+    def prepare_next(self):
+        """Make the next overlay's copy of the live release ahead of time
+        (``releases/.next-<live>``, all hard links): the next comment-only
+        publish then writes its few files into it instead of making a tree
+        of the whole site while readers wait. A release other than the
+        live one (a full publish, a rollback) makes it stale; it is removed
+        then."""
+        live = self.current_release() if self.folder.is_dir() else None
+        if live is None:
+            return
+        try:
+            with self.locked():
+                live = self.current_release()
+                self.remove_leftovers()
+                spare = self.releases_dir / f"{SPARE_PREFIX}{live}"
+                if not spare.is_dir():
+                    partial = (
+                        self.releases_dir / f"{PARTIAL_PREFIX}{SPARE_PREFIX}{live}"
+                    )
+                    link_tree(self.releases_dir / live, partial)
+                    os.rename(partial, spare)
+        except OSError as error:
+            message = (
+                f"cannot prepare the next release in {self.folder}: {describe(error)}"
+            )
+            raise SetupError(message) from None
 
     def prune_releases(self):
         """Remove releases beyond the newest ``keep`` before the live one."""
@@ -448,9 +480,14 @@ class LocalReleases:
 
     def remove_leftovers(self):
         """Remove interrupted copies and rolled-back releases (under the lock)."""
+        live = self.current_release()
         for path in self.releases_dir.iterdir():
             name = path.name
-            if name.startswith(PARTIAL_PREFIX) or name.endswith(ROLLED_BACK_SUFFIX):
+            if (
+                name.startswith(PARTIAL_PREFIX)
+                or name.endswith(ROLLED_BACK_SUFFIX)
+                or (name.startswith(SPARE_PREFIX) and name != f"{SPARE_PREFIX}{live}")
+            ):
                 shutil.rmtree(path)
         for path in self.folder.glob(f".{CURRENT}.*.tmp"):
             path.unlink()

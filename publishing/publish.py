@@ -269,6 +269,7 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
             )
             print(f"Search index updated: release {indexed.release} is live.")
         target.prune_releases()
+        target.prepare_next()  # the next minute's copy, made while none waits
         if inputs:
             comment_fingerprint.remember(cache, inputs, target.current_release())
 
