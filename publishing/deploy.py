@@ -15,6 +15,10 @@ The newest ``keep`` releases before the new one stay for ``rollback``, which
 points ``current`` at the previous release and moves the abandoned one aside
 as ``<name>.rolled-back`` (removed by the next deploy; never a rollback
 target). A lock file keeps two deploys or rollbacks from overlapping.
+A comment-only publish (``deploy_overlay``) writes its few files into a copy
+of the live release made of hard links: ``cp -al``, or the copy
+``prepare_next`` made after the last one (``releases/.next-<live>``, removed
+once another release is live).
 
 An rsync target (``RsyncTarget``) is updated in place with ``rsync
 --delay-updates --delete-after``: changed files are written to temporary names
