@@ -8,8 +8,10 @@ the one it remembered after its last run, without opening the data:
 
 - the live release (a full publish or rollback makes another one; the one
   this publish made is remembered),
-- the comment database and its write-ahead log (size, time, inode: SQLite
-  writes every transaction there, Isso and the staff tools alike),
+- the comment database (size, time, inode) and its write-ahead log (size and
+  header: SQLite appends every transaction there, Isso and the staff tools
+  alike, and a log begun anew gets new salts in its header; its time is left
+  out, as a reader's opening touches it),
 - the comment server's config file, the settings file and the values the
   publish was called with (``overrides``), ``SOURCE_DATE_EPOCH``.
 
@@ -50,9 +52,23 @@ def fingerprint(parts):
 
 
 def database_files(database):
-    """Return the SQLite database's files: itself, its log and journal."""
+    """Return the SQLite database's files: itself and its rollback journal
+    (its write-ahead log: ``log_identity``)."""
     database = Path(database)
-    return [database, *(Path(f"{database}{end}") for end in ("-wal", "-journal"))]
+    return [database, Path(f"{database}-journal")]
+
+
+def log_identity(database):
+    """Return what tells the database's write-ahead log's versions apart:
+    its size and header (None when it is missing or empty)."""
+    path = Path(f"{database}-wal")
+    try:
+        with path.open("rb") as stream:
+            header = stream.read(32)
+            size = os.fstat(stream.fileno()).st_size
+    except OSError:
+        return None
+    return [size, header.hex()] if size else None
 
 
 def publish_fingerprint(files, values):

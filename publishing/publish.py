@@ -299,7 +299,12 @@ def comment_inputs(settings, settings_file, overrides):
         settings_file,
     ]
     return comment_fingerprint.publish_fingerprint(
-        files, {"overrides": overrides, "snapshots": str(source.snapshot_dir)}
+        files,
+        {
+            "overrides": overrides,
+            "snapshots": str(source.snapshot_dir),
+            "log": comment_fingerprint.log_identity(source.database),
+        },
     )
 
 
