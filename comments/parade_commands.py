@@ -7,7 +7,7 @@ exits with one line.
 
 from invoke import Exit
 
-from comments.cli import load_comment_config, login_name, whole_number
+from comments.cli import load_comment_config, whole_number
 from comments.command_errors import one_line_errors
 from comments.config import database_path
 from comments.staff import parade_review
@@ -45,11 +45,21 @@ def reviewed_database():
     return db_path
 
 
+def acting(prefix, given):
+    """The staff account deciding: ``--as``, else BLOG_STAFF_ACCOUNT (never
+    the operating system's user; comments.commands.acting_account)."""
+    from comments.commands import acting_account
+    from comments.staff import owners
+
+    return acting_account(prefix, given, owners.roster_for(load_comment_config()))
+
+
 @one_line_errors("parades.approve")
 def approve(mention_id, by=""):
     """Approve one mention; it joins its parade with the next build."""
     mention_id = whole_number("parades.approve", "mention id", mention_id)
-    mention = parade_review.approve(reviewed_database(), mention_id, by or login_name())
+    by = acting("parades.approve", by)
+    mention = parade_review.approve(reviewed_database(), mention_id, by)
     where = f"parade {mention.parade}" if mention.parade else mention.target_path
     print(f"Approved mention {mention_id} ({where}): {mention.source}")
     if mention.status != "verified":
@@ -60,7 +70,6 @@ def approve(mention_id, by=""):
 def reject(mention_id, reason, by=""):
     """Reject one mention for a reason; recorded."""
     mention_id = whole_number("parades.reject", "mention id", mention_id)
-    mention = parade_review.reject(
-        reviewed_database(), mention_id, reason, by or login_name()
-    )
+    by = acting("parades.reject", by)
+    mention = parade_review.reject(reviewed_database(), mention_id, reason, by)
     print(f"Rejected mention {mention_id} ({reason}): {mention.source}; recorded.")

@@ -43,6 +43,12 @@ AUTHOR_PROFILES = "AUTHOR_PROFILES"
 "photo"}}``. Writer: author_profiles (``article_generator_finalized``).
 Readers: the templates (author page, author box under articles)."""
 
+PAGEFIND_MERGED_BUNDLES = "PAGEFIND_MERGED_BUNDLES"
+"""The further search indexes of a large site, as folders of the output
+(``["pagefind/teil-2", …]``; empty when one index holds every page). Writer:
+pagefind_search (``all_generators_finalized``). Reader: the template
+``search.html`` (Pagefind UI's ``mergeIndex``)."""
+
 # Jinja globals -----------------------------------------------------------------
 
 THEME_TRANSLATIONS = "THEME_TRANSLATIONS"

@@ -59,6 +59,7 @@ def layout_of(settings, conf=None):
         source_folders=(*settings["ARTICLE_PATHS"], *settings["PAGE_PATHS"]),
         markdown_suffixes=tuple(f".{s}" for s in MarkdownReader.file_extensions),
         theme_static=(theme / "static").resolve(),
+        theme_templates=(theme / "templates").resolve(),
         theme_static_target=settings["THEME_STATIC_DIR"],
         comment_files=comment_files(settings, conf) if conf is not None else (),
     )

@@ -21,7 +21,13 @@ CALL = f"{SITEURL}/2026/aufruf/"
 
 @pytest.fixture
 def server(comment_server_factory):
-    return comment_server_factory(blog={"site-url": SITEURL})
+    return comment_server_factory(
+        blog={"site-url": SITEURL},
+        staff={
+            "anna": ("Anna Schmidt", "ein langes Passwort 1"),
+            "jonas": ("Jonas Weber", "ein langes Passwort 2"),
+        },
+    )
 
 
 def add_mention(server, source, parade="offenes-firmenblog", **entry):
@@ -65,12 +71,15 @@ def test_pending_approve_and_reject_as_people_run_them(server):
     assert lines[3] == "Other mentions of our posts (1):"
     assert f"{other}  mention of /2026/aufruf/" in lines[4]
 
-    approved = invoke(server, "parades.approve", str(eva), "--by", "anna")
+    approved = invoke(server, "parades.approve", str(eva), "--as", "anna")
     rejected = invoke(
-        server, "parades.reject", str(spam), "--reason", "spam", "--by", "jonas"
+        server, "parades.reject", str(spam), "--reason", "spam", "--as", "jonas"
     )
-    wrong = invoke(server, "parades.reject", str(other), "--reason", "langweilig")
-    missing = invoke(server, "parades.approve", "4711")
+    wrong = invoke(
+        server, "parades.reject", str(other), "--reason", "langweilig", "--as", "anna"
+    )
+    missing = invoke(server, "parades.approve", "4711", "--as", "anna")
+    nobody = invoke(server, "parades.approve", str(other))
 
     assert approved.returncode == 0, approved.stderr
     assert approved.stdout.startswith(f"Approved mention {eva} (parade offenes-")
@@ -80,6 +89,8 @@ def test_pending_approve_and_reject_as_people_run_them(server):
         "parades.reject: --reason 'langweilig' is not one of spam, off-topic, "
         "late, other",
     )
+    assert nobody.returncode == 1
+    assert nobody.stderr.startswith("parades.approve: wer handelt? --as KONTO")
     assert missing.stderr.strip() == (
         "parades.approve: mention 4711 does not exist; `invoke parades.pending` "
         "lists them"

@@ -48,6 +48,7 @@ class RenderCache:
         self.used = set()  # keys this build asked for
         self.fresh = {}  # key -> HTML rendered in this build
         self.previous = None  # the last build's file, opened on first need
+        self.opened_by = os.getpid()  # SQLite connections do not cross a fork
 
     def key(self, text):
         """The cache key of ``text``."""
@@ -68,6 +69,8 @@ class RenderCache:
 
     def cached(self, key):
         """The HTML the last build kept for ``key``, or None."""
+        if self.opened_by != os.getpid():  # a forked process: its own connection
+            self.previous, self.opened_by = None, os.getpid()
         if self.previous is None:
             self.previous = self.open_previous()
         if self.previous is False:

@@ -97,14 +97,15 @@ def build_source(settings, environ=None):
         source.snapshot_dir / FILE_NAME,
         renderer_identity(comment_conf),
     )
-    # The same dict as Pelican's settings: ``finish_build`` finds it there.
-    settings[contracts.COMMENT_RENDER_CACHE] = renderer
     return source, renderer
 
 
 def read_for_build(settings, environ=None):
     """Read what a build with these Pelican settings shows of the comments."""
     source, renderer = build_source(settings, environ)
+    # The same dict as Pelican's settings: ``finish_build`` finds it there
+    # (only the read's renderer: other callers of build_source render nothing).
+    settings[contracts.COMMENT_RENDER_CACHE] = renderer
     return load_for_build(source, renderer=renderer)
 
 

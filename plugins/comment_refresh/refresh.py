@@ -297,7 +297,14 @@ def index_search(context, settings, index=True):
         return
     pagefind = plugin_module("pagefind_search.pagefind_search", __file__)
     pagefind.note_indexed_files(
-        [SimpleNamespace(articles=context["articles"], pages=context["pages"])]
+        [
+            SimpleNamespace(
+                articles=context["articles"],
+                pages=context["pages"],
+                settings=settings,
+                context=context,
+            )
+        ]
     )
     run = pagefind.start_index(settings, settings["OUTPUT_PATH"]) if index else None
     if run is not None:

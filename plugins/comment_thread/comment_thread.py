@@ -13,8 +13,9 @@ Settings: ``COMMENT_THREAD_ENABLED`` (default True) and
 ``COMMENT_THREAD_LIMIT`` (top-level comments in the static HTML, newest
 first kept; default 200: Isso's client shows them all).
 
-Signals: ``initialized`` (checks settings) and ``generator_init`` (the
-globals and the build's rendering).
+Signals: ``initialized`` (checks settings), ``generator_init`` (the
+globals and the build's rendering) and ``all_generators_finalized`` (every
+thread made in the build process, before pages are written on both cores).
 """
 
 import logging
@@ -131,7 +132,22 @@ def install(generator):
     rendering_of(generator.settings, generator.context)
 
 
+def make_threads(generators):
+    """Make every page's thread in the build process, before any page is
+    written (``all_generators_finalized``): the plugin both_cores writes pages
+    in forked helpers, whose renderings would never reach the build's cache
+    of them (``comments.build.html_cache``), nor the next build."""
+    for generator in generators:
+        rendering = generator.context.get(contracts.COMMENT_THREAD_RENDERING)
+        if rendering is None:
+            continue
+        for name in ("articles", "translations", "drafts", "pages", "hidden_pages"):
+            for content in getattr(generator, name, ()):
+                rendering.thread(getattr(content, contracts.ISSO, None))
+
+
 def register():
     """Connect the receivers."""
     signals.initialized.connect(configure)
     signals.generator_init.connect(install)
+    signals.all_generators_finalized.connect(make_threads)

@@ -9,8 +9,9 @@ Pelican prints goes to stderr, the terminal.
 
 ``python -m publishing.live.builder SETTINGS_FILE ROOT`` is what ``Builder``
 starts; requests: ``{"render": path}`` → ``{"url": …}`` or ``{"problem": …}``;
-``{"build": true}`` → ``{"problems": [...]}`` (the site is in the staging
-folder; the server copies it over when no newer change waits);
+``{"build": true, "templates": [...] or null}`` → ``{"problems": [...]}``
+(the site is in the staging folder; the server copies it over when no newer
+change waits; ``templates``: only these theme templates changed).
 ``{"refresh": true}`` → ``{"changed": [url, …]}`` or ``{"problem": …}`` (the
 comments changed: their pages are rendered into the served folder).
 """
@@ -40,7 +41,8 @@ def answer(site, request):
             return {"changed": site.refresh_comments()}
         except SourceProblem as failed:
             return {"problem": failed.problem.as_dict()}
-    return {"problems": [problem.as_dict() for problem in site.build_staging()]}
+    problems = site.build_staging(request.get("templates"))
+    return {"problems": [problem.as_dict() for problem in problems]}
 
 
 def main(argv):
@@ -122,9 +124,10 @@ class Builder:
             raise SourceProblem(as_problem(reply["problem"]))
         return reply["changed"]
 
-    def build(self, superseded=lambda: False):
+    def build(self, superseded=lambda: False, templates=None):
         """Build the site; copy it in unless it failed or was superseded."""
-        problems = [as_problem(data) for data in self.ask({"build": True})["problems"]]
+        reply = self.ask({"build": True, "templates": templates})
+        problems = [as_problem(data) for data in reply["problems"]]
         if problems:
             return BuildResult(problems=problems)
         if superseded():

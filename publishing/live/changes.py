@@ -1,6 +1,9 @@
 """Which saved files need what: a page rendered first, a stylesheet copied, a
 build, or — the comment database written — the comment pages refreshed.
 
+A batch that changed theme templates only names them (``changed_templates``):
+the build then renders only the pages whose templates use one of them.
+
 ``plan_changes`` turns the watcher's changes (kind, path) into a ``Plan``;
 files editors write beside the real one (swap files, backups) are ignored.
 """
@@ -21,6 +24,7 @@ class Layout:
     markdown_suffixes: tuple  # ".md", ".markdown", …
     theme_static: Path  # the theme's static folder
     theme_static_target: str  # THEME_STATIC_DIR in the output
+    theme_templates: Path | None = None  # the theme's templates folder
     comment_files: tuple = ()  # the comment database and its write-ahead log
 
 
@@ -33,6 +37,16 @@ class Plan:
     rebuild: bool = False  # a full build follows
     comments: bool = False  # the comment database changed: refresh its pages
     new_code: bool = False  # plugin code changed: a fresh builder process
+    templates: list = field(default_factory=list)  # theme templates changed
+    beyond_templates: bool = False  # a change the templates do not cover
+
+    @property
+    def changed_templates(self):
+        """The changed templates' names when nothing else changed, else None
+        (then every page is rendered)."""
+        if self.templates and not self.beyond_templates and not self.sources:
+            return list(self.templates)
+        return None
 
     def __bool__(self):
         return bool(self.sources or self.stylesheets or self.rebuild or self.comments)
@@ -81,8 +95,19 @@ def plan_changes(changes, layout):
             )
             if (path, target) not in plan.stylesheets:
                 plan.stylesheets.append((path, target))
+        elif (
+            kind != "deleted"
+            and layout.theme_templates is not None
+            and path.suffix == ".html"
+            and path.is_relative_to(layout.theme_templates)
+        ):
+            name = path.relative_to(layout.theme_templates).as_posix()
+            if name not in plan.templates:
+                plan.templates.append(name)
+            plan.rebuild = True
         else:
             plan.rebuild = True
+            plan.beyond_templates = True
             plan.new_code = (
                 plan.new_code
                 or path.suffix == ".py"

@@ -102,20 +102,23 @@ class WarmSite:
         self.generators = []  # of the last good build
         self.index_run = None  # Pagefind after a comment refresh, in the background
 
-    def build(self, superseded=lambda: False):
+    def build(self, superseded=lambda: False, templates=None):
         """Build the whole site and copy it into the served folder unless it
         failed or ``superseded()`` says newer changes wait (checked after the
-        build); return a BuildResult."""
-        problems = self.build_staging()
+        build); return a BuildResult. ``templates``: see ``build_staging``."""
+        problems = self.build_staging(templates)
         if problems:
             return BuildResult(problems=problems)
         if superseded():
             return BuildResult(superseded=True)
         return BuildResult(changed=self.publish_staging())
 
-    def build_staging(self):
+    def build_staging(self, templates=None):
         """Build the whole site into the staging folder; return its Problems
-        (none: the generators are kept for ``render_source``)."""
+        (none: the generators are kept for ``render_source``). ``templates``:
+        when only these theme templates changed, pages whose templates use
+        none of them are kept as they are (``BUILD_CHANGED_TEMPLATES``, the
+        plugin both_cores)."""
         self.end_index_run()  # its index would be copied over anyway
         try:
             settings = read_settings(
@@ -123,6 +126,7 @@ class WarmSite:
                 override={
                     "OUTPUT_PATH": str(self.staging),
                     "DELETE_OUTPUT_DIRECTORY": False,  # remove_stale_pages
+                    "BUILD_CHANGED_TEMPLATES": templates,
                 },
             )
         except Exception as error:  # noqa: BLE001 - the settings file is Python

@@ -153,7 +153,7 @@ class PreviewWorker:
         if plan.new_code and hasattr(self.site, "start"):
             self.site.start()  # the next request imports the changed code
         if plan.rebuild:
-            self.rebuild()  # reads the comments too
+            self.rebuild(plan.changed_templates)  # reads the comments too
         elif plan.comments:
             self.refresh_comments()
 
@@ -180,10 +180,13 @@ class PreviewWorker:
             f"{len(changed)} page(s) changed"
         )
 
-    def rebuild(self):
-        """Build the whole site; reload the tabs whose pages changed."""
+    def rebuild(self, templates=None):
+        """Build the whole site (only the pages that use ``templates``, when
+        only they changed); reload the tabs whose pages changed."""
         started = time.perf_counter()
-        result = self.site.build(superseded=lambda: not self.changes.empty())
+        result = self.site.build(
+            superseded=lambda: not self.changes.empty(), templates=templates
+        )
         if result.superseded:
             return
         if result.problems:

@@ -15,12 +15,20 @@ from tests.support import CommentClient, build_site, write_files
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def search_site(tmp_path_factory):
-    """The fixture blog built locally (index included) and served on loopback."""
+@pytest.fixture(scope="module", params=[1000, 1], ids=["one-index", "index-per-page"])
+def search_site(tmp_path_factory, request):
+    """The fixture blog built locally (index included) and served on loopback;
+    once with one index, once with an index per page (as a large site gets
+    shares of PAGEFIND_PAGES_PER_INDEX pages), which the page merges."""
     base = tmp_path_factory.mktemp("search")
     write_files(base / "content", SITE)
-    output = build_site(base / "content", base / "output", COMMENTS_URL=COMMENTS_URL)
+    output = build_site(
+        base / "content",
+        base / "output",
+        COMMENTS_URL=COMMENTS_URL,
+        PAGEFIND_PAGES_PER_INDEX=request.param,
+    )
+    assert (output / "pagefind" / "teil-2").is_dir() == (request.param == 1)
     handler = functools.partial(QuietHandler, directory=str(output))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

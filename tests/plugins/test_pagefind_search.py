@@ -1,6 +1,7 @@
 """Running Pagefind: the command line, its report, and a failing run."""
 
 import logging
+import shutil
 import sys
 from types import SimpleNamespace
 
@@ -10,10 +11,14 @@ from pagefind_search.pagefind_search import (
     ALL_HTML,
     INDEXED_FILES,
     RUNNING,
+    STARTED,
+    PagefindRun,
     PagefindSettingError,
     build_index,
+    chained_command,
     configure,
     glob_regex,
+    index_parts,
     indexed_glob,
     indexed_pages,
     note_indexed_files,
@@ -147,6 +152,7 @@ def no_build_left_over():
     """Each test starts and ends without a noted build or a running Pagefind."""
     yield
     INDEXED_FILES.clear()
+    STARTED.clear()
     for run in RUNNING:
         run.stop()
     RUNNING.clear()
@@ -163,6 +169,7 @@ def listed_generator(output, **settings):
     return SimpleNamespace(
         settings={"PLUGINS": ["pagefind_search"], **PROJECT_SAVE_AS, **settings},
         output_path=str(output),
+        context={},
         articles=[
             SimpleNamespace(save_as="2026/erster/index.html", status="published")
         ],
@@ -216,3 +223,94 @@ def test_plain_selectors_are_checked_without_importing_soupsieve():
         print("SOUPSIEVE", "soupsieve" in sys.modules)
     """)
     assert "SOUPSIEVE False" in printed  # its import cost every build 0.23 s
+
+
+def test_a_large_site_gets_one_index_per_share_of_pages():
+    paths = [f"2026/b{number}/index.html" for number in range(5)]
+    settings = {**PROJECT_SAVE_AS, "PAGEFIND_PAGES_PER_INDEX": 2}
+    assert index_parts(paths, settings) == [
+        ("pagefind", "{2026/b0/index.html,2026/b1/index.html}"),
+        ("pagefind/teil-2", "{2026/b2/index.html,2026/b3/index.html}"),
+        ("pagefind/teil-3", "{2026/b4/index.html}"),
+    ]
+    settings["PAGEFIND_PAGES_PER_INDEX"] = 5
+    assert index_parts(paths, settings) == [
+        ("pagefind", "{[0-9][0-9][0-9][0-9]/*/index.html}")
+    ]
+
+
+@pytest.mark.parametrize("per_index", [0, "1000", 2.5, True])
+def test_pages_per_index_must_be_a_whole_number(per_index):
+    with pytest.raises(PagefindSettingError, match="PAGEFIND_PAGES_PER_INDEX"):
+        pagefind_settings({"PAGEFIND_PAGES_PER_INDEX": per_index})
+
+
+def test_the_shares_are_indexed_one_after_the_other_and_the_search_page_told(
+    tmp_path, caplog
+):
+    generator = listed_generator(tmp_path, PAGEFIND_PAGES_PER_INDEX=1)
+    generator.articles.append(
+        SimpleNamespace(save_as="2026/zweiter/index.html", status="published")
+    )
+    note_indexed_files([generator])
+    assert generator.context["PAGEFIND_MERGED_BUNDLES"] == ["pagefind/teil-2"]
+    for slug in ("erster", "zweiter"):
+        page = tmp_path / "2026" / slug / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(PAGE_HTML.format(title=slug), encoding="utf-8")
+    with caplog.at_level(logging.INFO):
+        start_after_pages(generator, writer=None)
+        build_index(SimpleNamespace(settings=generator.settings, output_path=""))
+    assert "indexed 2 pages" in caplog.text
+    assert (tmp_path / "pagefind" / "pagefind-entry.json").is_file()
+    assert (tmp_path / "pagefind" / "teil-2" / "pagefind-entry.json").is_file()
+    fragments = tmp_path / "pagefind" / "fragment"
+    assert len(list(fragments.iterdir())) == 1  # each index holds its share
+
+
+def test_a_failing_share_stops_the_chain_and_is_logged(tmp_path, caplog):
+    command = chained_command(
+        tmp_path / "missing", [("pagefind", "{a.html}"), ("pagefind/teil-2", "{b}")]
+    )
+    run = PagefindRun(command, 60, tmp_path / "pagefind")
+    with caplog.at_level(logging.ERROR):
+        run.finish()
+    assert "Pagefind failed" in caplog.text
+
+
+def test_a_share_whose_pages_did_not_change_keeps_its_index(tmp_path, caplog):
+    output = tmp_path / "output"
+    generator = listed_generator(
+        output, PAGEFIND_PAGES_PER_INDEX=1, CACHE_PATH=str(tmp_path / "cache")
+    )
+    generator.articles.append(
+        SimpleNamespace(save_as="2026/zweiter/index.html", status="published")
+    )
+    for slug in ("erster", "zweiter"):
+        page = output / "2026" / slug / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(PAGE_HTML.format(title=slug), encoding="utf-8")
+
+    def build():
+        caplog.clear()
+        note_indexed_files([generator])
+        start_after_pages(generator, writer=None)
+        build_index(SimpleNamespace(settings=generator.settings, output_path=""))
+        return caplog.text
+
+    with caplog.at_level(logging.INFO):
+        assert "indexed 2 pages" in build()
+        entry = output / "pagefind" / "teil-2" / "pagefind-entry.json"
+        first = entry.read_bytes()
+        assert "are unchanged; index kept" in build()  # no Pagefind at all
+        (output / "2026" / "erster" / "index.html").write_text(
+            PAGE_HTML.format(title="Erster, geändert"), encoding="utf-8"
+        )
+        assert "indexed 1 pages" in build()  # the first share only
+    assert entry.read_bytes() == first
+    assert len(list((output / "pagefind" / "fragment").iterdir())) == 1
+    shutil.rmtree(output / "pagefind" / "teil-2")  # e.g. deleted by hand
+    with caplog.at_level(logging.INFO):
+        assert "unchanged" not in build()  # (Pelican logs a line only once)
+    assert entry.read_bytes() == first  # made again
+    assert len(list((output / "pagefind" / "fragment").iterdir())) == 1

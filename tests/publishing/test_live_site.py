@@ -170,3 +170,15 @@ def test_invoke_refresh_finds_the_site_a_preview_build_served(site):
     settings = read_settings(site.settings_file)
     state = load_state(settings)  # refuses a state naming another folder
     assert state["output_path"] == str(site.output.resolve())
+
+
+def test_a_listing_template_change_renders_the_listings_not_the_articles(site):
+    article = site.staging / "2026" / "erster-beitrag" / "index.html"
+    tag_page = site.staging / "kategorie" / "technik" / "index.html"
+    for page in (article, tag_page):
+        page.write_text(page.read_text(encoding="utf-8") + "<!-- alt -->")
+    assert site.build(templates=["category.html"]).problems == []
+    assert article.read_text(encoding="utf-8").endswith("<!-- alt -->")  # kept
+    assert not tag_page.read_text(encoding="utf-8").endswith("<!-- alt -->")
+    assert site.build(templates=["base.html"]).problems == []  # every page uses it
+    assert not article.read_text(encoding="utf-8").endswith("<!-- alt -->")

@@ -140,3 +140,27 @@ def test_pages_a_build_did_not_write_again_are_stale(tmp_path):
         Path("alt/index.html")
     ]
     assert (tmp_path / "theme/x.json").exists()
+
+
+def test_a_batch_of_template_changes_names_them_for_the_build():
+    layout = Layout(
+        **{**LAYOUT.__dict__, "theme_templates": Path("/blog/theme/templates")}
+    )
+    templates = Path("/blog/theme/templates")
+    plan = plan_changes(
+        [
+            ("modified", templates / "tag.html"),
+            ("modified", templates / "includes/x.html"),
+        ],
+        layout,
+    )
+    assert plan.rebuild
+    assert plan.changed_templates == ["tag.html", "includes/x.html"]
+    mixed = plan_changes(
+        [
+            ("modified", templates / "tag.html"),
+            ("modified", Path("/blog/pelicanconf.py")),
+        ],
+        layout,
+    )
+    assert mixed.changed_templates is None  # every page is rendered

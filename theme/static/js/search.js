@@ -1,7 +1,8 @@
 /* The search page: Pagefind's UI with the theme's strings (#search-config,
    written by theme/templates/search.html). A result's date, set by the
    article's data-pagefind-meta="date:…", shows under the theme's label; a
-   ?q= from the header form is searched straight away. */
+   ?q= from the header form is searched straight away. A large site has
+   several indexes (config.mergeIndex); Pagefind searches them as one. */
 (function () {
   "use strict";
 
@@ -26,6 +27,7 @@
   var ui = new window.PagefindUI({
     element: config.element,
     bundlePath: config.bundlePath,
+    mergeIndex: config.mergeIndex || [],
     translations: config.translations,
     showImages: false,
     showSubResults: false,

@@ -1,0 +1,3 @@
+from .both_cores import register
+
+__all__ = ["register"]
