@@ -159,7 +159,21 @@ def measure_publish(work, threads, config, rounds):
         totals.append(time.perf_counter() - started)
     page = work / "site" / "current" / threads[2].strip("/") / "index.html"
     assert "Neue Frage" in page.read_text(encoding="utf-8"), "comment not published"
-    return full_seconds, times, totals, kept_note
+    quiet = []  # the timer's usual minute: no comment changed
+    for _ in range(rounds):
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-c", publish_code(overrides)],
+            cwd=ROOT,
+            env=environ,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        quiet.append(time.perf_counter() - started)
+        if not result.stdout.startswith("Nothing changed since the last publish"):
+            raise RuntimeError(f"a quiet minute published: {result.stdout!r}")
+    return full_seconds, times, totals, kept_note, quiet
 
 
 def spread(values):
@@ -197,7 +211,9 @@ def publish_rows(articles, comments, rounds):
     work = Path(tempfile.mkdtemp(prefix=f"thread-publish-{articles}-"))
     try:
         threads, config = synthetic_site(work, articles, comments)
-        full, times, totals, kept = measure_publish(work, threads, config, rounds)
+        full, times, totals, kept, quiet = measure_publish(
+            work, threads, config, rounds
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     size = f"N={articles:,}, M={comments:,}"
@@ -214,6 +230,12 @@ def publish_rows(articles, comments, rounds):
             "… and its search index live (second release)",
             f"{statistics.median(totals):.2f} s",
             f"median of {rounds} ({spread(totals)}); {kept}",
+        ),
+        (
+            size,
+            "… a minute without a changed comment (no release)",
+            f"{statistics.median(quiet):.2f} s",
+            f"median of {rounds} ({spread(quiet)}), a fresh process each",
         ),
     ]
 

@@ -15,6 +15,10 @@ The newest ``keep`` releases before the new one stay for ``rollback``, which
 points ``current`` at the previous release and moves the abandoned one aside
 as ``<name>.rolled-back`` (removed by the next deploy; never a rollback
 target). A lock file keeps two deploys or rollbacks from overlapping.
+A comment-only publish (``deploy_overlay``) writes its few files into a copy
+of the live release made of hard links: ``cp -al``, or the copy
+``prepare_next`` made after the last one (``releases/.next-<live>``, removed
+once another release is live).
 
 An rsync target (``RsyncTarget``) is updated in place with ``rsync
 --delay-updates --delete-after``: changed files are written to temporary names
@@ -41,6 +45,7 @@ CURRENT = "current"
 RELEASES = "releases"
 LOCK_FILE = ".publish.lock"
 PARTIAL_PREFIX = ".partial-"
+SPARE_PREFIX = ".next-"  # a copy of release <name> made ahead for the next overlay
 ROLLED_BACK_SUFFIX = ".rolled-back"
 RELEASE_NAME = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<number>\d+))?$")
 
@@ -191,6 +196,22 @@ def copy_site(build, release, live, unchanged):
         shutil.copy2(source, target)
 
 
+def link_tree(source, release):
+    """Make ``release`` a copy of the site ``source`` whose files are hard
+    links to its files (``cp -al``: one process walks and links; Python's
+    walk when it is missing or fails, e.g. no hard links here)."""
+    cp = shutil.which("cp")
+    if cp:
+        result = subprocess.run(
+            [cp, "-al", "--", str(source), str(release)], capture_output=True
+        )
+        if result.returncode == 0:
+            return
+        shutil.rmtree(release, ignore_errors=True)
+    entries, _ = site_entries(source)
+    copy_site(source, release, source, set(entries))
+
+
 class LocalReleases:
     """A local folder of releases with a ``current`` symlink."""
 
@@ -289,13 +310,17 @@ class LocalReleases:
         self.prune(name)
         return Deployment(str(self.folder), changes, name)
 
-    def deploy_overlay(self, overlay, finish=None, now=None, always=False):
+    def deploy_overlay(self, overlay, finish=None, now=None, always=False, check=None):
         """Make a new release of the live one with ``overlay``'s files written
         over it (every other file hard-linked from the live release), and
         make it current atomically; a comment-only publish changes a few
-        pages. ``finish(folder)`` works on the complete copy before it goes
+        pages. ``check(overlay, changes)`` returns reasons to refuse the
+        files that differ from the live ones before any copy is made (e.g.
+        leaks); ``finish(folder)`` works on the complete copy before it goes
         live (e.g. the search index) and returns reasons to refuse it;
-        ``always``: make the release even when the overlay changes nothing."""
+        ``always``: make the release even when the overlay changes nothing.
+        Older releases stay until ``prune_releases``: the new one goes live
+        without waiting for their removal."""
         live = self.current_release() if self.folder.is_dir() else None
         if live is None:
             raise SetupError(
@@ -305,36 +330,50 @@ class LocalReleases:
         try:
             with self.locked():
                 return self.deploy_overlay_locked(
-                    Path(overlay), live, finish, now, always
+                    Path(overlay), live, finish, now, always, check
                 )
         except OSError as error:
             message = f"cannot deploy to {self.folder}: {describe(error)}"
             raise SetupError(message) from None
 
-    def deploy_overlay_locked(self, overlay, live, finish, now, always):
+    def deploy_overlay_locked(self, overlay, live, finish, now, always, check):
         """Deploy an overlay while holding the lock (see ``deploy_overlay``)."""
         live_folder = self.live_folder(live)
         written, _ = site_entries(overlay)
-        live_entries, _ = site_entries(live_folder)
-        added = tuple(sorted(set(written) - set(live_entries)))
-        changed = tuple(
-            sorted(
-                relative
-                for relative in set(written) & set(live_entries)
-                if not same_entry(written[relative], live_entries[relative])
-            )
-        )
-        changes = Changes(added, changed)
+        added, changed = [], []
+        for relative, path in sorted(written.items()):
+            old = live_folder / relative
+            if not old.is_symlink() and not old.exists():
+                added.append(relative)
+            elif old.is_dir() and not old.is_symlink():
+                raise SetupError(
+                    f"{relative} is a folder in release {live}, a file in this "
+                    "publish; run a full `invoke publish`"
+                )
+            elif not same_entry(path, old):
+                changed.append(relative)
+        changes = Changes(tuple(added), tuple(changed))
         if not changes and not always:
             return Deployment(str(self.folder), changes, live, new_release=False)
-        self.remove_leftovers()
+        refusals = check(overlay, changes) if check else ()
+        if refusals:
+            raise SetupError("\n".join(refusals))
+        # Leftovers (an interrupted run's copy, a stale spare) go after the
+        # switch, in ``prune_releases``: removing 5,000 folders takes seconds.
         name = self.new_release_name(now or datetime.datetime.now(datetime.UTC))
         partial = self.releases_dir / f"{PARTIAL_PREFIX}{name}"
-        copy_site(live_folder, partial, live_folder, set(live_entries))
+        if partial.exists():
+            shutil.rmtree(partial)
+        spare = self.releases_dir / f"{SPARE_PREFIX}{live}"
+        if spare.is_dir():
+            os.rename(spare, partial)  # made ahead by ``prepare_next``
+        else:
+            link_tree(live_folder, partial)
         for relative in (*added, *changed):
             target = partial / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.unlink(missing_ok=True)  # a hard link to the live file
+            # A hard link to the live file: replaced, never written through.
+            target.unlink(missing_ok=True)
             shutil.copy2(written[relative], target)
         refusals = finish(partial) if finish else ()
         if refusals:
@@ -342,8 +381,47 @@ class LocalReleases:
             raise SetupError("\n".join(refusals))
         os.rename(partial, self.releases_dir / name)
         self.point_current_to(name)
-        self.prune(name)
         return Deployment(str(self.folder), changes, name)
+
+    def prepare_next(self):
+        """Make the next overlay's copy of the live release ahead of time
+        (``releases/.next-<live>``, all hard links): the next comment-only
+        publish then writes its few files into it instead of making a tree
+        of the whole site while readers wait. A release other than the
+        live one (a full publish, a rollback) makes it stale; it is removed
+        then."""
+        live = self.current_release() if self.folder.is_dir() else None
+        if live is None:
+            return
+        try:
+            with self.locked():
+                live = self.current_release()
+                self.remove_leftovers()
+                spare = self.releases_dir / f"{SPARE_PREFIX}{live}"
+                if not spare.is_dir():
+                    partial = (
+                        self.releases_dir / f"{PARTIAL_PREFIX}{SPARE_PREFIX}{live}"
+                    )
+                    link_tree(self.releases_dir / live, partial)
+                    os.rename(partial, spare)
+        except OSError as error:
+            message = (
+                f"cannot prepare the next release in {self.folder}: {describe(error)}"
+            )
+            raise SetupError(message) from None
+
+    def prune_releases(self):
+        """Remove releases beyond the newest ``keep`` before the live one."""
+        live = self.current_release() if self.folder.is_dir() else None
+        if live is None:
+            return
+        try:
+            with self.locked():
+                self.remove_leftovers()
+                self.prune(self.current_release())
+        except OSError as error:
+            message = f"cannot remove old releases in {self.folder}: {describe(error)}"
+            raise SetupError(message) from None
 
     def rollback(self):
         """Point ``current`` at the previous release; return (previous, abandoned)."""
@@ -410,9 +488,14 @@ class LocalReleases:
 
     def remove_leftovers(self):
         """Remove interrupted copies and rolled-back releases (under the lock)."""
+        live = self.current_release()
         for path in self.releases_dir.iterdir():
             name = path.name
-            if name.startswith(PARTIAL_PREFIX) or name.endswith(ROLLED_BACK_SUFFIX):
+            if (
+                name.startswith(PARTIAL_PREFIX)
+                or name.endswith(ROLLED_BACK_SUFFIX)
+                or (name.startswith(SPARE_PREFIX) and name != f"{SPARE_PREFIX}{live}")
+            ):
                 shutil.rmtree(path)
         for path in self.folder.glob(f".{CURRENT}.*.tmp"):
             path.unlink()

@@ -7,6 +7,7 @@ deploy or rollback; once live, the parade posts' Webmentions
 as it was; the summary lines are for people.
 """
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -15,6 +16,7 @@ from invoke import Exit
 
 from comments.command_errors import one_line_errors
 from comments.core import SetupError
+from publishing import comment_fingerprint
 from publishing.build import watch_build
 from publishing.deploy import LocalReleases, target_for
 from publishing.leaks import find_leaks
@@ -189,6 +191,20 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
     if not allow_placeholder:
         refuse_placeholders(settings)
     cache = Path(overrides.get("CACHE_PATH") or publish_cache(settings))
+    inputs = comment_inputs(settings, settings_file, overrides)
+    max_age = settings.get(
+        comment_fingerprint.MAX_AGE_SETTING, comment_fingerprint.DEFAULT_MAX_AGE
+    )
+    live = target.current_release()
+    if inputs and comment_fingerprint.unchanged_since_last(
+        cache, inputs, live, max_age
+    ):
+        print(
+            "Nothing changed since the last publish (comment data untouched); "
+            f"{target.folder} stays at {live}."
+        )
+        return
+    comment_fingerprint.forget(cache)  # remembered again once this one is done
     refresh = refresh_module()
     state_file = refresh.state_path({"CACHE_PATH": str(cache)})
     state_before = state_file.read_bytes() if state_file.is_file() else None
@@ -210,20 +226,29 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                 )
             removed = removed_comments(settings)
 
-            def check(release):
+            def check(folder, changes):
+                # Only the files that differ from the live release: the rest
+                # is the live release's, checked when it went live; a page
+                # that showed a comment removed since then changed with it.
                 return [
                     f"leak check, nothing deployed: {leak}"
                     for leak in find_leaks(
-                        overlay, options.email_allowlist, (), removed
+                        folder,
+                        options.email_allowlist,
+                        (),
+                        removed,
+                        only={*changes.added, *changes.changed},
                     )
                 ]
 
-            deployment = target.deploy_overlay(overlay, check)
+            deployment = target.deploy_overlay(overlay, check=check)
         except (SetupError, Exit):
             if state_before is not None:  # the live site did not change
                 state_file.write_bytes(state_before)
             raise
         if not deployment.new_release:
+            if inputs:
+                comment_fingerprint.remember(cache, inputs, deployment.release)
             print(
                 f"Nothing changed; {deployment.target} stays at {deployment.release}."
             )
@@ -243,6 +268,44 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                 always=True,
             )
             print(f"Search index updated: release {indexed.release} is live.")
+        target.prune_releases()
+        target.prepare_next()  # the next minute's copy, made while none waits
+        if inputs:
+            comment_fingerprint.remember(cache, inputs, target.current_release())
+
+
+def comment_inputs(settings, settings_file, overrides):
+    """Return the fingerprint of what a comment-only publish reads
+    (``publishing.comment_fingerprint``), or None when its comment source is
+    not the local database (it is read every time then)."""
+    from comments import config
+    from comments.staff.accounts import staff_file
+    from publishing.plugin_setup import plugin_module
+
+    if settings.get("COMMENTS_SOURCE", "database") != "database":
+        return None
+    comment_data = plugin_module(
+        "comment_data.comment_data", PLUGINS / "comment_data" / "__init__.py"
+    )
+    conf = config.read_config()
+    source = comment_data.source_settings(settings, conf, os.environ)
+    config_file = config.config_file_of(conf)
+    owners = conf.get("blog", "owners-file", fallback="")
+    files = [
+        *comment_fingerprint.database_files(source.database),
+        config_file,
+        staff_file(config_file),
+        *([owners] if owners else []),
+        settings_file,
+    ]
+    return comment_fingerprint.publish_fingerprint(
+        files,
+        {
+            "overrides": overrides,
+            "snapshots": str(source.snapshot_dir),
+            "log": comment_fingerprint.log_identity(source.database),
+        },
+    )
 
 
 def index_release(settings, release):

@@ -261,12 +261,11 @@ def changed_entries(state, build, line_for, thread_of):
         yield entry
 
 
-def render_changed_pages(generator, writer, build, state, line_for, thread_of):
-    """Write every commented page whose comments changed through its own
-    template (``pages.write_page``); return how many."""
+def render_changed_pages(generator, writer, build, changed):
+    """Write every commented page of ``changed`` (``changed_entries``)
+    through its own template (``pages.write_page``); return how many."""
     from answered.answered import attach_lines
 
-    changed = list(changed_entries(state, build, line_for, thread_of))
     if not changed:
         return 0
     items = load_pages(generator.settings, generator.context)
@@ -351,6 +350,17 @@ def read_comments(context, settings):
     )
 
 
+def write_output(generator, writer, context, changed):
+    """Let ``generator`` write its files; the comment feeds only those of
+    the ``changed`` threads (and ours), when static threads tell which
+    changed (the feed of a thread shows what its static thread shows)."""
+    write_feeds = getattr(generator, "write_feeds", None)
+    if write_feeds is None or context.get(contracts.COMMENT_THREAD_RENDERING) is None:
+        generator.generate_output(writer)
+        return
+    write_feeds(threads=[entry["isso"]["thread"] for entry in changed])
+
+
 def refresh_pages(settings, site=None, index=True):
     """Load the plugins (reading no content), then refresh; return counts."""
     from answered.answered import AnsweredPageGenerator, figures_for_build, line_for
@@ -389,13 +399,14 @@ def refresh_pages(settings, site=None, index=True):
     for generator in generators:
         if hasattr(generator, "generate_context"):
             generator.generate_context()
+    build = figures_for_build(context, settings)
+    changed = list(
+        changed_entries(state, build, line_for, thread_fingerprint_of(context))
+    )
     writer = Writer(settings["OUTPUT_PATH"], settings=settings)
     for generator in generators:
-        generator.generate_output(writer)
-    build = figures_for_build(context, settings)
-    rendered = render_changed_pages(
-        generators[0], writer, build, state, line_for, thread_fingerprint_of(context)
-    )
+        write_output(generator, writer, context, changed)
+    rendered = render_changed_pages(generators[0], writer, build, changed)
     if rendered:
         index_search(context, settings, index)
     write_state(settings, state)

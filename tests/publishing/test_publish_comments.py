@@ -2,6 +2,7 @@
 through the same templates, leak-checked, as a new release."""
 
 import os
+from types import SimpleNamespace
 
 import pytest
 from invoke import Exit
@@ -73,3 +74,80 @@ def test_without_a_full_publish_first_it_says_what_to_do(tmp_path):
     settings = site_settings(tmp_path, CACHE_PATH=str(tmp_path / "cache"))
     with pytest.raises(Exit, match="run `invoke (publish|build)`"):
         publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+
+
+def releases_of(tmp_path):
+    return sorted(path.name for path in (tmp_path / "site" / "releases").iterdir())
+
+
+def test_nothing_changed_exits_at_once_without_a_release(tmp_path, published, capsys):
+    server, settings = published
+    text = "Eine Frage, bevor der Timer läuft."
+    server.client.post("/2026/hallo/", text, author="Ida")
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    assert "Published comments" in capsys.readouterr().out
+    before = releases_of(tmp_path)
+
+    # The timer's next minute: no comment changed, nothing read or made.
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    printed = capsys.readouterr().out
+    assert printed.startswith("Nothing changed since the last publish")
+    assert os.readlink(tmp_path / "site" / "current").endswith(before[-1])
+    assert releases_of(tmp_path) == before
+    assert text in live_page(tmp_path)
+
+    # A comment changes the database: the next run publishes it.
+    later = "Und noch eine Frage danach."
+    server.client.post("/2026/hallo/", later, author="Ida")
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    assert "Published comments" in capsys.readouterr().out
+    assert later in live_page(tmp_path)
+
+
+def test_an_old_fingerprint_publishes_in_full(tmp_path, published, capsys):
+    server, settings = published
+    server.client.post("/2026/hallo/", "Eine Frage.", author="Ida")
+    settings = {**settings, "PUBLISH_COMMENTS_MAX_AGE": 0}
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    capsys.readouterr()
+    # The transparency page's "as of" moves on even without a new comment.
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    assert "Nothing changed since the last publish" not in capsys.readouterr().out
+
+
+def test_a_removal_after_a_quiet_minute_leaves_the_live_page(
+    tmp_path, published, capsys
+):
+    server, settings = published
+    text = "Ein Kommentar, der gleich entfernt wird."
+    comment = server.client.post("/2026/hallo/", text, author="Ida").body["id"]
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)  # quiet
+    assert text in live_page(tmp_path)
+    capsys.readouterr()
+
+    remove_comment(build_server(server.conf), comment, "spam")
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    assert "Published comments" in capsys.readouterr().out
+    assert text not in live_page(tmp_path)
+    assert "Hallo" in live_page(tmp_path)  # the page itself stays live
+
+
+def test_a_changed_page_showing_a_removed_text_is_refused(
+    tmp_path, published, monkeypatch
+):
+    server, settings = published
+    text = "Dieser Satz gilt dem Leck-Test als entfernt."
+    server.client.post("/2026/hallo/", text, author="Ida")
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    live = os.readlink(tmp_path / "site" / "current")
+
+    # As if the comment had been removed and an old snapshot still showed it.
+    removal = SimpleNamespace(comment_id=1, reason="spam")
+    monkeypatch.setattr(
+        "publishing.publish.removed_comments", lambda settings: [(removal, text)]
+    )
+    server.client.post("/2026/hallo/", "Eine zweite Frage.", author="Ida")
+    with pytest.raises(Exit, match="leak check, nothing deployed: .*comment 1"):
+        publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    assert os.readlink(tmp_path / "site" / "current") == live
