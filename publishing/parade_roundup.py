@@ -166,3 +166,17 @@ def write_roundup(settings_file, folder, slug, now=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path, len(record["participants"])
+
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def roundup_command(slug, project=PROJECT):
+    """`invoke parades.roundup SLUG`: write the draft among the project's
+    articles (built with its pelicanconf.py) and say where, in German."""
+    path, count = write_roundup(
+        project / "pelicanconf.py", project / "content" / "articles", slug
+    )
+    shown = path.relative_to(project) if path.is_relative_to(project) else path
+    entries = f"{count} Beiträgen" if count != 1 else "1 Beitrag"
+    print(f"{shown} angelegt, mit {entries} (ein Entwurf: die Einleitung schreiben)")

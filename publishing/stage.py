@@ -132,14 +132,20 @@ def check_free(port, option):
 
 @one_line_errors("stage")
 def stage_site(settings_file, folder, blog_port, comments_port, app_port):
-    """Build, deploy and serve the production stack on loopback until Ctrl-C."""
+    """Build, deploy and serve the production stack on loopback until Ctrl-C
+    (the ports as typed: whole numbers, free)."""
+    from comments.cli import whole_number
+
     ensure_nginx()
+    ports = []
     for port, option in (
         (blog_port, "--port"),
         (comments_port, "--comments-port"),
         (app_port, "--app-port"),
     ):
-        check_free(port, option)
+        ports.append(whole_number("stage", option, port))
+        check_free(ports[-1], option)
+    blog_port, comments_port, app_port = ports
     folder = Path(folder).resolve()
     stack = LocalStack(
         blog_port, comments_port, app_port, folder / "site-releases" / "current"

@@ -9,6 +9,7 @@ Playwright never downloads a browser.
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from invoke import Exit
@@ -83,3 +84,15 @@ def ensure_nginx():
         )
     # Optional: without the module the sites are served with gzip only.
     apt_install("libnginx-mod-http-brotli-filter")
+
+
+def run_test_suite(root, pytest_args):
+    """`invoke test`: install what the suite needs (Chromium, rsync, nginx,
+    axe-core), then run pytest in ``root``; exit with pytest's code."""
+    ensure_chromium()
+    ensure_rsync()
+    ensure_nginx()
+    ensure_axe()
+    result = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=root)
+    if result.returncode:
+        raise Exit(code=result.returncode)
