@@ -131,32 +131,3 @@ def load_pages(settings, context):
         item.save_as: item
         for item in (*context.get("articles", ()), *context.get("pages", ()))
     }
-
-
-def write_page(generator, writer, item, kind):
-    """Write one article or page as Pelican's generators write it."""
-    template = generator.get_template(item.template)
-    relative_urls = generator.settings["RELATIVE_URLS"]
-    override = hasattr(item, "override_save_as")
-    if kind == "article":
-        writer.write_file(
-            item.save_as,
-            template,
-            generator.context,
-            relative_urls=relative_urls,
-            article=item,
-            category=getattr(item, "category", None),
-            override_output=override,
-            url=item.url,
-            blog=True,
-        )
-    else:
-        writer.write_file(
-            item.save_as,
-            template,
-            generator.context,
-            page=item,
-            relative_urls=relative_urls,
-            override_output=override,
-            url=item.url,
-        )

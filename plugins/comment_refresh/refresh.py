@@ -30,9 +30,10 @@ from pelican.writers import Writer
 from comments.build.data import many_objects
 from comments.build.thread import fingerprint
 from comments.core import SetupError, build_now
+from publishing.page_writing import write_content_page
 from publishing.plugin_setup import check_theme_plugins, plugin_module
 
-from .pages import load_pages, pages_path, write_page
+from .pages import load_pages, pages_path
 
 logger = logging.getLogger(__name__)
 
@@ -263,7 +264,7 @@ def changed_entries(state, build, line_for, thread_of):
 
 def render_changed_pages(generator, writer, build, changed):
     """Write every commented page of ``changed`` (``changed_entries``)
-    through its own template (``pages.write_page``); return how many."""
+    through its own template (``publishing.page_writing``); return how many."""
     from answered.answered import attach_lines
 
     if not changed:
@@ -284,7 +285,9 @@ def render_changed_pages(generator, writer, build, changed):
             )
             continue
         attach_lines([item], build)
-        write_page(generator, writer, item, entry["kind"])
+        write_content_page(
+            generator, writer, item, override_output=hasattr(item, "override_save_as")
+        )
         rendered += 1
     return rendered
 

@@ -37,6 +37,7 @@ from publishing.live.sync import (
     sync_folder,
 )
 from publishing.output_paths import check_output_paths
+from publishing.page_writing import write_content_page
 from publishing.plugin_setup import check_theme_plugins, plugin_module
 
 STAGING_FOLDER = "preview-site"
@@ -275,29 +276,9 @@ class WarmSite:
     def write(self, generator, item):
         """Write ``item``'s page as its generator does, then rename it into place."""
         writer = Writer(str(self.page_staging), settings=generator.settings)
-        template = generator.get_template(item.template)
         if isinstance(item, Article):
             signals.article_generator_write_article.send(generator, content=item)
-            writer.write_file(
-                item.save_as,
-                template,
-                generator.context,
-                article=item,
-                category=getattr(item, "category", None),
-                override_output=True,
-                url=item.url,
-                blog=True,
-            )
-        else:
-            writer.write_file(
-                item.save_as,
-                template,
-                generator.context,
-                page=item,
-                relative_urls=generator.settings["RELATIVE_URLS"],
-                override_output=True,
-                url=item.url,
-            )
+        write_content_page(generator, writer, item, override_output=True)
         replace_file(self.page_staging / item.save_as, self.output / item.save_as)
 
 
