@@ -1,8 +1,12 @@
-"""A reader without JavaScript comments through the plain form; with it, only Isso's."""
+"""A reader without JavaScript comments through the plain form and lands back on
+the article, which says what became of the comment; with JavaScript, only Isso's
+form, and the same message."""
 
 import sqlite3
 
 import pytest
+
+from tests.e2e.conftest import serve_live_blog
 
 pytestmark = pytest.mark.browser
 
@@ -15,6 +19,25 @@ def stored(database):
         rows = db.execute("SELECT author, text, mode FROM comments").fetchall()
     db.close()
     return rows
+
+
+def in_view(page, selector):
+    """True when the element's top is inside the viewport (to a pixel)."""
+    return page.locator(selector).evaluate(
+        "element => { const top = element.getBoundingClientRect().top;"
+        " return top > -1 && top < window.innerHeight; }"
+    )
+
+
+@pytest.fixture(scope="module")
+def moderated_blog(tmp_path_factory):
+    """A live blog whose comment server holds every comment for approval."""
+    with serve_live_blog(
+        tmp_path_factory.mktemp("moderated"),
+        {"ratelimit": "20", "direct-reply": "20"},
+        moderation={"enabled": "true"},
+    ) as blog:
+        yield blog
 
 
 def test_without_javascript_the_form_previews_and_publishes(live_blog, new_page):
@@ -35,16 +58,47 @@ def test_without_javascript_the_form_previews_and_publishes(live_blog, new_page)
 
     page.wait_for_timeout(3200)  # a person reads the preview
     page.get_by_role("button", name="Kommentar veröffentlichen").click()
-    heading = page.get_by_role("heading", level=1)
-    heading.wait_for()
-    assert heading.inner_text() == "Danke! Ihr Kommentar ist veröffentlicht"
+
+    page.wait_for_url(f"{live_blog.site_url}{ARTICLE}#kommentar-veroeffentlicht")
+    thanks = page.get_by_role("status").filter(has_text="Danke!")
+    assert thanks.count() == 1  # only the message the fragment names
+    assert thanks.is_visible() and "veröffentlicht" in thanks.inner_text()
+    assert in_view(page, "#kommentar-veroeffentlicht")
     assert stored(live_blog.database) == [
         ("Jörg Müller", "Geht das auch **ohne** Skripte?", 1)
     ]
-    link = page.get_by_role("link", name="Zu Ihrem Kommentar")
-    assert link.get_attribute("href").startswith(f"{live_blog.site_url}{ARTICLE}#isso-")
-    link.click()
-    page.wait_for_url(f"{live_blog.site_url}{ARTICLE}#isso-*")
+
+
+def test_a_moderated_comment_lands_on_the_waiting_message(moderated_blog, new_page):
+    page = new_page(java_script_enabled=False)
+    page.goto(moderated_blog.site_url + ARTICLE)
+    page.get_by_label("Name").fill("Mia Meier")
+    page.get_by_label("Ihr Kommentar").fill("Wird das erst geprüft?")
+    page.get_by_role("button", name="Vorschau ansehen").click()
+    page.wait_for_timeout(3200)
+    page.get_by_role("button", name="Kommentar veröffentlichen").click()
+
+    page.wait_for_url(f"{moderated_blog.site_url}{ARTICLE}#kommentar-wartet")
+    waiting = page.get_by_role("status").filter(has_text="Danke!")
+    assert waiting.count() == 1
+    assert "wartet auf Freigabe" in waiting.inner_text()
+    assert stored(moderated_blog.database) == [
+        ("Mia Meier", "Wird das erst geprüft?", 2)
+    ]
+
+
+def test_with_javascript_the_landing_message_shows_beside_isso_s_thread(
+    live_blog, page
+):
+    page.goto(f"{live_blog.site_url}{ARTICLE}#kommentar-veroeffentlicht")
+    page.locator("#isso-root").wait_for(state="attached")
+    page.locator(".isso-postbox textarea").wait_for()
+    thanks = page.get_by_role("status").filter(has_text="Danke!")
+    assert thanks.count() == 1 and thanks.is_visible()
+    assert "veröffentlicht" in thanks.inner_text()
+    page.goto(f"{live_blog.site_url}{ARTICLE}")
+    page.locator(".isso-postbox textarea").wait_for()
+    assert page.locator(".comment-landing:visible").count() == 0
 
 
 def test_without_javascript_a_refusal_keeps_the_text(live_blog, new_page):
