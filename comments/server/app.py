@@ -343,6 +343,7 @@ def wrap(server, conf, environ, reader_mail=None):
         origins,
         hosts,
         server.render,
+        db_path,
     )
     app = ListedRoutesOnly(app)  # every URL answered is in comments.server.routes
     app = wsgi.SubURI(app)

@@ -5,6 +5,9 @@ that sends name, website, text, the thread (``uri``, ``title``), an optional
 ``parent`` and a honeypot field (``subject``) that people never see. Routes
 (comments.server.routes):
 
+- ``GET /form/new?uri=…&parent=…``, the static thread's "Antworten" link:
+  the comment answered (``comments.server.form_parent``: only a published one
+  of that thread) and the form to answer it, which goes on as below;
 - ``POST /form/new``, first from the article: a preview (Isso's own
   rendering) with the form filled in and a signed time token
   (``comments.server.form_token``: a static page cannot carry a fresh one);
@@ -34,6 +37,7 @@ from werkzeug.wrappers import Request, Response
 from comments.server import form_token
 from comments.server.as_widget import call_inner, isso_environ, refusal_of
 from comments.server.form_landing import is_blog_path, landing_url
+from comments.server.form_parent import published_parent
 from comments.server.origins import origin_of, sending_origin
 from comments.server.refusals import MESSAGES, classify, wait_phrase
 from comments.server.routes import endpoint_of
@@ -60,6 +64,10 @@ FORM_MESSAGES = {
     "too-fast": "Das ging schneller, als jemand eine Vorschau liest.",
     "no-thread": "Es fehlt, zu welchem Beitrag der Kommentar gehört.",
     "form-too-large": "Ihr Kommentar ist zu lang: höchstens 65.535 Zeichen.",
+    "no-parent": (
+        "Diesen Kommentar können Sie hier nicht beantworten: Es gibt ihn "
+        "nicht (mehr), oder er wartet noch auf Freigabe."
+    ),
 }
 
 
@@ -110,24 +118,55 @@ class CommentForm:
 
     ``app`` is everything inside: it must answer ``POST /new`` exactly as it
     answers the widget. ``secret`` signs time tokens (Isso's ``session-key``);
-    ``hosts`` are the blog's origins (``[general] host``).
+    ``hosts`` are the blog's origins (``[general] host``); ``db_path`` is
+    Isso's database, read for the comment a reply answers.
     """
 
-    def __init__(self, app, secret, origins, hosts, render_text, clock=time.time):
+    def __init__(
+        self, app, secret, origins, hosts, render_text, db_path, clock=time.time
+    ):
         self.app = app
         self.secret = secret
         self.origins = origins  # comments.server.origins.Origins
         self.hosts = [host.rstrip("/") for host in hosts]
         self.render_text = render_text  # Isso's own Markdown renderer
+        self.db_path = db_path
         self.clock = clock
 
     def __call__(self, environ, start_response):
         endpoint = endpoint_of(environ)
-        if endpoint == "form-new":
+        if endpoint == "form-new" and environ.get("REQUEST_METHOD") == "GET":
+            response = self.reply_form(Request(environ))
+        elif endpoint == "form-new":
             response = self.new(FormRequest(environ))
         else:
             return self.app(environ, start_response)
         return response(environ, start_response)
+
+    # GET /form/new?uri=…&parent=… ----------------------------------------------
+
+    def reply_form(self, request):
+        """Show the comment answered and the form to answer it."""
+        uri = request.args.get("uri", "")
+        parent_id = request.args.get("parent", "")
+        blog = self.blog_origin(request.environ, "")
+        if not is_blog_path(uri):
+            return self.refusal(None, "no-thread", 400)
+        fields = FormFields(uri, "", "", "", "", parent_id, "", "", blog)
+        parent = None
+        if parent_id.isdigit() and len(parent_id) < 19:
+            parent = published_parent(self.db_path, int(parent_id), uri)
+        if parent is None:
+            message = FORM_MESSAGES["no-parent"]
+            return self.page(fields, 404, "no-parent", can_send=False, message=message)
+        return self.page(
+            fields._replace(title=parent.thread_title),
+            200,
+            kind="reply",
+            keep_token=True,  # none yet: the preview gives one, as from the article
+            parent=parent,
+            parent_html=self.render_text(parent.text),
+        )
 
     # POST /form/new ------------------------------------------------------------
 
@@ -241,7 +280,10 @@ class CommentForm:
     def back_link(self, fields):
         """The article the form came from, or the blog's home page."""
         if fields is not None and is_blog_path(fields.uri):
-            return f"{fields.blog}{fields.uri}#comments-heading"
+            place = "comments-heading"
+            if fields.parent.isdigit():
+                place = f"isso-{fields.parent}"  # back to the comment answered
+            return f"{fields.blog}{fields.uri}#{place}"
         return f"{self.hosts[0]}/"
 
     def token(self, uri):

@@ -3,6 +3,7 @@
 import json
 import sqlite3
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -317,3 +318,95 @@ def test_the_widget_s_path_takes_a_text_at_isso_s_limit_too(server):
     with urllib.request.urlopen(request, timeout=10) as reply:
         assert reply.status == 201
     assert stored(server)[0][1] == text
+
+
+def reply_page(server, uri, parent):
+    """GET the reply form as the static thread links it; (status, page)."""
+    query = urllib.parse.urlencode({"uri": uri, "parent": parent})
+    reply = server.client.request("GET", f"/form/new?{query}")
+    return reply.status, BeautifulSoup(reply.body, "html.parser")
+
+
+def test_the_reply_link_shows_the_comment_answered_and_the_form(server):
+    parent = server.client.post(
+        ARTICLE, "Was heißt *offen*?", author="Ida & <Co>", title="Warum wir antworten"
+    ).body["id"]
+
+    status, page = reply_page(server, ARTICLE, parent)
+
+    assert status == 200
+    quoted = page.select_one("figure.parent")
+    assert quoted.find("strong").get_text() == "Ida & <Co>"  # escaped once
+    assert quoted.select_one("blockquote em").get_text() == "offen"  # Isso's HTML
+    assert quoted.find("time")["datetime"].endswith("Z")
+    form = page.find("form")
+    values = {field["name"]: field.get("value") for field in form.find_all("input")}
+    assert values["parent"] == str(parent) and values["uri"] == ARTICLE
+    assert values["title"] == "Warum wir antworten" and values["blog"] == BLOG
+    assert values["token"] == ""  # the preview gives one, as from the article
+    assert form.find("button").get_text() == "Vorschau ansehen"
+    back = page.select("main a")[-1]["href"]
+    assert back == f"{BLOG}{ARTICLE}#isso-{parent}"
+
+
+def test_a_reply_from_the_reply_page_previews_then_names_its_parent(server):
+    parent = server.client.post(ARTICLE, "Eine Frage").body["id"]
+    status, page = reply_page(server, ARTICLE, parent)
+    sent = {field["name"]: field.get("value") or "" for field in page.find_all("input")}
+    sent.update(author="Lea", text="Meine Antwort", subject="")
+
+    status, _, preview = send(server, sent)
+    assert status == 200 and preview.select_one(".preview").get_text().strip()
+    sent["token"] = preview.find("input", attrs={"name": "token"})["value"]
+    verdict = form_token.check(secret(server), sent["token"], ARTICLE, time.time() + 5)
+    assert verdict == form_token.Verdict(form_token.OK)
+    status, headers, _ = send(
+        server,
+        {**sent, "token": token(server)},  # as if read for 10 s
+    )
+    assert status == 303
+    assert headers["Location"] == f"{BLOG}{ARTICLE}#kommentar-veroeffentlicht"
+    assert stored(server)[-1] == ("Lea", "Meine Antwort", 1, parent)
+
+
+def test_a_comment_awaiting_approval_cannot_be_answered_or_read_here(
+    comment_server_factory,
+):
+    server = comment_server_factory(guard=RELAXED, moderation={"enabled": "true"})
+    parent = server.client.post(ARTICLE, "Noch geheim").body["id"]
+    status, page = reply_page(server, ARTICLE, parent)
+    assert status == 404
+    assert "wartet noch auf Freigabe" in page.select_one("[role=alert]").get_text()
+    assert "Noch geheim" not in str(page) and page.find("form") is None
+
+
+@pytest.mark.parametrize(
+    ("uri", "parent", "status"),
+    [
+        ("/2026/anderer-beitrag/", "own", 404),  # a comment of another thread
+        (ARTICLE, "999", 404),
+        (ARTICLE, "1 OR 1=1", 404),
+        (ARTICLE, "9" * 40, 404),
+        ("//evil.example/", "own", 400),
+        ("https://evil.example/", "own", 400),
+    ],
+    ids=["other-thread", "unknown", "not-a-number", "huge", "scheme-relative", "url"],
+)
+def test_a_reply_link_to_no_comment_of_that_thread_shows_none(
+    server, uri, parent, status
+):
+    own = server.client.post(ARTICLE, "Nur hier zu lesen").body["id"]
+    got, page = reply_page(server, uri, str(own) if parent == "own" else parent)
+    assert got == status
+    assert "Nur hier zu lesen" not in str(page) and page.find("form") is None
+    assert page.select_one("[role=alert]").get_text().strip()
+
+
+def test_a_removed_comment_cannot_be_answered_here(server):
+    parent = server.client.post(ARTICLE, "Gleich weg").body["id"]
+    server.client.post(ARTICLE, "Antwort hält ihn", parent=parent)
+    with sqlite3.connect(server.database) as db:  # as Isso keeps one with replies
+        db.execute("UPDATE comments SET mode = 4, text = '' WHERE id = ?", (parent,))
+    db.close()
+    status, page = reply_page(server, ARTICLE, parent)
+    assert status == 404 and page.find("form") is None
