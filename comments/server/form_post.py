@@ -95,7 +95,7 @@ class FormFields(NamedTuple):
         """The widget's JSON for Isso's ``POST /new``; None when ``parent`` is
         no comment number."""
         parent = self.parent.strip()
-        if parent and not parent.isdigit():
+        if parent and not is_number(parent):
             return None
         return {
             "text": self.text,
@@ -104,6 +104,11 @@ class FormFields(NamedTuple):
             "parent": int(parent) if parent else None,
             "title": self.title or None,
         }
+
+
+def is_number(text):
+    """True for a comment number: ASCII digits only ("²".isdigit() is True)."""
+    return text.isascii() and text.isdigit()
 
 
 class FormRequest(Request):
@@ -154,7 +159,7 @@ class CommentForm:
             return self.refusal(None, "no-thread", 400)
         fields = FormFields(uri, "", "", "", "", parent_id, "", "", blog)
         parent = None
-        if parent_id.isdigit() and len(parent_id) < 19:
+        if is_number(parent_id) and len(parent_id) < 19:
             parent = published_parent(self.db_path, int(parent_id), uri)
         if parent is None:
             message = FORM_MESSAGES["no-parent"]
@@ -281,7 +286,7 @@ class CommentForm:
         """The article the form came from, or the blog's home page."""
         if fields is not None and is_blog_path(fields.uri):
             place = "comments-heading"
-            if fields.parent.isdigit():
+            if is_number(fields.parent):
                 place = f"isso-{fields.parent}"  # back to the comment answered
             return f"{fields.blog}{fields.uri}#{place}"
         return f"{self.hosts[0]}/"

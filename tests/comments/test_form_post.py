@@ -153,6 +153,12 @@ def test_a_thread_path_off_the_blog_is_refused_before_storing(server, uri):
     assert stored(server) == []
 
 
+def test_a_parent_that_is_no_ascii_number_is_refused_as_a_page(server):
+    status, headers, page = publish(server, parent="²")
+    assert_refused_page(status, headers, page, 400, "")
+    assert stored(server) == []
+
+
 def test_a_reply_names_its_parent(server):
     publish(server)
     parent = server.client.thread(ARTICLE).body["replies"][0]["id"]
@@ -386,11 +392,20 @@ def test_a_comment_awaiting_approval_cannot_be_answered_or_read_here(
         ("/2026/anderer-beitrag/", "own", 404),  # a comment of another thread
         (ARTICLE, "999", 404),
         (ARTICLE, "1 OR 1=1", 404),
+        (ARTICLE, "²", 404),
         (ARTICLE, "9" * 40, 404),
         ("//evil.example/", "own", 400),
         ("https://evil.example/", "own", 400),
     ],
-    ids=["other-thread", "unknown", "not-a-number", "huge", "scheme-relative", "url"],
+    ids=[
+        "other-thread",
+        "unknown",
+        "not-a-number",
+        "superscript-digit",
+        "huge",
+        "scheme-relative",
+        "url",
+    ],
 )
 def test_a_reply_link_to_no_comment_of_that_thread_shows_none(
     server, uri, parent, status
