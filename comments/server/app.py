@@ -343,11 +343,12 @@ def wrap(server, conf, environ, reader_mail=None):
         origins,
         hosts,
         server.render,
+        db_path,
     )
     app = ListedRoutesOnly(app)  # every URL answered is in comments.server.routes
     app = wsgi.SubURI(app)
     app = partial(ProxyFix, x_prefix=1)(app)
-    app = SecurityHeaders(UnparsableOrigins(app))
+    app = SecurityHeaders(UnparsableOrigins(app), sorted(origins.blog - {""}))
     return UntrustedForwardingFilter(app, conf.getiter("server", "trusted-proxies"))
 
 

@@ -58,9 +58,20 @@ DESK_POLICY = PAGE_POLICY.replace(
 )
 
 
-def policy_for(path):
-    """Return the Content-Security-Policy for a response to ``path``."""
+def form_policy(blog_origins):
+    """Return the policy of the comment form's pages: a comment sent from
+    there is answered with a redirect back to its article on the blog
+    (comments/server/form_landing.py), which form-action must allow."""
+    allowed = " ".join(["'self'", *blog_origins])
+    return PAGE_POLICY.replace("form-action 'self'", f"form-action {allowed}")
+
+
+def policy_for(path, blog_origins=()):
+    """Return the Content-Security-Policy for a response to ``path``
+    (``blog_origins``: the blog's, where the comment form lands)."""
     path = path.rstrip("/")
     if path == "/admin":
         return ADMIN_POLICY
+    if path == "/form/new":
+        return form_policy(blog_origins)
     return DESK_POLICY if path == "/desk" else PAGE_POLICY

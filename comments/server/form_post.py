@@ -5,6 +5,9 @@ that sends name, website, text, the thread (``uri``, ``title``), an optional
 ``parent`` and a honeypot field (``subject``) that people never see. Routes
 (comments.server.routes):
 
+- ``GET /form/new?uri=…&parent=…``, the static thread's "Antworten" link:
+  the comment answered (``comments.server.form_parent``: only a published one
+  of that thread) and the form to answer it, which goes on as below;
 - ``POST /form/new``, first from the article: a preview (Isso's own
   rendering) with the form filled in and a signed time token
   (``comments.server.form_token``: a static page cannot carry a fresh one);
@@ -12,9 +15,9 @@ that sends name, website, text, the thread (``uri``, ``title``), an optional
   to Isso as the widget's JSON ``POST /new``, through every layer inside this
   one: write guard, reserved names, staff layer, refusals, storage errors,
   Isso's own validation, guard and moderation, ``comment_insert``;
-- ``GET /form/sent?receipt=…``: where a stored comment redirects (303, so a
-  reload sends nothing twice): "published", with a link to ``#isso-<id>`` on
-  the article, or "waiting for approval".
+- a stored comment answers 303 (a reload sends nothing twice) back to its
+  article, whose fragment names the outcome, "published" or "waiting for
+  approval" (``comments.server.form_landing``): the article shows the message.
 
 Every refusal is a German HTML page with the refusal's status (the reasons and
 messages of ``comments.server.refusals``) and the typed text in the form again,
@@ -23,19 +26,18 @@ nor this server's is refused (403) before anything else. Isso's edit cookie is
 dropped: without JavaScript there is no edit button to use it.
 """
 
-import json
 import logging
 import time
 from typing import NamedTuple
-from urllib.parse import urlencode
 
 from isso.views.comments import API
-from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from comments.server import form_token
 from comments.server.as_widget import call_inner, isso_environ, refusal_of
+from comments.server.form_landing import is_blog_path, landing_url
+from comments.server.form_parent import published_parent
 from comments.server.origins import origin_of, sending_origin
 from comments.server.refusals import MESSAGES, classify, wait_phrase
 from comments.server.routes import endpoint_of
@@ -47,8 +49,6 @@ logger = logging.getLogger(__name__)
 # characters, at most 4 bytes each in UTF-8) fits, as behind the shipped
 # nginx (client_max_body_size 300k); percent-encoding would triple it.
 LARGEST_FORM = 300 * 1024
-RECEIPT_SALT = "blog-comment-form-receipt"
-RECEIPT_SECONDS = 7 * 24 * 3600
 TRAP_FIELD = "subject"
 
 # Our own refusals, beside those of comments.server.refusals.MESSAGES.
@@ -64,6 +64,10 @@ FORM_MESSAGES = {
     "too-fast": "Das ging schneller, als jemand eine Vorschau liest.",
     "no-thread": "Es fehlt, zu welchem Beitrag der Kommentar gehört.",
     "form-too-large": "Ihr Kommentar ist zu lang: höchstens 65.535 Zeichen.",
+    "no-parent": (
+        "Diesen Kommentar können Sie hier nicht beantworten: Es gibt ihn "
+        "nicht (mehr), oder er wartet noch auf Freigabe."
+    ),
 }
 
 
@@ -91,7 +95,7 @@ class FormFields(NamedTuple):
         """The widget's JSON for Isso's ``POST /new``; None when ``parent`` is
         no comment number."""
         parent = self.parent.strip()
-        if parent and not parent.isdigit():
+        if parent and not is_number(parent):
             return None
         return {
             "text": self.text,
@@ -102,6 +106,11 @@ class FormFields(NamedTuple):
         }
 
 
+def is_number(text):
+    """True for a comment number: ASCII digits only ("²".isdigit() is True)."""
+    return text.isascii() and text.isdigit()
+
+
 class FormRequest(Request):
     """A request whose form may be as long as a comment, no longer."""
 
@@ -109,37 +118,60 @@ class FormRequest(Request):
     max_form_memory_size = LARGEST_FORM
 
 
-def is_thread_path(uri):
-    """True for a thread path as the blog sends it ("/2026/slug/")."""
-    return uri.startswith("/") and not uri.startswith("//") and uri.isprintable()
-
-
 class CommentForm:
     """WSGI middleware: the form routes, posting through ``app`` as the widget does.
 
     ``app`` is everything inside: it must answer ``POST /new`` exactly as it
-    answers the widget. ``secret`` signs tokens and receipts (Isso's
-    ``session-key``); ``hosts`` are the blog's origins (``[general] host``).
+    answers the widget. ``secret`` signs time tokens (Isso's ``session-key``);
+    ``hosts`` are the blog's origins (``[general] host``); ``db_path`` is
+    Isso's database, read for the comment a reply answers.
     """
 
-    def __init__(self, app, secret, origins, hosts, render_text, clock=time.time):
+    def __init__(
+        self, app, secret, origins, hosts, render_text, db_path, clock=time.time
+    ):
         self.app = app
         self.secret = secret
         self.origins = origins  # comments.server.origins.Origins
         self.hosts = [host.rstrip("/") for host in hosts]
         self.render_text = render_text  # Isso's own Markdown renderer
-        self.receipts = URLSafeTimedSerializer(secret, salt=RECEIPT_SALT)
+        self.db_path = db_path
         self.clock = clock
 
     def __call__(self, environ, start_response):
         endpoint = endpoint_of(environ)
-        if endpoint == "form-new":
+        if endpoint == "form-new" and environ.get("REQUEST_METHOD") == "GET":
+            response = self.reply_form(Request(environ))
+        elif endpoint == "form-new":
             response = self.new(FormRequest(environ))
-        elif endpoint == "form-sent":
-            response = self.sent(Request(environ))
         else:
             return self.app(environ, start_response)
         return response(environ, start_response)
+
+    # GET /form/new?uri=…&parent=… ----------------------------------------------
+
+    def reply_form(self, request):
+        """Show the comment answered and the form to answer it."""
+        uri = request.args.get("uri", "")
+        parent_id = request.args.get("parent", "")
+        blog = self.blog_origin(request.environ, "")
+        if not is_blog_path(uri):
+            return self.refusal(None, "no-thread", 400)
+        fields = FormFields(uri, "", "", "", "", parent_id, "", "", blog)
+        parent = None
+        if is_number(parent_id) and len(parent_id) < 19:
+            parent = published_parent(self.db_path, int(parent_id), uri)
+        if parent is None:
+            message = FORM_MESSAGES["no-parent"]
+            return self.page(fields, 404, "no-parent", can_send=False, message=message)
+        return self.page(
+            fields._replace(title=parent.thread_title),
+            200,
+            kind="reply",
+            keep_token=True,  # none yet: the preview gives one, as from the article
+            parent=parent,
+            parent_html=self.render_text(parent.text),
+        )
 
     # POST /form/new ------------------------------------------------------------
 
@@ -154,7 +186,7 @@ class CommentForm:
         if origin is not None and origin not in self.origins.site(request.environ):
             logger.info("comment form: refused a post from another site")
             return self.refusal(fields, "origin", 403, can_send=False)
-        if not is_thread_path(fields.uri):
+        if not is_blog_path(fields.uri):
             return self.refusal(fields, "no-thread", 400, can_send=False)
         payload = fields.payload()
         if payload is None:
@@ -187,52 +219,20 @@ class CommentForm:
         )
 
     def post(self, environ, fields, payload):
-        """Post as the widget does; redirect to the receipt, or show the refusal."""
+        """Post as the widget does; back to the article, or show the refusal."""
         inner = isso_environ(environ, fields.uri, payload)
         status, headers, body = call_inner(self.app, inner)
         if status in (201, 202):
-            try:
-                comment_id = int(json.loads(body)["id"])
-            except (ValueError, KeyError, TypeError):
-                logger.error("comment form: Isso stored a comment but named no id")
-                return self.refusal(fields, "refused", 500)
-            receipt = self.receipts.dumps(
-                {
-                    "id": comment_id,
-                    "page": fields.blog + fields.uri,
-                    "pending": status == 202,
-                }
-            )
             # No Set-Cookie: Isso's edit cookie is of no use without the widget.
             return Response(
                 status=303,
-                headers={"Location": "sent?" + urlencode({"receipt": receipt})},
+                headers={
+                    "Location": landing_url(fields.blog, fields.uri, status == 202)
+                },
             )
         reason, message, retry_after = refusal_of(status, headers, body)
         return self.refusal(
             fields, reason, status, retry_after=retry_after, message=message
-        )
-
-    # GET /form/sent -------------------------------------------------------------
-
-    def sent(self, request):
-        """Say what became of the comment a receipt names."""
-        try:
-            receipt = self.receipts.loads(
-                request.args.get("receipt", ""), max_age=RECEIPT_SECONDS
-            )
-            comment_id, page = int(receipt["id"]), str(receipt["page"])
-            pending = bool(receipt["pending"])
-        except (BadData, KeyError, TypeError, ValueError):
-            return render(
-                "comment_form_sent.html", status=400, valid=False, home=self.hosts[0]
-            )
-        return render(
-            "comment_form_sent.html",
-            valid=True,
-            pending=pending,
-            comment_url=f"{page}#isso-{comment_id}",
-            page=page,
         )
 
     # Pages ---------------------------------------------------------------------
@@ -284,8 +284,11 @@ class CommentForm:
 
     def back_link(self, fields):
         """The article the form came from, or the blog's home page."""
-        if fields is not None and is_thread_path(fields.uri):
-            return f"{fields.blog}{fields.uri}#comments-heading"
+        if fields is not None and is_blog_path(fields.uri):
+            place = "comments-heading"
+            if is_number(fields.parent):
+                place = f"isso-{fields.parent}"  # back to the comment answered
+            return f"{fields.blog}{fields.uri}#{place}"
         return f"{self.hosts[0]}/"
 
     def token(self, uri):

@@ -63,11 +63,12 @@ class SecurityHeaders:
         ("Permissions-Policy", PERMISSIONS_POLICY),
     )
 
-    def __init__(self, app):
+    def __init__(self, app, blog_origins=()):
         self.app = app
+        self.blog_origins = tuple(blog_origins)  # where the comment form lands
 
     def __call__(self, environ, start_response):
-        policy = policy_for(environ.get("PATH_INFO", ""))
+        policy = policy_for(environ.get("PATH_INFO", ""), self.blog_origins)
 
         def add_headers(status, headers, exc_info=None):
             headers[:] = [

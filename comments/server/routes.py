@@ -77,8 +77,7 @@ ROUTES = (
     Route(("GET",), "/staff/me", "staff-me", "StaffLayer", ANYONE),
     Route(("GET",), "/staff/comments", "staff-comments", "StaffLayer", ANYONE),
     # The comment form without JavaScript (comments.server.form_post)
-    Route(("POST",), "/form/new", "form-new", "CommentForm", ANYONE),
-    Route(("GET",), "/form/sent", "form-sent", "CommentForm", ANYONE),
+    Route(("GET", "POST"), "/form/new", "form-new", "CommentForm", ANYONE),
     # The answer desk (comments.server.desk_web)
     Route(("GET",), "/desk", "desk", "DeskPage", STAFF),
     Route(("GET",), "/desk.json", "desk-json", "DeskPage", STAFF),

@@ -79,3 +79,10 @@ def test_inline_handlers_become_data_attributes():
     assert 'data-admin-call="toggleTooltip" data-admin-this' in page
     assert 'onClick="alert(document.x)"' in page  # unknown shape: left, refused
     assert page.endswith("</script></body>")
+
+
+def test_the_comment_form_may_send_readers_back_to_the_blog_only(server):
+    reply = server.client.form("/form/new", {"uri": "/2026/kritik/", "text": "Hallo"})
+    policy = reply.headers["Content-Security-Policy"]
+    assert "form-action 'self' http://localhost:8000;" in policy
+    assert policy.replace(" http://localhost:8000", "") == PAGE_POLICY

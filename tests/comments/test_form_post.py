@@ -3,6 +3,7 @@
 import json
 import sqlite3
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -107,23 +108,16 @@ def test_the_first_send_shows_isso_s_preview_and_the_form_with_a_token(server):
     assert stored(server) == []
 
 
-def test_sent_from_the_preview_it_is_published_and_the_receipt_links_to_it(server):
+def test_sent_from_the_preview_it_is_published_and_lands_on_the_article(server):
     status, headers, _ = publish(server)
 
     assert status == 303
     assert "Set-Cookie" not in headers  # Isso's edit cookie: no use without JS
-    assert headers["Location"].startswith("sent?receipt=")
+    assert headers["Location"] == f"{BLOG}{ARTICLE}#kommentar-veroeffentlicht"
     assert stored(server) == [("Lea Leserin", "Danke für den **Beitrag**!", 1, None)]
-    listed = server.client.thread(ARTICLE).body["replies"]
-    receipt_url = server.url.rstrip("/") + "/form/" + headers["Location"]
-    receipt_status, receipt = get(receipt_url)
-    assert receipt_status == 200
-    assert "veröffentlicht" in receipt.find("h1").get_text()
-    link = receipt.select_one("main a")
-    assert link["href"] == f"{BLOG}{ARTICLE}#isso-{listed[0]['id']}"
 
 
-def test_a_comment_under_moderation_is_said_to_wait_for_approval(
+def test_a_comment_under_moderation_lands_on_the_waiting_message(
     comment_server_factory,
 ):
     server = comment_server_factory(guard=RELAXED, moderation={"enabled": "true"})
@@ -131,9 +125,38 @@ def test_a_comment_under_moderation_is_said_to_wait_for_approval(
 
     assert status == 303
     assert [row[2] for row in stored(server)] == [2]
-    _, receipt = get(server.url.rstrip("/") + "/form/" + headers["Location"])
-    assert "wartet auf Freigabe" in receipt.find("h1").get_text()
-    assert receipt.select_one("main a")["href"] == f"{BLOG}{ARTICLE}#comments-heading"
+    assert headers["Location"] == f"{BLOG}{ARTICLE}#kommentar-wartet"
+
+
+def test_a_blog_field_naming_another_site_lands_on_the_configured_blog(server):
+    status, headers, _ = publish(server, blog=EVIL)
+    assert status == 303
+    assert headers["Location"].startswith(f"{BLOG}{ARTICLE}#")
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example/",
+        "/2026/a/\r\nLocation: https://evil.example/",
+        "/2026/a/?next=//evil.example",
+        "/2026/a/#x",
+    ],
+    ids=["scheme-relative", "absolute", "backslash", "crlf", "query", "fragment"],
+)
+def test_a_thread_path_off_the_blog_is_refused_before_storing(server, uri):
+    status, headers, page = publish(server, uri=uri)
+    assert status == 400 and "Location" not in headers
+    assert "gehört" in page.select_one("[role=alert]").get_text()
+    assert stored(server) == []
+
+
+def test_a_parent_that_is_no_ascii_number_is_refused_as_a_page(server):
+    status, headers, page = publish(server, parent="²")
+    assert_refused_page(status, headers, page, 400, "")
+    assert stored(server) == []
 
 
 def test_a_reply_names_its_parent(server):
@@ -242,13 +265,6 @@ def test_the_typed_text_comes_back_escaped(server):
     assert page.find("textarea").get_text() == text
 
 
-def test_a_forged_receipt_is_refused(server):
-    status, page = get(server.url.rstrip("/") + "/form/sent?receipt=erfunden")
-    assert status == 400
-    assert "ungültig" in page.select_one("[role=alert]").get_text()
-    assert page.select_one("main a")["href"] == f"{BLOG}/"
-
-
 def test_refusals_name_no_address(server):
     _, _, page = send(server, fields(token=token(server, age=0)))
     assert "127.0.0" not in str(page)
@@ -308,3 +324,104 @@ def test_the_widget_s_path_takes_a_text_at_isso_s_limit_too(server):
     with urllib.request.urlopen(request, timeout=10) as reply:
         assert reply.status == 201
     assert stored(server)[0][1] == text
+
+
+def reply_page(server, uri, parent):
+    """GET the reply form as the static thread links it; (status, page)."""
+    query = urllib.parse.urlencode({"uri": uri, "parent": parent})
+    reply = server.client.request("GET", f"/form/new?{query}")
+    return reply.status, BeautifulSoup(reply.body, "html.parser")
+
+
+def test_the_reply_link_shows_the_comment_answered_and_the_form(server):
+    parent = server.client.post(
+        ARTICLE, "Was heißt *offen*?", author="Ida & <Co>", title="Warum wir antworten"
+    ).body["id"]
+
+    status, page = reply_page(server, ARTICLE, parent)
+
+    assert status == 200
+    quoted = page.select_one("figure.parent")
+    assert quoted.find("strong").get_text() == "Ida & <Co>"  # escaped once
+    assert quoted.select_one("blockquote em").get_text() == "offen"  # Isso's HTML
+    assert quoted.find("time")["datetime"].endswith("Z")
+    form = page.find("form")
+    values = {field["name"]: field.get("value") for field in form.find_all("input")}
+    assert values["parent"] == str(parent) and values["uri"] == ARTICLE
+    assert values["title"] == "Warum wir antworten" and values["blog"] == BLOG
+    assert values["token"] == ""  # the preview gives one, as from the article
+    assert form.find("button").get_text() == "Vorschau ansehen"
+    back = page.select("main a")[-1]["href"]
+    assert back == f"{BLOG}{ARTICLE}#isso-{parent}"
+
+
+def test_a_reply_from_the_reply_page_previews_then_names_its_parent(server):
+    parent = server.client.post(ARTICLE, "Eine Frage").body["id"]
+    status, page = reply_page(server, ARTICLE, parent)
+    sent = {field["name"]: field.get("value") or "" for field in page.find_all("input")}
+    sent.update(author="Lea", text="Meine Antwort", subject="")
+
+    status, _, preview = send(server, sent)
+    assert status == 200 and preview.select_one(".preview").get_text().strip()
+    sent["token"] = preview.find("input", attrs={"name": "token"})["value"]
+    verdict = form_token.check(secret(server), sent["token"], ARTICLE, time.time() + 5)
+    assert verdict == form_token.Verdict(form_token.OK)
+    status, headers, _ = send(
+        server,
+        {**sent, "token": token(server)},  # as if read for 10 s
+    )
+    assert status == 303
+    assert headers["Location"] == f"{BLOG}{ARTICLE}#kommentar-veroeffentlicht"
+    assert stored(server)[-1] == ("Lea", "Meine Antwort", 1, parent)
+
+
+def test_a_comment_awaiting_approval_cannot_be_answered_or_read_here(
+    comment_server_factory,
+):
+    server = comment_server_factory(guard=RELAXED, moderation={"enabled": "true"})
+    parent = server.client.post(ARTICLE, "Noch geheim").body["id"]
+    status, page = reply_page(server, ARTICLE, parent)
+    assert status == 404
+    assert "wartet noch auf Freigabe" in page.select_one("[role=alert]").get_text()
+    assert "Noch geheim" not in str(page) and page.find("form") is None
+
+
+@pytest.mark.parametrize(
+    ("uri", "parent", "status"),
+    [
+        ("/2026/anderer-beitrag/", "own", 404),  # a comment of another thread
+        (ARTICLE, "999", 404),
+        (ARTICLE, "1 OR 1=1", 404),
+        (ARTICLE, "²", 404),
+        (ARTICLE, "9" * 40, 404),
+        ("//evil.example/", "own", 400),
+        ("https://evil.example/", "own", 400),
+    ],
+    ids=[
+        "other-thread",
+        "unknown",
+        "not-a-number",
+        "superscript-digit",
+        "huge",
+        "scheme-relative",
+        "url",
+    ],
+)
+def test_a_reply_link_to_no_comment_of_that_thread_shows_none(
+    server, uri, parent, status
+):
+    own = server.client.post(ARTICLE, "Nur hier zu lesen").body["id"]
+    got, page = reply_page(server, uri, str(own) if parent == "own" else parent)
+    assert got == status
+    assert "Nur hier zu lesen" not in str(page) and page.find("form") is None
+    assert page.select_one("[role=alert]").get_text().strip()
+
+
+def test_a_removed_comment_cannot_be_answered_here(server):
+    parent = server.client.post(ARTICLE, "Gleich weg").body["id"]
+    server.client.post(ARTICLE, "Antwort hält ihn", parent=parent)
+    with sqlite3.connect(server.database) as db:  # as Isso keeps one with replies
+        db.execute("UPDATE comments SET mode = 4, text = '' WHERE id = ?", (parent,))
+    db.close()
+    status, page = reply_page(server, ARTICLE, parent)
+    assert status == 404 and page.find("form") is None
