@@ -260,7 +260,9 @@ def measure_builds(work, db_path, rounds):
                 )
             )
     overrides = project_overrides(work, db_path, work / "warm")
-    overrides.update(CACHE_PATH=str(work / "cache-warm"))
+    # As `invoke build`: the output folder is kept (pelicanconf.py does not
+    # delete it), so unchanged search shares and comment feeds stay.
+    overrides.update(CACHE_PATH=str(work / "cache-warm"), DELETE_OUTPUT_DIRECTORY=False)
     code = pelican_code(str(ROOT / "pelicanconf.py"), overrides)
     measured_build(code)  # fills the cache
     edit_one_article(work)
