@@ -8,6 +8,10 @@ renderer: a text rendered before comes from a SQLite file in ``CACHE_PATH``,
 keyed by a hash of the renderer's identity (Isso's version and its
 ``[markup]`` options) and the text; only new texts are rendered.
 
+Within a build, a text asked for again (the static thread and the comment
+feed show the same comment) gets the same string, without asking SQLite
+again.
+
 ``save()`` (at the end of a build) writes the texts this build used, and only
 those, to a new file that replaces the old: a removed comment's text leaves
 the cache with the next build. A missing or damaged cache file costs a full
@@ -45,7 +49,7 @@ class RenderCache:
         self.renderer = renderer
         self.path = Path(path)
         self.salt = identity.encode("utf-8") + b"\0"
-        self.used = set()  # keys this build asked for
+        self.used = {}  # key -> HTML, of every text this build asked for
         self.fresh = {}  # key -> HTML rendered in this build
         self.previous = None  # the last build's file, opened on first need
         self.opened_by = os.getpid()  # SQLite connections do not cross a fork
@@ -59,12 +63,12 @@ class RenderCache:
     def render(self, text):
         """Return ``text`` rendered and sanitised as Isso shows it."""
         key = self.key(text)
-        self.used.add(key)
-        html = self.fresh.get(key)
+        html = self.used.get(key)
         if html is None:
             html = self.cached(key)
-        if html is None:
-            html = self.fresh[key] = self.renderer.render(text)
+            if html is None:
+                html = self.fresh[key] = self.renderer.render(text)
+            self.used[key] = html
         return html
 
     def cached(self, key):

@@ -10,9 +10,16 @@ Signals: ``readers_init`` (the reader), ``article_generator_preread`` and
 (write the articles' and pages' files) and ``finalized`` (the rest). List it
 before ``pagefind_search`` and ``sitemap_robots``: Pelican calls receivers in
 the plugins' order.
+
+Once the articles' and pages' own files are written, Pelican's memo of their
+HTML with links filled in (``Content.get_content``, a second copy of every
+article written by the build process: 34 MiB at 5,000 articles) is emptied:
+the listings read the summaries, memoised apart, and a later reader of
+``content`` gets it made again.
 """
 
 from pelican import signals
+from pelican.contents import Content
 
 from .reading import finish_pools, register_reader, start_articles, start_pages
 from .writing import WRITERS, ParallelWriter
@@ -28,6 +35,8 @@ def write_content(generator, writer=None):
     before the search index starts on them."""
     if isinstance(writer, ParallelWriter):
         writer.flush(content_only=True)
+    if not getattr(writer, "keeps_content", False):
+        Content.get_content.cache.clear()  # Pelican's memoized: its own attribute
 
 
 def write_rest(pelican):

@@ -10,7 +10,10 @@ search index can start on them, and everything else (listings, the plugins'
 pages) at ``finalized``, before any other plugin's ``finalized`` work reads
 the output (the plugin is listed before ``pagefind_search`` and
 ``sitemap_robots``; listed after them, pages are written at once, on one
-core).
+core). A child process the build already runs (Pagefind, started on the
+articles' files) takes one helper's place: the helper would only take turns
+with it on the core, and its copy of the build's memory would add to
+Pagefind's.
 
 What Pelican checks still holds: the helpers report the files they wrote and
 the build process refuses a file written by two processes
@@ -71,6 +74,15 @@ def templates_used(environment, name, found=None):
     return found
 
 
+def running_children():
+    """How many child processes of this process are running (Linux /proc)."""
+    count = 0
+    for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            count += len(children.read_text().split())
+    return count
+
+
 class HelperFailed(RuntimeError):
     """A helper could not write a page; the message holds its error."""
 
@@ -119,7 +131,10 @@ class ParallelWriter(Writer):
     def write_all(self, calls):
         """Write ``calls`` in this process and its helpers."""
         calls = [call for call in calls if not self.kept_as_is(call)]
-        helpers = min(helper_count(self.settings), len(calls) // MIN_CALLS)
+        # each running child (Pagefind) takes a helper's core
+        helpers = min(
+            helper_count(self.settings) - running_children(), len(calls) // MIN_CALLS
+        )
         if helpers < 1 or threading.active_count() > 1:
             for name, template, context, args, kwargs in calls:
                 super().write_file(name, template, context, *args, **kwargs)

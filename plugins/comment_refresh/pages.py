@@ -11,9 +11,13 @@ answered line come from the same template in a build and in a refresh.
 The build's context dict and its settings are not pickled (the objects point
 to them): a refresh hands in its own context and settings in their place.
 The comment data and its figures are not kept: a refresh reads them anew.
+
+The pickle goes straight to its file, and long non-ASCII texts (the
+articles' HTML) are pickled as UTF-8 bytes: pickling a ``str`` makes CPython
+keep a UTF-8 copy inside the string for as long as the string lives — for
+every article, until the build ends.
 """
 
-import io
 import os
 import pickle
 from pathlib import Path
@@ -25,7 +29,7 @@ from publishing.plugin_setup import plugin_module
 contracts = plugin_module("contracts", __file__)
 
 PAGES_FILE = "comment-refresh-pages.pickle"
-PAGES_FORMAT = 2
+PAGES_FORMAT = 3
 # What a refresh computes anew: the comments, their figures, the threads.
 NOT_KEPT = (
     contracts.COMMENT_DATA,
@@ -33,6 +37,8 @@ NOT_KEPT = (
     contracts.COMMENT_THREAD_RENDERING,
 )
 CONTEXT, SETTINGS = "build-context", "build-settings"
+TEXT = "text"  # a long non-ASCII string, pickled as its UTF-8 bytes
+LONG_TEXT = 256  # characters; shorter strings cost little as a UTF-8 copy
 
 
 def pages_path(settings):
@@ -71,6 +77,10 @@ class BuildPickler(pickle.Pickler):
         self.numbers = {id(item): number for number, item in enumerate(contents)}
 
     def persistent_id(self, obj):
+        if type(obj) is str:
+            if len(obj) < LONG_TEXT or obj.isascii():
+                return None  # an ASCII string is its own UTF-8: no copy kept
+            return TEXT, obj.encode("utf-8", "surrogatepass")
         if obj is self.context:
             return CONTEXT
         if obj is self.settings:
@@ -89,6 +99,8 @@ class RefreshUnpickler(pickle.Unpickler):
     def persistent_load(self, pid):
         if isinstance(pid, int):
             return self.contents[pid]
+        if isinstance(pid, tuple) and pid[0] == TEXT:
+            return pid[1].decode("utf-8", "surrogatepass")
         return {CONTEXT: self.context, SETTINGS: self.settings}[pid]
 
 
@@ -97,17 +109,16 @@ def save_pages(context, settings):
     first each article's and page's class and attributes, then the context."""
     kept = {key: context[key] for key in built_keys(context, settings)}
     contents = contents_of(kept)
-    buffer = io.BytesIO()
-    pickler = BuildPickler(buffer, context, settings, contents)
-    pickler.dump(PAGES_FORMAT)
-    pickler.dump([type(item) for item in contents])
-    for item in contents:
-        pickler.dump(item.__dict__)
-    pickler.dump(kept)
     path = pages_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(buffer.getbuffer())
+    with open(temporary, "wb") as stream:
+        pickler = BuildPickler(stream, context, settings, contents)
+        pickler.dump(PAGES_FORMAT)
+        pickler.dump([type(item) for item in contents])
+        for item in contents:
+            pickler.dump(item.__dict__)
+        pickler.dump(kept)
     os.replace(temporary, path)
 
 

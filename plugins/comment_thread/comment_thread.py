@@ -14,8 +14,11 @@ Settings: ``COMMENT_THREAD_ENABLED`` (default True) and
 first kept; default 200: Isso's client shows them all).
 
 Signals: ``initialized`` (checks settings), ``generator_init`` (the
-globals and the build's rendering) and ``all_generators_finalized`` (every
-thread made in the build process, before pages are written on both cores).
+globals and the build's rendering), ``all_generators_finalized`` (every
+thread made in the build process, before pages are written on both cores)
+and ``page_writer_finalized`` (the articles and pages are written: their
+threads are let go, a quarter of the build's comment memory, while Pagefind
+indexes beside the rest of the build).
 """
 
 import logging
@@ -146,8 +149,17 @@ def make_threads(generators):
                 rendering.thread(getattr(content, contracts.ISSO, None))
 
 
+def let_threads_go(generator, writer=None):
+    """Forget the threads once every article and page is written (a page
+    written later would make its thread again)."""
+    rendering = generator.context.get(contracts.COMMENT_THREAD_RENDERING)
+    if rendering is not None and not getattr(writer, "keeps_content", False):
+        rendering.made.clear()
+
+
 def register():
     """Connect the receivers."""
     signals.initialized.connect(configure)
     signals.generator_init.connect(install)
     signals.all_generators_finalized.connect(make_threads)
+    signals.page_writer_finalized.connect(let_threads_go)

@@ -64,8 +64,9 @@ DEFAULTS = {
     "PAGEFIND_EXCLUDE_SELECTORS": [],
     # Seconds; a few thousand pages take Pagefind a few seconds.
     "PAGEFIND_TIMEOUT": 300,
-    # Pages per index: Pagefind holds ~0.3 MiB per 800-word page (230 MiB).
-    "PAGEFIND_PAGES_PER_INDEX": 800,
+    # Pages per index: Pagefind holds ~0.3 MiB per 800-word page (~160 MiB),
+    # beside a build process of ~290 MiB at 5,000 articles (benchmarks/FINDINGS.md).
+    "PAGEFIND_PAGES_PER_INDEX": 500,
 }
 INDEXED_PAGES = re.compile(r"Indexed (\d+) pages?")
 ALL_HTML = "**/*.{html}"  # Pagefind's own default

@@ -6,7 +6,7 @@ runs Pagefind (so a new Pagefind package counts) and the excluded selectors.
 The digests of the last successful run live in Pelican's cache folder
 (``CACHE_PATH/pagefind-indexes.json``); a build indexes only the shares
 whose digest changed or whose bundle is missing (a deleted output). After
-one edited article, one share of 800 pages is indexed again instead of all.
+one edited article, one share of 500 pages is indexed again instead of all.
 """
 
 import hashlib

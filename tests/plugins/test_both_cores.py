@@ -224,3 +224,38 @@ def test_a_page_whose_templates_did_not_change_is_kept_as_it_is(tmp_path):
     assert (tmp_path / "artikel.html").stat().st_mtime > 1  # but touched
     assert (tmp_path / "thema.html").read_text() == "<main>T<ul></ul></main>"
     assert (tmp_path / "neu.html").read_text() == "<main>A</main>"  # was missing
+
+
+def test_a_running_child_takes_a_helpers_place(tmp_path, caplog):
+    import logging
+    import subprocess
+    import sys
+
+    from both_cores.writing import running_children
+
+    before = running_children()
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert running_children() == before + 1
+        writer = page_calls(tmp_path, [f"s{n}.html" for n in range(MIN_CALLS * 2)])
+        writer.settings["BUILD_HELPERS"] = 1 + before
+        with caplog.at_level(logging.INFO, logger="both_cores.writing"):
+            writer.flush()  # Pagefind beside the build: no helper forked
+        assert "helper(s)" not in caplog.text
+        assert len(writer._written_files) == MIN_CALLS * 2
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_pelicans_memo_of_written_content_is_let_go():
+    from types import SimpleNamespace
+
+    from both_cores.both_cores import write_content
+    from pelican.contents import Content
+
+    Content.get_content.cache[("article", "")] = "<p>HTML</p>"
+    write_content(SimpleNamespace(), SimpleNamespace(keeps_content=True))
+    assert Content.get_content.cache  # pages still to write read it
+    write_content(SimpleNamespace(), None)
+    assert not Content.get_content.cache

@@ -287,3 +287,30 @@ def test_thousands_of_linked_articles_are_kept_and_loaded(tmp_path):
     last = loaded["a2999/index.html"]
     assert last.prev_article is loaded["a2998/index.html"]
     assert last._context is context and last.settings is settings
+
+
+def test_the_pickled_pages_keep_no_utf8_copy_of_the_articles_html(tmp_path):
+    import tracemalloc
+
+    from pelican.contents import Article
+
+    from comment_refresh.pages import load_pages, save_pages
+
+    html = "<p>„Wir antworten“ – auf jeden Kommentar.</p>\n" * 20_000  # 900,000 chars
+    settings = {"CACHE_PATH": str(tmp_path)}
+    build_context = {"CACHE_PATH": str(tmp_path)}
+    article = Article.__new__(Article)
+    article.__dict__.update(
+        override_save_as="a/index.html", _content=html, _context=build_context
+    )
+    build_context["articles"] = [article]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        save_pages(build_context, settings)
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < len(html) // 10  # pickling a str keeps its UTF-8 in it (~1 MB)
+    loaded = load_pages(settings, {})
+    assert loaded["a/index.html"]._content == html

@@ -86,9 +86,11 @@ def test_published_comments_staff_answer_and_nesting_are_in_the_html(tmp_path, s
     assert heading.get_text() == "3 Kommentare"
     html = str(page)
     assert "ida@example.net" not in html and "data-hash" not in html
-    # Reader names are not searched; the texts are.
+    # Reader names are not searched; the texts are (benchmarks/FINDINGS.md).
     assert thread.has_attr("data-pagefind-body")
     assert first.select_one(".isso-comment-header").has_attr("data-pagefind-ignore")
+    assert not first.select_one(".isso-text").has_attr("data-pagefind-ignore")
+    assert not reply.select_one(".isso-text").has_attr("data-pagefind-ignore")
 
 
 def test_pending_hidden_removed_marked_and_withdrawn_held_for_replies(tmp_path, server):
@@ -198,3 +200,17 @@ def test_a_removed_comments_text_leaves_the_page_and_is_a_leak_if_shown(
         "publish from the comment database, not an older snapshot"
     ]
     assert "billig" not in str(findings)  # the leak report does not repeat it
+
+
+def test_the_threads_are_let_go_once_the_pages_are_written():
+    from types import SimpleNamespace
+
+    from comment_thread.comment_thread import ThreadRendering, let_threads_go
+
+    rendering = ThreadRendering(None, 200)
+    generator = SimpleNamespace(context={"COMMENT_THREAD_RENDERING": rendering})
+    rendering.made["/2026/a/"] = "thread"
+    let_threads_go(generator, SimpleNamespace(keeps_content=True))
+    assert rendering.made  # pages still to write need them
+    let_threads_go(generator, SimpleNamespace(keeps_content=False))
+    assert rendering.made == {}
