@@ -334,16 +334,17 @@ def build_rows(size, builds):
 
 
 def add_comment(db_path, uri):
-    """Add one reader comment, as the server would have stored it."""
+    """Add one reader comment, as the server would have stored it; return its id."""
     with sqlite3.connect(db_path) as db:
         tid = db.execute("SELECT id FROM threads WHERE uri = ?", (uri,)).fetchone()[0]
-        db.execute(
+        added = db.execute(
             "INSERT INTO comments (tid, parent, created, mode, author, text, "
             "remote_addr, voters) VALUES (?, NULL, ?, 1, 'Neu', 'Neue Frage', "
             "'127.0.0.0', x'00')",
             (tid, time.time()),
         )
     db.close()
+    return added.lastrowid
 
 
 def measure_refresh(work, db_path, uri):

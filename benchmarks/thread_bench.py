@@ -3,8 +3,12 @@
 - under ``invoke serve``: a comment posted to the running comment server (or
   removed with ``comments.remove``'s code) until the article's served HTML
   holds it (or no longer does);
-- in production: ``invoke publish --comments`` after one new comment, as the
-  one-minute timer runs it (a fresh process, after one full publish).
+- in production: ``invoke publish --comments`` after one new comment and after
+  its removal, as the one-minute timer runs it (a fresh process, after one full
+  publish; its parade posts send no Webmentions), with its CPU time until the
+  pages are live.
+
+A removal is timed from the command's return: its own start is not counted.
 
 ``python -m benchmarks.thread_bench [--serve 1000 20000] [--publish 5000
 100000] [--rounds 3]``; ``invoke bench`` adds its rows to RESULTS.md.
@@ -84,8 +88,8 @@ def measure_serve(work, threads, config, rounds):
             comment = client.post(uri, text, author="Ida").body["id"]
             url = f"http://127.0.0.1:{port}{uri}"
             shown.append(wait_until(lambda u=url, t=text: page_holds(u, t)) - started)
-            started = time.perf_counter()
             remove_comment(isso, comment, "spam")
+            started = time.perf_counter()  # from the commit: the command's own
             removed.append(
                 wait_until(lambda u=url, t=text: not page_holds(u, t)) - started
             )
@@ -96,16 +100,48 @@ def measure_serve(work, threads, config, rounds):
 
 
 def publish_code(overrides):
-    """Python code for one comment-only publish in a fresh process (the timer's)."""
+    """Python code for one comment-only publish in a fresh process (the timer's);
+    it prints ``CPU <seconds>`` (its own CPU time) just before the line that
+    says the pages are live."""
     return textwrap.dedent(
         f"""
-        import logging
+        import logging, sys, time
         from pelican.log import init
         from publishing.publish import publish_comments
         init(level=logging.ERROR)
+        class Marked:
+            def write(self, text):
+                if text.startswith("Published comments"):
+                    sys.__stdout__.write(f"CPU {{time.process_time():.3f}}\\n")
+                return sys.__stdout__.write(text)
+            def flush(self):
+                sys.__stdout__.flush()
+        sys.stdout = Marked()
         publish_comments({PUBLISHCONF!r}, allow_placeholder=True, **{overrides!r})
         """
     )
+
+
+def timed_publish(overrides, environ):
+    """Run one comment-only publish; return (seconds until its pages are live,
+    its CPU seconds until then, seconds until it ended)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", publish_code(overrides)],
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    live = cpu = None
+    for line in process.stdout:  # the pages are live: then the search index
+        if line.startswith("CPU "):
+            cpu = float(line.split()[1])
+        if line.startswith("Published comments"):
+            live = time.perf_counter() - started
+    if process.wait() != 0 or live is None:
+        raise RuntimeError("invoke publish --comments failed or published nothing")
+    return live, cpu, time.perf_counter() - started
 
 
 def measure_publish(work, threads, config, rounds):
@@ -128,7 +164,10 @@ def measure_publish(work, threads, config, rounds):
         from pelican.log import init
         from publishing.publish import publish_site
         init(level=logging.ERROR)
-        publish_site({PUBLISHCONF!r}, allow_placeholder=True, **{overrides!r})
+        publish_site(
+            {PUBLISHCONF!r}, allow_placeholder=True, WEBMENTION_SEND=False,
+            **{overrides!r}
+        )
         """
     )
     environ = {**os.environ, "ISSO_SETTINGS": str(config)}
@@ -140,23 +179,18 @@ def measure_publish(work, threads, config, rounds):
         "the full publish keeps its pages for it: "
         f"{kept.stat().st_size / 2**20:.0f} MiB"
     )
-    times, totals = [], []
+    from comments.server.app import build_server
+    from comments.staff.removal import remove_comment
+
+    isso = build_server(conf)
+    added, removed = [], []  # (live, CPU until live, total) per round
     for index in range(rounds):
-        add_comment(database, threads[2 + index * 41])
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            [sys.executable, "-c", publish_code(overrides)],
-            cwd=ROOT,
-            env=environ,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for line in process.stdout:  # the pages are live: then the search index
-            if line.startswith("Published comments"):
-                times.append(time.perf_counter() - started)
-        if process.wait() != 0:
-            raise RuntimeError("invoke publish --comments failed")
-        totals.append(time.perf_counter() - started)
+        comment = add_comment(database, threads[2 + index * 41])
+        added.append(timed_publish(overrides, environ))
+        remove_comment(isso, comment, "spam")
+        removed.append(timed_publish(overrides, environ))
+    add_comment(database, threads[2])
+    timed_publish(overrides, environ)
     page = work / "site" / "current" / threads[2].strip("/") / "index.html"
     assert "Neue Frage" in page.read_text(encoding="utf-8"), "comment not published"
     quiet = []  # the timer's usual minute: no comment changed
@@ -173,7 +207,7 @@ def measure_publish(work, threads, config, rounds):
         quiet.append(time.perf_counter() - started)
         if not result.stdout.startswith("Nothing changed since the last publish"):
             raise RuntimeError(f"a quiet minute published: {result.stdout!r}")
-    return full_seconds, times, totals, kept_note, quiet
+    return full_seconds, added, removed, kept_note, quiet
 
 
 def spread(values):
@@ -211,19 +245,29 @@ def publish_rows(articles, comments, rounds):
     work = Path(tempfile.mkdtemp(prefix=f"thread-publish-{articles}-"))
     try:
         threads, config = synthetic_site(work, articles, comments)
-        full, times, totals, kept, quiet = measure_publish(
+        full, added, removed, kept, quiet = measure_publish(
             work, threads, config, rounds
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     size = f"N={articles:,}, M={comments:,}"
+    live, cpu, totals = ([run[part] for run in added] for part in range(3))
+    gone, gone_cpu = ([run[part] for run in removed] for part in range(2))
     return [
         (
             size,
             "new comment → live: invoke publish --comments",
-            f"{statistics.median(times):.2f} s",
-            f"median of {rounds} ({spread(times)}), a fresh process each; "
-            f"target ≤ 5 s; the full publish before it: {full:.0f} s",
+            f"{statistics.median(live):.2f} s",
+            f"median of {rounds} ({spread(live)}), a fresh process each, "
+            f"CPU {statistics.median(cpu):.2f} s; target ≤ 5 s; "
+            f"the full publish before it: {full:.0f} s",
+        ),
+        (
+            size,
+            "comments.remove → gone: invoke publish --comments",
+            f"{statistics.median(gone):.2f} s",
+            f"median of {rounds} ({spread(gone)}), "
+            f"CPU {statistics.median(gone_cpu):.2f} s; target ≤ 5 s",
         ),
         (
             size,

@@ -48,6 +48,7 @@ class RenderCache:
     def __init__(self, renderer, path, identity):
         self.renderer = renderer
         self.path = Path(path)
+        self.identity = identity  # what fragments of removed texts were made with
         self.salt = identity.encode("utf-8") + b"\0"
         self.used = {}  # key -> HTML, of every text this build asked for
         self.fresh = {}  # key -> HTML rendered in this build

@@ -8,7 +8,8 @@ comment in the newest snapshot read before its removal and returns the start
 of its text as a reader sees it (rendered by Isso, tags dropped, blanks
 collapsed): the leak check (``publishing.leaks``) refuses a site that shows
 one. Texts shorter than ``SHORTEST`` characters ("Danke!") say too little to
-be told apart from any other text and are left out.
+be told apart from any other text and are left out. What was found of a
+removal is kept (``removed_memo``): each snapshot is read for it once.
 """
 
 import datetime
@@ -17,7 +18,7 @@ import json
 import logging
 import re
 
-from comments.build import data, reader, snapshots
+from comments.build import data, reader, removed_memo, snapshots
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +42,32 @@ def snapshot_time(path):
     )
 
 
-def removed_fragments(removals, snapshot_dir, renderer):
+def removed_fragments(removals, snapshot_dir, renderer, now=None):
     """Return ``(removal, fragment)`` for each removal whose text a snapshot
-    still holds and is long enough to be recognised."""
+    still holds and is long enough to be recognised; what was found once is
+    not looked for again (``comments.build.removed_memo``)."""
+    now = now or datetime.datetime.now(datetime.UTC)
+    known = removed_memo.known_fragments(snapshot_dir, renderer)
+    unknown = [r for r in removals if removed_memo.removal_key(r) not in known]
+    found = search_snapshots(unknown, snapshot_dir, renderer) if unknown else {}
+    kept, result = {}, []
+    for removal in removals:
+        key = removed_memo.removal_key(removal)
+        fragment = known[key] if key in known else found.get(removal.comment_id)
+        if key in known or removed_memo.is_final(removal, fragment, now):
+            kept[key] = fragment
+        if fragment:
+            result.append((removal, fragment))
+    if kept != known:
+        removed_memo.remember_fragments(snapshot_dir, renderer, kept)
+    return result
+
+
+def search_snapshots(removals, snapshot_dir, renderer):
+    """Return {comment id: fragment, or "" when too short to look for} of the
+    removals found in the newest snapshot read before each."""
     wanted = {removal.comment_id: removal for removal in removals}
-    found = []
+    found = {}
     for path in snapshots.list_snapshots(snapshot_dir):  # newest first
         read_at = snapshot_time(path)
         due = {
@@ -64,10 +86,12 @@ def removed_fragments(removals, snapshot_dir, renderer):
             removal = wanted.get(comment.id)
             if comment.id in due and comment.thread_uri == removal.thread_uri:
                 del wanted[comment.id]
-                if comment.text:
-                    fragment = plain_text(renderer.render(comment.text))
-                    if len(fragment) >= SHORTEST:
-                        found.append((removal, fragment[:LONGEST]))
+                fragment = (
+                    plain_text(renderer.render(comment.text)) if comment.text else ""
+                )
+                found[comment.id] = (
+                    fragment[:LONGEST] if len(fragment) >= SHORTEST else ""
+                )
         if not wanted:
             break
     return found

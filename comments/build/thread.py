@@ -115,25 +115,30 @@ def build_thread(comments, reasons=None, limit=DEFAULT_LIMIT, render=str):
     )
 
 
-def fingerprint(thread):
-    """Return a short digest of everything the static thread shows: a refresh
-    re-renders a page only when its thread's fingerprint changed."""
-    hashed = hashlib.sha256()
-    for comment in thread.comments:
-        for item in (comment, *comment.replies):
-            hashed.update(
-                repr(
-                    (
-                        item.id,
-                        data.format_utc(item.created),
-                        item.state,
-                        item.author,
-                        item.website,
-                        item.text,
-                        item.staff_name,
-                        item.removal_reason,
-                    )
-                ).encode()
-            )
-    hashed.update(repr((thread.count, thread.hidden)).encode())
-    return hashed.hexdigest()[:16]
+def fingerprint(comments, reasons=None, limit=DEFAULT_LIMIT):
+    """Return a short digest of everything ``build_thread`` reads of one
+    thread's comments (any order, any state): a refresh re-renders a page only
+    when it changed. Made from the comments as read, not from the Thread, so
+    finding the changed threads of a site renders no text."""
+    reasons = reasons or {}
+    removed = data.REMOVED
+    shown_fields = [
+        (
+            comment.id,
+            comment.parent,
+            comment.created,
+            comment.state,
+            comment.author,
+            comment.website,
+            comment.text,
+            comment.staff_name,
+            reasons.get(comment.id) if comment.state == removed else None,
+        )
+        for comment in sorted(filter(is_shown, comments), key=by_id)
+    ]
+    return hashlib.sha256(repr((limit, shown_fields)).encode()).hexdigest()[:16]
+
+
+def by_id(comment):
+    """Sort key: the comment's id (unique in a database)."""
+    return comment.id

@@ -28,7 +28,6 @@ from pelican.plugins._utils import plugin_enabled
 from pelican.writers import Writer
 
 from comments.build.data import many_objects
-from comments.build.thread import fingerprint
 from comments.core import SetupError, build_now
 from publishing.page_writing import write_content_page
 from publishing.plugin_setup import check_theme_plugins, plugin_module
@@ -39,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 contracts = plugin_module("contracts", __file__)
 
-STATE_FORMAT = 4
+STATE_FORMAT = 5  # 5: thread fingerprints of the comments as read
 # Settings that shape the refreshed pages: a refresh with other values would
 # write pages that link and read unlike the rest of the site.
 SHAPING_SETTINGS = ("SITEURL", "RELATIVE_URLS", "DEFAULT_LANG", "THEME")
@@ -56,7 +55,7 @@ def thread_fingerprint_of(context):
     rendering = context.get(contracts.COMMENT_THREAD_RENDERING)
     if rendering is None:
         return lambda isso: None
-    return lambda isso: fingerprint(rendering.thread(isso))
+    return rendering.fingerprint
 
 
 def content_entry(item, kind, line_for, thread_of):

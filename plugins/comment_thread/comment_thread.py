@@ -32,6 +32,7 @@ from comments.build.thread import (
     build_thread,
     removal_reasons,
 )
+from comments.build.thread import fingerprint as thread_fingerprint
 from comments.core import SetupError
 from publishing.plugin_setup import plugin_module, require_plugins
 
@@ -73,8 +74,7 @@ class ThreadRendering:
         return self.renderer.render(text)
 
     def thread(self, isso):
-        """Return the Thread of an article's ``isso`` dict (made once: the
-        page and the refresh state both ask)."""
+        """Return the Thread of an article's ``isso`` dict (made once a build)."""
         if not self.digest or not isso or isso.get("state", "off") == "off":
             return EMPTY
         uri = isso["thread"]
@@ -87,6 +87,15 @@ class ThreadRendering:
                 self.render,
             )
         return made
+
+    def fingerprint(self, isso):
+        """Return the fingerprint of an ``isso`` dict's thread
+        (``comments.build.thread.fingerprint``: no text rendered)."""
+        if not self.digest or not isso or isso.get("state", "off") == "off":
+            return thread_fingerprint(())
+        return thread_fingerprint(
+            self.digest.thread_comments(isso["thread"]), self.reasons, self.limit
+        )
 
 
 def rendering_of(settings, context):

@@ -11,6 +11,8 @@ from pelican.settings import read_settings
 
 from comment_refresh.refresh import refresh_comment_pages
 from comments.core import SetupError
+from comments.server.app import build_server
+from comments.staff.removal import remove_comment
 from tests.support import ROOT, build_site, run_alone, write_files
 
 ARTICLES = {
@@ -129,6 +131,71 @@ def test_refresh_after_new_comments_equals_a_full_build(tmp_path, server, monkey
     assert same_tree(refreshed, fresh) == []
     document = json.loads((refreshed / "answered/answered.json").read_text())
     assert (document["reader_comments"], document["open"]) == (4, 3)
+
+
+def edit(isso, ids):
+    isso.db.comments.update(ids["question"], {"text": "Frage, später ergänzt"})
+    return "Frage, später ergänzt", None
+
+
+def delete(isso, ids):
+    isso.db.comments.delete(ids["lonely"])  # no replies: the row goes
+    return None, "Einsame Frage"
+
+
+def withdraw(isso, ids):
+    isso.db.comments.delete(ids["question"])  # has a reply: a placeholder stays
+    return None, "Zweite Frage"
+
+
+def approve(isso, ids):
+    isso.db.comments.activate(ids["pending"])
+    return "Wartet auf Freigabe", None
+
+
+def remove(isso, ids):
+    remove_comment(isso, ids["lonely"], "spam")
+    return None, "Einsame Frage"
+
+
+@pytest.mark.parametrize("change", [edit, delete, withdraw, approve, remove])
+def test_refresh_after_an_edit_deletion_approval_or_removal_equals_a_full_build(
+    tmp_path, server, monkeypatch, change
+):
+    """Only the threads whose comments changed are rendered again (their
+    fingerprints, made from the comments as read), and the site is the one a
+    full build makes from the same data."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+    write_files(tmp_path / "content", ARTICLES)
+    client = server.client
+    ids = {
+        "question": client.post("/2026/artikel-2/", "Zweite Frage").body["id"],
+        "lonely": client.post("/2026/artikel-3/", "Einsame Frage").body["id"],
+        "pending": client.post("/2026/artikel-3/", "Wartet auf Freigabe").body["id"],
+    }
+    client.post("/2026/artikel-2/", "Eine Antwort darauf", parent=ids["question"])
+    with sqlite3.connect(server.database) as db:  # as moderation would hold it
+        db.execute("UPDATE comments SET mode = 2 WHERE id = ?", (ids["pending"],))
+    db.close()
+    refreshed = full_build(tmp_path, server, "refreshed")
+    untouched = refreshed / "2026/artikel-1/index.html"
+    stamp = untouched.stat().st_mtime_ns
+
+    shown, gone = change(build_server(server.conf), ids)
+    counts = refresh_comment_pages(settings_for(tmp_path, server, refreshed))
+
+    assert counts["pages_rendered"] == 1
+    assert untouched.stat().st_mtime_ns == stamp  # its thread did not change
+    page = "".join(
+        (refreshed / f"2026/artikel-{n}/index.html").read_text(encoding="utf-8")
+        for n in (2, 3)
+    )
+    if shown:
+        assert shown in page
+    if gone:
+        assert gone not in page
+    fresh = full_build(tmp_path, server, "fresh")
+    assert same_tree(refreshed, fresh) == []
 
 
 def test_refresh_without_changes_rewrites_nothing(tmp_path, server, monkeypatch):
