@@ -158,12 +158,7 @@ class BuildFigures:
         self.summary = figures.summarize(
             digest.total, self.target_seconds, digest.no_answer_needed_total
         )
-        self.by_thread = {
-            uri: figures.summarize(
-                entries, self.target_seconds, digest.no_answer_needed.get(uri, 0)
-            )
-            for uri, entries in digest.by_thread.items()
-        }
+        self.by_thread = thread_summaries(digest, self.target_seconds)
         self.calendar_spec = settings["ANSWERED_TARGET_CALENDAR"]
         self.calendar = calendar = target_calendar.TargetCalendar(self.calendar_spec)
         self.as_of_epoch = as_of_epoch = int(as_of.timestamp())
@@ -195,6 +190,28 @@ class BuildFigures:
             entries, created, self.as_of_epoch, self.calendar
         )
         return waiting.waiting_figures(observations, self.target_seconds)
+
+
+def thread_summaries(digest, target_seconds):
+    """Return each thread's ``Summary``: what its answered line shows."""
+    return {
+        uri: figures.summarize(
+            entries, target_seconds, digest.no_answer_needed.get(uri, 0)
+        )
+        for uri, entries in digest.by_thread.items()
+    }
+
+
+class ThreadLines:
+    """The part of ``BuildFigures`` an article's or page's answered line is
+    drawn from (``digest`` and ``by_thread``): a refresh that writes the
+    transparency page in a child of its own needs no more."""
+
+    def __init__(self, digest, settings):
+        self.digest = digest
+        self.by_thread = thread_summaries(
+            digest, round(settings["ANSWERED_TARGET_HOURS"] * 3600)
+        )
 
 
 def figures_for_build(context, settings):

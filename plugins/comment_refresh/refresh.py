@@ -32,6 +32,7 @@ from comments.core import SetupError, build_now
 from publishing.page_writing import write_content_page
 from publishing.plugin_setup import check_theme_plugins, plugin_module
 
+from . import beside
 from .pages import load_pages, pages_path
 
 logger = logging.getLogger(__name__)
@@ -335,21 +336,47 @@ def refresh_comment_pages(settings, site=None, index=True):
 
 
 def read_comments(context, settings):
-    """Read the comment data and compute the figures into ``context``.
+    """Read the comment data into ``context``; return a function that
+    computes the transparency page's figures into it (None without comment
+    data: the figures of no comments are made when asked for).
 
     As in a build (``comments.build.source.load_for_build``): one pass digests the
-    comments, writes the snapshot and checks for vanished ones.
+    comments, writes the snapshot and checks for vanished ones. "As of" is
+    the time of the read, whenever the figures are computed.
     """
     from answered.answered import BuildFigures, check_settings
     from comment_data.comment_data import read_for_build, share
 
     if not plugin_enabled("comment_data", settings.get("PLUGINS")):
-        return  # the site's builds have no comment data either
+        return None  # the site's builds have no comment data either
     comment_data = read_for_build(settings)
     share(context, comment_data)
-    context[contracts.ANSWERED_FIGURES] = BuildFigures(
-        comment_data, build_now(), check_settings(settings)
-    )
+    as_of = build_now()
+
+    def compute_figures():
+        context[contracts.ANSWERED_FIGURES] = BuildFigures(
+            comment_data, as_of, check_settings(settings)
+        )
+
+    return compute_figures
+
+
+def start_transparency_page(generator, writer, context, compute_figures):
+    """Start writing the transparency page (its figures first) beside the
+    rest of the refresh (``beside.Beside``); return (the started work, what
+    the articles' answered lines are drawn from)."""
+    from answered.answered import ThreadLines, check_settings
+
+    def work():
+        compute_figures()
+        write_output(generator, writer, context, ())
+
+    if not beside.may_fork(generator.settings):
+        work()  # in this process: the lines come from the figures themselves
+        return beside.Beside(lambda: None, generator.settings), None
+    started = beside.Beside(work, generator.settings)
+    settings = check_settings(generator.settings)
+    return started, ThreadLines(context[contracts.COMMENT_DATA], settings)
 
 
 def write_output(generator, writer, context, changed):
@@ -376,7 +403,7 @@ def refresh_pages(settings, site=None, index=True):
         context = stand_in_context(settings, state)
     except (KeyError, TypeError, ValueError, AttributeError):
         raise unreadable_state(settings) from None
-    read_comments(context, settings)
+    compute_figures = read_comments(context, settings)
     generator_classes = [AnsweredPageGenerator]
     if plugin_enabled("blog_parade", settings.get("PLUGINS")) and settings.get(
         "PARADE_ENABLED"
@@ -401,14 +428,23 @@ def refresh_pages(settings, site=None, index=True):
     for generator in generators:
         if hasattr(generator, "generate_context"):
             generator.generate_context()
-    build = figures_for_build(context, settings)
-    changed = list(
-        changed_entries(state, build, line_for, thread_fingerprint_of(context))
-    )
     writer = Writer(settings["OUTPUT_PATH"], settings=settings)
-    for generator in generators:
-        write_output(generator, writer, context, changed)
-    rendered = render_changed_pages(generators[0], writer, build, changed)
+    transparency, build = None, None
+    if compute_figures is not None:
+        transparency, build = start_transparency_page(
+            generators[0], writer, context, compute_figures
+        )
+    try:
+        build = build or figures_for_build(context, settings)
+        changed = list(
+            changed_entries(state, build, line_for, thread_fingerprint_of(context))
+        )
+        for generator in generators[1 if transparency else 0 :]:
+            write_output(generator, writer, context, changed)
+        rendered = render_changed_pages(generators[0], writer, build, changed)
+    finally:
+        if transparency is not None:
+            transparency.join()
     if rendered:
         index_search(context, settings, index)
     write_state(settings, state)
