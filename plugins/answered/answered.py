@@ -251,11 +251,22 @@ class AnsweredPageGenerator(Generator):
 
     def generate_output(self, writer):
         """Render the page through the theme and write the JSON beside it."""
+        values = self.page_values()
+        if values is not None:
+            self.write_pages(writer, values)
+            self.write_json(values)
+
+    def page_values(self):
+        """What the page and the JSON show (None: the page is off)."""
         settings = check_settings(self.settings)
         if not settings["ANSWERED_ENABLED"]:
-            return
+            return None
         build = figures_for_build(self.context, settings)
-        values = page_values(build, self.context, settings)
+        return page_values(build, self.context, settings)
+
+    def write_pages(self, writer, values):
+        """Write the page and its follow-up pages through the theme."""
+        settings = check_settings(self.settings)
         write_streamed(
             writer,
             settings["ANSWERED_SAVE_AS"],
@@ -279,6 +290,10 @@ class AnsweredPageGenerator(Generator):
                     answered_list=shown,
                 )
             remove_stale_pages(self.output_path, settings, kind, pages + 2)
+
+    def write_json(self, values):
+        """Write answered.json."""
+        settings = check_settings(self.settings)
         path = os.path.join(self.output_path, settings["ANSWERED_JSON_SAVE_AS"])
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as stream:

@@ -148,12 +148,13 @@ def retarget_state(settings, served, resolve=True):
 
 
 def write_state(settings, state):
-    """Write the refresh state atomically."""
+    """Write the refresh state (a dict, or the pieces ``state_pieces`` made
+    of one) atomically."""
     path = state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     with open(temporary, "w", encoding="utf-8") as stream:
-        stream.writelines(state_pieces(state))
+        stream.writelines(state_pieces(state) if isinstance(state, dict) else state)
     os.replace(temporary, path)
 
 
@@ -369,14 +370,24 @@ def start_transparency_page(generator, writer, context, compute_figures):
 
     def work():
         compute_figures()
-        write_output(generator, writer, context, ())
+        values = generator.page_values()
+        if values is None:
+            return  # the page is off
+        # The JSON in a child of its own: the pages take as long again.
+        json_file = beside.Beside(lambda: generator.write_json(values), settings)
+        try:
+            generator.write_pages(writer, values)
+        finally:
+            json_file.join()
 
-    if not beside.may_fork(generator.settings):
+    settings = generator.settings
+    if not beside.may_fork(settings):
         work()  # in this process: the lines come from the figures themselves
-        return beside.Beside(lambda: None, generator.settings), None
-    started = beside.Beside(work, generator.settings)
-    settings = check_settings(generator.settings)
-    return started, ThreadLines(context[contracts.COMMENT_DATA], settings)
+        return beside.Beside(lambda: None, settings), None
+    started = beside.Beside(work, settings)
+    return started, ThreadLines(
+        context[contracts.COMMENT_DATA], check_settings(settings)
+    )
 
 
 def write_output(generator, writer, context, changed):
@@ -442,11 +453,16 @@ def refresh_pages(settings, site=None, index=True):
         for generator in generators[1 if transparency else 0 :]:
             write_output(generator, writer, context, changed)
         rendered = render_changed_pages(generators[0], writer, build, changed)
+        # While the transparency page's child still works: only note what
+        # the search index reads (an index run reads the child's files too).
+        if rendered and not index:
+            index_search(context, settings, index=False)
+        state_text = list(state_pieces(state))
     finally:
         if transparency is not None:
             transparency.join()
-    if rendered:
-        index_search(context, settings, index)
-    write_state(settings, state)
+    if rendered and index:
+        index_search(context, settings)
+    write_state(settings, state_text)
     keep_renderings(settings, prune=False)  # it showed only the changed pages
     return {"comments": build.digest.comment_count, "pages_rendered": rendered}
