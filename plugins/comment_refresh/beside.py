@@ -4,7 +4,8 @@ A comment-only publish spends about a third of its time on the transparency
 page (its figures, 24 list pages, its JSON), which nothing else of the
 refresh reads. ``Beside(work)`` forks a child that runs ``work`` (it writes
 its files and returns nothing) while this process goes on with the threads'
-pages; ``join()`` waits for it and raises its error here.
+pages; ``join()`` waits for it and raises its error here. The child itself
+hands the JSON to a child of its own (the 24 list pages take as long again).
 
 Safe to fork: the comment database's connection is closed once read, the
 render cache opens its own connection in a child (its pid guard), the child

@@ -13,7 +13,11 @@ patched. With the same data, the result is the same bytes a full build writes.
 
 It reads the comments itself, before the generators run, in the one pass a
 build makes (comments.build.source.load_for_build); the collector stays paused
-meanwhile.
+meanwhile. Then the transparency page (its figures, pages and JSON: nothing
+else reads them) is written by a forked child (``beside``) while this process
+works out which threads changed and writes their pages, the parades and the
+feeds; the articles' answered lines come from the per-thread summaries alone
+(``answered.ThreadLines``), the same objects the figures hold.
 """
 
 import datetime

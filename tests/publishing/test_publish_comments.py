@@ -1,6 +1,7 @@
 """`invoke publish --comments`: only what changed comments change goes live,
 through the same templates, leak-checked, as a new release."""
 
+import json
 import os
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from tests.publishing.test_publish import (
     site_settings,
     write_article,
 )
+from tests.support import run_alone
 
 PAGE = "2026/hallo/index.html"
 
@@ -151,3 +153,47 @@ def test_a_changed_page_showing_a_removed_text_is_refused(
     with pytest.raises(Exit, match="leak check, nothing deployed: .*comment 1"):
         publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
     assert os.readlink(tmp_path / "site" / "current") == live
+
+
+FAILING_ALONE = """
+    import json, os
+    from publishing.publish import publish_comments
+    forks = []
+    fork = os.fork
+    def counted_fork():
+        forks.append(os.getpid())
+        return fork()
+    os.fork = counted_fork
+    try:
+        publish_comments({conf!r}, allow_placeholder=True, **json.loads({settings!r}))
+    except ZeroDivisionError:
+        print("RESULT", len(forks), "ZeroDivisionError")
+"""
+
+
+def test_a_failing_transparency_page_publishes_nothing_and_is_redone(
+    tmp_path, published
+):
+    """The transparency page is written by a child beside the threads' pages
+    (plugins/comment_refresh/beside.py; in a process of its own, as the timer
+    runs it): its failure stops the publish as one in this process would,
+    and the comment is published by the next run."""
+    server, settings = published
+    live = os.readlink(tmp_path / "site" / "current")
+    broken = tmp_path / "broken-theme"
+    broken.mkdir()
+    (broken / "answered.html").write_text("{{ 1 / 0 }}", encoding="utf-8")
+    text = "Eine Frage, während die Transparenzseite kaputt ist."
+    server.client.post("/2026/hallo/", text, author="Ida")
+    failing = {**settings, "THEME_TEMPLATES_OVERRIDES": [str(broken)]}
+    output = run_alone(
+        FAILING_ALONE.format(conf=PUBLISHCONF, settings=json.dumps(failing))
+    )
+    cores = len(os.sched_getaffinity(0))
+    forks = "1" if cores > 1 else "0"  # the page's child (its JSON's: its own)
+    assert f"RESULT {forks} ZeroDivisionError" in output
+    assert os.readlink(tmp_path / "site" / "current") == live
+    assert text not in live_page(tmp_path)
+
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    assert text in live_page(tmp_path)
