@@ -68,9 +68,9 @@ class Beside:
     """``work()`` run in a forked child (or at once, see ``may_fork``)."""
 
     def __init__(self, work, settings):
-        self.pid = None
+        self.pid, self.value = None, None
         if not may_fork(settings):
-            work()
+            self.value = work()
             return
         read_end, write_end = os.pipe()
         parent = os.getpid()
@@ -82,23 +82,25 @@ class Beside:
         self.pid, self.read_end = pid, read_end
 
     def join(self):
-        """Wait for the child; log its errors and raise its exception here."""
+        """Wait for the child; log its errors and raise its exception here;
+        return what ``work`` returned (pickled across)."""
         if self.pid is None:
-            return
+            return self.value
         pid, self.pid = self.pid, None
         with os.fdopen(self.read_end, "rb") as stream:
             data = stream.read()
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
         if not data:
-            raise BesideFailed("the transparency page's helper ended without a report")
-        errors, error = pickle.loads(data)  # noqa: S301 - our own child
+            raise BesideFailed("a refresh's helper ended without a report")
+        errors, error, self.value = pickle.loads(data)  # noqa: S301 - our child
         for name, level, message in errors:
             logging.getLogger(name).log(level, "%s", message)
         if isinstance(error, BaseException):
             raise error
         if error:
-            raise BesideFailed(f"the transparency page's helper failed: {error}")
+            raise BesideFailed(f"a refresh's helper failed: {error}")
+        return self.value
 
 
 def run_child(work, write_end, parent):
@@ -109,16 +111,17 @@ def run_child(work, write_end, parent):
         root = logging.getLogger()
         relay = Relay(list(root.handlers))
         root.handlers = [relay]
-        error = None
+        error = value = None
         try:
             if os.getppid() == parent:
-                work()
+                value = work()
         except Exception as problem:  # noqa: BLE001 - raised in the parent
             error = problem
         try:
-            data = pickle.dumps((relay.errors, error))
+            data = pickle.dumps((relay.errors, error, value))
         except Exception:  # noqa: BLE001 - an error that does not pickle
-            data = pickle.dumps((relay.errors, f"{type(error).__name__}: {error}"))
+            error = f"{type(error).__name__}: {error}" if error else "no pickle"
+            data = pickle.dumps((relay.errors, error, None))
         with os.fdopen(write_end, "wb") as stream:
             stream.write(data)
     except BaseException:  # noqa: BLE001 - never return into the parent's code

@@ -76,3 +76,9 @@ def test_a_child_that_dies_is_reported():
     started = Beside(lambda: os._exit(3), {})
     with pytest.raises(BesideFailed, match="without a report"):
         started.join()
+
+
+@pytest.mark.parametrize("helpers", [1, 0])
+def test_what_the_work_returns_comes_back(helpers):
+    started = Beside(lambda: [("removal", "fragment")], {"BUILD_HELPERS": helpers})
+    assert started.join() == [("removal", "fragment")]
