@@ -250,9 +250,15 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                 ]
 
             deployment = target.deploy_overlay(overlay, check=check)
-        except (SetupError, Exit):
+        except (SetupError, Exit) as error:
             if state_before is not None:  # the live site did not change
                 state_file.write_bytes(state_before)
+            if isinstance(error, SetupError):
+                # The refresh state here is the last publish's, not a local
+                # build's: what makes it again is a full publish.
+                raise SetupError(
+                    str(error).replace("`invoke build`", "`invoke publish`")
+                ) from None
             raise
         if not deployment.new_release:
             if inputs:

@@ -8,8 +8,11 @@ comment in the newest snapshot read before its removal and returns the start
 of its text as a reader sees it (rendered by Isso, tags dropped, blanks
 collapsed): the leak check (``publishing.leaks``) refuses a site that shows
 one. Texts shorter than ``SHORTEST`` characters ("Danke!") say too little to
-be told apart from any other text and are left out. What was found of a
-removal is kept (``removed_memo``): each snapshot is read for it once.
+be told apart from any other text and are left out, and so is a text that a
+published comment says too (a spammer's copy of a reader's comment, a stock
+"Danke für den tollen Artikel, sehr hilfreich!"): showing it is that
+comment's right, not a leak. What was found of a removal is kept
+(``removed_memo``): each snapshot is read for it once.
 """
 
 import datetime
@@ -17,6 +20,7 @@ import html
 import json
 import logging
 import re
+import sqlite3
 
 from comments.build import data, reader, removed_memo, snapshots
 
@@ -26,6 +30,11 @@ SHORTEST = 20  # characters of plain text a removed comment needs to be looked f
 LONGEST = 80  # characters of its start that are looked for
 TAG = re.compile(r"<[^>]*>")
 BLANKS = re.compile(r"\s+")
+WORD = re.compile(r"\w{4,}")
+PUBLISHED_LIKE = (
+    "SELECT id, text FROM comments WHERE mode = 1 AND id != ? AND text LIKE ? "
+    "ESCAPE '\\'"
+)
 
 
 def plain_text(markup):
@@ -112,4 +121,52 @@ def removed_for_site(source, renderer):
     database, whenever that can be read (also when the build read the export
     or fell back to a snapshot)."""
     removals = read_removals(source.database)
-    return removed_fragments(removals, source.snapshot_dir, renderer)
+    found = removed_fragments(removals, source.snapshot_dir, renderer)
+    return not_said_elsewhere(source.database, found, renderer)
+
+
+def not_said_elsewhere(database, found, renderer):
+    """Return the ``(removal, fragment)`` pairs of ``found`` whose fragment no
+    other published comment of ``database`` shows; the rest are logged by id
+    (never by text). Candidates come from SQL (``LIKE`` on the fragment's
+    longest word), the match from Isso's rendering, as the pages show it. All
+    are kept when the database cannot be read: a refusal too many, never a
+    leak let through."""
+    if not found:
+        return found
+    try:
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return found
+    try:
+        kept = []
+        for removal, fragment in found:
+            other = published_saying(connection, removal.comment_id, fragment, renderer)
+            if other is None:
+                kept.append((removal, fragment))
+            else:
+                logger.info(
+                    "leak check: what removed comment %s said is also said by "
+                    "published comment %s; not counted as a leak",
+                    removal.comment_id,
+                    other,
+                )
+        return kept
+    except sqlite3.Error:
+        return found
+    finally:
+        connection.close()
+
+
+def published_saying(connection, removed_id, fragment, renderer):
+    """Return the id of a published comment other than ``removed_id`` whose
+    text, as a reader reads it, contains ``fragment``; else None."""
+    words = WORD.findall(fragment)
+    if not words:
+        return None
+    word = max(words, key=len)
+    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
+    for comment_id, text in connection.execute(PUBLISHED_LIKE, (removed_id, pattern)):
+        if fragment in plain_text(renderer.render(text or "")):
+            return comment_id
+    return None

@@ -202,6 +202,33 @@ def test_a_removed_comments_text_leaves_the_page_and_is_a_leak_if_shown(
     assert "billig" not in str(findings)  # the leak report does not repeat it
 
 
+def test_a_removed_copy_of_a_published_comment_is_no_leak(tmp_path, server, caplog):
+    from comment_data.comment_data import build_source
+    from comments.build.removed import removed_for_site
+
+    said = "Danke für den tollen Artikel, das hilft uns im Team sehr weiter!"
+    server.client.post(URI, said)
+    copy = server.client.post(URI, said).body["id"]  # a spammer's copy
+    other = "Diese Uhren sind heute wirklich unglaublich billig, kaufen!"
+    spam = server.client.post(URI, other).body["id"]
+    snapshots = tmp_path / "snapshots"
+    build(tmp_path, server, "before", COMMENTS_SNAPSHOT_DIR=str(snapshots))
+    remove_comment(build_server(server.conf), copy, "spam")
+    remove_comment(build_server(server.conf), spam, "spam")
+    build(tmp_path, server, "after", COMMENTS_SNAPSHOT_DIR=str(snapshots))
+    settings = {
+        "COMMENTS_DATABASE": server.database,
+        "COMMENTS_SNAPSHOT_DIR": str(snapshots),
+    }
+    with caplog.at_level("INFO", logger="comments.build.removed"):
+        removed = removed_for_site(*build_source(settings))
+    # The copy's words are the published comment's right; the spam stays a leak.
+    assert [removal.comment_id for removal, _ in removed] == [spam]
+    assert removal_findings(tmp_path / "after", removed) == []
+    assert f"removed comment {copy} said is also said by published" in caplog.text
+    assert "tollen" not in caplog.text  # logged by id, never by text
+
+
 def test_the_threads_are_let_go_once_the_pages_are_written():
     from types import SimpleNamespace
 

@@ -78,6 +78,15 @@ def test_without_a_full_publish_first_it_says_what_to_do(tmp_path):
         publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
 
 
+def test_a_damaged_refresh_state_asks_for_a_full_publish(tmp_path, published):
+    server, settings = published
+    state = tmp_path / "cache" / "comment-refresh-state.json"  # the publish's
+    state.write_text("{kaputt", encoding="utf-8")
+    server.client.post("/2026/hallo/", "Eine Frage.", author="Ida")
+    with pytest.raises(Exit, match="run `invoke publish` again"):
+        publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+
+
 def releases_of(tmp_path):
     return sorted(path.name for path in (tmp_path / "site" / "releases").iterdir())
 
