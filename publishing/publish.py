@@ -219,12 +219,20 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                 "OUTPUT_PATH": str(overlay),
             },
         )
+        # What removed comments said, for the leak check: found by a child
+        # beside the refresh (a new removal loads the snapshot read before
+        # it, ~0.5 s at 100,000 comments), or first, in one process.
+        from comment_refresh.beside import Beside  # on the path: refresh_module
+
+        removed_texts = Beside(lambda: removed_comments(settings), settings)
         try:
-            with watch_build():
-                counts = refresh.refresh_comment_pages(
-                    site_settings, site=target.current_link, index=False
-                )
-            removed = removed_comments(settings)
+            try:
+                with watch_build():
+                    counts = refresh.refresh_comment_pages(
+                        site_settings, site=target.current_link, index=False
+                    )
+            finally:
+                removed = removed_texts.join()
 
             def check(folder, changes):
                 # Only the files that differ from the live release: the rest

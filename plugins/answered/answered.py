@@ -158,12 +158,7 @@ class BuildFigures:
         self.summary = figures.summarize(
             digest.total, self.target_seconds, digest.no_answer_needed_total
         )
-        self.by_thread = {
-            uri: figures.summarize(
-                entries, self.target_seconds, digest.no_answer_needed.get(uri, 0)
-            )
-            for uri, entries in digest.by_thread.items()
-        }
+        self.by_thread = thread_summaries(digest, self.target_seconds)
         self.calendar_spec = settings["ANSWERED_TARGET_CALENDAR"]
         self.calendar = calendar = target_calendar.TargetCalendar(self.calendar_spec)
         self.as_of_epoch = as_of_epoch = int(as_of.timestamp())
@@ -195,6 +190,28 @@ class BuildFigures:
             entries, created, self.as_of_epoch, self.calendar
         )
         return waiting.waiting_figures(observations, self.target_seconds)
+
+
+def thread_summaries(digest, target_seconds):
+    """Return each thread's ``Summary``: what its answered line shows."""
+    return {
+        uri: figures.summarize(
+            entries, target_seconds, digest.no_answer_needed.get(uri, 0)
+        )
+        for uri, entries in digest.by_thread.items()
+    }
+
+
+class ThreadLines:
+    """The part of ``BuildFigures`` an article's or page's answered line is
+    drawn from (``digest`` and ``by_thread``): a refresh that writes the
+    transparency page in a child of its own needs no more."""
+
+    def __init__(self, digest, settings):
+        self.digest = digest
+        self.by_thread = thread_summaries(
+            digest, round(settings["ANSWERED_TARGET_HOURS"] * 3600)
+        )
 
 
 def figures_for_build(context, settings):
@@ -234,11 +251,22 @@ class AnsweredPageGenerator(Generator):
 
     def generate_output(self, writer):
         """Render the page through the theme and write the JSON beside it."""
+        values = self.page_values()
+        if values is not None:
+            self.write_pages(writer, values)
+            self.write_json(values)
+
+    def page_values(self):
+        """What the page and the JSON show (None: the page is off)."""
         settings = check_settings(self.settings)
         if not settings["ANSWERED_ENABLED"]:
-            return
+            return None
         build = figures_for_build(self.context, settings)
-        values = page_values(build, self.context, settings)
+        return page_values(build, self.context, settings)
+
+    def write_pages(self, writer, values):
+        """Write the page and its follow-up pages through the theme."""
+        settings = check_settings(self.settings)
         write_streamed(
             writer,
             settings["ANSWERED_SAVE_AS"],
@@ -262,6 +290,10 @@ class AnsweredPageGenerator(Generator):
                     answered_list=shown,
                 )
             remove_stale_pages(self.output_path, settings, kind, pages + 2)
+
+    def write_json(self, values):
+        """Write answered.json."""
+        settings = check_settings(self.settings)
         path = os.path.join(self.output_path, settings["ANSWERED_JSON_SAVE_AS"])
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as stream:

@@ -13,7 +13,11 @@ patched. With the same data, the result is the same bytes a full build writes.
 
 It reads the comments itself, before the generators run, in the one pass a
 build makes (comments.build.source.load_for_build); the collector stays paused
-meanwhile.
+meanwhile. Then the transparency page (its figures, pages and JSON: nothing
+else reads them) is written by a forked child (``beside``) while this process
+works out which threads changed and writes their pages, the parades and the
+feeds; the articles' answered lines come from the per-thread summaries alone
+(``answered.ThreadLines``), the same objects the figures hold.
 """
 
 import datetime
@@ -32,6 +36,7 @@ from comments.core import SetupError, build_now
 from publishing.page_writing import write_content_page
 from publishing.plugin_setup import check_theme_plugins, plugin_module
 
+from . import beside
 from .pages import load_pages, pages_path
 
 logger = logging.getLogger(__name__)
@@ -147,12 +152,13 @@ def retarget_state(settings, served, resolve=True):
 
 
 def write_state(settings, state):
-    """Write the refresh state atomically."""
+    """Write the refresh state (a dict, or the pieces ``state_pieces`` made
+    of one) atomically."""
     path = state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     with open(temporary, "w", encoding="utf-8") as stream:
-        stream.writelines(state_pieces(state))
+        stream.writelines(state_pieces(state) if isinstance(state, dict) else state)
     os.replace(temporary, path)
 
 
@@ -335,20 +341,56 @@ def refresh_comment_pages(settings, site=None, index=True):
 
 
 def read_comments(context, settings):
-    """Read the comment data and compute the figures into ``context``.
+    """Read the comment data into ``context``; return a function that
+    computes the transparency page's figures into it (None without comment
+    data: the figures of no comments are made when asked for).
 
     As in a build (``comments.build.source.load_for_build``): one pass digests the
-    comments, writes the snapshot and checks for vanished ones.
+    comments, writes the snapshot and checks for vanished ones. "As of" is
+    the time of the read, whenever the figures are computed.
     """
     from answered.answered import BuildFigures, check_settings
     from comment_data.comment_data import read_for_build, share
 
     if not plugin_enabled("comment_data", settings.get("PLUGINS")):
-        return  # the site's builds have no comment data either
+        return None  # the site's builds have no comment data either
     comment_data = read_for_build(settings)
     share(context, comment_data)
-    context[contracts.ANSWERED_FIGURES] = BuildFigures(
-        comment_data, build_now(), check_settings(settings)
+    as_of = build_now()
+
+    def compute_figures():
+        context[contracts.ANSWERED_FIGURES] = BuildFigures(
+            comment_data, as_of, check_settings(settings)
+        )
+
+    return compute_figures
+
+
+def start_transparency_page(generator, writer, context, compute_figures):
+    """Start writing the transparency page (its figures first) beside the
+    rest of the refresh (``beside.Beside``); return (the started work, what
+    the articles' answered lines are drawn from)."""
+    from answered.answered import ThreadLines, check_settings
+
+    def work():
+        compute_figures()
+        values = generator.page_values()
+        if values is None:
+            return  # the page is off
+        # The JSON in a child of its own: the pages take as long again.
+        json_file = beside.Beside(lambda: generator.write_json(values), settings)
+        try:
+            generator.write_pages(writer, values)
+        finally:
+            json_file.join()
+
+    settings = generator.settings
+    if not beside.may_fork(settings):
+        work()  # in this process: the lines come from the figures themselves
+        return beside.Beside(lambda: None, settings), None
+    started = beside.Beside(work, settings)
+    return started, ThreadLines(
+        context[contracts.COMMENT_DATA], check_settings(settings)
     )
 
 
@@ -376,7 +418,7 @@ def refresh_pages(settings, site=None, index=True):
         context = stand_in_context(settings, state)
     except (KeyError, TypeError, ValueError, AttributeError):
         raise unreadable_state(settings) from None
-    read_comments(context, settings)
+    compute_figures = read_comments(context, settings)
     generator_classes = [AnsweredPageGenerator]
     if plugin_enabled("blog_parade", settings.get("PLUGINS")) and settings.get(
         "PARADE_ENABLED"
@@ -401,16 +443,30 @@ def refresh_pages(settings, site=None, index=True):
     for generator in generators:
         if hasattr(generator, "generate_context"):
             generator.generate_context()
-    build = figures_for_build(context, settings)
-    changed = list(
-        changed_entries(state, build, line_for, thread_fingerprint_of(context))
-    )
     writer = Writer(settings["OUTPUT_PATH"], settings=settings)
-    for generator in generators:
-        write_output(generator, writer, context, changed)
-    rendered = render_changed_pages(generators[0], writer, build, changed)
-    if rendered:
-        index_search(context, settings, index)
-    write_state(settings, state)
+    transparency, build = None, None
+    if compute_figures is not None:
+        transparency, build = start_transparency_page(
+            generators[0], writer, context, compute_figures
+        )
+    try:
+        build = build or figures_for_build(context, settings)
+        changed = list(
+            changed_entries(state, build, line_for, thread_fingerprint_of(context))
+        )
+        for generator in generators[1 if transparency else 0 :]:
+            write_output(generator, writer, context, changed)
+        rendered = render_changed_pages(generators[0], writer, build, changed)
+        # While the transparency page's child still works: only note what
+        # the search index reads (an index run reads the child's files too).
+        if rendered and not index:
+            index_search(context, settings, index=False)
+        state_text = list(state_pieces(state))
+    finally:
+        if transparency is not None:
+            transparency.join()
+    if rendered and index:
+        index_search(context, settings)
+    write_state(settings, state_text)
     keep_renderings(settings, prune=False)  # it showed only the changed pages
     return {"comments": build.digest.comment_count, "pages_rendered": rendered}

@@ -1,6 +1,7 @@
 """`invoke publish --comments`: only what changed comments change goes live,
 through the same templates, leak-checked, as a new release."""
 
+import json
 import os
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from tests.publishing.test_publish import (
     site_settings,
     write_article,
 )
+from tests.support import run_alone
 
 PAGE = "2026/hallo/index.html"
 
@@ -159,4 +161,82 @@ def test_a_changed_page_showing_a_removed_text_is_refused(
     server.client.post("/2026/hallo/", "Eine zweite Frage.", author="Ida")
     with pytest.raises(Exit, match="leak check, nothing deployed: .*comment 1"):
         publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    assert os.readlink(tmp_path / "site" / "current") == live
+
+
+FAILING_ALONE = """
+    import json, os
+    from publishing.publish import publish_comments
+    forks = []
+    fork = os.fork
+    def counted_fork():
+        forks.append(os.getpid())
+        return fork()
+    os.fork = counted_fork
+    try:
+        publish_comments({conf!r}, allow_placeholder=True, **json.loads({settings!r}))
+    except ZeroDivisionError:
+        print("RESULT", len(forks), "ZeroDivisionError")
+"""
+
+
+def test_a_failing_transparency_page_publishes_nothing_and_is_redone(
+    tmp_path, published
+):
+    """The transparency page is written by a child beside the threads' pages
+    (plugins/comment_refresh/beside.py; in a process of its own, as the timer
+    runs it): its failure stops the publish as one in this process would,
+    and the comment is published by the next run."""
+    server, settings = published
+    live = os.readlink(tmp_path / "site" / "current")
+    broken = tmp_path / "broken-theme"
+    broken.mkdir()
+    (broken / "answered.html").write_text("{{ 1 / 0 }}", encoding="utf-8")
+    text = "Eine Frage, während die Transparenzseite kaputt ist."
+    server.client.post("/2026/hallo/", text, author="Ida")
+    failing = {**settings, "THEME_TEMPLATES_OVERRIDES": [str(broken)]}
+    output = run_alone(
+        FAILING_ALONE.format(conf=PUBLISHCONF, settings=json.dumps(failing))
+    )
+    cores = len(os.sched_getaffinity(0))
+    # the removed texts' child, the page's (its JSON's is the page child's)
+    forks = "2" if cores > 1 else "0"
+    assert f"RESULT {forks} ZeroDivisionError" in output
+    assert os.readlink(tmp_path / "site" / "current") == live
+    assert text not in live_page(tmp_path)
+
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    assert text in live_page(tmp_path)
+
+
+LEAKING_ALONE = """
+    import json
+    from types import SimpleNamespace
+    from invoke import Exit
+    import publishing.publish as publish
+    removal = SimpleNamespace(comment_id=1, reason="spam")
+    publish.removed_comments = lambda settings: [(removal, {text!r})]
+    try:
+        publish.publish_comments(
+            {conf!r}, allow_placeholder=True, **json.loads({settings!r})
+        )
+    except Exit as refused:
+        print("RESULT", refused.message)
+"""
+
+
+def test_removed_texts_found_beside_the_refresh_still_refuse_a_leak(
+    tmp_path, published
+):
+    """In a process of its own (as the timer runs it) the removed comments'
+    texts are found by a child beside the refresh: the leak check gets them."""
+    server, settings = published
+    text = "Dieser Satz gilt dem Leck-Test als entfernt."
+    server.client.post("/2026/hallo/", text, author="Ida")
+    live = os.readlink(tmp_path / "site" / "current")
+    output = run_alone(
+        LEAKING_ALONE.format(conf=PUBLISHCONF, settings=json.dumps(settings), text=text)
+    )
+    assert "RESULT publish --comments: leak check, nothing deployed" in output
+    assert "comment 1" in output
     assert os.readlink(tmp_path / "site" / "current") == live

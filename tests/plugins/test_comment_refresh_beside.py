@@ -1,0 +1,84 @@
+"""The refresh's child beside it (plugins/comment_refresh/beside.py): its work
+is done, its errors reach the parent, and no child is forked when the site
+builds in one process."""
+
+import logging
+import os
+
+import pytest
+
+from comment_refresh.beside import Beside, BesideFailed
+
+TWO_CORES = len(os.sched_getaffinity(0)) > 1
+
+
+def written_by(path):
+    def work():
+        path.write_text(str(os.getpid()), encoding="utf-8")
+
+    return work
+
+
+@pytest.mark.skipif(not TWO_CORES, reason="one core: nothing is forked")
+def test_the_work_runs_in_a_child_and_is_done_when_joined(tmp_path):
+    result = tmp_path / "pid"
+    started = Beside(written_by(result), {})
+    assert started.pid is not None
+    started.join()
+    assert int(result.read_text(encoding="utf-8")) not in (os.getpid(), 0)
+    started.join()  # a second join does nothing
+
+
+def test_one_process_runs_the_work_at_once(tmp_path):
+    result = tmp_path / "pid"
+    started = Beside(written_by(result), {"BUILD_HELPERS": 0})
+    assert started.pid is None
+    assert int(result.read_text(encoding="utf-8")) == os.getpid()
+    started.join()
+
+
+def test_the_childs_exception_is_raised_in_the_parent():
+    def work():
+        raise ValueError("bad figure")
+
+    started = Beside(work, {})
+    with pytest.raises(ValueError, match="bad figure"):
+        started.join()
+
+
+def test_an_exception_that_does_not_pickle_is_named():
+    class Local(Exception):  # a local class does not pickle
+        pass
+
+    def work():
+        raise Local("odd")
+
+    started = Beside(work, {})
+    with pytest.raises(BesideFailed, match="Local: odd"):
+        started.join()
+
+
+@pytest.mark.skipif(not TWO_CORES, reason="one core: logged in this process")
+def test_an_error_logged_in_the_child_is_logged_again_in_the_parent(caplog):
+    def work():
+        logging.getLogger("answered.test").error("the page: %s", "broken")
+
+    started = Beside(work, {})
+    with caplog.at_level(logging.INFO):
+        started.join()
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        ("answered.test", logging.ERROR, "the page: broken")
+    ]
+
+
+@pytest.mark.skipif(not TWO_CORES, reason="one core: nothing is forked")
+def test_a_child_that_dies_is_reported():
+    started = Beside(lambda: os._exit(3), {})
+    with pytest.raises(BesideFailed, match="without a report"):
+        started.join()
+
+
+@pytest.mark.parametrize("helpers", [1, 0])
+def test_what_the_work_returns_comes_back(helpers):
+    started = Beside(lambda: [("removal", "fragment")], {"BUILD_HELPERS": helpers})
+    assert started.join() == [("removal", "fragment")]
