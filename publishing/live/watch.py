@@ -7,7 +7,10 @@ settings file, the comment server's config and staff accounts). One worker
 takes the batches in order: stylesheets are copied and swapped in the open
 tabs without a build; each saved Markdown source is rendered first and its
 tab reloads; then the whole site is built and every tab whose page changed
-reloads again. A build that newer changes overtook is dropped, not copied.
+reloads again. A build that newer changes overtook is dropped, not copied,
+and is owed: the next batch builds, whatever it holds. Changes of the comment
+files alone overtake no build (the build's own read of the database touches
+them): they are refreshed once the build is in.
 """
 
 import logging
@@ -108,6 +111,9 @@ class PreviewWorker:
         self.report = report
         self.changes = queue.Queue()
         self.comment_token = None  # comment_files_token of the last refresh
+        # A dropped build still to make: False, or the templates it was for
+        # (None: the whole site).
+        self.owed_build = False
 
     def run(self, stop):
         """Handle batches until ``stop`` is set."""
@@ -152,10 +158,18 @@ class PreviewWorker:
                 self.report(f"preview: {url} in {time.perf_counter() - started:.2f} s")
         if plan.new_code and hasattr(self.site, "start"):
             self.site.start()  # the next request imports the changed code
-        if plan.rebuild:
-            self.rebuild(plan.changed_templates)  # reads the comments too
+        if plan.rebuild or self.owed_build is not False:
+            self.rebuild(owed_templates(self.owed_build, plan))  # reads comments too
         elif plan.comments:
             self.refresh_comments()
+
+    def overtaken(self):
+        """True when a waiting change needs a build of its own (a change of
+        the comment files alone is refreshed after this build)."""
+        with self.changes.mutex:
+            waiting = [change for batch in self.changes.queue for change in batch]
+        comment_files = self.layout.comment_files
+        return any(Path(path) not in comment_files for _, path in waiting)
 
     def refresh_comments(self):
         """Refresh the pages of changed comments; reload the tabs showing them."""
@@ -184,10 +198,10 @@ class PreviewWorker:
         """Build the whole site (only the pages that use ``templates``, when
         only they changed); reload the tabs whose pages changed."""
         started = time.perf_counter()
-        result = self.site.build(
-            superseded=lambda: not self.changes.empty(), templates=templates
-        )
+        self.owed_build = False
+        result = self.site.build(superseded=self.overtaken, templates=templates)
         if result.superseded:
+            self.owed_build = templates
             return
         if result.problems:
             self.broadcaster.show_problem(result.problems[0])
@@ -200,3 +214,15 @@ class PreviewWorker:
             f"preview: site rebuilt in {time.perf_counter() - started:.2f} s, "
             f"{len(result.changed)} file(s) changed"
         )
+
+
+def owed_templates(owed, plan):
+    """Return the templates the next build is for: those of ``plan`` (when it
+    builds) and of a build still ``owed`` (False: none); None is the whole
+    site."""
+    wanted = [plan.changed_templates] if plan.rebuild else []
+    if owed is not False:
+        wanted.append(owed)
+    if any(templates is None for templates in wanted):
+        return None
+    return sorted({name for templates in wanted for name in templates})

@@ -164,3 +164,79 @@ def test_a_batch_of_template_changes_names_them_for_the_build():
         layout,
     )
     assert mixed.changed_templates is None  # every page is rendered
+
+
+class RecordingSite:
+    """A warm site that records builds; ``during_build`` runs inside each."""
+
+    def __init__(self, tmp_path, during_build=lambda: None):
+        self.output, self.during_build = tmp_path, during_build
+        self.builds, self.refreshes = [], 0
+
+    def render_source(self, source):
+        return "/" + Path(source).stem + "/"
+
+    def build(self, superseded, templates=None):
+        from publishing.live.site import BuildResult
+
+        self.builds.append(templates)
+        self.during_build()
+        return BuildResult(changed=["/a/"], superseded=superseded())
+
+    def refresh_comments(self):
+        self.refreshes += 1
+        return []
+
+
+class Broadcaster:
+    def publish(self, kind, data):
+        pass
+
+    def show_problem(self, problem):
+        pass
+
+
+def preview_worker(site):
+    from publishing.live.watch import PreviewWorker
+
+    lines = []
+    return PreviewWorker(site, Broadcaster(), LAYOUT, lines.append), lines
+
+
+def test_the_builds_own_read_of_the_comments_overtakes_no_build(tmp_path):
+    site = RecordingSite(tmp_path)
+    worker, lines = preview_worker(site)
+    site.during_build = lambda: worker.changes.put([("modified", "/blog/comments.db")])
+    worker.handle([("modified", "/blog/content/articles/a.md")])
+    assert any(line.startswith("preview: site rebuilt") for line in lines)
+    worker.handle(worker.pending())  # the comment change: a refresh, no build
+    assert site.builds == [None]
+
+
+def test_a_build_overtaken_by_an_edit_is_made_by_the_next_batch(tmp_path):
+    site = RecordingSite(tmp_path / "output")
+    worker, lines = preview_worker(site)
+    worker.layout = Layout(**{**LAYOUT.__dict__, "theme_static": tmp_path / "static"})
+    stylesheet = tmp_path / "static/css/main.css"
+    stylesheet.parent.mkdir(parents=True)
+    stylesheet.write_text("a {}", encoding="utf-8")
+    site.during_build = lambda: worker.changes.put([("modified", str(stylesheet))])
+    worker.handle([("modified", "/blog/content/articles/a.md")])
+    assert not any("site rebuilt" in line for line in lines)  # dropped
+    site.during_build = lambda: None
+    worker.handle(worker.pending())  # a stylesheet asks for no build …
+    assert any(line.endswith("main.css swapped in") for line in lines)
+    assert site.builds == [None, None]  # … the dropped one is still made
+    assert any(line.startswith("preview: site rebuilt") for line in lines)
+
+
+def test_an_owed_build_covers_the_templates_of_both():
+    from publishing.live.watch import owed_templates
+
+    layout = Layout(
+        **{**LAYOUT.__dict__, "theme_templates": Path("/blog/theme/templates")}
+    )
+    plan = plan_changes([("modified", "/blog/theme/templates/a.html")], layout)
+    assert owed_templates(False, plan) == ["a.html"]
+    assert owed_templates(["tag.html"], plan) == ["a.html", "tag.html"]
+    assert owed_templates(None, plan) is None  # the whole site was owed
