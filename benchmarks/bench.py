@@ -438,6 +438,9 @@ def bench_size(work, articles, comments, rounds, load_seconds):
     threads = write_articles(work / "content", articles)
     db_path = fill_comments(write_comment_config(work), threads, comments)
     builds = measure_builds(work, db_path, rounds)
+    from benchmarks.thread_bench import thread_cost_rows  # imports this module
+
+    thread_cost = thread_cost_rows(work, db_path, articles, comments, rounds)
     refresh_s, answered, article = measure_refresh(work, db_path, threads[1])
     data_s, figures_s, counted = measure_data(work, db_path)
     server = load.run_load(work, seconds=load_seconds)
@@ -449,6 +452,7 @@ def bench_size(work, articles, comments, rounds, load_seconds):
     )
     size = f"N={articles:,}/M={comments:,}"
     return build_table_row(articles, builds), build_rows(size, builds) + [
+        *thread_cost,
         (
             size,
             "comment-only refresh (invoke refresh)",

@@ -10,8 +10,13 @@
 
 A removal is timed from the command's return: its own start is not counted.
 
+- in a full build: what the static threads cost, as cold builds of one site
+  with and without ``COMMENT_THREAD_ENABLED`` in interleaved pairs (wall and
+  CPU, each pair's ratio: a busy minute of a shared machine hits both alike).
+
 ``python -m benchmarks.thread_bench [--serve 1000 20000] [--publish 5000
-100000] [--rounds 3]``; ``invoke bench`` adds its rows to RESULTS.md.
+100000] [--cost 5000 100000] [--rounds 3]``; ``invoke bench`` adds its rows
+to RESULTS.md.
 """
 
 import argparse
@@ -26,7 +31,12 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchmarks.bench import add_comment
+from benchmarks.bench import (
+    add_comment,
+    measured_build,
+    pelican_code,
+    project_overrides,
+)
 from benchmarks.preview_bench import Server, free_port, wait_until
 from benchmarks.synthetic import fill_comments, write_articles, write_comment_config
 
@@ -292,6 +302,53 @@ def publish_rows(articles, comments, rounds):
     ]
 
 
+def measure_thread_cost(work, db_path, rounds):
+    """Return [(with threads, without)] Build pairs of cold project builds."""
+    pairs = []
+    for index in range(rounds):
+        pair = []
+        for enabled in (True, False):
+            name = f"threads-{'on' if enabled else 'off'}-{index}"
+            overrides = project_overrides(work, db_path, work / name)
+            overrides.update(
+                CACHE_CONTENT=False,
+                LOAD_CONTENT_CACHE=False,
+                COMMENT_THREAD_ENABLED=enabled,
+            )
+            code = pelican_code(str(ROOT / "pelicanconf.py"), overrides)
+            pair.append(measured_build(code))
+            shutil.rmtree(work / name, ignore_errors=True)
+        pairs.append(tuple(pair))
+    return pairs
+
+
+def percent_more(pairs, value):
+    """The median and each pair's extra of the first over the second, in %."""
+    extras = [100 * (value(on) / value(off) - 1) for on, off in pairs]
+    rounds = ", ".join(f"{extra:+.1f}" for extra in extras)
+    return f"{statistics.median(extras):+.1f} % (pairs: {rounds})"
+
+
+def thread_cost_rows(work, db_path, articles, comments, rounds):
+    """Measure the static threads' cost in a full build of the site in
+    ``work``; return Markdown table rows."""
+    pairs = measure_thread_cost(work, db_path, rounds)
+    size = f"N={articles:,}, M={comments:,}"
+    return [
+        (
+            size,
+            "static threads' cost in a cold full build (search on)",
+            percent_more(pairs, lambda build: build.seconds) + " wall",
+            percent_more(pairs, lambda build: build.cpu_seconds)
+            + " CPU; target ≤ 5 %; with threads "
+            + ", ".join(f"{on.seconds:.1f}" for on, _ in pairs)
+            + " s, without "
+            + ", ".join(f"{off.seconds:.1f}" for _, off in pairs)
+            + " s",
+        )
+    ]
+
+
 def main(argv=None):
     """Print the rows for the sizes asked for."""
     from benchmarks.bench import table
@@ -299,6 +356,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", type=int, nargs=2, metavar=("N", "M"))
     parser.add_argument("--publish", type=int, nargs=2, metavar=("N", "M"))
+    parser.add_argument("--cost", type=int, nargs=2, metavar=("N", "M"))
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     rows = []
@@ -306,6 +364,15 @@ def main(argv=None):
         rows += serve_rows(*args.serve, args.rounds)
     if args.publish:
         rows += publish_rows(*args.publish, args.rounds)
+    if args.cost:
+        articles, comments = args.cost
+        work = Path(tempfile.mkdtemp(prefix=f"thread-cost-{articles}-"))
+        try:
+            threads = write_articles(work / "content", articles)
+            db_path = fill_comments(write_comment_config(work), threads, comments)
+            rows += thread_cost_rows(work, db_path, articles, comments, args.rounds)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     print(table(rows))
     return 0
 
