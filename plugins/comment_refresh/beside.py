@@ -68,9 +68,12 @@ class Beside:
     """``work()`` run in a forked child (or at once, see ``may_fork``)."""
 
     def __init__(self, work, settings):
-        self.pid, self.value = None, None
+        self.pid, self.value, self.error = None, None, None
         if not may_fork(settings):
-            self.value = work()
+            try:
+                self.value = work()
+            except Exception as problem:  # noqa: BLE001 - raised by join, as a child's
+                self.error = problem
             return
         read_end, write_end = os.pipe()
         parent = os.getpid()
@@ -85,6 +88,9 @@ class Beside:
         """Wait for the child; log its errors and raise its exception here;
         return what ``work`` returned (pickled across)."""
         if self.pid is None:
+            error, self.error = self.error, None
+            if error is not None:
+                raise error
             return self.value
         pid, self.pid = self.pid, None
         with os.fdopen(self.read_end, "rb") as stream:

@@ -7,9 +7,19 @@ import os
 
 import pytest
 
+from comment_refresh import beside
 from comment_refresh.beside import Beside, BesideFailed
 
 TWO_CORES = len(os.sched_getaffinity(0)) > 1
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """Fork although the suite's servers run threads in this process (the
+    refresh itself does not fork then: a thread may hold a lock)."""
+    monkeypatch.setattr(
+        beside, "may_fork", lambda settings: beside.helpers.helper_count(settings) > 0
+    )
 
 
 def written_by(path):
@@ -20,7 +30,7 @@ def written_by(path):
 
 
 @pytest.mark.skipif(not TWO_CORES, reason="one core: nothing is forked")
-def test_the_work_runs_in_a_child_and_is_done_when_joined(tmp_path):
+def test_the_work_runs_in_a_child_and_is_done_when_joined(tmp_path, forking):
     result = tmp_path / "pid"
     started = Beside(written_by(result), {})
     assert started.pid is not None
@@ -37,16 +47,18 @@ def test_one_process_runs_the_work_at_once(tmp_path):
     started.join()
 
 
-def test_the_childs_exception_is_raised_in_the_parent():
+@pytest.mark.parametrize("helpers", [1, 0])
+def test_the_works_exception_is_raised_by_join(forking, helpers):
     def work():
         raise ValueError("bad figure")
 
-    started = Beside(work, {})
+    started = Beside(work, {"BUILD_HELPERS": helpers})
     with pytest.raises(ValueError, match="bad figure"):
         started.join()
 
 
-def test_an_exception_that_does_not_pickle_is_named():
+@pytest.mark.skipif(not TWO_CORES, reason="one core: nothing is forked")
+def test_an_exception_that_does_not_pickle_is_named(forking):
     class Local(Exception):  # a local class does not pickle
         pass
 
@@ -59,7 +71,7 @@ def test_an_exception_that_does_not_pickle_is_named():
 
 
 @pytest.mark.skipif(not TWO_CORES, reason="one core: logged in this process")
-def test_an_error_logged_in_the_child_is_logged_again_in_the_parent(caplog):
+def test_an_error_logged_in_the_child_is_logged_again_in_the_parent(caplog, forking):
     def work():
         logging.getLogger("answered.test").error("the page: %s", "broken")
 
@@ -72,13 +84,15 @@ def test_an_error_logged_in_the_child_is_logged_again_in_the_parent(caplog):
 
 
 @pytest.mark.skipif(not TWO_CORES, reason="one core: nothing is forked")
-def test_a_child_that_dies_is_reported():
-    started = Beside(lambda: os._exit(3), {})
+def test_a_child_that_dies_is_reported(forking):
+    parent = os.getpid()
+    started = Beside(lambda: os.getpid() != parent and os._exit(3), {})
+    assert started.pid is not None
     with pytest.raises(BesideFailed, match="without a report"):
         started.join()
 
 
 @pytest.mark.parametrize("helpers", [1, 0])
-def test_what_the_work_returns_comes_back(helpers):
+def test_what_the_work_returns_comes_back(forking, helpers):
     started = Beside(lambda: [("removal", "fragment")], {"BUILD_HELPERS": helpers})
     assert started.join() == [("removal", "fragment")]
