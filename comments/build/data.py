@@ -66,8 +66,11 @@ def comment_key(comment):
 
 def stored_comment_key(comment_id, created):
     """Return the ``comment_key`` of a comment a ``blog_*`` table recorded by
-    its id and creation time (Unix seconds, a float)."""
-    return comment_id, round(created * 1_000_000)
+    its id and creation time (Unix seconds, a float), converted as the
+    comment's own time is (``datetime.fromtimestamp``): ``round(created *
+    1_000_000)`` differs from it by a microsecond for one time in eight."""
+    moment = datetime.datetime.fromtimestamp(created, datetime.UTC)
+    return comment_id, microseconds(moment)
 
 
 def parse_utc(text):
