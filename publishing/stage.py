@@ -205,7 +205,11 @@ def stage_site(settings_file, folder, blog_port, comments_port, app_port):
     finally:
         for process in reversed(processes):
             if process.poll() is None:
-                process.terminate()  # nginx: fast shutdown; gunicorn: graceful
+                # As Ctrl-C in a terminal reaches each of them: nginx's fast
+                # shutdown (SIGTERM) and gunicorn's quick one (SIGINT); its
+                # graceful one waits up to 30 s for idle keep-alive threads.
+                quick = signal.SIGINT if process is processes[0] else signal.SIGTERM
+                process.send_signal(quick)
         for process in processes:
             try:
                 process.wait(timeout=15)
