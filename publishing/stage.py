@@ -154,6 +154,10 @@ def stage_site(settings_file, folder, blog_port, comments_port, app_port):
     environment = {**os.environ, "ISSO_SETTINGS": str(config)}
     processes = []
     signal.signal(signal.SIGTERM, stop_on_sigterm)
+    # Started from a background job (`cmd &` in a script), SIGINT arrives
+    # ignored and Python keeps it so: Ctrl-C (or a supervisor's SIGINT) would
+    # never stop the stack.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         gunicorn = [
             sys.executable,
