@@ -17,7 +17,9 @@ returns findings ``(relative path, what)``, sorted by path:
 - drafts and hidden articles, as the build listed them (``build.watch_build``):
   their output files, and links to them from other files;
 - the text of a removed comment (``comments.build.removed``): in every HTML
-  file, as a reader reads it (tags dropped, blanks collapsed).
+  file, as a reader reads it (tags dropped, blanks collapsed), more often
+  than the published comments that say it too show it there (a thread's page,
+  named by its ``#isso-thread`` section, shows only that thread's).
 
 It reads files only: no Pelican, no settings (``publishing.publish`` finds
 the removed comments' texts).
@@ -97,6 +99,9 @@ RETINA_IMAGE = re.compile(r"@\d+(?:\.\d+)?x\.[a-z]+$", re.IGNORECASE)  # logo@2x
 CODE_SUFFIXES = {".js", ".mjs", ".cjs", ".css", ".map"}
 # iCalendar and vCard UIDs look like addresses ("id@host", RFC 5545) but are not.
 UID_LINE = re.compile(r"[ \t]*UID[:;]", re.IGNORECASE)
+# The comment section of an article page names its thread (includes/comments.html).
+THREAD_SECTION = re.compile(r'<section\b[^>]*\bid="isso-thread"[^>]*>')
+THREAD_ID = re.compile(r'\bdata-isso-id="([^"]*)"')
 
 
 class Finding(NamedTuple):
@@ -121,7 +126,7 @@ class Unpublished:
 def find_leaks(folder, email_allowlist=(), unpublished=(), removed=(), only=None):
     """Scan a built site in ``folder``; return the findings, sorted by path.
 
-    ``removed``: ``(removal, fragment)`` pairs (``comments.build.removed``);
+    ``removed``: ``comments.build.removed.RemovedText`` items;
     ``only``: the relative paths of the files to read (default: all; a
     comment-only publish reads those that differ from the live release,
     which was checked when it went live).
@@ -144,18 +149,28 @@ def find_leaks(folder, email_allowlist=(), unpublished=(), removed=(), only=None
 
 
 def scan_removed(path, relative, removed):
-    """Return a finding for each removed comment's text the page shows."""
-    shown = plain_text(path.read_text(encoding="utf-8", errors="replace"))
+    """Return a finding for each removed comment's text the page shows more
+    often than the published comments of its thread that say it too."""
+    page = path.read_text(encoding="utf-8", errors="replace")
+    shown, thread = plain_text(page), page_thread(page)
     return [
         Finding(
             relative,
-            f"the text of comment {removal.comment_id}, removed "
-            f"({removal.reason}); publish from the comment database, not an "
+            f"the text of comment {text.removal.comment_id}, removed "
+            f"({text.removal.reason}); publish from the comment database, not an "
             "older snapshot",
         )
-        for removal, fragment in removed
-        if fragment in shown
+        for text in removed
+        if text.fragment in shown
+        and shown.count(text.fragment) > text.allowed_on(thread)
     ]
+
+
+def page_thread(page):
+    """Return the URI of the comment thread an HTML page shows, or None."""
+    section = THREAD_SECTION.search(page)
+    named = section and THREAD_ID.search(section.group(0))
+    return html.unescape(named.group(1)) if named else None
 
 
 def walk(folder):

@@ -8,11 +8,13 @@ comment in the newest snapshot read before its removal and returns the start
 of its text as a reader sees it (rendered by Isso, tags dropped, blanks
 collapsed): the leak check (``publishing.leaks``) refuses a site that shows
 one. Texts shorter than ``SHORTEST`` characters ("Danke!") say too little to
-be told apart from any other text and are left out, and so is a text that a
-published comment says too (a spammer's copy of a reader's comment, a stock
-"Danke für den tollen Artikel, sehr hilfreich!"): showing it is that
-comment's right, not a leak. What was found of a removal is kept
-(``removed_memo``): each snapshot is read for it once.
+be told apart from any other text and are left out. A text that a published
+comment says too (a spammer's copy of a reader's comment, a stock "Danke für
+den tollen Artikel, sehr hilfreich!") may show as often as the published
+copies show it: on their threads' pages, and on pages of no thread (the
+answered page lists open comments); on another thread's page, or once more,
+it is the removed comment's leak. What was found of a
+removal is kept (``removed_memo``): each snapshot is read for it once.
 """
 
 import datetime
@@ -20,7 +22,7 @@ import html
 import json
 import logging
 import re
-import sqlite3
+from typing import NamedTuple
 
 from comments.build import data, reader, removed_memo, snapshots
 
@@ -32,9 +34,27 @@ TAG = re.compile(r"<[^>]*>")
 BLANKS = re.compile(r"\s+")
 WORD = re.compile(r"\w{4,}")
 PUBLISHED_LIKE = (
-    "SELECT id, text FROM comments WHERE mode = 1 AND id != ? AND text LIKE ? "
-    "ESCAPE '\\'"
+    "SELECT c.id, c.text, t.uri FROM comments c JOIN threads t ON t.id = c.tid "
+    "WHERE c.mode = 1 AND c.id != ? AND c.text LIKE ? ESCAPE '\\'"
 )
+
+
+class RemovedText(NamedTuple):
+    """What a removed comment said, as the leak check looks for it."""
+
+    removal: object  # comments.build.data.Removal
+    fragment: str  # the start of its text as a reader reads it
+    # {thread URI: how often its published comments show the fragment}. A
+    # thread's page may show it that often (the copies' right); a page of no
+    # thread (the answered page, a listing) as often as all copies together.
+    said_in: dict
+
+    def allowed_on(self, thread_uri):
+        """How often the page of ``thread_uri`` (None: a page that shows no
+        thread) may show the fragment."""
+        if thread_uri is None:
+            return sum(self.said_in.values())
+        return self.said_in.get(thread_uri, 0)
 
 
 def plain_text(markup):
@@ -126,47 +146,57 @@ def removed_for_site(source, renderer):
 
 
 def not_said_elsewhere(database, found, renderer):
-    """Return the ``(removal, fragment)`` pairs of ``found`` whose fragment no
-    other published comment of ``database`` shows; the rest are logged by id
-    (never by text). Candidates come from SQL (``LIKE`` on the fragment's
-    longest word), the match from Isso's rendering, as the pages show it. All
-    are kept when the database cannot be read: a refusal too many, never a
-    leak let through."""
+    """Return a ``RemovedText`` for each ``(removal, fragment)`` of ``found``,
+    with the threads whose published comments of ``database`` say the
+    fragment too (logged by comment id, never by text). Candidates come from
+    SQL (``LIKE`` on the fragment's longest word), the match from Isso's
+    rendering, as the pages show it. When the database cannot be read no copy
+    is known: a refusal too many, never a leak let through."""
     if not found:
-        return found
+        return []
     try:
-        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return found
-    try:
-        kept = []
-        for removal, fragment in found:
-            other = published_saying(connection, removal.comment_id, fragment, renderer)
-            if other is None:
-                kept.append((removal, fragment))
-            else:
-                logger.info(
-                    "leak check: what removed comment %s said is also said by "
-                    "published comment %s; not counted as a leak",
-                    removal.comment_id,
-                    other,
-                )
-        return kept
-    except sqlite3.Error:
-        return found
-    finally:
-        connection.close()
+        return reader.read_transaction(
+            database,
+            lambda reading: [
+                removed_text(reading.connection, removal, fragment, renderer)
+                for removal, fragment in found
+            ],
+        )
+    except (reader.SourceUnavailable, reader.CommentDataError):
+        return [RemovedText(removal, fragment, {}) for removal, fragment in found]
+
+
+def removed_text(connection, removal, fragment, renderer):
+    """Return the ``RemovedText`` of one removal, its copies looked up."""
+    said_in = {}
+    copies = published_saying(connection, removal.comment_id, fragment, renderer)
+    for _, thread_uri, shown in copies:
+        said_in[thread_uri] = said_in.get(thread_uri, 0) + shown
+    if copies:
+        logger.info(
+            "leak check: what removed comment %s said is also said by "
+            "published comment %s; shown on that thread's page it is not "
+            "counted as a leak",
+            removal.comment_id,
+            ", ".join(str(comment_id) for comment_id, _, _ in copies),
+        )
+    return RemovedText(removal, fragment, said_in)
 
 
 def published_saying(connection, removed_id, fragment, renderer):
-    """Return the id of a published comment other than ``removed_id`` whose
-    text, as a reader reads it, contains ``fragment``; else None."""
+    """Return ``(id, thread URI, times shown)`` of each published comment
+    other than ``removed_id`` whose text, as a reader reads it, contains
+    ``fragment``."""
     words = WORD.findall(fragment)
     if not words:
-        return None
+        return []
     word = max(words, key=len)
     pattern = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
-    for comment_id, text in connection.execute(PUBLISHED_LIKE, (removed_id, pattern)):
-        if fragment in plain_text(renderer.render(text or "")):
-            return comment_id
-    return None
+    copies = []
+    for comment_id, text, uri in connection.execute(
+        PUBLISHED_LIKE, (removed_id, pattern)
+    ):
+        shown = plain_text(renderer.render(text or "")).count(fragment)
+        if shown:
+            copies.append((comment_id, uri, shown))
+    return copies

@@ -190,7 +190,7 @@ def test_a_removed_comments_text_leaves_the_page_and_is_a_leak_if_shown(
         "COMMENTS_SNAPSHOT_DIR": str(snapshots),
     }
     removed = removed_for_site(*build_source(settings))
-    assert [removal.comment_id for removal, _ in removed] == [spam]
+    assert [(text.removal.comment_id, text.said_in) for text in removed] == [(spam, {})]
     assert removal_findings(tmp_path / "after", removed) == []
 
     after.write_bytes(before.read_bytes())  # as a build from an old snapshot would
@@ -222,11 +222,24 @@ def test_a_removed_copy_of_a_published_comment_is_no_leak(tmp_path, server, capl
     }
     with caplog.at_level("INFO", logger="comments.build.removed"):
         removed = removed_for_site(*build_source(settings))
-    # The copy's words are the published comment's right; the spam stays a leak.
-    assert [removal.comment_id for removal, _ in removed] == [spam]
+    # The copy's words are the published comment's right on its thread's
+    # page, once; the spam has no such right.
+    assert [(text.removal.comment_id, text.said_in) for text in removed] == [
+        (copy, {URI: 1}),
+        (spam, {}),
+    ]
     assert removal_findings(tmp_path / "after", removed) == []
     assert f"removed comment {copy} said is also said by published" in caplog.text
     assert "tollen" not in caplog.text  # logged by id, never by text
+
+    # An old snapshot's page shows the removed copy beside the published one:
+    # twice on the page is once too often.
+    after = tmp_path / "after/2026/offen/index.html"
+    after.write_bytes((tmp_path / "before/2026/offen/index.html").read_bytes())
+    assert sorted(
+        finding.what.split(",")[0]
+        for finding in removal_findings(tmp_path / "after", removed)
+    ) == [f"the text of comment {copy}", f"the text of comment {spam}"]
 
 
 def test_the_threads_are_let_go_once_the_pages_are_written():

@@ -228,3 +228,40 @@ def test_drafts_and_hidden_articles_are_found_with_links_to_them(tmp_path):
     # The linking article, and the listings and feeds that show its text.
     assert {"2026/verweis/index.html", "index.html", "feeds/all.atom.xml"} <= linking
     assert "2026/eins/index.html" not in linking
+
+
+def thread_page(uri, *texts):
+    comments = "".join(f'<div class="isso-text"><p>{text}</p></div>' for text in texts)
+    return (
+        f'<html><body><section id="isso-thread" data-isso-id="{uri}" '
+        f'data-title="T">{comments}</section></body></html>'
+    )
+
+
+def test_a_removed_text_a_published_copy_says_may_show_only_where_the_copy_does(
+    tmp_path,
+):
+    from types import SimpleNamespace
+
+    from comments.build.removed import RemovedText
+
+    said = "Danke für den tollen Artikel, das hilft uns im Team sehr weiter!"
+    removal = SimpleNamespace(comment_id=7, reason="spam")
+    removed = [RemovedText(removal, said, {"/2026/kopie/": 1})]
+    plant(tmp_path, "2026/kopie/index.html", thread_page("/2026/kopie/", said))
+    plant(tmp_path, "2026/ok/index.html", thread_page("/2026/ok/", "Andere Worte"))
+    plant(tmp_path, "2026/anderswo/index.html", thread_page("/2026/anderswo/", said))
+    plant(tmp_path, "2026/zweimal/index.html", thread_page("/2026/kopie/", said, said))
+    plant(tmp_path, "offen/index.html", f"<html><body><p>{said}</p></body></html>")
+    plant(
+        tmp_path, "index.html", f"<html><body><p>{said}</p><p>{said}</p></body></html>"
+    )
+    leak = (
+        "the text of comment 7, removed (spam); publish from the comment "
+        "database, not an older snapshot"
+    )
+    assert find_leaks(tmp_path, removed=removed) == [
+        Finding("2026/anderswo/index.html", leak),  # not the copy's thread
+        Finding("2026/zweimal/index.html", leak),  # the copy, and once more
+        Finding("index.html", leak),  # no thread, and more often than all copies
+    ]
