@@ -228,8 +228,13 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
         try:
             try:
                 with watch_build():
+                    # Its state is the last publish's, not a local build's:
+                    # what makes it again is a full publish.
                     counts = refresh.refresh_comment_pages(
-                        site_settings, site=target.current_link, index=False
+                        site_settings,
+                        site=target.current_link,
+                        index=False,
+                        rebuild="invoke publish",
                     )
             finally:
                 removed = removed_texts.join()
@@ -250,15 +255,9 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                 ]
 
             deployment = target.deploy_overlay(overlay, check=check)
-        except (SetupError, Exit) as error:
+        except (SetupError, Exit):
             if state_before is not None:  # the live site did not change
                 state_file.write_bytes(state_before)
-            if isinstance(error, SetupError):
-                # The refresh state here is the last publish's, not a local
-                # build's: what makes it again is a full publish.
-                raise SetupError(
-                    str(error).replace("`invoke build`", "`invoke publish`")
-                ) from None
             raise
         if not deployment.new_release:
             if inputs:

@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 contracts = plugin_module("contracts", __file__)
 
 STATE_FORMAT = 5  # 5: thread fingerprints of the comments as read
+# The command that makes the state and pages a refresh starts from; a
+# comment-only publish names its own (`invoke publish`).
+REBUILD = "invoke build"
 # Settings that shape the refreshed pages: a refresh with other values would
 # write pages that link and read unlike the rest of the site.
 SHAPING_SETTINGS = ("SITEURL", "RELATIVE_URLS", "DEFAULT_LANG", "THEME")
@@ -176,9 +179,10 @@ def state_pieces(state):
     yield "]}"
 
 
-def unreadable_state(settings):
-    """The SetupError for a refresh state that is not one a build wrote."""
-    return SetupError(f"{state_path(settings)}: unreadable; run `invoke build` again")
+def unreadable_state(settings, rebuild=REBUILD):
+    """The SetupError for a refresh state that is not one a build wrote;
+    ``rebuild``: the command that writes it again."""
+    return SetupError(f"{state_path(settings)}: unreadable; run `{rebuild}` again")
 
 
 def shaping_settings(settings):
@@ -186,17 +190,18 @@ def shaping_settings(settings):
     return {name: settings.get(name) for name in SHAPING_SETTINGS}
 
 
-def load_state(settings, site=None):
+def load_state(settings, site=None, rebuild=REBUILD):
     """Read the state of the last full build into the output folder in use
     (or into ``site``, as ``retarget_state`` named it), made with the same site
-    settings, its site still there."""
+    settings, its site still there; errors name ``rebuild``, the command that
+    makes it."""
     path = state_path(settings)
-    unreadable = unreadable_state(settings)
+    unreadable = unreadable_state(settings, rebuild)
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SetupError(
-            f"{path}: no full build to refresh; run `invoke build` first"
+            f"{path}: no full build to refresh; run `{rebuild}` first"
         ) from None
     except (OSError, ValueError):  # a folder in its place, bad JSON or UTF-8
         raise unreadable from None
@@ -206,7 +211,7 @@ def load_state(settings, site=None):
     if state.get("format") != STATE_FORMAT or state.get("output_path") != str(output):
         raise SetupError(
             f"{path}: made by a build into another folder or version; "
-            "run `invoke build` again"
+            f"run `{rebuild}` again"
         )
     built_with = state.get("settings", {})
     for name, value in shaping_settings(settings).items():
@@ -220,7 +225,7 @@ def load_state(settings, site=None):
     if not index.is_file():
         raise SetupError(
             f"{output}: the last build's site is gone ({index.name} is missing); "
-            "run `invoke build` first"
+            f"run `{rebuild}` first"
         )
     return state
 
@@ -267,9 +272,10 @@ def changed_entries(state, build, line_for, thread_of):
         yield entry
 
 
-def render_changed_pages(generator, writer, build, changed):
+def render_changed_pages(generator, writer, build, changed, rebuild=REBUILD):
     """Write every commented page of ``changed`` (``changed_entries``)
-    through its own template (``publishing.page_writing``); return how many."""
+    through its own template (``publishing.page_writing``); return how many.
+    ``rebuild``: the command that writes the pages' file again."""
     from answered.answered import attach_lines
 
     if not changed:
@@ -278,15 +284,16 @@ def render_changed_pages(generator, writer, build, changed):
     if items is None:
         raise SetupError(
             f"{pages_path(generator.settings)}: missing or unreadable; run "
-            "`invoke build` again"
+            f"`{rebuild}` again"
         )
     rendered = 0
     for entry in changed:
         item = items.get(entry["save_as"])
         if item is None:
             logger.warning(
-                "comment_refresh: %s is not in the last build; run `invoke build`",
+                "comment_refresh: %s is not in the last build; run `%s`",
                 entry["save_as"],
+                rebuild,
             )
             continue
         attach_lines([item], build)
@@ -319,12 +326,13 @@ def index_search(context, settings, index=True):
         run.finish()
 
 
-def refresh_comment_pages(settings, site=None, index=True):
+def refresh_comment_pages(settings, site=None, index=True, rebuild=REBUILD):
     """Re-render the comment-driven pages of the last full build; return counts.
 
     The pages go to ``OUTPUT_PATH``; ``site``: where the last build's site is
     when that is elsewhere (a comment-only publish writes only the changed
-    pages into an empty folder); ``index``: index the site for search again.
+    pages into an empty folder); ``index``: index the site for search again;
+    ``rebuild``: the command an error names to make the last build again.
 
     The collector is paused throughout: a refresh makes a million objects
     (comments, their classification, the page's rows) and no cycle worth
@@ -335,7 +343,7 @@ def refresh_comment_pages(settings, site=None, index=True):
 
     with many_objects():
         try:
-            return refresh_pages(settings, site, index)
+            return refresh_pages(settings, site, index, rebuild)
         finally:
             finish_build()  # the heap freeze after the read
 
@@ -405,7 +413,7 @@ def write_output(generator, writer, context, changed):
     write_feeds(threads=[entry["isso"]["thread"] for entry in changed])
 
 
-def refresh_pages(settings, site=None, index=True):
+def refresh_pages(settings, site=None, index=True, rebuild=REBUILD):
     """Load the plugins (reading no content), then refresh; return counts."""
     from answered.answered import AnsweredPageGenerator, figures_for_build, line_for
     from comment_data.comment_data import keep_renderings
@@ -413,11 +421,11 @@ def refresh_pages(settings, site=None, index=True):
     pelican = Pelican(settings)
     settings = pelican.settings
     check_theme_plugins(settings)
-    state = load_state(settings, site)
+    state = load_state(settings, site, rebuild)
     try:
         context = stand_in_context(settings, state)
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise unreadable_state(settings) from None
+        raise unreadable_state(settings, rebuild) from None
     compute_figures = read_comments(context, settings)
     generator_classes = [AnsweredPageGenerator]
     if plugin_enabled("blog_parade", settings.get("PLUGINS")) and settings.get(
@@ -456,7 +464,7 @@ def refresh_pages(settings, site=None, index=True):
         )
         for generator in generators[1 if transparency else 0 :]:
             write_output(generator, writer, context, changed)
-        rendered = render_changed_pages(generators[0], writer, build, changed)
+        rendered = render_changed_pages(generators[0], writer, build, changed, rebuild)
         # While the transparency page's child still works: only note what
         # the search index reads (an index run reads the child's files too).
         if rendered and not index:
