@@ -109,7 +109,10 @@ class PreviewWorker:
         self.broadcaster = broadcaster
         self.layout = layout
         self.report = report
-        self.changes = queue.Queue()
+        self.changes = queue.Queue()  # the watchers put batches here
+        # Batches the worker took off the queue before their turn (to see
+        # whether they overtake a build); handled first, in order.
+        self.waiting = []
         self.comment_token = None  # comment_files_token of the last refresh
         # A dropped build still to make: False, or the templates it was for
         # (None: the whole site).
@@ -118,24 +121,32 @@ class PreviewWorker:
     def run(self, stop):
         """Handle batches until ``stop`` is set."""
         while not stop.is_set():
-            try:
-                batch = self.changes.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            batch += self.pending()
+            if not self.waiting:
+                try:
+                    self.waiting.append(self.changes.get(timeout=0.2))
+                except queue.Empty:
+                    continue
+            batch = self.pending()
             try:
                 self.handle(batch)
             except Exception:  # the preview must outlive any one failure
                 logger.exception("preview: handling %d change(s) failed", len(batch))
 
     def pending(self):
-        """Return the changes that arrived meanwhile, taken off the queue."""
-        more = []
+        """Return the changes waiting, in order: those taken off the queue
+        already, then those still on it."""
+        self.take_waiting()
+        more = [change for batch in self.waiting for change in batch]
+        self.waiting = []
+        return more
+
+    def take_waiting(self):
+        """Move the batches on the queue to ``waiting``, keeping their order."""
         while True:
             try:
-                more += self.changes.get_nowait()
+                self.waiting.append(self.changes.get_nowait())
             except queue.Empty:
-                return more
+                return
 
     def handle(self, batch):
         """Copy stylesheets, render saved sources first, then build the rest."""
@@ -166,10 +177,13 @@ class PreviewWorker:
     def overtaken(self):
         """True when a waiting change needs a build of its own (a change of
         the comment files alone is refreshed after this build)."""
-        with self.changes.mutex:
-            waiting = [change for batch in self.changes.queue for change in batch]
+        self.take_waiting()
         comment_files = self.layout.comment_files
-        return any(Path(path) not in comment_files for _, path in waiting)
+        return any(
+            Path(path) not in comment_files
+            for batch in self.waiting
+            for _, path in batch
+        )
 
     def refresh_comments(self):
         """Refresh the pages of changed comments; reload the tabs showing them."""
@@ -177,7 +191,7 @@ class PreviewWorker:
         time.sleep(COMMENT_SETTLE_SECONDS)
         later = self.pending()
         if any(Path(path) not in self.layout.comment_files for _, path in later):
-            self.changes.put(later)  # the next batch, after this refresh
+            self.waiting.append(later)  # the next batch, after this refresh
         token = comment_files_token(self.layout.comment_files)
         if token == self.comment_token:
             return  # a reader's touch (the refresh's own read), not a write
