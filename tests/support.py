@@ -82,6 +82,25 @@ def run_alone(code):
     return result.stdout + result.stderr
 
 
+FORKS_COUNTED = """
+import atexit, os
+_forks, _fork, _parent = [], os.fork, os.getpid()
+def _counted_fork():
+    _forks.append(os.getpid())
+    return _fork()
+os.fork = _counted_fork
+atexit.register(lambda: os.getpid() == _parent and print("FORKS", len(_forks)))
+"""
+
+
+def run_alone_counting_forks(code):
+    """Run ``code`` as ``run_alone`` does; return its output and how many
+    children its process forked."""
+    output = run_alone(FORKS_COUNTED + textwrap.dedent(code))
+    [forks] = [line for line in output.splitlines() if line.startswith("FORKS ")]
+    return output, int(forks.removeprefix("FORKS "))
+
+
 def set_created(database, comment_id, seconds):
     """Move a comment's creation time (Unix seconds), keeping a staff record on it."""
     with sqlite3.connect(database) as connection:

@@ -9,6 +9,7 @@ import pytest
 from pelican.settings import read_settings
 
 from tests.e2e.conftest import serve_live_blog
+from tests.e2e.nojs_form import open_preview, preview_and_publish, publish_after_reading
 from tests.support import ROOT, CommentClient, set_created
 
 pytestmark = pytest.mark.browser
@@ -53,14 +54,12 @@ def test_without_javascript_the_form_previews_and_publishes(live_blog, new_page)
     page.get_by_label("Ihr Kommentar").fill("Geht das auch **ohne** Skripte?")
     assert not page.locator("#comment-form-subject").is_visible()  # the honeypot
 
-    page.get_by_role("button", name="Vorschau ansehen").click()
-    page.get_by_role("heading", name="Vorschau Ihres Kommentars").wait_for()
+    open_preview(page)
     assert page.url.startswith(live_blog.comments_url)
     assert page.locator(".preview strong").inner_text() == "ohne"
     assert stored(live_blog.database) == []
 
-    page.wait_for_timeout(3200)  # a person reads the preview
-    page.get_by_role("button", name="Kommentar veröffentlichen").click()
+    publish_after_reading(page)
 
     page.wait_for_url(f"{live_blog.site_url}{ARTICLE}#kommentar-veroeffentlicht")
     thanks = page.get_by_role("status").filter(has_text="Danke!")
@@ -77,9 +76,7 @@ def test_a_moderated_comment_lands_on_the_waiting_message(moderated_blog, new_pa
     page.goto(moderated_blog.site_url + ARTICLE)
     page.get_by_label("Name").fill("Mia Meier")
     page.get_by_label("Ihr Kommentar").fill("Wird das erst geprüft?")
-    page.get_by_role("button", name="Vorschau ansehen").click()
-    page.wait_for_timeout(3200)
-    page.get_by_role("button", name="Kommentar veröffentlichen").click()
+    preview_and_publish(page)
 
     page.wait_for_url(f"{moderated_blog.site_url}{ARTICLE}#kommentar-wartet")
     waiting = page.get_by_role("status").filter(has_text="Danke!")
@@ -109,9 +106,7 @@ def test_without_javascript_a_refusal_keeps_the_text(live_blog, new_page):
     page.goto(live_blog.site_url + ARTICLE)
     page.get_by_label("Name").fill("Anna Schmidt")  # a staff member's name
     page.get_by_label("Ihr Kommentar").fill("Ein Text, der nicht verloren geht.")
-    page.get_by_role("button", name="Vorschau ansehen").click()
-    page.wait_for_timeout(3200)
-    page.get_by_role("button", name="Kommentar veröffentlichen").click()
+    preview_and_publish(page)
 
     page.get_by_role("alert").wait_for()
     assert "Redaktion vorbehalten" in page.get_by_role("alert").inner_text()
@@ -177,10 +172,7 @@ def test_without_javascript_a_comment_is_answered_through_its_reply_link(
     assert quoted.locator("blockquote").inner_text() == "Wie lange dauert eine Antwort?"
     page.get_by_label("Name").fill("Lea Leserin")
     page.get_by_label("Ihre Antwort").fill("Bei mir kam sie nach einer Stunde.")
-    page.get_by_role("button", name="Vorschau ansehen").click()
-    page.get_by_role("heading", name="Vorschau Ihres Kommentars").wait_for()
-    page.wait_for_timeout(3200)  # a person reads the preview
-    page.get_by_role("button", name="Kommentar veröffentlichen").click()
+    preview_and_publish(page)
 
     page.wait_for_url(f"{live_blog.site_url}{ARTICLE}#kommentar-veroeffentlicht")
     assert page.get_by_role("status").filter(has_text="Danke!").is_visible()

@@ -19,6 +19,7 @@ import pytest
 from comments.staff.accounts import add_account
 from publishing.nginx_config import BROTLI_MODULE
 from tests.e2e.conftest import STAFF_ACCOUNT
+from tests.e2e.nojs_form import preview_and_publish
 from tests.e2e.test_comment_pages import comment_with, reply_to
 from tests.support import ROOT
 
@@ -293,10 +294,7 @@ def test_a_reader_without_javascript_comments_through_nginx(stack, new_page):
     reader.goto(stack.site_url + CRITICISM)
     reader.get_by_label("Name").fill("Ohne Skripte")
     reader.get_by_label("Ihr Kommentar").fill("Kommt das auch ohne JavaScript an?")
-    reader.get_by_role("button", name="Vorschau ansehen").click()
-    reader.get_by_role("heading", name="Vorschau Ihres Kommentars").wait_for()
-    reader.wait_for_timeout(3200)  # a person reads the preview
-    reader.get_by_role("button", name="Kommentar veröffentlichen").click()
+    preview_and_publish(reader)
     thanks = reader.get_by_role("status").filter(has_text="ist veröffentlicht")
     thanks.or_(reader.get_by_role("alert")).wait_for()
     if not thanks.is_visible():  # the rate limit: the page says how long to wait

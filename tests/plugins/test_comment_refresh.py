@@ -14,7 +14,12 @@ from comment_refresh.refresh import refresh_comment_pages
 from comments.core import SetupError
 from comments.server.app import build_server
 from comments.staff.removal import remove_comment
-from tests.support import ROOT, build_site, run_alone, write_files
+from tests.support import (
+    ROOT,
+    build_site,
+    run_alone_counting_forks,
+    write_files,
+)
 
 ARTICLES = {
     f"articles/a{n}.md": f"""
@@ -266,19 +271,13 @@ def rewrite_state(settings, change):
 
 
 REFRESH_ALONE = """
-    import json, os, sys
+    import json, sys
     sys.path.insert(0, "plugins")
     from pelican.settings import read_settings
     from comment_refresh.refresh import refresh_comment_pages
-    forks = []
-    fork = os.fork
-    def counted_fork():
-        forks.append(os.getpid())
-        return fork()
-    os.fork = counted_fork
     settings = read_settings("pelicanconf.py", override=json.loads({overrides!r}))
     counts = refresh_comment_pages(settings)
-    print("RESULT", len(forks), json.dumps(counts))
+    print("RESULT", json.dumps(counts))
 """
 
 
@@ -314,12 +313,16 @@ def test_a_refresh_in_its_own_process_forks_once_and_equals_a_full_build(
     }
     if helpers is not None:
         overrides["BUILD_HELPERS"] = helpers
-    output = run_alone(REFRESH_ALONE.format(overrides=json.dumps(overrides)))
+    output, forks = run_alone_counting_forks(
+        REFRESH_ALONE.format(overrides=json.dumps(overrides))
+    )
     [result] = [line for line in output.splitlines() if line.startswith("RESULT")]
-    _, forks, counts = result.split(" ", 2)
-    assert json.loads(counts) == {"comments": 3, "pages_rendered": 2}
+    assert json.loads(result.removeprefix("RESULT ")) == {
+        "comments": 3,
+        "pages_rendered": 2,
+    }
     cores = len(os.sched_getaffinity(0))
-    assert forks == ("1" if cores > 1 and helpers is None else "0")
+    assert forks == (1 if cores > 1 and helpers is None else 0)
     document = json.loads((refreshed / "answered/answered.json").read_text())
     assert document["removed"] == {"unrecorded": 1}
     fresh = full_build(tmp_path, server, "fresh")
