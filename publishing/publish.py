@@ -7,10 +7,12 @@ deploy or rollback; once live, the parade posts' Webmentions
 as it was; the summary lines are for people.
 """
 
+import contextlib
 import os
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from invoke import Exit
 
@@ -21,6 +23,7 @@ from publishing.build import watch_build
 from publishing.deploy import LocalReleases, target_for
 from publishing.leaks import find_leaks
 from publishing.placeholders import refuse_placeholders
+from publishing.publish_lock import one_publish_at_a_time
 from publishing.settings import publish_settings
 from publishing.site_build import PLUGINS, pelican_build
 from publishing.webmention_send import DEFAULTS as WEBMENTION_DEFAULTS
@@ -42,6 +45,38 @@ def refresh_module():
     from comment_refresh import refresh
 
     return refresh
+
+
+@contextlib.contextmanager
+def refresh_files_kept(cache):
+    """Keep the live publish's refresh state and pickled pages (in ``cache``)
+    while a full publish builds new ones; put them back unless it deployed
+    (``kept.deployed``): after a dry run, a refusal or a failed build the
+    comment-only publish goes on from the live release. A file the build
+    made where none was is removed then (it would name a site never live)."""
+    from comment_refresh.pages import pages_path  # on the path: refresh_module
+
+    folder = {"CACHE_PATH": str(cache)}
+    paths = (refresh_module().state_path(folder), pages_path(folder))
+    kept = {}
+    for path in paths:
+        copy = path.with_name(path.name + ".kept")
+        copy.unlink(missing_ok=True)
+        if path.is_file():
+            os.link(path, copy)  # the build replaces the file, never writes it
+            kept[path] = copy
+    outcome = SimpleNamespace(deployed=False)
+    try:
+        yield outcome
+    finally:
+        for path in paths:
+            if outcome.deployed:
+                if path in kept:
+                    kept[path].unlink(missing_ok=True)
+            elif path in kept:
+                os.replace(kept[path], path)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def remember_live_site(settings, target, overrides):
@@ -82,7 +117,12 @@ def publish_site(settings_file, dry_run=False, allow_placeholder=False, **overri
     settings, options, target = publish_target("publish", settings_file, **overrides)
     if not allow_placeholder:
         refuse_placeholders(settings)
-    with tempfile.TemporaryDirectory(prefix="blog-publish-") as work:
+    cache = Path(overrides.get("CACHE_PATH") or publish_cache(settings))
+    with (
+        one_publish_at_a_time(cache),
+        refresh_files_kept(cache) as kept,
+        tempfile.TemporaryDirectory(prefix="blog-publish-") as work,
+    ):
         output = Path(work) / "output"
         try:
             with watch_build() as watch:
@@ -91,7 +131,7 @@ def publish_site(settings_file, dry_run=False, allow_placeholder=False, **overri
                 # the publish's stays for `invoke publish --comments`.
                 pelican_build(
                     settings_file,
-                    **{"CACHE_PATH": str(publish_cache(settings)), **overrides},
+                    **{"CACHE_PATH": str(cache), **overrides},
                     OUTPUT_PATH=str(output),
                 )
         except (SetupError, Exit) as error:
@@ -121,6 +161,7 @@ def publish_site(settings_file, dry_run=False, allow_placeholder=False, **overri
         if dry_run:
             return
         deployment = target.deploy(output)
+        kept.deployed = True
         mentioned = mention_targets(settings, options, settings_file, output)
         if isinstance(target, LocalReleases):
             remember_live_site(settings, target, overrides)
@@ -195,37 +236,41 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
     max_age = settings.get(
         comment_fingerprint.MAX_AGE_SETTING, comment_fingerprint.DEFAULT_MAX_AGE
     )
-    live = target.current_release()
-    if inputs and comment_fingerprint.unchanged_since_last(
-        cache, inputs, live, max_age
-    ):
-        print(
-            "Nothing changed since the last publish (comment data untouched); "
-            f"{target.folder} stays at {live}."
-        )
-        return
-    comment_fingerprint.forget(cache)  # remembered again once this one is done
-    refresh = refresh_module()
-    state_file = refresh.state_path({"CACHE_PATH": str(cache)})
-    state_before = state_file.read_bytes() if state_file.is_file() else None
-    with tempfile.TemporaryDirectory(prefix="blog-publish-comments-") as work:
-        overlay = Path(work) / "overlay"
-        overlay.mkdir()
-        site_settings = read_settings(
-            settings_file,
-            override={
-                **overrides,
-                "CACHE_PATH": str(cache),
-                "OUTPUT_PATH": str(overlay),
-            },
-        )
-        # What removed comments said, for the leak check: found by a child
-        # beside the refresh (a new removal loads the snapshot read before
-        # it, ~0.5 s at 100,000 comments), or first, in one process.
-        from comment_refresh.beside import Beside  # on the path: refresh_module
+    with one_publish_at_a_time(cache):
+        live = target.current_release()
+        if inputs and comment_fingerprint.unchanged_since_last(
+            cache, inputs, live, max_age
+        ):
+            print(
+                "Nothing changed since the last publish (comment data untouched); "
+                f"{target.folder} stays at {live}."
+            )
+            return
+        comment_fingerprint.forget(cache)  # remembered again once this one is done
+        refresh = refresh_module()
+        state_file = refresh.state_path({"CACHE_PATH": str(cache)})
+        with tempfile.TemporaryDirectory(prefix="blog-publish-comments-") as work:
+            # The new refresh state says which pages the live release has: it
+            # replaces the last one only once its release is live (a refusal,
+            # an error, Ctrl-C or kill -9 before that leave the last one, and
+            # the next run renders the same pages again).
+            new_state = Path(work) / "refresh-state.json"
+            overlay = Path(work) / "overlay"
+            overlay.mkdir()
+            site_settings = read_settings(
+                settings_file,
+                override={
+                    **overrides,
+                    "CACHE_PATH": str(cache),
+                    "OUTPUT_PATH": str(overlay),
+                },
+            )
+            # What removed comments said, for the leak check: found by a child
+            # beside the refresh (a new removal loads the snapshot read before
+            # it, ~0.5 s at 100,000 comments), or first, in one process.
+            from comment_refresh.beside import Beside  # on the path: refresh_module
 
-        removed_texts = Beside(lambda: removed_comments(settings), settings)
-        try:
+            removed_texts = Beside(lambda: removed_comments(settings), settings)
             try:
                 with watch_build():
                     # Its state is the last publish's, not a local build's:
@@ -235,6 +280,7 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                         site=target.current_link,
                         index=False,
                         rebuild="invoke publish",
+                        state_to=new_state,
                     )
             finally:
                 removed = removed_texts.join()
@@ -255,36 +301,34 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                 ]
 
             deployment = target.deploy_overlay(overlay, check=check)
-        except (SetupError, Exit):
-            if state_before is not None:  # the live site did not change
-                state_file.write_bytes(state_before)
-            raise
-        if not deployment.new_release:
-            if inputs:
-                comment_fingerprint.remember(cache, inputs, deployment.release)
+            os.replace(new_state, state_file)
+            if not deployment.new_release:
+                if inputs:
+                    comment_fingerprint.remember(cache, inputs, deployment.release)
+                print(
+                    f"Nothing changed; {deployment.target} stays at "
+                    f"{deployment.release}."
+                )
+                return
             print(
-                f"Nothing changed; {deployment.target} stays at {deployment.release}."
+                f"Published comments: release {deployment.release} is live "
+                f"({counts['pages_rendered']} commented page(s) rendered; "
+                f"{deployment.changes.summary()})."
             )
-            return
-        print(
-            f"Published comments: release {deployment.release} is live "
-            f"({counts['pages_rendered']} commented page(s) rendered; "
-            f"{deployment.changes.summary()})."
-        )
-        if counts["pages_rendered"]:
-            # Search follows in a release of its own: the pages do not wait
-            # for Pagefind (seconds at 5,000 articles).
-            (Path(work) / "none").mkdir()
-            indexed = target.deploy_overlay(
-                Path(work) / "none",
-                lambda release: index_release(site_settings, release),
-                always=True,
-            )
-            print(f"Search index updated: release {indexed.release} is live.")
-        target.prune_releases()
-        target.prepare_next()  # the next minute's copy, made while none waits
-        if inputs:
-            comment_fingerprint.remember(cache, inputs, target.current_release())
+            if counts["pages_rendered"]:
+                # Search follows in a release of its own: the pages do not wait
+                # for Pagefind (seconds at 5,000 articles).
+                (Path(work) / "none").mkdir()
+                indexed = target.deploy_overlay(
+                    Path(work) / "none",
+                    lambda release: index_release(site_settings, release),
+                    always=True,
+                )
+                print(f"Search index updated: release {indexed.release} is live.")
+            target.prune_releases()
+            target.prepare_next()  # the next minute's copy, made while none waits
+            if inputs:
+                comment_fingerprint.remember(cache, inputs, target.current_release())
 
 
 def comment_inputs(settings, settings_file, overrides):

@@ -154,10 +154,10 @@ def retarget_state(settings, served, resolve=True):
     write_state(settings, state)
 
 
-def write_state(settings, state):
+def write_state(settings, state, path=None):
     """Write the refresh state (a dict, or the pieces ``state_pieces`` made
-    of one) atomically."""
-    path = state_path(settings)
+    of one) atomically, to ``path`` or where the next refresh reads it."""
+    path = Path(path) if path else state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     with open(temporary, "w", encoding="utf-8") as stream:
@@ -326,13 +326,17 @@ def index_search(context, settings, index=True):
         run.finish()
 
 
-def refresh_comment_pages(settings, site=None, index=True, rebuild=REBUILD):
+def refresh_comment_pages(
+    settings, site=None, index=True, rebuild=REBUILD, state_to=None
+):
     """Re-render the comment-driven pages of the last full build; return counts.
 
     The pages go to ``OUTPUT_PATH``; ``site``: where the last build's site is
     when that is elsewhere (a comment-only publish writes only the changed
     pages into an empty folder); ``index``: index the site for search again;
-    ``rebuild``: the command an error names to make the last build again.
+    ``rebuild``: the command an error names to make the last build again;
+    ``state_to``: where the new refresh state goes (default: where the next
+    refresh reads it; a publish moves it there once its release is live).
 
     The collector is paused throughout: a refresh makes a million objects
     (comments, their classification, the page's rows) and no cycle worth
@@ -343,7 +347,7 @@ def refresh_comment_pages(settings, site=None, index=True, rebuild=REBUILD):
 
     with many_objects():
         try:
-            return refresh_pages(settings, site, index, rebuild)
+            return refresh_pages(settings, site, index, rebuild, state_to)
         finally:
             finish_build()  # the heap freeze after the read
 
@@ -413,7 +417,7 @@ def write_output(generator, writer, context, changed):
     write_feeds(threads=[entry["isso"]["thread"] for entry in changed])
 
 
-def refresh_pages(settings, site=None, index=True, rebuild=REBUILD):
+def refresh_pages(settings, site=None, index=True, rebuild=REBUILD, state_to=None):
     """Load the plugins (reading no content), then refresh; return counts."""
     from answered.answered import AnsweredPageGenerator, figures_for_build, line_for
     from comment_data.comment_data import keep_renderings
@@ -475,6 +479,6 @@ def refresh_pages(settings, site=None, index=True, rebuild=REBUILD):
             transparency.join()
     if rendered and index:
         index_search(context, settings)
-    write_state(settings, state_text)
+    write_state(settings, state_text, state_to)
     keep_renderings(settings, prune=False)  # it showed only the changed pages
     return {"comments": build.digest.comment_count, "pages_rendered": rendered}

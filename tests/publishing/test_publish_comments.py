@@ -3,6 +3,8 @@ through the same templates, leak-checked, as a new release."""
 
 import json
 import os
+import signal
+import subprocess
 from types import SimpleNamespace
 
 import pytest
@@ -236,3 +238,66 @@ def test_removed_texts_found_beside_the_refresh_still_refuse_a_leak(
     assert "RESULT publish --comments: leak check, nothing deployed" in output
     assert "comment 1" in output
     assert os.readlink(tmp_path / "site" / "current") == live
+
+
+KILLED_BEFORE_LIVE = """
+    import json, os, signal
+    from publishing.deploy import LocalReleases
+    from publishing.publish import publish_comments
+    def killed(*args, **kwargs):  # the pages and the state are made by now
+        os.kill(os.getpid(), signal.SIGKILL)
+    LocalReleases.deploy_overlay = killed
+    publish_comments({conf!r}, allow_placeholder=True, **json.loads({settings!r}))
+"""
+
+
+def test_a_publish_killed_before_its_release_is_live_is_done_by_the_next(
+    tmp_path, published
+):
+    """kill -9 after the refresh rendered the changed pages (the removed
+    texts' child done beside it), before the release went live: the refresh
+    state still says what the live release shows, so the next run renders
+    the changed thread again and publishes it."""
+    server, settings = published
+    text = "Eine Frage, deren erste Veröffentlichung abbrach."
+    server.client.post("/2026/hallo/", text, author="Ida")
+    with pytest.raises(subprocess.CalledProcessError) as killed:
+        run_alone(
+            KILLED_BEFORE_LIVE.format(conf=PUBLISHCONF, settings=json.dumps(settings))
+        )
+    assert killed.value.returncode == -signal.SIGKILL
+    assert text not in live_page(tmp_path)
+
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    assert text in live_page(tmp_path)
+
+
+@pytest.mark.parametrize("how", ["dry run", "refused"])
+def test_a_full_publish_that_deployed_nothing_leaves_comment_publishing_going(
+    tmp_path, published, how, monkeypatch
+):
+    """A dry run or a refused full publish builds new refresh files into the
+    publish cache; they go back to the live release's, so the next
+    comment-only publish neither refuses ("run `invoke publish` again") nor
+    ships the article text that was never published."""
+    server, settings = published
+    write_article(tmp_path, "Eine Fassung, die nie veröffentlicht wurde.")
+    if how == "dry run":
+        publish_site(PUBLISHCONF, dry_run=True, allow_placeholder=True, **settings)
+    else:
+        removal = SimpleNamespace(comment_id=99, reason="spam")
+        monkeypatch.setattr(
+            "publishing.publish.removed_comments",
+            lambda settings: [RemovedText(removal, "nie veröffentlicht wurde", {})],
+        )
+        with pytest.raises(Exit, match="leak check"):
+            publish_site(PUBLISHCONF, allow_placeholder=True, **settings)
+        monkeypatch.undo()
+    text = "Eine Frage nach dem Probelauf."
+    server.client.post("/2026/hallo/", text, author="Ida")
+
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    page = live_page(tmp_path)
+    assert text in page
+    assert "nie veröffentlicht" not in page
+    assert not list((tmp_path / "cache").glob("*.kept"))
