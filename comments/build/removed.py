@@ -76,7 +76,13 @@ def removed_fragments(removals, snapshot_dir, renderer, now=None):
     still holds and is long enough to be recognised; what was found once is
     not looked for again (``comments.build.removed_memo``)."""
     now = now or datetime.datetime.now(datetime.UTC)
-    known = removed_memo.known_fragments(snapshot_dir, renderer)
+    known = {
+        key: fragment
+        for key, fragment in removed_memo.known_fragments(
+            snapshot_dir, renderer
+        ).items()
+        if is_fragment(fragment)  # a damaged entry is looked for again
+    }
     unknown = [r for r in removals if removed_memo.removal_key(r) not in known]
     found = search_snapshots(unknown, snapshot_dir, renderer) if unknown else {}
     kept, result = {}, []
@@ -90,6 +96,14 @@ def removed_fragments(removals, snapshot_dir, renderer, now=None):
     if kept != known:
         removed_memo.remember_fragments(snapshot_dir, renderer, kept)
     return result
+
+
+def is_fragment(value):
+    """True for what ``search_snapshots`` finds of a removal: None (not
+    found), "" (too short to look for) or the start of its text."""
+    return value is None or (
+        isinstance(value, str) and (value == "" or SHORTEST <= len(value) <= LONGEST)
+    )
 
 
 def search_snapshots(removals, snapshot_dir, renderer):

@@ -93,3 +93,30 @@ def test_an_unreadable_memo_is_one_warning_and_the_snapshots_answer(tmp_path, ca
     found = removed_fragments([removal(1)], tmp_path, Renderer(), now=REMOVED_AT)
     assert [fragment for _, fragment in found] == [SPAM]
     assert "ignoring unreadable" in caplog.text
+
+
+def test_damaged_memo_entries_are_looked_for_again_never_trusted(tmp_path):
+    snapshot(tmp_path, READ_AT, comment(1, SPAM), comment(2, SPAM + " Nochmal."))
+    keys = [removed_memo.removal_key(removal(1)), removed_memo.removal_key(removal(2))]
+    memo = tmp_path / removed_memo.FILE_NAME
+    for damaged in (
+        {keys[0]: 5, keys[1]: ["eine", "Liste"]},  # no text
+        {keys[0]: "kurz", keys[1]: "x" * 500},  # what no search finds
+    ):
+        memo.write_text(
+            json.dumps({"renderer": "isso 0.14.0", "fragments": damaged}),
+            encoding="utf-8",
+        )
+        found = removed_fragments(
+            [removal(1), removal(2)], tmp_path, Renderer(), now=REMOVED_AT
+        )
+        assert [(r.comment_id, fragment) for r, fragment in found] == [
+            (1, SPAM),
+            (2, (SPAM + " Nochmal.")[:80]),
+        ]
+        stored = json.loads(memo.read_text(encoding="utf-8"))["fragments"]
+        assert stored == {keys[0]: SPAM, keys[1]: (SPAM + " Nochmal.")[:80]}
+
+    memo.write_bytes(b"\xff\xfe kein UTF-8")
+    found = removed_fragments([removal(1)], tmp_path, Renderer(), now=REMOVED_AT)
+    assert [fragment for _, fragment in found] == [SPAM]
