@@ -240,31 +240,38 @@ def test_removed_texts_found_beside_the_refresh_still_refuse_a_leak(
     assert os.readlink(tmp_path / "site" / "current") == live
 
 
-KILLED_BEFORE_LIVE = """
-    import json, os, signal
+KILLED = """
+    import json, os, signal, sys
+    sys.path.insert(0, "plugins")
+    from comment_refresh import refresh
     from publishing.deploy import LocalReleases
     from publishing.publish import publish_comments
-    def killed(*args, **kwargs):  # the pages and the state are made by now
+
+    def killed(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
-    LocalReleases.deploy_overlay = killed
+
+    if {where!r} == "refreshing":  # the removed texts' child works beside it
+        refresh.write_state = killed
+    else:  # the pages and the state are made
+        LocalReleases.deploy_overlay = killed
     publish_comments({conf!r}, allow_placeholder=True, **json.loads({settings!r}))
 """
 
 
+@pytest.mark.parametrize("where", ["refreshing", "before live"])
 def test_a_publish_killed_before_its_release_is_live_is_done_by_the_next(
-    tmp_path, published
+    tmp_path, published, where
 ):
-    """kill -9 after the refresh rendered the changed pages (the removed
-    texts' child done beside it), before the release went live: the refresh
-    state still says what the live release shows, so the next run renders
-    the changed thread again and publishes it."""
+    """kill -9 while the refresh writes (its removed texts' child beside
+    it), or once it is done and the release not yet live: the refresh state
+    still says what the live release shows, so the next run renders the
+    changed thread again and publishes it."""
     server, settings = published
     text = "Eine Frage, deren erste Veröffentlichung abbrach."
     server.client.post("/2026/hallo/", text, author="Ida")
+    code = KILLED.format(where=where, conf=PUBLISHCONF, settings=json.dumps(settings))
     with pytest.raises(subprocess.CalledProcessError) as killed:
-        run_alone(
-            KILLED_BEFORE_LIVE.format(conf=PUBLISHCONF, settings=json.dumps(settings))
-        )
+        run_alone(code)
     assert killed.value.returncode == -signal.SIGKILL
     assert text not in live_page(tmp_path)
 
