@@ -303,11 +303,14 @@ def publish_rows(articles, comments, rounds):
 
 
 def measure_thread_cost(work, db_path, rounds):
-    """Return [(with threads, without)] Build pairs of cold project builds."""
+    """Return [(with threads, without)] Build pairs of cold project builds;
+    which of a pair goes first alternates (in a fixed order the builds with
+    threads, always first, took 8–12 % less wall time than those without,
+    and 2 % more CPU: the order weighs in)."""
     pairs = []
     for index in range(rounds):
-        pair = []
-        for enabled in (True, False):
+        pair = {}
+        for enabled in (True, False) if index % 2 == 0 else (False, True):
             name = f"threads-{'on' if enabled else 'off'}-{index}"
             overrides = project_overrides(work, db_path, work / name)
             overrides.update(
@@ -316,9 +319,9 @@ def measure_thread_cost(work, db_path, rounds):
                 COMMENT_THREAD_ENABLED=enabled,
             )
             code = pelican_code(str(ROOT / "pelicanconf.py"), overrides)
-            pair.append(measured_build(code))
+            pair[enabled] = measured_build(code)
             shutil.rmtree(work / name, ignore_errors=True)
-        pairs.append(tuple(pair))
+        pairs.append((pair[True], pair[False]))
     return pairs
 
 
