@@ -314,3 +314,89 @@ def test_a_share_whose_pages_did_not_change_keeps_its_index(tmp_path, caplog):
         assert "unchanged" not in build()  # (Pelican logs a line only once)
     assert entry.read_bytes() == first  # made again
     assert len(list((output / "pagefind" / "fragment").iterdir())) == 1
+
+
+def test_a_fresh_build_takes_the_indexes_of_unchanged_pages_from_the_live_site(
+    tmp_path, caplog
+):
+    """``invoke publish`` builds into an empty folder: a share's index is
+    copied from the live release when it was made from the same pages, and
+    only the share whose page changed is indexed again."""
+
+    def build(output, **settings):
+        generator = listed_generator(
+            output,
+            PAGEFIND_PAGES_PER_INDEX=1,
+            CACHE_PATH=str(tmp_path / "cache"),
+            **settings,
+        )
+        generator.articles.append(
+            SimpleNamespace(save_as="2026/zweiter/index.html", status="published")
+        )
+        for slug in ("erster", "zweiter"):
+            page = output / "2026" / slug / "index.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            title = slug if not (output.name == "neu" and slug == "zweiter") else "neu"
+            page.write_text(PAGE_HTML.format(title=title), encoding="utf-8")
+        caplog.clear()
+        note_indexed_files([generator])
+        start_after_pages(generator, writer=None)
+        build_index(SimpleNamespace(settings=generator.settings, output_path=""))
+        return caplog.text
+
+    live, same, changed = tmp_path / "live", tmp_path / "gleich", tmp_path / "neu"
+    with caplog.at_level(logging.INFO):
+        assert "indexed 2 pages" in build(live)
+        said = build(same, PAGEFIND_REUSE_FROM=str(live))
+        assert "2 of 2 indexes taken from" in said
+        assert "indexed 2" not in said and "unchanged" not in said  # no Pagefind
+        said = build(changed, PAGEFIND_REUSE_FROM=str(live))
+        assert "1 of 2 indexes taken from" in said
+        assert "indexed 1 pages" in said
+
+    def files(site):
+        return {
+            path.relative_to(site).as_posix(): path.read_bytes()
+            for path in (site / "pagefind").rglob("*")
+            if path.is_file()
+        }
+
+    assert files(same) == files(live)  # byte for byte: hard links on deploy
+    first = {
+        k: v for k, v in files(live).items() if not k.startswith("pagefind/teil-2/")
+    }
+    assert {
+        k: v for k, v in files(changed).items() if not k.startswith("pagefind/teil-2/")
+    } == (first)
+    assert files(changed) != files(live)  # the second share was made anew
+
+
+def test_an_index_older_than_its_pages_is_never_taken(tmp_path, caplog):
+    """A run stopped between the pages and their index leaves the live site
+    with new pages and the old index: a later build indexes them itself."""
+    live = tmp_path / "live"
+    page = live / "2026" / "erster" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(PAGE_HTML.format(title="alt"), encoding="utf-8")
+    generator = listed_generator(live)
+    note_indexed_files([generator])
+    run = start_index(generator.settings, live)
+    run.finish()
+    page.write_text(PAGE_HTML.format(title="neu"), encoding="utf-8")  # no index
+
+    fresh = tmp_path / "fresh"
+    (fresh / "2026" / "erster").mkdir(parents=True)
+    shutil.copy(page, fresh / "2026" / "erster" / "index.html")
+    with caplog.at_level(logging.INFO):
+        run = start_index(
+            {**generator.settings, "PAGEFIND_REUSE_FROM": str(live)}, fresh
+        )
+        assert run is not None  # Pagefind runs: nothing was taken
+        run.finish()
+    assert "taken from" not in caplog.text
+    assert "indexed 1 pages" in caplog.text
+
+
+def test_reuse_from_must_be_a_folder_name():
+    with pytest.raises(PagefindSettingError, match="PAGEFIND_REUSE_FROM=3 must be"):
+        pagefind_settings({"PAGEFIND_REUSE_FROM": 3})
