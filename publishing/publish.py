@@ -9,6 +9,7 @@ as it was; the summary lines are for people.
 
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -63,7 +64,7 @@ def refresh_files_kept(cache):
         copy = path.with_name(path.name + ".kept")
         copy.unlink(missing_ok=True)
         if path.is_file():
-            os.link(path, copy)  # the build replaces the file, never writes it
+            keep_copy(path, copy)
             kept[path] = copy
     outcome = SimpleNamespace(deployed=False)
     try:
@@ -77,6 +78,22 @@ def refresh_files_kept(cache):
                 os.replace(kept[path], path)
             else:
                 path.unlink(missing_ok=True)
+
+
+def keep_copy(path, copy):
+    """Keep ``path`` as ``copy``: a hard link (the build replaces the file,
+    never writes into it), or a copy where links are not allowed."""
+    try:
+        os.link(path, copy)
+    except OSError:
+        try:
+            shutil.copy2(path, copy)
+        except OSError as error:
+            raise SetupError(
+                f"{copy}: cannot keep the live publish's refresh files "
+                f"({error.strerror}); check the free space and permissions of "
+                "CACHE_PATH"
+            ) from None
 
 
 def live_search_index(target):
