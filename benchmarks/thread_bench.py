@@ -11,8 +11,9 @@
 A removal is timed from the command's return: its own start is not counted.
 
 - in a full build: what the static threads cost, as cold builds of one site
-  with and without ``COMMENT_THREAD_ENABLED`` in interleaved pairs (wall and
-  CPU, each pair's ratio: a busy minute of a shared machine hits both alike).
+  with and without ``COMMENT_THREAD_ENABLED`` in interleaved pairs, in one
+  process (wall and CPU, each pair's ratio: a busy minute of a shared
+  machine hits both alike).
 
 ``python -m benchmarks.thread_bench [--serve 1000 20000] [--publish 5000
 100000] [--cost 5000 100000] [--rounds 3]``; ``invoke bench`` adds its rows
@@ -303,10 +304,14 @@ def publish_rows(articles, comments, rounds):
 
 
 def measure_thread_cost(work, db_path, rounds):
-    """Return [(with threads, without)] Build pairs of cold project builds;
-    which of a pair goes first alternates (in a fixed order the builds with
-    threads, always first, took 8–12 % less wall time than those without,
-    and 2 % more CPU: the order weighs in)."""
+    """Return [(with threads, without)] Build pairs of cold project builds in
+    one process (``BUILD_HELPERS = 0``; Pagefind still runs beside it);
+    which of a pair goes first alternates.
+
+    One process, because on this machine's two virtual cores the CPU time
+    of the same two-core build came out 68–70 s or 82–86 s at 5,000 /
+    100,000 (five builds, with and without threads alike): two cores busy at
+    once make each CPU second slower, by more than the 5 % this measures."""
     pairs = []
     for index in range(rounds):
         pair = {}
@@ -317,6 +322,7 @@ def measure_thread_cost(work, db_path, rounds):
                 CACHE_CONTENT=False,
                 LOAD_CONTENT_CACHE=False,
                 COMMENT_THREAD_ENABLED=enabled,
+                BUILD_HELPERS=0,
             )
             code = pelican_code(str(ROOT / "pelicanconf.py"), overrides)
             pair[enabled] = measured_build(code)
@@ -340,7 +346,7 @@ def thread_cost_rows(work, db_path, articles, comments, rounds):
     return [
         (
             size,
-            "static threads' cost in a cold full build (search on)",
+            "static threads' cost in a cold full build (search on, one process)",
             percent_more(pairs, lambda build: build.seconds) + " wall",
             percent_more(pairs, lambda build: build.cpu_seconds)
             + " CPU; target ≤ 5 %; with threads "
