@@ -55,10 +55,11 @@ def refresh_files_kept(cache):
     (``kept.deployed``): after a dry run, a refusal or a failed build the
     comment-only publish goes on from the live release. A file the build
     made where none was is removed then (it would name a site never live)."""
-    from comment_refresh.pages import pages_path  # on the path: refresh_module
+    refresh = refresh_module()  # puts plugins/ on the path
+    from comment_refresh.pages import pages_path
 
     folder = {"CACHE_PATH": str(cache)}
-    paths = (refresh_module().state_path(folder), pages_path(folder))
+    paths = (refresh.state_path(folder), pages_path(folder))
     kept = {}
     for path in paths:
         copy = path.with_name(path.name + ".kept")

@@ -410,3 +410,19 @@ def test_a_publish_takes_the_live_search_index_of_unchanged_pages(tmp_path, capl
     )
     entry = "pagefind/pagefind-entry.json"
     assert (first / entry).read_bytes() != (second / entry).read_bytes()
+
+
+def test_a_publish_in_a_fresh_process_as_invoke_runs_it(tmp_path):
+    """Nothing here may lean on the test run's import path (plugins/)."""
+    from tests.support import run_alone
+
+    write_article(tmp_path, "Text.")
+    settings = site_settings(tmp_path, CACHE_PATH=str(tmp_path / "cache"))
+    code = f"""
+        from publishing.publish import publish_site
+        publish_site({PUBLISHCONF!r}, allow_placeholder=True, **{settings!r})
+    """
+    assert "Published" in run_alone(code)
+    assert "Text." in (
+        tmp_path / "site" / "current" / "2026/hallo/index.html"
+    ).read_text(encoding="utf-8")
