@@ -234,12 +234,36 @@ def mention_targets(settings, options, settings_file, output):
 @one_line_errors("rollback")
 def rollback_site(settings_file, **overrides):
     """Point the target's current release back at the one before it."""
-    _, options, target = publish_target("rollback", settings_file, **overrides)
-    previous, abandoned = target.rollback()
+    settings, options, target = publish_target("rollback", settings_file, **overrides)
+    cache = Path(overrides.get("CACHE_PATH") or publish_cache(settings))
+    with one_publish_at_a_time(cache):
+        previous, abandoned = target.rollback()
+        stopped = forget_live_site(cache)
     print(
         f"Rolled back {options.target}: release {previous} is live again "
         f"({abandoned} is kept as {abandoned}.rolled-back until the next publish)."
     )
+    if stopped:
+        print(
+            "Comment-only publishes wait for the next `invoke publish` (they "
+            "would render pages of the release rolled back)."
+        )
+
+
+def forget_live_site(cache):
+    """Remove what a comment-only publish starts from (the refresh state and
+    pages of the last publish): after a rollback they describe a release that
+    is no longer live. Return True when there was something to remove."""
+    refresh = refresh_module()  # puts plugins/ on the path
+    from comment_refresh.pages import pages_path
+
+    folder = {"CACHE_PATH": str(cache)}
+    found = False
+    for path in (refresh.state_path(folder), pages_path(folder)):
+        found = path.is_file() or found
+        path.unlink(missing_ok=True)
+    comment_fingerprint.forget(cache)
+    return found
 
 
 @one_line_errors("publish --comments")

@@ -13,7 +13,7 @@ from invoke import Exit
 from comments.build.removed import RemovedText
 from comments.server.app import build_server
 from comments.staff.removal import remove_comment
-from publishing.publish import publish_comments, publish_site
+from publishing.publish import publish_comments, publish_site, rollback_site
 from tests.publishing.test_publish import (
     PUBLISHCONF,
     live_page,
@@ -308,3 +308,24 @@ def test_a_full_publish_that_deployed_nothing_leaves_comment_publishing_going(
     assert text in page
     assert "nie veröffentlicht" not in page
     assert not list((tmp_path / "cache").glob("*.kept"))
+
+
+def test_after_a_rollback_comment_publishes_wait_for_the_next_full_one(
+    tmp_path, published, capsys
+):
+    """The refresh state and pages describe the release rolled back: a
+    comment-only publish from them would bring its pages back."""
+    server, settings = published
+    write_article(tmp_path, "Eine Fassung, die zurückgerollt wird.")
+    publish_site(PUBLISHCONF, allow_placeholder=True, **settings)
+    rollback_site(PUBLISHCONF, **settings)
+    assert "Comment-only publishes wait" in capsys.readouterr().out
+    text = "Eine Frage nach dem Zurückrollen."
+    server.client.post("/2026/hallo/", text, author="Ida")
+    with pytest.raises(Exit, match="run `invoke publish` first"):
+        publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    assert "zurückgerollt" not in live_page(tmp_path)
+
+    publish_site(PUBLISHCONF, allow_placeholder=True, **settings)
+    publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
+    assert text in live_page(tmp_path)
