@@ -265,3 +265,31 @@ def test_a_removed_text_a_published_copy_says_may_show_only_where_the_copy_does(
         Finding("2026/zweimal/index.html", leak),  # the copy, and once more
         Finding("index.html", leak),  # no thread, and more often than all copies
     ]
+
+
+def test_addresses_are_found_from_their_at_sign_as_the_pattern_finds_them():
+    """``addresses_in`` looks only around each "@" (4 s less over 5,000
+    articles); it must find exactly what ``EMAIL.finditer`` finds."""
+    import random
+
+    from publishing.leaks import EMAIL, addresses_in
+
+    texts = [
+        "Fragen an redaktion@example.org.",
+        "a@b.com@c.org",
+        "foo@bar.baz@qux.com",
+        "ab@@cd.ef x@y.zz- x@y.zz_ name@host.de.",
+        "a.b+c%d-e_f@sub.exa-mple.co.uk und ä@ö.de, é@b.cd",
+        "a" * 5000 + "@b.com",
+        "-" * 300 + "x@y.de",
+        "q@w.ee" * 5,
+        "logo@2x.png a@-b.cd a@b-.cd a@b..cd a@b.c-d.ef",
+    ]
+    chance = random.Random(4)
+    texts += [
+        "".join(chance.choice("ab.@-_%+Zé \n") for _ in range(chance.randint(1, 30)))
+        for _ in range(5000)
+    ]
+    for text in texts:
+        expected = [(match.start(), match.group(0)) for match in EMAIL.finditer(text)]
+        assert list(addresses_in(text)) == expected, text
