@@ -97,15 +97,6 @@ def keep_copy(path, copy):
             ) from None
 
 
-def live_search_index(target):
-    """The setting that lets the build take the live release's search indexes
-    of unchanged pages (``pagefind_search.reuse``); none without one."""
-    if not isinstance(target, LocalReleases):
-        return {}
-    live = target.live_folder(target.current_release())
-    return {"PAGEFIND_REUSE_FROM": str(live)} if live else {}
-
-
 def remember_live_site(settings, target, overrides):
     """Say in the publish's refresh state that its site is the live release."""
     cache = overrides.get("CACHE_PATH") or publish_cache(settings)
@@ -158,11 +149,7 @@ def publish_site(settings_file, dry_run=False, allow_placeholder=False, **overri
                 # the publish's stays for `invoke publish --comments`.
                 pelican_build(
                     settings_file,
-                    **{
-                        "CACHE_PATH": str(cache),
-                        **live_search_index(target),
-                        **overrides,
-                    },
+                    **{"CACHE_PATH": str(cache), **overrides},
                     OUTPUT_PATH=str(output),
                 )
         except (SetupError, Exit) as error:

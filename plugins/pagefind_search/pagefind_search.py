@@ -34,7 +34,6 @@ left), ``all_generators_finalized`` (notes which files carry indexed text),
 ``page_writer_finalized`` (starts Pagefind), ``finalized`` (waits for it).
 """
 
-import importlib.metadata
 import importlib.util
 import logging
 import re
@@ -68,9 +67,6 @@ DEFAULTS = {
     # Pages per index: Pagefind holds ~0.3 MiB per 800-word page (~160 MiB),
     # beside a build process of ~290 MiB at 5,000 articles (benchmarks/FINDINGS.md).
     "PAGEFIND_PAGES_PER_INDEX": 500,
-    # An earlier build of the site (``invoke publish`` names the live
-    # release): a share's index made from the same pages is copied from it.
-    "PAGEFIND_REUSE_FROM": "",
 }
 INDEXED_PAGES = re.compile(r"Indexed (\d+) pages?")
 ALL_HTML = "**/*.{html}"  # Pagefind's own default
@@ -120,12 +116,6 @@ def pagefind_settings(settings):
         raise PagefindSettingError(
             f"PAGEFIND_EXCLUDE_SELECTORS={selectors!r} must be a list of CSS "
             "selectors, e.g. ['.answered-line']"
-        )
-    earlier = values["PAGEFIND_REUSE_FROM"]
-    if not isinstance(earlier, (str, Path)):
-        raise PagefindSettingError(
-            f"PAGEFIND_REUSE_FROM={earlier!r} must be the folder of an earlier "
-            "build of this site, or '' for none"
         )
     per_index = values["PAGEFIND_PAGES_PER_INDEX"]
     if not isinstance(per_index, int) or isinstance(per_index, bool) or per_index < 1:
@@ -238,12 +228,6 @@ def index_shares(paths, settings):
     cannot be named in a glob or a share's glob is too long."""
     values = pagefind_settings(settings)
     bundle = values["PAGEFIND_BUNDLE_DIR"]
-    earlier = values["PAGEFIND_REUSE_FROM"]
-    if not isinstance(earlier, (str, Path)):
-        raise PagefindSettingError(
-            f"PAGEFIND_REUSE_FROM={earlier!r} must be the folder of an earlier "
-            "build of this site, or '' for none"
-        )
     per_index = values["PAGEFIND_PAGES_PER_INDEX"]
     paths = sorted(set(paths))
     whole = [(bundle, indexed_glob(paths, settings) if paths else None, paths)]
@@ -422,11 +406,7 @@ def start_index(settings, output_path):
     output_path = Path(output_path)
     bundle = output_path / values["PAGEFIND_BUNDLE_DIR"]
     shares = index_shares(INDEXED_FILES, settings)
-    command_line = [
-        sys.executable,
-        pagefind_version(),
-        *values["PAGEFIND_EXCLUDE_SELECTORS"],
-    ]
+    command_line = [sys.executable, *values["PAGEFIND_EXCLUDE_SELECTORS"]]
     digests = {
         folder: reuse.share_digest(output_path, glob, paths, command_line)
         for folder, glob, paths in shares
@@ -440,21 +420,6 @@ def start_index(settings, output_path):
             bundle,
         )
         return None
-    earlier = values["PAGEFIND_REUSE_FROM"]
-    if earlier and Path(earlier).resolve() != output_path.resolve():
-        left = reuse.take_earlier(earlier, output_path, shares, todo, digests)
-        if len(left) < len(todo):
-            logger.info(
-                "pagefind_search: %d of %d indexes taken from %s (made from the "
-                "same pages)",
-                len(todo) - len(left),
-                len(shares),
-                earlier,
-            )
-        todo = left
-        if not todo:
-            reuse.save(state, digests)
-            return None
     command = chained_command(
         output_path,
         [(folder, glob) for folder, glob, _ in todo],
@@ -464,23 +429,8 @@ def start_index(settings, output_path):
         command,
         values["PAGEFIND_TIMEOUT"],
         bundle,
-        done=lambda: index_made(output_path, todo, digests, state),
+        done=lambda: reuse.save(state, digests),
     )
-
-
-def index_made(output_path, made, digests, state):
-    """Note what the indexes just ``made`` were made from, in each and in the
-    build's cache."""
-    reuse.mark_made(output_path, made, digests)
-    reuse.save(state, digests)
-
-
-def pagefind_version():
-    """The installed Pagefind package's version: another one indexes anew."""
-    try:
-        return importlib.metadata.version("pagefind")
-    except importlib.metadata.PackageNotFoundError:
-        return ""
 
 
 def start_after_pages(generator, writer=None):

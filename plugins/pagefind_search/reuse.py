@@ -7,16 +7,8 @@ The digests of the last successful run live in Pelican's cache folder
 (``CACHE_PATH/pagefind-indexes.json``); a build indexes only the shares
 whose digest changed or whose bundle is missing (a deleted output). After
 one edited article, one share of 500 pages is indexed again instead of all.
-
-A build into a fresh folder (``invoke publish``) can take a share's index
-from an earlier site instead (``PAGEFIND_REUSE_FROM``, the live release):
-each index made carries the digest of what it was made from
-(``MADE_FROM``), and it is copied only when that digest is this build's for
-the share. An index older than its pages (a run stopped between the pages
-and the index) carries the old pages' digest: it is never taken.
 """
 
-import contextlib
 import hashlib
 import json
 import shutil
@@ -24,7 +16,6 @@ from pathlib import Path
 
 STATE_NAME = "pagefind-indexes.json"
 ENTRY = "pagefind-entry.json"  # written last by a finished Pagefind run
-MADE_FROM = "made-from.digest"  # in each index folder: its share's digest
 
 
 def share_digest(output_path, glob, paths, command_line):
@@ -100,54 +91,3 @@ def clear_bundles(output_path, bundle_dir, shares, todo):
                 shutil.rmtree(entry, ignore_errors=True)
     for folder in redo - {bundle}:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def mark_made(output_path, shares, digests):
-    """Write into each index folder of ``shares`` (just made) the digest of
-    what it was made from."""
-    for folder, _, _ in shares:
-        # unwritten, no later build takes it: it indexes the share itself
-        with contextlib.suppress(OSError):
-            (Path(output_path) / folder / MADE_FROM).write_text(
-                digests[folder], encoding="ascii"
-            )
-
-
-def made_from(site, folder):
-    """The digest a complete index folder of ``site`` was made from, or None."""
-    index = Path(site) / folder
-    if not (index / ENTRY).is_file():
-        return None
-    try:
-        return (index / MADE_FROM).read_text(encoding="ascii")
-    except (OSError, ValueError):
-        return None
-
-
-def ignoring(folders):
-    """A ``copytree`` ignore function that leaves out ``folders``."""
-    return lambda directory, names: [
-        name for name in names if Path(directory) / name in folders
-    ]
-
-
-def take_earlier(earlier_site, output_path, shares, todo, digests):
-    """Copy from ``earlier_site`` the index of each share of ``todo`` that was
-    made from what this build would index; return the shares still to index.
-    A share's folder holds other shares' folders (the first one's holds all
-    ``teil-N``): those are not part of it."""
-    folders = {Path(folder) for folder, _, _ in shares}
-    left = []
-    for share in todo:
-        folder = share[0]
-        if made_from(earlier_site, folder) != digests[folder]:
-            left.append(share)
-            continue
-        source, target = Path(earlier_site) / folder, Path(output_path) / folder
-        others = {Path(earlier_site) / other for other in folders - {Path(folder)}}
-        try:
-            shutil.copytree(source, target, ignore=ignoring(others), dirs_exist_ok=True)
-        except OSError:
-            shutil.rmtree(target, ignore_errors=True)
-            left.append(share)
-    return left

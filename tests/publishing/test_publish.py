@@ -374,44 +374,6 @@ def test_a_publish_leaves_the_local_refresh_working(tmp_path, comment_server):
     assert counts["comments"] == 1
 
 
-def test_a_publish_takes_the_live_search_index_of_unchanged_pages(tmp_path, caplog):
-    """Each publish builds into an empty folder; the search index of a share
-    of pages that did not change comes from the live release (and is hard-
-    linked there on deploy), the edited page's share is indexed anew."""
-    write_article(tmp_path, "Erste Fassung.")
-    write_files(
-        tmp_path / "content",
-        {
-            "articles/zweiter.md": ARTICLE.replace("Hallo", "Zweiter")
-            .replace("hallo", "zweiter")
-            .format(text="Bleibt, wie er ist.")
-        },
-    )
-    settings = site_settings(tmp_path, PAGEFIND_PAGES_PER_INDEX=1)
-    publish_site(PUBLISHCONF, allow_placeholder=True, **settings)
-    first = tmp_path / "site" / os.readlink(tmp_path / "site" / "current")
-    write_article(tmp_path, "Zweite Fassung mit neuen Worten.")
-    with caplog.at_level("INFO", logger="pagefind_search.pagefind_search"):
-        publish_site(PUBLISHCONF, allow_placeholder=True, **settings)
-    assert f"1 of 2 indexes taken from {first}" in caplog.text
-    assert "indexed 1 pages" in caplog.text  # Pagefind ran for one share
-    second = tmp_path / "site" / os.readlink(tmp_path / "site" / "current")
-    assert second != first
-
-    def index_files(release, share):
-        folder = release / "pagefind" / share
-        return {p.relative_to(folder): p for p in folder.iterdir() if p.is_file()}
-
-    # the shares go by path: 2026/hallo/ first, 2026/zweiter/ second
-    taken = index_files(second, "teil-2")
-    assert taken and all(
-        path.stat().st_ino == (first / "pagefind" / "teil-2" / name).stat().st_ino
-        for name, path in taken.items()
-    )
-    entry = "pagefind/pagefind-entry.json"
-    assert (first / entry).read_bytes() != (second / entry).read_bytes()
-
-
 def test_a_publish_in_a_fresh_process_as_invoke_runs_it(tmp_path):
     """Nothing here may lean on the test run's import path (plugins/)."""
     from tests.support import run_alone
