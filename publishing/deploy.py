@@ -11,10 +11,15 @@ A deploy copies the build into ``releases/.partial-<name>/``, renames it to
 rename(2) replaces it atomically, so a reader gets the old or the new release,
 never a mix. Files equal to the live release's are hard-linked from it (no
 extra space; their mtime, and with it the web server's ETag, stays the same).
-The newest ``keep`` releases before the new one stay for ``rollback``, which
-points ``current`` at the previous release and moves the abandoned one aside
-as ``<name>.rolled-back`` (removed by the next deploy; never a rollback
-target). A lock file keeps two deploys or rollbacks from overlapping.
+The newest ``keep`` releases before the new one stay for ``rollback``, and so
+do the last ``keep`` full deploys and the release before each
+(``<target>/.full-publishes`` names them): a comment-only publish makes a
+release a minute, and a rollback undoes a full publish. It points
+``current`` at the release before the last full deploy the live release
+stands on (with none recorded, at the previous release) and moves the
+abandoned ones aside as ``<name>.rolled-back`` (removed by the next deploy;
+never a rollback target). A lock file keeps two deploys or rollbacks from
+overlapping.
 A comment-only publish (``deploy_overlay``) writes its few files into a copy
 of the live release made of hard links: ``cp -al``, or the copy
 ``prepare_next`` made after the last one (``releases/.next-<live>``, removed
@@ -44,6 +49,7 @@ from publishing.settings import is_remote
 CURRENT = "current"
 RELEASES = "releases"
 LOCK_FILE = ".publish.lock"
+FULL_PUBLISHES = ".full-publishes"  # the releases full deploys made, a line each
 PARTIAL_PREFIX = ".partial-"
 SPARE_PREFIX = ".next-"  # a copy of release <name> made ahead for the next overlay
 ROLLED_BACK_SUFFIX = ".rolled-back"
@@ -273,7 +279,7 @@ class LocalReleases:
         others = sorted(
             entry.name
             for entry in self.folder.iterdir()
-            if entry.name not in (RELEASES, CURRENT, LOCK_FILE)
+            if entry.name not in (RELEASES, CURRENT, LOCK_FILE, FULL_PUBLISHES)
         )
         if others:
             shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
@@ -307,6 +313,7 @@ class LocalReleases:
         copy_site(build, partial, live_folder, unchanged)
         os.rename(partial, self.releases_dir / name)
         self.point_current_to(name)
+        self.note_full_releases([*self.full_releases(), name])
         self.prune(name)
         return Deployment(str(self.folder), changes, name)
 
@@ -438,24 +445,48 @@ class LocalReleases:
             raise SetupError(message) from None
 
     def rollback_locked(self):
-        """Roll back while holding the lock (see ``rollback``)."""
+        """Roll back while holding the lock (see ``rollback``): return the
+        release live again and the full deploy undone."""
         live = self.current_release()
-        older = [
-            name for name in self.releases() if release_key(name) < release_key(live)
+        releases = self.releases()
+        fulls = [
+            name
+            for name in self.full_releases()
+            if release_key(name) <= release_key(live)
         ]
-        if not older:
+        undone = fulls[-1] if fulls else live  # what the live release stands on
+        before = [name for name in releases if release_key(name) < release_key(undone)]
+        if not before:
             raise SetupError(
-                f"no release before {live} in {self.releases_dir}; "
+                f"no release before {undone} in {self.releases_dir}; "
                 "nothing to roll back to"
             )
-        previous = older[-1]
+        previous = before[-1]
         self.point_current_to(previous)
-        aside = self.releases_dir / f"{live}{ROLLED_BACK_SUFFIX}"
-        if aside.exists():
-            shutil.rmtree(aside)
-        if (self.releases_dir / live).is_dir():
-            os.rename(self.releases_dir / live, aside)
-        return previous, live
+        for name in releases:
+            if release_key(name) > release_key(previous):
+                aside = self.releases_dir / f"{name}{ROLLED_BACK_SUFFIX}"
+                if aside.exists():
+                    shutil.rmtree(aside)
+                os.rename(self.releases_dir / name, aside)
+        return previous, undone
+
+    def full_releases(self):
+        """Return the releases full deploys made that still exist, oldest
+        first (none recorded: an older target, or comment-only releases)."""
+        try:
+            names = (self.folder / FULL_PUBLISHES).read_text(encoding="utf-8").split()
+        except (OSError, ValueError):
+            return []
+        existing = set(self.releases())
+        return sorted({name for name in names if name in existing}, key=release_key)
+
+    def note_full_releases(self, names):
+        """Record which releases full deploys made (under the lock)."""
+        path = self.folder / FULL_PUBLISHES
+        temporary = path.with_name(f"{FULL_PUBLISHES}.{os.getpid()}.tmp")
+        temporary.write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
+        os.replace(temporary, path)
 
     def live_folder(self, live):
         """Return the folder of release ``live`` if it exists."""
@@ -481,10 +512,23 @@ class LocalReleases:
         os.replace(temporary, self.current_link)
 
     def prune(self, newest):
-        """Remove releases beyond the newest ``keep`` before ``newest``."""
-        names = [name for name in self.releases() if name != newest]
-        for name in names[: max(len(names) - self.keep, 0)]:
-            shutil.rmtree(self.releases_dir / name)
+        """Remove releases beyond the newest ``keep`` before ``newest``, but
+        not the last ``keep`` full deploys nor the release before each (what
+        a rollback of that deploy goes back to)."""
+        releases = self.releases()
+        names = [name for name in releases if name != newest]
+        kept = set(names[len(names) - self.keep :]) if self.keep > 0 else set()
+        fulls = self.full_releases()
+        for full in fulls[-self.keep :] if self.keep > 0 else ():
+            position = releases.index(full)
+            kept.update(releases[max(position - 1, 0) : position + 1])
+        for name in names:
+            if name not in kept:
+                shutil.rmtree(self.releases_dir / name)
+        if any(name not in kept and name != newest for name in fulls):
+            self.note_full_releases(
+                [name for name in fulls if name in kept or name == newest]
+            )
 
     def remove_leftovers(self):
         """Remove interrupted copies and rolled-back releases (under the lock)."""

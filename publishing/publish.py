@@ -30,6 +30,10 @@ from publishing.site_build import PLUGINS, pelican_build
 from publishing.webmention_send import DEFAULTS as WEBMENTION_DEFAULTS
 from publishing.webmention_send import send_mentions, state_file
 
+# In the publish cache while the pages of a comment-only publish are (or may
+# be) live without their search index.
+SEARCH_INDEX_OWED = "search-index-owed"
+
 
 def publish_cache(settings):
     """Return the publish's own cache folder (kept: a comment-only publish
@@ -220,15 +224,17 @@ def mention_targets(settings, options, settings_file, output):
 
 @one_line_errors("rollback")
 def rollback_site(settings_file, **overrides):
-    """Point the target's current release back at the one before it."""
+    """Point the target's current release back at the one before the last
+    full publish (comment-only releases since go with it)."""
     settings, options, target = publish_target("rollback", settings_file, **overrides)
     cache = Path(overrides.get("CACHE_PATH") or publish_cache(settings))
     with one_publish_at_a_time(cache):
-        previous, abandoned = target.rollback()
+        previous, undone = target.rollback()
         stopped = forget_live_site(cache)
     print(
-        f"Rolled back {options.target}: release {previous} is live again "
-        f"({abandoned} is kept as {abandoned}.rolled-back until the next publish)."
+        f"Rolled back {options.target}: release {previous} is live again; the "
+        f"publish of {undone} and the releases after it are kept as "
+        "<name>.rolled-back until the next publish."
     )
     if stopped:
         print(
@@ -342,22 +348,20 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                     )
                 ]
 
+            owed = cache / SEARCH_INDEX_OWED
+            if counts["pages_rendered"]:
+                # Before the pages go live: a run stopped after them still
+                # owes their search index, and the next run makes it.
+                owed.touch()
             deployment = target.deploy_overlay(overlay, check=check)
             os.replace(new_state, state_file)
-            if not deployment.new_release:
-                if inputs:
-                    comment_fingerprint.remember(cache, inputs, deployment.release)
+            if deployment.new_release:
                 print(
-                    f"Nothing changed; {deployment.target} stays at "
-                    f"{deployment.release}."
+                    f"Published comments: release {deployment.release} is live "
+                    f"({counts['pages_rendered']} commented page(s) rendered; "
+                    f"{deployment.changes.summary()})."
                 )
-                return
-            print(
-                f"Published comments: release {deployment.release} is live "
-                f"({counts['pages_rendered']} commented page(s) rendered; "
-                f"{deployment.changes.summary()})."
-            )
-            if counts["pages_rendered"]:
+            if owed.exists():
                 # Search follows in a release of its own: the pages do not wait
                 # for Pagefind (seconds at 5,000 articles).
                 (Path(work) / "none").mkdir()
@@ -366,7 +370,16 @@ def publish_comments(settings_file, allow_placeholder=False, **overrides):
                     lambda release: index_release(site_settings, release),
                     always=True,
                 )
+                owed.unlink()
                 print(f"Search index updated: release {indexed.release} is live.")
+            elif not deployment.new_release:
+                if inputs:
+                    comment_fingerprint.remember(cache, inputs, deployment.release)
+                print(
+                    f"Nothing changed; {deployment.target} stays at "
+                    f"{deployment.release}."
+                )
+                return
             target.prune_releases()
             target.prepare_next()  # the next minute's copy, made while none waits
             if inputs:

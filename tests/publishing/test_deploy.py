@@ -312,3 +312,48 @@ def test_itemized_rsync_output_is_read_file_by_file():
         changed=("feeds/all.atom.xml", "index.html"),
         removed=("2026/alt/index.html",),
     )
+
+
+def comment_release(tmp_path, target, number, moment):
+    """A comment-only publish: one page written over the live release."""
+    overlay = tmp_path / f"overlay{number}"
+    write_files(overlay, {"2026/artikel/index.html": f"<p>Kommentar {number}</p>\n"})
+    release = target.deploy_overlay(overlay, now=moment).release
+    target.prune_releases()  # as publish --comments does
+    return release
+
+
+def test_a_rollback_undoes_the_last_full_publish_and_the_comments_after_it(
+    tmp_path,
+):
+    target = LocalReleases(tmp_path / "site", keep=2)
+    good = target.deploy(make_build(tmp_path / "b1", "gut"), now=T0).release
+    minute = datetime.timedelta(minutes=1)
+    comment_release(tmp_path, target, 1, T0 + minute)
+    bad = target.deploy(make_build(tmp_path / "b2", "kaputt"), now=T0 + 2 * minute)
+    for number in range(2, 8):  # a comment a minute, more than `keep` releases
+        comment_release(tmp_path, target, number, T0 + (number + 1) * minute)
+    before_bad = "20261127T101600Z"  # the comment release on the good one
+    assert before_bad in target.releases()  # kept for the rollback
+
+    assert target.rollback() == (before_bad, bad.release)
+    current = tmp_path / "site" / "current"
+    assert (current / "index.html").read_text() == "<h1>gut</h1>\n"
+    assert target.releases() == [good, before_bad]
+    assert all(
+        name.endswith(".rolled-back") or name in (good, before_bad)
+        for name in os.listdir(tmp_path / "site" / "releases")
+    )
+    # Once more undoes the good publish: nothing was before it.
+    with pytest.raises(SetupError, match=f"no release before {good}"):
+        target.rollback()
+
+
+def test_a_target_without_a_record_of_full_publishes_rolls_back_one_release(
+    tmp_path,
+):
+    target = LocalReleases(tmp_path / "site")
+    target.deploy(make_build(tmp_path / "b1", "v1"), now=T0)
+    comment_release(tmp_path, target, 1, T0 + datetime.timedelta(minutes=1))
+    (tmp_path / "site" / deploy.FULL_PUBLISHES).unlink()  # made before it existed
+    assert target.rollback() == ("20261127T101500Z", "20261127T101600Z")

@@ -252,20 +252,24 @@ KILLED = """
 
     if {where!r} == "refreshing":  # the removed texts' child works beside it
         refresh.write_state = killed
-    else:  # the pages and the state are made
+    elif {where!r} == "before live":  # the pages and the state are made
         LocalReleases.deploy_overlay = killed
+    else:  # the pages are live, their search index is not
+        import publishing.publish
+        publishing.publish.index_release = killed
     publish_comments({conf!r}, allow_placeholder=True, **json.loads({settings!r}))
 """
 
 
-@pytest.mark.parametrize("where", ["refreshing", "before live"])
-def test_a_publish_killed_before_its_release_is_live_is_done_by_the_next(
-    tmp_path, published, where
+@pytest.mark.parametrize("where", ["refreshing", "before live", "indexing"])
+def test_a_publish_killed_midway_is_finished_by_the_next(
+    tmp_path, published, where, capsys
 ):
     """kill -9 while the refresh writes (its removed texts' child beside
     it), or once it is done and the release not yet live: the refresh state
     still says what the live release shows, so the next run renders the
-    changed thread again and publishes it."""
+    changed thread again and publishes it. Killed once the pages are live
+    but not yet their search index: the next run makes the index."""
     server, settings = published
     text = "Eine Frage, deren erste Veröffentlichung abbrach."
     server.client.post("/2026/hallo/", text, author="Ida")
@@ -273,10 +277,12 @@ def test_a_publish_killed_before_its_release_is_live_is_done_by_the_next(
     with pytest.raises(subprocess.CalledProcessError) as killed:
         run_alone(code)
     assert killed.value.returncode == -signal.SIGKILL
-    assert text not in live_page(tmp_path)
+    assert (text in live_page(tmp_path)) == (where == "indexing")
 
     publish_comments(PUBLISHCONF, allow_placeholder=True, **settings)
     assert text in live_page(tmp_path)
+    assert "Search index updated" in capsys.readouterr().out
+    assert not (tmp_path / "cache" / "search-index-owed").exists()
 
 
 @pytest.mark.parametrize("how", ["dry run", "refused"])
