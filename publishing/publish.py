@@ -52,6 +52,16 @@ def refresh_module():
     return refresh
 
 
+def refresh_files(cache):
+    """Return the files in the publish cache ``cache`` that a comment-only
+    publish starts from: the refresh state and the pickled pages."""
+    refresh = refresh_module()  # puts plugins/ on the path
+    from comment_refresh.pages import pages_path
+
+    folder = {"CACHE_PATH": str(cache)}
+    return refresh.state_path(folder), pages_path(folder)
+
+
 @contextlib.contextmanager
 def refresh_files_kept(cache):
     """Keep the live publish's refresh state and pickled pages (in ``cache``)
@@ -59,11 +69,7 @@ def refresh_files_kept(cache):
     (``kept.deployed``): after a dry run, a refusal or a failed build the
     comment-only publish goes on from the live release. A file the build
     made where none was is removed then (it would name a site never live)."""
-    refresh = refresh_module()  # puts plugins/ on the path
-    from comment_refresh.pages import pages_path
-
-    folder = {"CACHE_PATH": str(cache)}
-    paths = (refresh.state_path(folder), pages_path(folder))
+    paths = refresh_files(cache)
     kept = {}
     for path in paths:
         copy = path.with_name(path.name + ".kept")
@@ -247,12 +253,8 @@ def forget_live_site(cache):
     """Remove what a comment-only publish starts from (the refresh state and
     pages of the last publish): after a rollback they describe a release that
     is no longer live. Return True when there was something to remove."""
-    refresh = refresh_module()  # puts plugins/ on the path
-    from comment_refresh.pages import pages_path
-
-    folder = {"CACHE_PATH": str(cache)}
     found = False
-    for path in (refresh.state_path(folder), pages_path(folder)):
+    for path in refresh_files(cache):
         found = path.is_file() or found
         path.unlink(missing_ok=True)
     comment_fingerprint.forget(cache)
